@@ -1,0 +1,100 @@
+/**
+ * What a cell needs to run abstractly: the method's transformers, the symbol source, and
+ * an optional trace of every operation (bounds, planes, zonotopes on demand).
+ */
+import type { Applied, PlaneRecord } from '../apply.ts'
+import { applyBinary, applyUnary } from '../apply.ts'
+import type { BinaryKind, TransformerSet, UnaryKind } from '../transformers/index.ts'
+import type { Box, SymbolSource, Zonotope } from '../zonotope.ts'
+import { zonotopeAdd, zonotopeAffine, zonotopeBounds, zonotopeSub, zonotopeToBox } from '../zonotope.ts'
+
+export interface TraceEntry {
+  layer: number
+  layerName: string
+  /** time step, or null for layers outside the recurrence (Dense) */
+  step: number | null
+  /** e.g. 'pre', 'i*g', 'c', 'h', 'logits' */
+  op: string
+  /** bounds of every variable after the operation */
+  bounds: Box
+  /** the planes, for transformer operations */
+  planes?: PlaneRecord
+  /** the zonotope after the operation, when asked for */
+  zonotope?: Zonotope
+}
+
+export interface TraceOptions {
+  /** keep the zonotope of every operation (memory-hungry) */
+  zonotopes?: boolean
+  sink: TraceEntry[]
+}
+
+export class AbstractContext {
+  layer = 0
+  layerName = ''
+  step: number | null = null
+  readonly set: TransformerSet
+  readonly symbols: SymbolSource
+  readonly trace: TraceOptions | undefined
+  /** optional sound order reduction of the state after every step */
+  reduce: ((z: Zonotope) => Zonotope) | undefined
+
+  constructor(set: TransformerSet, symbols: SymbolSource, trace?: TraceOptions) {
+    this.set = set
+    this.symbols = symbols
+    this.trace = trace
+  }
+
+  private record(op: string, z: Zonotope, planes?: PlaneRecord) {
+    if (!this.trace) return
+    this.trace.sink.push({
+      layer: this.layer,
+      layerName: this.layerName,
+      step: this.step,
+      op,
+      bounds: zonotopeBounds(z),
+      planes,
+      zonotope: this.trace.zonotopes ? z : undefined,
+    })
+  }
+
+  /**
+   * End of a linear operation: interval bound propagation boxes the result (keeping no
+   * correlation); the zonotope methods keep it as it is.
+   */
+  settle(z: Zonotope, op: string): Zonotope {
+    const out = this.set.boxEverything ? zonotopeToBox(z, this.symbols) : z
+    this.record(op, out)
+    return out
+  }
+
+  /** Σ_k W_k·x_k + b, each W_k row-major (out × n_k). */
+  affine(terms: Array<[Float64Array, Zonotope]>, out: number, b: ArrayLike<number> | undefined, op: string): Zonotope {
+    let acc: Zonotope | undefined
+    for (const [W, x] of terms) {
+      const t = zonotopeAffine(x, W, out, acc ? undefined : b)
+      acc = acc ? zonotopeAdd(acc, t) : t
+    }
+    return this.settle(acc!, op)
+  }
+
+  add(a: Zonotope, b: Zonotope, op: string): Zonotope {
+    return this.settle(zonotopeAdd(a, b), op)
+  }
+
+  sub(a: Zonotope, b: Zonotope, op: string): Zonotope {
+    return this.settle(zonotopeSub(a, b), op)
+  }
+
+  unary(kind: UnaryKind, z: Zonotope, op: string): Zonotope {
+    const r: Applied = applyUnary(z, kind, this.set.unary[kind], this.symbols)
+    this.record(op, r.z, r.planes)
+    return r.z
+  }
+
+  binary(kind: BinaryKind, zx: Zonotope, zy: Zonotope, op: string): Zonotope {
+    const r: Applied = applyBinary(zx, zy, kind, this.set.binary[kind], this.symbols)
+    this.record(op, r.z, r.planes)
+    return r.z
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * GRU (Keras gate order z, r, h; h_t = z⊙h_{t−1} + (1 − z)⊙h̃):
+ * reset_after = false: h̃ = tanh(x·W_h + b_h + (r⊙h)·U_h)
+ * reset_after = true:  h̃ = tanh(x·W_h + b_x + r⊙(h·U_h + b_h))
+ * Abstractly h_t = h̃ + (h_{t−1} − h̃)·σ(z_pre) and r⊙(·) are both x·σ(y) products.
+ */
+import type { GruLayer } from '../network.ts'
+import { sigmoid } from '../transformers/plane.ts'
+import { zonotopeSlice } from '../zonotope.ts'
+import type { Cell } from './cell.ts'
+import { affineConcrete, gateRows } from './cell.ts'
+
+export function gruCell(layer: GruLayer): Cell {
+  const u = layer.units
+  const WxZR = gateRows(layer.kernel, u, 0, 2)
+  const WxH = gateRows(layer.kernel, u, 2)
+  const WhZR = gateRows(layer.recurrentKernel, u, 0, 2)
+  const WhH = gateRows(layer.recurrentKernel, u, 2)
+  const bx = layer.bias.slice(0, 3 * u)
+  const bh = layer.resetAfter ? layer.bias.slice(3 * u, 6 * u) : new Float64Array(3 * u)
+  // bias of the z and r gates: input and recurrent biases add up
+  const bZR = bx.slice(0, 2 * u).map((v, k) => v + bh[k])
+  const bxH = bx.slice(2 * u)
+  const bhH = bh.slice(2 * u)
+  const resetAfter = layer.resetAfter
+
+  return {
+    units: u,
+    stateParts: 1,
+    concreteStep(x, [h]) {
+      const zr = affineConcrete([[WxZR, x], [WhZR, h]], 2 * u, bZR)
+      const r = zr.subarray(u).map(sigmoid)
+      let pre: Float64Array
+      if (resetAfter) {
+        const hu = affineConcrete([[WhH, h]], u, bhH)
+        pre = affineConcrete([[WxH, x]], u, bxH).map((v, k) => v + r[k] * hu[k])
+      } else {
+        const rh = h.map((v, k) => v * r[k])
+        pre = affineConcrete([[WxH, x], [WhH, rh]], u, bxH)
+      }
+      const out = new Float64Array(u)
+      for (let k = 0; k < u; k++) {
+        const hh = Math.tanh(pre[k])
+        const z = sigmoid(zr[k])
+        out[k] = z * h[k] + (1 - z) * hh
+      }
+      return [out]
+    },
+    abstractStep(x, [h], ctx) {
+      const zr = ctx.affine([[WxZR, x], [WhZR, h]], 2 * u, bZR, 'pre z,r')
+      const zPre = zonotopeSlice(zr, 0, u)
+      const rPre = zonotopeSlice(zr, u, u)
+      let pre
+      if (resetAfter) {
+        const hu = ctx.affine([[WhH, h]], u, bhH, 'h·U_h + b_h')
+        const rhu = ctx.binary('xSigmoid', hu, rPre, 'r*(h·U_h)')
+        const xw = ctx.affine([[WxH, x]], u, bxH, 'x·W_h + b_x')
+        pre = ctx.add(xw, rhu, 'pre h')
+      } else {
+        const rh = ctx.binary('xSigmoid', h, rPre, 'r*h')
+        pre = ctx.affine([[WxH, x], [WhH, rh]], u, bxH, 'pre h')
+      }
+      const hh = ctx.unary('tanh', pre, 'h~')
+      const d = ctx.sub(h, hh, 'h-h~')
+      const dz = ctx.binary('xSigmoid', d, zPre, '(h-h~)*z')
+      return [ctx.add(hh, dz, 'h')]
+    },
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * The certifier's entry points: certify a sample at ε under a threat model, search its
+ * robustness bound (per frame for the single-frame threat), verified accuracy.
+ * Every result names the method, the margin check and the search that produced it.
+ */
+import { AbstractContext } from './cells/context.ts'
+import type { TraceOptions } from './cells/context.ts'
+import type { CompiledNetwork, ConcreteRun } from './runtime.ts'
+import { abstractForward, checkFrames, embedTokens, forward } from './runtime.ts'
+import type { FastSearchOptions, SearchKind } from './search.ts'
+import { runSearch, SEARCH_RESOLUTION } from './search.ts'
+import type { Clip, Threat } from './threat.ts'
+import { checkClip, checkEps, inputRegion, perturbedFrames, threatLabel } from './threat.ts'
+import type { Method } from './transformers/index.ts'
+import { transformerSet } from './transformers/index.ts'
+import type { MarginCheck, Verdict } from './verify.ts'
+import { verifyLabel } from './verify.ts'
+import type { Zonotope } from './zonotope.ts'
+import { SymbolSource, zonotopeReduce } from './zonotope.ts'
+
+export interface SampleInput {
+  /** T × features frames (frame models) */
+  x?: number[][]
+  /** token ids (token models) */
+  tokens?: number[]
+  label?: number
+}
+
+export interface PreparedSample {
+  cn: CompiledNetwork
+  frames: Float64Array[]
+  concrete: ConcreteRun
+  predicted: number
+  label: number | undefined
+}
+
+export interface CertifyOptions {
+  method?: Method
+  margin?: MarginCheck
+  clip?: Clip
+  trace?: TraceOptions
+  /** order reduction: keep at most this many generators per hidden state (off by default) */
+  reduceTo?: number
+}
+
+export interface Provenance {
+  method: Method
+  marginCheck: MarginCheck
+  threat: string
+}
+
+export function argmax(v: ArrayLike<number>): number {
+  let best = 0
+  for (let k = 1; k < v.length; k++) if (v[k] > v[best]) best = k
+  return best
+}
+
+/** Frames (or token embeddings) of a sample, its float64 forward pass and prediction. */
+export function prepareSample(cn: CompiledNetwork, input: SampleInput): PreparedSample {
+  let frames: Float64Array[]
+  if (cn.embedding) {
+    if (!input.tokens) throw new Error('this model reads tokens: give "tokens" (an array of token ids)')
+    frames = embedTokens(cn, input.tokens)
+  } else {
+    if (!input.x) throw new Error(`this model reads frames: give "x" (T frames of ${cn.frameSize} numbers)`)
+    frames = input.x.map((f) => Float64Array.from(f))
+  }
+  checkFrames(cn, frames)
+  if (input.label !== undefined && !(Number.isInteger(input.label) && input.label >= 0 && input.label < cn.classes)) {
+    throw new Error(`label ${input.label} is not a class index (0…${cn.classes - 1})`)
+  }
+  const concrete = forward(cn, frames)
+  return { cn, frames, concrete, predicted: argmax(concrete.logits), label: input.label }
+}
+
+export interface RegionResult extends Verdict {
+  logits: Zonotope
+  generators: number
+}
+
+/** The output zonotope and verdict for the ball of radius ε around the given frames. */
+export function certifyFrames(prep: PreparedSample, frames: number[], eps: number, opts: CertifyOptions = {}): RegionResult {
+  checkEps(eps)
+  checkClip(opts.clip, prep.frames)
+  const symbols = new SymbolSource()
+  const inputs = inputRegion(prep.frames, frames, eps, opts.clip, symbols)
+  const ctx = new AbstractContext(transformerSet(opts.method ?? 'certrnn'), symbols, opts.trace)
+  if (opts.reduceTo !== undefined) {
+    const keep = opts.reduceTo
+    ctx.reduce = (z) => zonotopeReduce(z, keep, symbols)
+  }
+  const start = Math.min(...frames)
+  const logits = abstractForward(prep.cn, inputs, start, prep.concrete, ctx)
+  const verdict = verifyLabel(logits, prep.predicted, opts.margin ?? 'diff')
+  return { ...verdict, logits, generators: logits.m }
+}
+
+export interface CertifyResult extends Provenance {
+  predicted: number
+  eps: number
+  certified: boolean
+  /** single-frame threat: the verdict for each frame alone; otherwise one verdict */
+  perFrame: boolean[] | null
+  /** the smallest certified margin (over frames for the single-frame threat) */
+  margin: number
+  verdicts: RegionResult[]
+}
+
+/** Certify a prepared sample at ε under a threat model. */
+export function certifyThreat(prep: PreparedSample, threat: Threat, eps: number, opts: CertifyOptions = {}): CertifyResult {
+  const regions = threat.kind === 'single' ? prep.frames.map((_, t) => [t]) : [perturbedFrames(threat, prep.frames.length)]
+  const verdicts = regions.map((frames) => certifyFrames(prep, frames, eps, opts))
+  return {
+    method: opts.method ?? 'certrnn',
+    marginCheck: opts.margin ?? 'diff',
+    threat: threatLabel(threat),
+    predicted: prep.predicted,
+    eps,
+    certified: verdicts.every((v) => v.certified),
+    perFrame: threat.kind === 'single' ? verdicts.map((v) => v.certified) : null,
+    margin: Math.min(...verdicts.map((v) => v.margin)),
+    verdicts,
+  }
+}
+
+export interface BoundOptions extends CertifyOptions {
+  search?: SearchKind
+  maxEps?: number
+  /** called after each frame's search (single-frame threat) */
+  onFrame?: (frame: number, bound: number, done: number, total: number) => void
+}
+
+export interface BoundResult extends Provenance {
+  search: SearchKind
+  predicted: number
+  /** the sample's bound: min over frames (single) or the joint bound */
+  bound: number
+  /** per-frame bounds (single-frame threat), else null */
+  perFrame: number[] | null
+  /** certificate evaluations spent */
+  evaluations: number
+  resolution: number
+}
+
+/** The concrete margin of the predicted label (m(0) of the search). */
+function concreteMargin(prep: PreparedSample): number {
+  const l = prep.concrete.logits
+  let m = Infinity
+  for (let c = 0; c < l.length; c++) if (c !== prep.predicted) m = Math.min(m, l[prep.predicted] - l[c])
+  return m
+}
+
+/** Search the largest certified ε for the predicted label. */
+export function findBound(prep: PreparedSample, threat: Threat, opts: BoundOptions = {}): BoundResult {
+  const search = opts.search ?? 'paper'
+  const fastOpts: FastSearchOptions = { maxEps: opts.maxEps, margin0: concreteMargin(prep) }
+  const searchFrames = (frames: number[], guess?: number) =>
+    runSearch(search, (eps) => certifyFrames(prep, frames, eps, opts).margin, { ...fastOpts, guess })
+  const provenance = { method: opts.method ?? 'certrnn', marginCheck: opts.margin ?? 'diff', threat: threatLabel(threat), search }
+  if (threat.kind === 'single') {
+    const perFrame: number[] = []
+    let evaluations = 0
+    const T = prep.frames.length
+    for (let t = 0; t < T; t++) {
+      const r = searchFrames([t], perFrame.length ? perFrame[perFrame.length - 1] : undefined)
+      perFrame.push(r.bound)
+      evaluations += r.evaluations
+      opts.onFrame?.(t, r.bound, t + 1, T)
+    }
+    return { ...provenance, predicted: prep.predicted, bound: Math.min(...perFrame), perFrame, evaluations, resolution: SEARCH_RESOLUTION }
+  }
+  const r = searchFrames(perturbedFrames(threat, prep.frames.length))
+  return { ...provenance, predicted: prep.predicted, bound: r.bound, perFrame: null, evaluations: r.evaluations, resolution: SEARCH_RESOLUTION }
+}
+
+/**
+ * Verified accuracy at each ε: the fraction of samples that are correctly classified and
+ * whose certified bound is at least ε (a certificate at ε covers every smaller ball).
+ */
+export function verifiedAccuracy(results: Array<{ bound: number; correct: boolean }>, epsList: number[]): number[] {
+  if (results.length === 0) return epsList.map(() => NaN)
+  return epsList.map((eps) => results.filter((r) => r.correct && r.bound >= eps).length / results.length)
+}

@@ -1,0 +1,206 @@
+/**
+ * The certifier's network IR: Keras/TF.js semantics, float64 weights in Keras layout
+ * (kernel [in, out], row-major), plus validation that refuses what cannot be certified.
+ */
+
+/** Row-major matrix. */
+export interface Matrix {
+  rows: number
+  cols: number
+  data: Float64Array
+}
+
+export interface EmbeddingLayer {
+  type: 'embedding'
+  name: string
+  /** vocab × dim */
+  embeddings: Matrix
+}
+
+interface RecurrentBase {
+  name: string
+  units: number
+  /** [in, k·units] */
+  kernel: Matrix
+  /** [units, k·units] */
+  recurrentKernel: Matrix
+  returnSequences: boolean
+  activation: string
+}
+
+export interface SimpleRnnLayer extends RecurrentBase {
+  type: 'simpleRnn'
+  /** [units] */
+  bias: Float64Array
+}
+
+export interface LstmLayer extends RecurrentBase {
+  type: 'lstm'
+  recurrentActivation: string
+  /** [4·units], gate order i, f, c, o */
+  bias: Float64Array
+}
+
+export interface GruLayer extends RecurrentBase {
+  type: 'gru'
+  recurrentActivation: string
+  resetAfter: boolean
+  /** [3·units] (gate order z, r, h) or, with resetAfter, [2, 3·units] flattened: input bias then recurrent bias */
+  bias: Float64Array
+}
+
+export interface DenseLayer {
+  type: 'dense'
+  name: string
+  units: number
+  /** [in, units] */
+  kernel: Matrix
+  bias: Float64Array
+  activation: string
+}
+
+export type RecurrentLayer = SimpleRnnLayer | LstmLayer | GruLayer
+export type LayerIR = EmbeddingLayer | RecurrentLayer | DenseLayer
+
+export type InputSpec =
+  | { kind: 'frames'; frameSize: number; seqLen: number | null }
+  | { kind: 'tokens'; seqLen: number | null }
+
+export interface NetworkIR {
+  name?: string
+  input: InputSpec
+  layers: LayerIR[]
+  /** optional class names, one per logit */
+  classNames?: string[]
+}
+
+/** A model the certifier refuses, with a message that names the layer and the setting. */
+export class UnsupportedModelError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UnsupportedModelError'
+  }
+}
+
+export function isRecurrent(l: LayerIR): l is RecurrentLayer {
+  return l.type === 'simpleRnn' || l.type === 'lstm' || l.type === 'gru'
+}
+
+const GATES: Record<RecurrentLayer['type'], number> = { simpleRnn: 1, lstm: 4, gru: 3 }
+
+function expectShape(layer: string, what: string, m: Matrix, rows: number, cols: number) {
+  if (m.rows !== rows || m.cols !== cols || m.data.length !== rows * cols) {
+    throw new UnsupportedModelError(
+      `layer "${layer}": ${what} has shape [${m.rows}, ${m.cols}] (${m.data.length} values), expected [${rows}, ${cols}]`,
+    )
+  }
+}
+
+function expectFinite(layer: string, what: string, v: Float64Array) {
+  for (let k = 0; k < v.length; k++) {
+    if (!Number.isFinite(v[k])) throw new UnsupportedModelError(`layer "${layer}": ${what} contains a non-finite value (${v[k]}) at index ${k}`)
+  }
+}
+
+/**
+ * Check that the network is one the certifier can handle soundly; returns the number of
+ * output classes. Throws UnsupportedModelError naming the layer and setting otherwise.
+ */
+export function validateNetwork(net: NetworkIR): { classes: number } {
+  const layers = net.layers
+  if (layers.length === 0) throw new UnsupportedModelError('the model has no layers')
+  let width: number
+  let sequence = true
+  let start = 0
+  if (net.input.kind === 'tokens') {
+    const emb = layers[0]
+    if (emb.type !== 'embedding') {
+      throw new UnsupportedModelError(`token input needs an Embedding first layer; the first layer "${emb.name}" is ${emb.type}`)
+    }
+    if (emb.embeddings.data.length !== emb.embeddings.rows * emb.embeddings.cols) {
+      throw new UnsupportedModelError(`layer "${emb.name}": embedding matrix has ${emb.embeddings.data.length} values, expected ${emb.embeddings.rows}×${emb.embeddings.cols}`)
+    }
+    expectFinite(emb.name, 'embeddings', emb.embeddings.data)
+    width = emb.embeddings.cols
+    start = 1
+  } else {
+    if (!(net.input.frameSize > 0)) throw new UnsupportedModelError(`frame input needs a positive frame size, got ${net.input.frameSize}`)
+    width = net.input.frameSize
+  }
+  let sawRecurrent = false
+  for (const layer of layers.slice(start)) {
+    if (layer.type === 'embedding') {
+      throw new UnsupportedModelError(`layer "${layer.name}": an Embedding layer is only supported as the first layer of a token model`)
+    }
+    if (isRecurrent(layer)) {
+      if (!sequence) {
+        throw new UnsupportedModelError(`layer "${layer.name}": the previous recurrent layer does not return sequences (set return_sequences=true to stack)`)
+      }
+      const k = GATES[layer.type]
+      const u = layer.units
+      expectShape(layer.name, 'kernel', layer.kernel, width, k * u)
+      expectShape(layer.name, 'recurrent kernel', layer.recurrentKernel, u, k * u)
+      const biasLen = layer.type === 'gru' && layer.resetAfter ? 2 * k * u : k * u
+      if (layer.bias.length !== biasLen) {
+        throw new UnsupportedModelError(`layer "${layer.name}": bias has ${layer.bias.length} values, expected ${biasLen}`)
+      }
+      expectFinite(layer.name, 'kernel', layer.kernel.data)
+      expectFinite(layer.name, 'recurrent kernel', layer.recurrentKernel.data)
+      expectFinite(layer.name, 'bias', layer.bias)
+      if (layer.type === 'simpleRnn') {
+        if (!['tanh', 'sigmoid', 'linear'].includes(layer.activation)) {
+          throw new UnsupportedModelError(`layer "${layer.name}" (SimpleRNN): activation "${layer.activation}" is not supported; use tanh, sigmoid or linear`)
+        }
+      } else {
+        const cell = layer.type === 'lstm' ? 'LSTM' : 'GRU'
+        if (layer.activation !== 'tanh') {
+          throw new UnsupportedModelError(`layer "${layer.name}" (${cell}): activation "${layer.activation}" is not supported; the certifier needs tanh`)
+        }
+        if (layer.recurrentActivation !== 'sigmoid') {
+          throw new UnsupportedModelError(
+            `layer "${layer.name}" (${cell}): recurrent activation "${layer.recurrentActivation}" is not supported; retrain with recurrentActivation 'sigmoid' (TF.js defaults to hard_sigmoid)`,
+          )
+        }
+      }
+      width = u
+      sequence = layer.returnSequences
+      sawRecurrent = true
+    } else {
+      if (sequence) {
+        throw new UnsupportedModelError(
+          `layer "${layer.name}" (Dense) receives a sequence: the recurrent layer before it must have return_sequences=false`,
+        )
+      }
+      expectShape(layer.name, 'kernel', layer.kernel, width, layer.units)
+      if (layer.bias.length !== layer.units) throw new UnsupportedModelError(`layer "${layer.name}": bias has ${layer.bias.length} values, expected ${layer.units}`)
+      expectFinite(layer.name, 'kernel', layer.kernel.data)
+      expectFinite(layer.name, 'bias', layer.bias)
+      width = layer.units
+    }
+  }
+  if (!sawRecurrent) throw new UnsupportedModelError('the model has no recurrent layer (SimpleRNN, LSTM or GRU)')
+  const last = layers[layers.length - 1]
+  if (last.type !== 'dense') throw new UnsupportedModelError(`the last layer "${last.name}" must be Dense (the class logits); it is ${last.type}`)
+  for (const layer of layers) {
+    if (layer.type !== 'dense') continue
+    const isLast = layer === last
+    const ok = isLast ? ['linear', 'softmax'] : ['linear', 'tanh', 'sigmoid']
+    if (!ok.includes(layer.activation)) {
+      throw new UnsupportedModelError(
+        `layer "${layer.name}" (Dense): activation "${layer.activation}" is not supported ${isLast ? 'on the output layer (use linear or softmax)' : 'on a hidden Dense layer (use linear, tanh or sigmoid)'}`,
+      )
+    }
+  }
+  if (last.units < 2) throw new UnsupportedModelError(`the output layer "${last.name}" has ${last.units} unit; the certifier needs at least 2 class logits`)
+  if (net.classNames && net.classNames.length !== last.units) {
+    throw new UnsupportedModelError(`${net.classNames.length} class names given for ${last.units} outputs`)
+  }
+  return { classes: last.units }
+}
+
+/** Row-major transpose: Keras kernels [in, out] become maps W (out × in) for W·x. */
+export function transpose(m: Matrix): Float64Array {
+  const t = new Float64Array(m.rows * m.cols)
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) t[j * m.rows + i] = m.data[i * m.cols + j]
+  return t
+}

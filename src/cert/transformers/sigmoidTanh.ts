@@ -1,0 +1,124 @@
+/**
+ * z = σ(x)·tanh(y) (Theorem 4.2; LSTM i⊙g and o⊙tanh(c)).
+ */
+import type { BinaryPlaneFn, TransformerModule } from './plane.ts'
+import { bilinearPlane, cornerPlane, planeFromResiduals, residualScale, sigmoid } from './plane.ts'
+import { sigmoidPlanes, sigmoidSlopePoints } from './sigmoid.ts'
+import { tanhPlanes, tanhSlopePoints } from './tanh.ts'
+
+const f = (x: number, y: number) => sigmoid(x) * Math.tanh(y)
+
+/** ln σ(x), accurate for every x. */
+const logSigmoid = (x: number) => -(Math.max(-x, 0) + Math.log1p(Math.exp(-Math.abs(x))))
+
+/**
+ * Interior stationary points of g = σ(x)·tanh(y) − A·x − B·y with x in [lx, ux]:
+ * σ'(x)·tanh(y) = A and σ(x)·sech²(y) = B. With p = σ(x) these give the quartic
+ * F(p) = p(1 − p)²(p − B) = A² (the notes' p⁴ − (2 + B)p³ + (1 + 2B)p² − Bp − A² = 0).
+ * Expanded, that quartic cancels catastrophically when σ saturates, so it is solved here in
+ * a well-conditioned form: B ∈ [0, 1], F > 0 only on (B, 1), and ln F is strictly concave
+ * there (unimodal, peak at the root of 4p² − (2 + 3B)p + B = 0), so there are at most two
+ * roots, one on each side of the peak. Each is bisected in x, with ln σ(x) and ln σ(−x)
+ * computed without cancellation; y follows from the better-conditioned of the two equations.
+ */
+export function sigmoidTanhInterior(a: number, b: number, lx: number, ux: number): Array<[number, number]> {
+  if (!(b > 0 && b < 1)) return []
+  if (a === 0) {
+    // tanh(y) = 0 and σ(x) = B
+    const x = Math.log(b / (1 - b))
+    return x >= lx && x <= ux ? [[x, 0]] : []
+  }
+  const d = Math.sqrt((2 + 3 * b) * (2 + 3 * b) - 16 * b)
+  const pPeak = (2 + 3 * b + d) / 8
+  const xB = Math.log(b / (1 - b))
+  const xPeak = Math.log(pPeak / (1 - pPeak))
+  const target = 2 * Math.log(Math.abs(a))
+  // ln F(σ(x)) − ln A²
+  const h = (x: number) => {
+    const pb = sigmoid(x) - b
+    if (pb <= 0) return -Infinity
+    return logSigmoid(x) + 2 * logSigmoid(-x) + Math.log(pb) - target
+  }
+  const out: Array<[number, number]> = []
+  const bisect = (lo: number, hi: number) => {
+    if (!(hi > lo)) return
+    let hLo = h(lo)
+    const hHi = h(hi)
+    if (hLo === 0) return void out.push(point(lo))
+    if (hHi === 0) return void out.push(point(hi))
+    if (!(hLo * hHi < 0) && !(hLo === -Infinity && hHi > 0) && !(hHi === -Infinity && hLo > 0)) return
+    for (let it = 0; it < 200; it++) {
+      const m = lo + (hi - lo) / 2
+      if (m <= lo || m >= hi) break
+      const hm = h(m)
+      if (hm === 0) {
+        lo = hi = m
+        break
+      }
+      if ((hLo < 0) === (hm < 0)) {
+        lo = m
+        hLo = hm
+      } else hi = m
+    }
+    out.push(point(lo + (hi - lo) / 2))
+  }
+  const point = (x: number): [number, number] => {
+    const p = sigmoid(x)
+    const pq = p * sigmoid(-x)
+    const t = a / pq
+    const y = Math.abs(t) < 0.5 ? Math.atanh(t) : Math.sign(a) * Math.acosh(Math.sqrt(p / b))
+    return [x, y]
+  }
+  bisect(Math.max(lx, xB), Math.min(ux, xPeak))
+  bisect(Math.max(lx, xPeak), ux)
+  return out
+}
+
+/** Every candidate for the residual's extremes over the box (corners, edges, interior). */
+export function sigmoidTanhCandidates(a: number, b: number, lx: number, ux: number, ly: number, uy: number): Array<[number, number]> {
+  const pts: Array<[number, number]> = [[lx, ly], [lx, uy], [ux, ly], [ux, uy]]
+  // edges x = xe: σ(xe)·(1 − tanh²y) = B
+  for (const xe of [lx, ux]) {
+    for (const y of tanhSlopePoints(b / sigmoid(xe))) if (y > ly && y < uy) pts.push([xe, y])
+  }
+  // edges y = ye: σ'(x)·tanh(ye) = A
+  for (const ye of [ly, uy]) {
+    const t = Math.tanh(ye)
+    if (t === 0) continue
+    for (const x of sigmoidSlopePoints(a / t)) if (x > lx && x < ux) pts.push([x, ye])
+  }
+  // interior stationary points
+  if (ux > lx && uy > ly) for (const pt of sigmoidTanhInterior(a, b, lx, ux)) {
+    const [x, y] = pt
+    // a root a hair outside the box (rounding) is clamped in: any point of the box is a
+    // harmless extra candidate
+    if (y >= ly - 1e-9 && y <= uy + 1e-9) pts.push([x, Math.min(uy, Math.max(ly, y))])
+  }
+  return pts
+}
+
+export const sigmoidTanhCertrnn: BinaryPlaneFn = (lx, ux, ly, uy) => {
+  const sl = sigmoid(lx), su = sigmoid(ux)
+  const tl = Math.tanh(ly), tu = Math.tanh(uy)
+  const a = ux > lx ? ((su - sl) * (tu + tl)) / (2 * (ux - lx)) : 0
+  const b = uy > ly ? ((su + sl) * (tu - tl)) / (2 * (uy - ly)) : 0
+  const pts = sigmoidTanhCandidates(a, b, lx, ux, ly, uy)
+  const residuals = pts.map(([x, y]) => f(x, y) - a * x - b * y)
+  return planeFromResiduals(a, b, residuals, residualScale(a, b, { lx, ux, ly, uy }, 1))
+}
+
+/** DeepZ: sigmoid and tanh transformers first, then the bilinear product. */
+export const sigmoidTanhDeepz: BinaryPlaneFn = (lx, ux, ly, uy) => {
+  const s = sigmoidPlanes.deepz(lx, ux)
+  const t = tanhPlanes.deepz(ly, uy)
+  return bilinearPlane({ lx, ux, ly, uy }, s, { a: 0, b: t.a, c1: t.c1, c2: t.c2 })
+}
+
+/** Interval: f is monotone in each variable, so its range is spanned by the corners. */
+export const sigmoidTanhInterval: BinaryPlaneFn = (lx, ux, ly, uy) => cornerPlane(f, lx, ux, ly, uy)
+
+export const sigmoidTanhPlanes: TransformerModule<BinaryPlaneFn> = {
+  interval: sigmoidTanhInterval,
+  deepz: sigmoidTanhDeepz,
+  certrnn: sigmoidTanhCertrnn,
+}

@@ -1,0 +1,300 @@
+import { describe, expect, it } from 'vitest'
+import { Rng } from '../rng.ts'
+import type { Method } from './index.ts'
+import { METHODS, transformerSet } from './index.ts'
+import type { Plane } from './plane.ts'
+import { sigmoid } from './plane.ts'
+import { polyEval, polyRealRoots } from '../testing/poly.ts'
+import { sigmoidTanhCandidates, sigmoidTanhInterior } from './sigmoidTanh.ts'
+import { tanhPlanes } from './tanh.ts'
+
+/** The float tolerance the planes are checked to (beyond their own rounding margin). */
+const TOL = 1e-12
+
+type Fn2 = (x: number, y: number) => number
+const FUNCS: Record<string, Fn2> = {
+  tanh: (x) => Math.tanh(x),
+  sigmoid: (x) => sigmoid(x),
+  sigmoidTanh: (x, y) => sigmoid(x) * Math.tanh(y),
+  xSigmoid: (x, y) => x * sigmoid(y),
+  mul: (x, y) => x * y,
+}
+
+/** Random boxes of every kind the cells meet: tiny, huge, degenerate, sign-crossing, one-sided. */
+function randomInterval(rng: Rng): [number, number] {
+  const kind = rng.int(7)
+  const c = rng.uniform(-6, 6)
+  switch (kind) {
+    case 0: // tiny
+      return [c, c + 10 ** rng.uniform(-12, -3)]
+    case 1: {
+      // huge
+      const a = rng.uniform(-60, 60)
+      const b = rng.uniform(-60, 60)
+      return [Math.min(a, b), Math.max(a, b)]
+    }
+    case 2: // degenerate
+      return [c, c]
+    case 3: {
+      // sign-crossing
+      return [-rng.uniform(0, 5), rng.uniform(0, 5)]
+    }
+    case 4: {
+      // one side of zero, touching it
+      const w = rng.uniform(0, 8)
+      return rng.next() < 0.5 ? [0, w] : [-w, 0]
+    }
+    case 5: {
+      // one side of zero
+      const a = rng.uniform(0.01, 10)
+      const w = rng.uniform(0, 10)
+      return rng.next() < 0.5 ? [a, a + w] : [-a - w, -a]
+    }
+    default: {
+      const w = rng.uniform(0, 3)
+      return [c - w, c + w]
+    }
+  }
+}
+
+interface Violation {
+  box: number[]
+  x: number
+  y: number
+  f: number
+  lo: number
+  hi: number
+}
+
+/** Check a plane against a dense grid plus random points of the box. */
+function checkPlane(f: Fn2, p: Plane, lx: number, ux: number, ly: number, uy: number, rng: Rng, grid: [number, number], random: number): Violation | null {
+  const pts: Array<[number, number]> = []
+  const [gx, gy] = grid
+  for (let a = 0; a <= gx; a++) {
+    for (let b = 0; b <= gy; b++) pts.push([lx + ((ux - lx) * a) / gx, ly + (gy ? ((uy - ly) * b) / gy : 0)])
+  }
+  for (let k = 0; k < random; k++) pts.push([rng.uniform(lx, ux), rng.uniform(ly, uy)])
+  // excess of f over the upper plane (side +1) or under the lower plane (side −1)
+  const excess = (x: number, y: number, side: number) => {
+    const base = p.a * x + p.b * y
+    return side > 0 ? f(x, y) - base - p.c2 : base + p.c1 - f(x, y)
+  }
+  const violation = (x: number, y: number): Violation | null => {
+    const v = f(x, y)
+    const base = p.a * x + p.b * y
+    const lo = base + p.c1
+    const hi = base + p.c2
+    const tol = TOL * (1 + Math.abs(v) + Math.abs(base))
+    return v < lo - tol || v > hi + tol ? { box: [lx, ux, ly, uy], x, y, f: v, lo, hi } : null
+  }
+  for (const [x, y] of pts) {
+    const v = violation(x, y)
+    if (v) return v
+  }
+  // then climb from the worst sampled point on each side (pattern search down to ulps)
+  for (const side of [1, -1]) {
+    let [x, y] = pts[0]
+    let best = excess(x, y, side)
+    for (const [px, py] of pts) {
+      const e = excess(px, py, side)
+      if (e > best) [x, y, best] = [px, py, e]
+    }
+    let sx = (ux - lx) / Math.max(gx, 1)
+    let sy = gy ? (uy - ly) / gy : 0
+    for (let it = 0; it < 60 && (sx > 0 || sy > 0); it++) {
+      let moved = false
+      for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [1, -1], [-1, 1], [-1, -1]]) {
+        const nx = Math.min(ux, Math.max(lx, x + dx * sx))
+        const ny = Math.min(uy, Math.max(ly, y + dy * sy))
+        const e = excess(nx, ny, side)
+        if (e > best) {
+          ;[x, y, best] = [nx, ny, e]
+          moved = true
+        }
+      }
+      if (!moved) {
+        sx /= 2
+        sy /= 2
+      }
+    }
+    const v = violation(x, y)
+    if (v) return v
+  }
+  return null
+}
+
+describe('documented plane values', () => {
+  it('tanh on [-1, 1]: Cert-RNN 0.762 / 0.082, DeepZ 0.420 / 0.342', () => {
+    const c = tanhPlanes.certrnn(-1, 1)
+    expect(c.a).toBeCloseTo(0.7616, 4)
+    expect((c.c2 - c.c1) / 2).toBeCloseTo(0.082, 3)
+    const d = tanhPlanes.deepz(-1, 1)
+    expect(d.a).toBeCloseTo(0.42, 3)
+    expect((d.c2 - d.c1) / 2).toBeCloseTo(0.342, 3)
+  })
+  it('tanh on [1, 4]: Cert-RNN 0.079 / 0.062, DeepZ 0.0013 / 0.117', () => {
+    const c = tanhPlanes.certrnn(1, 4)
+    expect(c.a).toBeCloseTo(0.079, 3)
+    expect((c.c2 - c.c1) / 2).toBeCloseTo(0.062, 3)
+    const d = tanhPlanes.deepz(1, 4)
+    expect(d.a).toBeCloseTo(0.0013, 4)
+    expect((d.c2 - d.c1) / 2).toBeCloseTo(0.117, 3)
+  })
+  it('a degenerate box gives the exact constant', () => {
+    const p = tanhPlanes.certrnn(0.3, 0.3)
+    expect(p.a).toBe(0)
+    expect(p.c1).toBeCloseTo(Math.tanh(0.3), 14)
+    expect(p.c2 - p.c1).toBeLessThan(1e-14)
+  })
+  it('x·σ(y) with a constant y is exact', () => {
+    const p = transformerSet('certrnn').binary.xSigmoid(-2, 3, 0.5, 0.5)
+    expect(p.a).toBeCloseTo(sigmoid(0.5), 15)
+    expect(p.b).toBe(0)
+    expect(p.c2 - p.c1).toBeLessThan(1e-13)
+  })
+  it('interval planes have zero slopes and the exact range', () => {
+    const p = transformerSet('interval').binary.sigmoidTanh(-1, 2, -0.5, 1)
+    expect(p.a).toBe(0)
+    expect(p.b).toBe(0)
+    expect(p.c1).toBeCloseTo(sigmoid(2) * Math.tanh(-0.5), 12)
+    expect(p.c2).toBeCloseTo(sigmoid(2) * Math.tanh(1), 12)
+  })
+})
+
+describe('polynomial roots', () => {
+  it('finds every real root of random quartics in (0, 1)', () => {
+    const rng = new Rng(7)
+    for (let k = 0; k < 2000; k++) {
+      const roots = Array.from({ length: 4 }, () => rng.uniform(-0.5, 1.5))
+      // (p − r1)(p − r2)(p − r3)(p − r4)
+      let coeffs = [1]
+      for (const r of roots) coeffs = [...coeffs, 0].map((c, i) => c - (i > 0 ? r * coeffs[i - 1] : 0))
+      const found = polyRealRoots(coeffs, 0, 1)
+      const inside = roots.filter((r) => r > 1e-9 && r < 1 - 1e-9)
+      for (const r of inside) {
+        const close = found.some((x) => Math.abs(x - r) < 1e-6)
+        if (!close) expect.fail(`missed root ${r} of roots ${roots}, found ${found}`)
+      }
+      for (const x of found) expect(Math.abs(polyEval(coeffs, x))).toBeLessThan(1e-9)
+    }
+  })
+})
+
+describe('interior stationary points of σ(x)·tanh(y) − A·x − B·y', () => {
+  it('agree with the expanded quartic where it is well conditioned, and solve both equations', () => {
+    const rng = new Rng(11)
+    let checked = 0
+    for (let k = 0; k < 3000; k++) {
+      const lx = rng.uniform(-4, 4)
+      const ux = lx + rng.uniform(0.1, 4)
+      const a = rng.uniform(-0.2, 0.2)
+      const b = rng.uniform(0.01, 0.9)
+      const pts = sigmoidTanhInterior(a, b, lx, ux)
+      for (const [x, y] of pts) {
+        // σ'(x)·tanh(y) = A and σ(x)·sech²(y) = B
+        expect(sigmoid(x) * (1 - sigmoid(x)) * Math.tanh(y)).toBeCloseTo(a, 8)
+        expect(sigmoid(x) * (1 - Math.tanh(y) ** 2)).toBeCloseTo(b, 8)
+      }
+      const quartic = polyRealRoots([1, -(2 + b), 1 + 2 * b, -b, -a * a], 1e-6, 1 - 1e-6)
+        .map((p) => Math.log(p / (1 - p)))
+        .filter((x) => x > lx + 1e-6 && x < ux - 1e-6)
+      for (const x of quartic) {
+        checked++
+        if (!pts.some(([px]) => Math.abs(px - x) < 1e-5)) expect.fail(`missed interior root x=${x} (A=${a}, B=${b}, [${lx}, ${ux}]): ${pts}`)
+      }
+    }
+    expect(checked).toBeGreaterThan(500)
+  })
+})
+
+const UNARY = ['tanh', 'sigmoid'] as const
+const BINARY = ['sigmoidTanh', 'xSigmoid', 'mul'] as const
+const BOXES = 10_000
+
+describe.each(METHODS as Method[])('%s planes enclose the function on random boxes', (method) => {
+  const set = transformerSet(method)
+  for (const kind of UNARY) {
+    it(`${kind}: ${BOXES} boxes, dense grid + random points`, () => {
+      const rng = new Rng(101)
+      for (let k = 0; k < BOXES; k++) {
+        const [l, u] = randomInterval(rng)
+        const p = set.unary[kind](l, u)
+        const v = checkPlane(FUNCS[kind], p, l, u, 0, 0, rng, [400, 0], 100)
+        if (v) expect.fail(`${method} ${kind} plane violated: ${JSON.stringify({ ...v, p })}`)
+      }
+    })
+  }
+  for (const kind of BINARY) {
+    it(`${kind}: ${BOXES} boxes, dense grid + random points`, () => {
+      const rng = new Rng(202)
+      for (let k = 0; k < BOXES; k++) {
+        const [lx, ux] = randomInterval(rng)
+        const [ly, uy] = randomInterval(rng)
+        const p = set.binary[kind](lx, ux, ly, uy)
+        const v = checkPlane(FUNCS[kind], p, lx, ux, ly, uy, rng, [24, 24], 100)
+        if (v) expect.fail(`${method} ${kind} plane violated: ${JSON.stringify({ ...v, p })}`)
+      }
+    })
+  }
+})
+
+describe('Cert-RNN offsets are the true residual extremes (tight, not just sound)', () => {
+  const set = transformerSet('certrnn')
+  it('the densely sampled residual reaches C1 and C2', () => {
+    const rng = new Rng(303)
+    for (let k = 0; k < 500; k++) {
+      const lx = rng.uniform(-5, 5)
+      const ux = lx + rng.uniform(0.01, 4)
+      const ly = rng.uniform(-5, 5)
+      const uy = ly + rng.uniform(0.01, 4)
+      for (const kind of ['sigmoidTanh', 'xSigmoid'] as const) {
+        const f = FUNCS[kind]
+        const p = set.binary[kind](lx, ux, ly, uy)
+        let gMin = Infinity
+        let gMax = -Infinity
+        const n = 120
+        for (let a = 0; a <= n; a++) {
+          for (let b = 0; b <= n; b++) {
+            const x = lx + ((ux - lx) * a) / n
+            const y = ly + ((uy - ly) * b) / n
+            const g = f(x, y) - p.a * x - p.b * y
+            gMin = Math.min(gMin, g)
+            gMax = Math.max(gMax, g)
+          }
+        }
+        // the grid's extremes are within its spacing of the true ones
+        const slack = 1e-3 * (1 + Math.abs(p.a) * (ux - lx) + Math.abs(p.b) * (uy - ly))
+        expect(gMin - p.c1).toBeLessThan(slack)
+        expect(p.c2 - gMax).toBeLessThan(slack)
+      }
+    }
+  })
+  it('uses interior critical points of σ(x)·tanh(y) (they decide the extreme in a share of boxes)', () => {
+    const rng = new Rng(404)
+    let interiorDecides = 0
+    const total = 3000
+    for (let k = 0; k < total; k++) {
+      const lx = rng.uniform(-4, 4)
+      const ux = lx + rng.uniform(0.1, 4)
+      const ly = rng.uniform(-3, 3)
+      const uy = ly + rng.uniform(0.1, 3)
+      const p = set.binary.sigmoidTanh(lx, ux, ly, uy)
+      const pts = sigmoidTanhCandidates(p.a, p.b, lx, ux, ly, uy)
+      const g = ([x, y]: [number, number]) => FUNCS.sigmoidTanh(x, y) - p.a * x - p.b * y
+      const boundary = pts.filter(([x, y]) => x === lx || x === ux || y === ly || y === uy).map(g)
+      const all = pts.map(g)
+      if (Math.max(...all) > Math.max(...boundary) + 1e-12 || Math.min(...all) < Math.min(...boundary) - 1e-12) interiorDecides++
+    }
+    expect(interiorDecides / total).toBeGreaterThan(0.05)
+  })
+  it('Cert-RNN planes are never wider than DeepZ on tanh and σ·tanh', () => {
+    const rng = new Rng(505)
+    const deepz = transformerSet('deepz')
+    for (let k = 0; k < 2000; k++) {
+      const [l, u] = randomInterval(rng)
+      const c = set.unary.tanh(l, u)
+      const d = deepz.unary.tanh(l, u)
+      expect(c.c2 - c.c1).toBeLessThanOrEqual(d.c2 - d.c1 + 1e-9)
+    }
+  })
+})

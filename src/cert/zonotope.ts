@@ -1,0 +1,446 @@
+/**
+ * Zonotopes in float64 with id-tagged noise symbols.
+ *
+ * A zonotope of n variables is x = c + G·e, e ∈ [-1, 1]^m. G is stored row-major (n × m):
+ * row i holds the coefficients of variable i. Every column carries the id of its noise
+ * symbol; ids are strictly increasing along the columns. Zonotopes are combined (added,
+ * subtracted) by lining their columns up BY ID, never by position.
+ */
+
+export interface Zonotope {
+  /** number of variables */
+  readonly n: number
+  /** number of noise symbols (generator columns) */
+  readonly m: number
+  /** centre, length n */
+  readonly c: Float64Array
+  /** generators, row-major n × m */
+  readonly G: Float64Array
+  /** symbol ids, strictly increasing, length m */
+  readonly ids: Int32Array
+}
+
+/** Hands out fresh, strictly increasing noise-symbol ids for one certification run. */
+export class SymbolSource {
+  private nextId: number
+  constructor(start = 0) {
+    this.nextId = start
+  }
+  /** Reserve `count` consecutive fresh ids and return the first. */
+  take(count: number): number {
+    const first = this.nextId
+    this.nextId += count
+    return first
+  }
+  get peek(): number {
+    return this.nextId
+  }
+}
+
+const EMPTY_IDS = new Int32Array(0)
+
+export function zonotopeConstant(c: ArrayLike<number>): Zonotope {
+  return { n: c.length, m: 0, c: Float64Array.from(c), G: new Float64Array(0), ids: EMPTY_IDS }
+}
+
+export function zonotopeCreate(c: Float64Array, G: Float64Array, ids: Int32Array): Zonotope {
+  if (G.length !== c.length * ids.length) {
+    throw new Error(`zonotope: generator matrix has ${G.length} entries, expected ${c.length}×${ids.length}`)
+  }
+  return { n: c.length, m: ids.length, c, G, ids }
+}
+
+/**
+ * The box [lo, hi] as a zonotope: one fresh symbol per variable of non-zero width
+ * (constant variables get no symbol).
+ */
+export function zonotopeFromBox(lo: ArrayLike<number>, hi: ArrayLike<number>, symbols: SymbolSource): Zonotope {
+  const n = lo.length
+  const c = new Float64Array(n)
+  const rows: number[] = []
+  for (let i = 0; i < n; i++) {
+    if (!(hi[i] >= lo[i])) throw new Error(`zonotope: empty box at ${i}: [${lo[i]}, ${hi[i]}]`)
+    c[i] = (lo[i] + hi[i]) / 2
+    if (hi[i] > lo[i]) rows.push(i)
+  }
+  const m = rows.length
+  const first = symbols.take(m)
+  const ids = new Int32Array(m)
+  const G = new Float64Array(n * m)
+  for (let j = 0; j < m; j++) {
+    ids[j] = first + j
+    const i = rows[j]
+    // radius rounded up so that c ± r still covers [lo, hi]
+    let r = (hi[i] - lo[i]) / 2
+    while (c[i] - r > lo[i] || c[i] + r < hi[i]) r = nextUp(r)
+    G[i * m + j] = r
+  }
+  return { n, m, c, G, ids }
+}
+
+/** Radius Σ_j |G_ij| of every variable. */
+export function zonotopeRadii(z: Zonotope): Float64Array {
+  const { n, m, G } = z
+  const r = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    let s = 0
+    const row = i * m
+    for (let j = 0; j < m; j++) s += Math.abs(G[row + j])
+    r[i] = s
+  }
+  return r
+}
+
+/**
+ * Relative slack added to every bound to cover float64 rounding in the generator sums
+ * (a few ulps per term over thousands of terms is far below this).
+ */
+export const BOUND_SLACK = 1e-12
+
+export interface Box {
+  lo: Float64Array
+  hi: Float64Array
+}
+
+/** Interval bounds c_i ± Σ_j |G_ij| (widened by a tiny relative slack for rounding). */
+export function zonotopeBounds(z: Zonotope): Box {
+  const r = zonotopeRadii(z)
+  const lo = new Float64Array(z.n)
+  const hi = new Float64Array(z.n)
+  for (let i = 0; i < z.n; i++) {
+    const slack = BOUND_SLACK * (Math.abs(z.c[i]) + r[i])
+    lo[i] = z.c[i] - r[i] - slack
+    hi[i] = z.c[i] + r[i] + slack
+  }
+  return { lo, hi }
+}
+
+/**
+ * Affine map W·x + b with W given row-major (out × n). Exact.
+ * Inner loop: four output rows at a time share each load of a generator row.
+ */
+export function zonotopeAffine(z: Zonotope, W: Float64Array, out: number, b?: ArrayLike<number>): Zonotope {
+  const { n, m } = z
+  if (W.length !== out * n) throw new Error(`zonotopeAffine: W has ${W.length} entries, expected ${out}×${n}`)
+  const c = matVec(W, out, n, z.c)
+  if (b) for (let o = 0; o < out; o++) c[o] += b[o]
+  const G = matMulRowMajor(W, out, n, z.G, m)
+  return { n: out, m, c, G, ids: z.ids }
+}
+
+/** y = W·x for W row-major (rows × cols). */
+export function matVec(W: Float64Array, rows: number, cols: number, x: ArrayLike<number>): Float64Array {
+  const y = new Float64Array(rows)
+  for (let o = 0; o < rows; o++) {
+    let s = 0
+    const base = o * cols
+    for (let i = 0; i < cols; i++) s += W[base + i] * x[i]
+    y[o] = s
+  }
+  return y
+}
+
+/**
+ * C = A·B with A (r × k) and B (k × m), both row-major. Register-blocked: four rows of C
+ * are accumulated together so each element of B is loaded once per four multiply-adds.
+ */
+export function matMulRowMajor(A: Float64Array, r: number, k: number, B: Float64Array, m: number): Float64Array {
+  const C = new Float64Array(r * m)
+  if (m === 0 || r === 0) return C
+  let o = 0
+  for (; o + 4 <= r; o += 4) {
+    const c0 = o * m, c1 = c0 + m, c2 = c1 + m, c3 = c2 + m
+    const a0 = o * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k
+    for (let i = 0; i < k; i++) {
+      const w0 = A[a0 + i], w1 = A[a1 + i], w2 = A[a2 + i], w3 = A[a3 + i]
+      if (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 0) continue
+      const bi = i * m
+      for (let j = 0; j < m; j++) {
+        const g = B[bi + j]
+        C[c0 + j] += w0 * g
+        C[c1 + j] += w1 * g
+        C[c2 + j] += w2 * g
+        C[c3 + j] += w3 * g
+      }
+    }
+  }
+  for (; o < r; o++) {
+    const co = o * m
+    const ao = o * k
+    for (let i = 0; i < k; i++) {
+      const w = A[ao + i]
+      if (w === 0) continue
+      const bi = i * m
+      for (let j = 0; j < m; j++) C[co + j] += w * B[bi + j]
+    }
+  }
+  return C
+}
+
+function sameIds(a: Int32Array, b: Int32Array): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let j = 0; j < a.length; j++) if (a[j] !== b[j]) return false
+  return true
+}
+
+/** Union of two strictly increasing id lists, with each side's column positions in it. */
+function mergeIds(a: Int32Array, b: Int32Array): { ids: Int32Array; posA: Int32Array; posB: Int32Array } {
+  const ids: number[] = []
+  const posA = new Int32Array(a.length)
+  const posB = new Int32Array(b.length)
+  let i = 0
+  let j = 0
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && a[i] < b[j])) {
+      posA[i++] = ids.length
+      ids.push(a[i - 1])
+    } else if (i >= a.length || b[j] < a[i]) {
+      posB[j++] = ids.length
+      ids.push(b[j - 1])
+    } else {
+      posA[i++] = ids.length
+      posB[j++] = ids.length
+      ids.push(a[i - 1])
+    }
+  }
+  return { ids: Int32Array.from(ids), posA, posB }
+}
+
+/** Re-express z over the (superset) id list `ids`, given where its columns land. */
+function spread(z: Zonotope, m: number, pos: Int32Array): Float64Array {
+  const G = new Float64Array(z.n * m)
+  for (let i = 0; i < z.n; i++) {
+    const src = i * z.m
+    const dst = i * m
+    for (let j = 0; j < z.m; j++) G[dst + pos[j]] = z.G[src + j]
+  }
+  return G
+}
+
+/** α·a + β·b, columns aligned by symbol id. */
+export function zonotopeLinComb(alpha: number, a: Zonotope, beta: number, b: Zonotope): Zonotope {
+  return zonotopeDiagComb(new Float64Array(a.n).fill(alpha), a, new Float64Array(b.n).fill(beta), b)
+}
+
+/** diag(α)·a + diag(β)·b (per-variable coefficients), columns aligned by symbol id. */
+export function zonotopeDiagComb(alpha: ArrayLike<number>, a: Zonotope, beta: ArrayLike<number>, b: Zonotope): Zonotope {
+  if (a.n !== b.n) throw new Error(`zonotope: cannot combine ${a.n} and ${b.n} variables`)
+  const n = a.n
+  const c = new Float64Array(n)
+  for (let i = 0; i < n; i++) c[i] = alpha[i] * a.c[i] + beta[i] * b.c[i]
+  if (b.m === 0 || a.m === 0) {
+    // one side is a constant: scale the other's generators, keep its symbols
+    const [src, coef] = b.m === 0 ? [a, alpha] : [b, beta]
+    const m = src.m
+    const G = new Float64Array(n * m)
+    for (let i = 0; i < n; i++) {
+      const k = coef[i], row = i * m
+      if (k !== 0) for (let j = 0; j < m; j++) G[row + j] = k * src.G[row + j]
+    }
+    return { n, m, c, G, ids: src.ids }
+  }
+  if (sameIds(a.ids, b.ids)) {
+    const m = a.m
+    const G = new Float64Array(n * m)
+    for (let i = 0; i < n; i++) {
+      const al = alpha[i], be = beta[i], row = i * m
+      for (let j = 0; j < m; j++) G[row + j] = al * a.G[row + j] + be * b.G[row + j]
+    }
+    return { n, m, c, G, ids: a.ids }
+  }
+  const { ids, posA, posB } = mergeIds(a.ids, b.ids)
+  const m = ids.length
+  const G = new Float64Array(n * m)
+  for (let i = 0; i < n; i++) {
+    const dst = i * m
+    const al = alpha[i], be = beta[i]
+    if (al !== 0) for (let j = 0; j < a.m; j++) G[dst + posA[j]] += al * a.G[i * a.m + j]
+    if (be !== 0) for (let j = 0; j < b.m; j++) G[dst + posB[j]] += be * b.G[i * b.m + j]
+  }
+  return { n, m, c, G, ids }
+}
+
+export function zonotopeAdd(a: Zonotope, b: Zonotope): Zonotope {
+  return zonotopeLinComb(1, a, 1, b)
+}
+
+export function zonotopeSub(a: Zonotope, b: Zonotope): Zonotope {
+  return zonotopeLinComb(1, a, -1, b)
+}
+
+/** Stack the variables of several zonotopes (columns aligned by id). */
+export function zonotopeConcat(parts: Zonotope[]): Zonotope {
+  let ids = parts[0].ids
+  for (const p of parts.slice(1)) if (!sameIds(ids, p.ids)) ids = mergeIds(ids, p.ids).ids
+  const m = ids.length
+  const n = parts.reduce((s, p) => s + p.n, 0)
+  const c = new Float64Array(n)
+  const G = new Float64Array(n * m)
+  let row = 0
+  for (const p of parts) {
+    c.set(p.c, row)
+    if (sameIds(ids, p.ids)) G.set(p.G, row * m)
+    else G.set(spread(p, m, mergeIds(ids, p.ids).posB), row * m)
+    row += p.n
+  }
+  return { n, m, c, G, ids }
+}
+
+/** Variables [start, start + count) of z. */
+export function zonotopeSlice(z: Zonotope, start: number, count: number): Zonotope {
+  return {
+    n: count,
+    m: z.m,
+    c: z.c.slice(start, start + count),
+    G: z.G.slice(start * z.m, (start + count) * z.m),
+    ids: z.ids,
+  }
+}
+
+/** Drop generator columns that are zero in every row. */
+export function zonotopeCompact(z: Zonotope): Zonotope {
+  const keep: number[] = []
+  for (let j = 0; j < z.m; j++) {
+    for (let i = 0; i < z.n; i++) {
+      if (z.G[i * z.m + j] !== 0) {
+        keep.push(j)
+        break
+      }
+    }
+  }
+  if (keep.length === z.m) return z
+  const m = keep.length
+  const G = new Float64Array(z.n * m)
+  for (let i = 0; i < z.n; i++) for (let k = 0; k < m; k++) G[i * m + k] = z.G[i * z.m + keep[k]]
+  return { n: z.n, m, c: z.c, G, ids: Int32Array.from(keep, (j) => z.ids[j]) }
+}
+
+/**
+ * Replace z by its interval box (one fresh symbol per variable): what interval bound
+ * propagation keeps after every operation.
+ */
+export function zonotopeToBox(z: Zonotope, symbols: SymbolSource): Zonotope {
+  const r = zonotopeRadii(z)
+  return diagonalAppend(zonotopeConstant(z.c), r, symbols)
+}
+
+/**
+ * z + diag(w)·e_new: append one fresh symbol for each variable with w_i ≠ 0.
+ */
+export function diagonalAppend(z: Zonotope, w: ArrayLike<number>, symbols: SymbolSource): Zonotope {
+  const rows: number[] = []
+  for (let i = 0; i < z.n; i++) if (w[i] !== 0) rows.push(i)
+  if (rows.length === 0) return z
+  const extra = rows.length
+  const m = z.m + extra
+  const first = symbols.take(extra)
+  const ids = new Int32Array(m)
+  ids.set(z.ids)
+  for (let k = 0; k < extra; k++) ids[z.m + k] = first + k
+  const G = new Float64Array(z.n * m)
+  for (let i = 0; i < z.n; i++) G.set(z.G.subarray(i * z.m, (i + 1) * z.m), i * m)
+  for (let k = 0; k < extra; k++) {
+    const i = rows[k]
+    G[i * m + z.m + k] = Math.abs(w[i])
+  }
+  return { n: z.n, m, c: z.c, G, ids }
+}
+
+/**
+ * Sound order reduction: keep the `keep` generators with the largest ℓ1 norm and merge all
+ * others into a box (one fresh symbol per variable). The result contains z.
+ */
+export function zonotopeReduce(z: Zonotope, keep: number, symbols: SymbolSource): Zonotope {
+  if (z.m <= keep + z.n) return z
+  const norms = new Float64Array(z.m)
+  for (let i = 0; i < z.n; i++) for (let j = 0; j < z.m; j++) norms[j] += Math.abs(z.G[i * z.m + j])
+  const order = Array.from({ length: z.m }, (_, j) => j).sort((p, q) => norms[q] - norms[p])
+  const kept = order.slice(0, keep).sort((p, q) => p - q)
+  const merged = order.slice(keep)
+  const box = new Float64Array(z.n)
+  for (let i = 0; i < z.n; i++) {
+    let s = 0
+    for (const j of merged) s += Math.abs(z.G[i * z.m + j])
+    box[i] = s
+  }
+  const m = kept.length
+  const G = new Float64Array(z.n * m)
+  for (let i = 0; i < z.n; i++) for (let k = 0; k < m; k++) G[i * m + k] = z.G[i * z.m + kept[k]]
+  const base: Zonotope = { n: z.n, m, c: z.c, G, ids: Int32Array.from(kept, (j) => z.ids[j]) }
+  return diagonalAppend(base, box, symbols)
+}
+
+/** The point c + G·e for a given assignment e (length m, aligned with z.ids). */
+export function zonotopePoint(z: Zonotope, e: ArrayLike<number>): Float64Array {
+  const x = Float64Array.from(z.c)
+  for (let i = 0; i < z.n; i++) {
+    let s = 0
+    for (let j = 0; j < z.m; j++) s += z.G[i * z.m + j] * e[j]
+    x[i] += s
+  }
+  return x
+}
+
+/**
+ * Exact 2-D projection onto variables (i, k): the convex polygon that is the Minkowski sum
+ * of the segments ±(G_ij, G_kj) around (c_i, c_k). Vertices counter-clockwise, at most 2m.
+ */
+export function zonotopeProject2d(z: Zonotope, i: number, k: number): Array<[number, number]> {
+  const cx = z.c[i]
+  const cy = z.c[k]
+  const gens: Array<[number, number]> = []
+  for (let j = 0; j < z.m; j++) {
+    let gx = z.G[i * z.m + j]
+    let gy = z.G[k * z.m + j]
+    if (gx === 0 && gy === 0) continue
+    // orient every generator into the upper half-plane
+    if (gy < 0 || (gy === 0 && gx < 0)) {
+      gx = -gx
+      gy = -gy
+    }
+    gens.push([gx, gy])
+  }
+  if (gens.length === 0) return [[cx, cy]]
+  gens.sort((p, q) => Math.atan2(p[1], p[0]) - Math.atan2(q[1], q[0]))
+  // merge parallel generators so that the polygon has no collinear vertices
+  const merged: Array<[number, number]> = []
+  for (const g of gens) {
+    const last = merged[merged.length - 1]
+    if (last && Math.abs(last[0] * g[1] - last[1] * g[0]) <= 1e-15 * Math.hypot(...last) * Math.hypot(...g)) {
+      last[0] += g[0]
+      last[1] += g[1]
+    } else merged.push([g[0], g[1]])
+  }
+  // lowest vertex: centre minus the sum of all (upper half-plane) generators
+  let x = cx
+  let y = cy
+  for (const g of merged) {
+    x -= g[0]
+    y -= g[1]
+  }
+  const poly: Array<[number, number]> = []
+  for (const g of merged) {
+    poly.push([x, y])
+    x += 2 * g[0]
+    y += 2 * g[1]
+  }
+  for (const g of merged) {
+    poly.push([x, y])
+    x -= 2 * g[0]
+    y -= 2 * g[1]
+  }
+  return poly
+}
+
+/** The next float64 above x (x finite). */
+export function nextUp(x: number): number {
+  if (Number.isNaN(x) || x === Infinity) return x
+  if (x === 0) return Number.MIN_VALUE
+  const buf = new DataView(new ArrayBuffer(8))
+  buf.setFloat64(0, x)
+  let bits = buf.getBigUint64(0)
+  bits = x > 0 ? bits + 1n : bits - 1n
+  buf.setBigUint64(0, bits)
+  return buf.getFloat64(0)
+}
