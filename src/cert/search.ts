@@ -5,9 +5,10 @@
  * paper: Algorithm 1 of the paper: start at 0.5, twelve steps of ±0.5^l (l = 2…13).
  *   The paper returns the final grid point without checking it; we evaluate it too and
  *   return the largest certified point (resolution 2⁻¹³ ≈ 1.2e-4, range (0, 1)).
- * fast: safeguarded regula falsi (Illinois) on the certified margin m(ε), which is
- *   continuous and, for small ε, nearly linear: a bracket [certified, not certified] is
- *   narrowed to at most the paper's resolution, usually in far fewer evaluations.
+ * fast: root finding on the certified margin m(ε), which is continuous, nearly linear for
+ *   small ε and falls faster as ε grows: a bracket [certified, not certified] is narrowed by
+ *   probing the chord root and the extrapolated root (which straddle the root of a concave
+ *   m), with bisection as the safeguard, to at most the paper's resolution.
  */
 
 export type SearchKind = 'paper' | 'fast'
@@ -61,66 +62,56 @@ export function fastSearch(margin: MarginFn, opts: FastSearchOptions = {}): Sear
   const maxEps = opts.maxEps ?? 1
   const res = opts.resolution ?? SEARCH_RESOLUTION
   let evaluations = 0
-  const evalAt = (e: number) => {
-    evaluations++
-    return margin(e)
-  }
-  // bracket: lo certified (or 0), hi not certified
+  // bracket: lo certified (or 0), hi not certified; prev is the certified point before lo
   let lo = 0
   let mLo = opts.margin0 ?? NaN
-  let hi = NaN
+  let prev = NaN
+  let mPrev = NaN
+  let hi = Infinity
   let mHi = NaN
-  let e = Math.min(maxEps, Math.max(res, opts.guess ?? 1 / 64))
-  // 1. find a failing ε, extrapolating from the certified points
-  for (;;) {
-    const m = evalAt(e)
-    if (m <= 0) {
+  const probe = (e: number) => {
+    evaluations++
+    const m = margin(e)
+    if (m > 0) {
+      if (e > lo) {
+        prev = lo
+        mPrev = mLo
+        lo = e
+        mLo = m
+      }
+    } else if (e < hi) {
       hi = e
       mHi = m
-      break
     }
-    const prevLo = lo
-    const prevM = mLo
-    lo = e
-    mLo = m
-    if (e >= maxEps) return { bound: maxEps, failedAt: Infinity, evaluations }
-    // linear extrapolation of the margin to zero, kept within [1.25·e, 4·e]
-    let next = 4 * e
-    if (Number.isFinite(prevM) && prevM > m) next = e + (m * (e - prevLo)) / (prevM - m)
-    e = Math.min(maxEps, Math.max(1.25 * e, Math.min(4 * e, next * 1.05)))
   }
-  // 2. narrow the bracket
-  let side = 0 // which end was kept last (Illinois): -1 lo, +1 hi
-  let width = hi - lo
-  let sinceHalved = 0
+  /** root of the line through the two highest certified points (overshoots a concave m) */
+  const extrapolated = () => (Number.isFinite(mPrev) && mPrev > mLo ? lo + (mLo * (lo - prev)) / (mPrev - mLo) : NaN)
+  // 1. find a failing ε, extrapolating from the certified points
+  probe(Math.min(maxEps, Math.max(res, opts.guess ?? 1 / 64)))
+  while (hi === Infinity) {
+    if (lo >= maxEps) return { bound: maxEps, failedAt: Infinity, evaluations }
+    const x = extrapolated()
+    probe(Math.min(maxEps, Math.max(1.25 * lo, Math.min(4 * lo, Number.isFinite(x) ? x * 1.05 : 4 * lo))))
+  }
+  // 2. narrow the bracket. For the usual concave m (margins fall faster as ε grows) the
+  // chord through the bracket undershoots the root and the extrapolation from the
+  // certified side overshoots it: probing both usually closes the bracket at once.
+  // Bisection takes over whenever the bracket fails to halve.
+  // bisection, geometric while the bracket spans orders of magnitude
+  const middle = () => (lo > 0 && hi > 4 * lo ? Math.sqrt(lo * hi) : (lo + hi) / 2)
   while (hi - lo > res) {
-    let p: number
-    if (sinceHalved >= 2 || !Number.isFinite(mLo)) {
-      p = (lo + hi) / 2
-    } else {
-      p = lo + (mLo * (hi - lo)) / (mLo - mHi)
-      // step a little past the estimate toward the far end, so that the next probe
-      // usually lands on the other side of the root and closes the bracket
-      const nudge = res / 2
-      p = side >= 0 ? p - nudge : p + nudge
+    const width = hi - lo
+    const inside = (x: number) => Math.min(hi - res / 4, Math.max(lo + res / 4, x))
+    const chord = Number.isFinite(mLo) ? lo + (mLo * (hi - lo)) / (mLo - mHi) : NaN
+    if (!Number.isFinite(chord)) {
+      probe(middle())
+      continue
     }
-    p = Math.min(hi - res / 4, Math.max(lo + res / 4, p))
-    const m = evalAt(p)
-    if (m > 0) {
-      lo = p
-      mLo = m
-      if (side === -1) mHi /= 2
-      side = -1
-    } else {
-      hi = p
-      mHi = m
-      if (side === 1) mLo /= 2
-      side = 1
-    }
-    if (hi - lo <= width / 2) {
-      width = hi - lo
-      sinceHalved = 0
-    } else sinceHalved++
+    probe(inside(chord - res / 4))
+    if (hi - lo <= res) break
+    const x = extrapolated()
+    probe(inside(Number.isFinite(x) && x < hi ? Math.max(x, lo + res / 2) : middle()))
+    if (hi - lo > width / 2 && hi - lo > res) probe(middle())
   }
   return { bound: lo, failedAt: hi, evaluations }
 }

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest'
+import { compileNetwork } from './runtime.ts'
+import { certifyFrames, certifyThreat, findBound, prepareSample, verifiedAccuracy } from './certify.ts'
+import { Rng } from './rng.ts'
+import { fastSearch, paperSearch, SEARCH_RESOLUTION } from './search.ts'
+import { randomFrames, randomNetwork } from './testing/randomNetwork.ts'
+import { parseThreat } from './threat.ts'
+
+/** Margin functions with a known root r: linear, convex blow-up, and a nasty kink. */
+const shapes = {
+  linear: (r: number) => (e: number) => 1 - e / r,
+  blowup: (r: number) => (e: number) => 0.3 * (1 - Math.exp((e - r) * 20)),
+  kinked: (r: number) => (e: number) => (e < r ? (r - e) * 1e-3 : (r - e) * 50),
+}
+
+describe('bound searches', () => {
+  it('the paper search follows Algorithm 1 and returns only certified points', () => {
+    const evaluated: number[] = []
+    const r = paperSearch((e) => {
+      evaluated.push(e)
+      return 0.1 - e
+    })
+    expect(evaluated.slice(0, 3)).toEqual([0.5, 0.25, 0.125])
+    expect(evaluated.length).toBe(13)
+    expect(r.bound).toBeLessThan(0.1)
+    expect(0.1 - r.bound).toBeLessThanOrEqual(SEARCH_RESOLUTION)
+    expect(evaluated).toContain(r.bound)
+  })
+
+  it('nothing certified gives 0, not the paper\'s unchecked 2⁻¹³', () => {
+    expect(paperSearch(() => -1).bound).toBe(0)
+    expect(fastSearch(() => -1).bound).toBe(0)
+  })
+
+  it('the fast search reaches the same resolution with certified points only', () => {
+    const rng = new Rng(1)
+    let fastEvals = 0
+    let cases = 0
+    for (const [name, shape] of Object.entries(shapes)) {
+      for (let k = 0; k < 200; k++) {
+        const root = 10 ** rng.uniform(-3.5, -0.1)
+        const f = shape(root)
+        const seen = new Map<number, number>()
+        const margin = (e: number) => {
+          const m = f(e)
+          seen.set(e, m)
+          return m
+        }
+        const r = fastSearch(margin, { margin0: f(0) })
+        expect(seen.get(r.bound) ?? f(0), `${name} root ${root}`).toBeGreaterThan(0)
+        expect(r.bound).toBeLessThanOrEqual(root)
+        expect(root - r.bound).toBeLessThanOrEqual(SEARCH_RESOLUTION)
+        const p = paperSearch(f)
+        expect(Math.abs(p.bound - r.bound)).toBeLessThanOrEqual(SEARCH_RESOLUTION)
+        fastEvals += r.evaluations
+        cases++
+      }
+    }
+    // the point of the fast search: fewer certificate evaluations than the paper's 13
+    expect(fastEvals / cases).toBeLessThan(10)
+  })
+
+  it('caps at maxEps when everything certifies', () => {
+    expect(fastSearch(() => 1, { maxEps: 1 }).bound).toBe(1)
+  })
+})
+
+describe('certify API', () => {
+  const cn = compileNetwork(randomNetwork({ cell: 'lstm', hidden: [6], frameSize: 4, classes: 3, seed: 2 }))
+  const prep = prepareSample(cn, { x: randomFrames(new Rng(4), 5, 4) })
+
+  it('parses threats and refuses malformed ones', () => {
+    expect(parseThreat('single')).toEqual({ kind: 'single' })
+    expect(parseThreat('frames=3,0,3')).toEqual({ kind: 'frames', frames: [0, 3] })
+    expect(() => parseThreat('frames=a')).toThrow(/non-negative integers/)
+    expect(() => parseThreat('some')).toThrow(/single, all, frames/)
+  })
+
+  it('refuses bad ε, frames beyond the input, bad clip ranges and bad inputs', () => {
+    expect(() => certifyFrames(prep, [0], 0)).toThrow(/positive/)
+    expect(() => certifyFrames(prep, [0], -1)).toThrow(/positive/)
+    expect(() => certifyFrames(prep, [0], NaN)).toThrow(/positive/)
+    expect(() => certifyFrames(prep, [0], 1e9)).toThrow(/too large/)
+    expect(() => certifyThreat(prep, { kind: 'frames', frames: [7] }, 0.1)).toThrow(/beyond the input's 5 frames/)
+    expect(() => certifyFrames(prep, [0], 0.1, { clip: [1, 0] })).toThrow(/not a valid interval/)
+    expect(() => prepareSample(cn, { x: [[1, 2, 3]] })).toThrow(/frame 0 has 3 values, the model expects 4/)
+    expect(() => prepareSample(cn, { tokens: [1] })).toThrow(/reads frames/)
+    expect(() => prepareSample(cn, { x: [] })).toThrow(/no frames/)
+    expect(() => prepareSample(cn, { x: [[1, 2, 3, 4]], label: 9 })).toThrow(/not a class index/)
+  })
+
+  it('the per-frame bound search: one certified bound per frame, the sample bound is their minimum', () => {
+    const r = findBound(prep, { kind: 'single' }, { search: 'fast' })
+    expect(r.perFrame).toHaveLength(5)
+    expect(r.bound).toBe(Math.min(...r.perFrame!))
+    expect(r).toMatchObject({ method: 'certrnn', marginCheck: 'diff', search: 'fast', threat: 'single' })
+    // each per-frame bound certifies, a step above it does not (up to resolution)
+    r.perFrame!.forEach((b, t) => {
+      if (b > 0) expect(certifyFrames(prep, [t], b).certified).toBe(true)
+    })
+    const all = findBound(prep, { kind: 'all' }, { search: 'paper' })
+    expect(all.bound).toBeLessThanOrEqual(r.bound)
+  })
+
+  it('the diff margin is at least as strong as the paper\'s interval comparison', () => {
+    for (const eps of [0.01, 0.05, 0.2]) {
+      const d = certifyFrames(prep, [0, 1, 2, 3, 4], eps, { margin: 'diff' })
+      const p = certifyFrames(prep, [0, 1, 2, 3, 4], eps, { margin: 'paper' })
+      expect(d.margin).toBeGreaterThanOrEqual(p.margin - 1e-12)
+    }
+  })
+
+  it('verified accuracy counts correct samples whose bound reaches ε', () => {
+    const acc = verifiedAccuracy(
+      [
+        { bound: 0.1, correct: true },
+        { bound: 0.05, correct: true },
+        { bound: 0.5, correct: false },
+        { bound: 0, correct: true },
+      ],
+      [0, 0.05, 0.1, 0.2],
+    )
+    expect(acc).toEqual([0.75, 0.5, 0.25, 0])
+  })
+})

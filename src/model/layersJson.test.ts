@@ -1,0 +1,416 @@
+/**
+ * parseLayersModel without TF.js: the topology/weight formats of the different exporters,
+ * and every refusal with its message.
+ */
+import { describe, expect, it } from 'vitest'
+import type { LayerIR, NetworkIR } from '../cert/network.ts'
+import { UnsupportedModelError } from '../cert/network.ts'
+import { compileNetwork, forward } from '../cert/runtime.ts'
+import type { CellType } from '../cert/testing/randomNetwork.ts'
+import { randomNetwork } from '../cert/testing/randomNetwork.ts'
+import { ModelFileError, parseLayersModel, parseModelFiles } from './layersJson.ts'
+import type { LayersJsonStyle } from './testing/toLayersJson.ts'
+import { toLayersJson } from './testing/toLayersJson.ts'
+
+// model.json is edited freely in these tests
+type Json = Record<string, any>
+
+/** A random network with Keras-like layer names (lstm, lstm_1, …, dense). */
+function net(cell: CellType, hidden: number[], opts: { vocab?: number; seed?: number; frameSize?: number; classes?: number } = {}): NetworkIR {
+  const n = randomNetwork({ cell, hidden, frameSize: opts.frameSize ?? 3, classes: opts.classes ?? 3, seed: opts.seed ?? 1, vocab: opts.vocab })
+  const base = cell === 'simpleRnn' ? 'simple_rnn' : cell === 'gruResetAfter' ? 'gru' : cell
+  let k = 0
+  for (const l of n.layers) {
+    if (l.type === 'embedding' || l.type === 'dense') continue
+    l.name = k === 0 ? base : `${base}_${k}`
+    k++
+  }
+  n.name = 'sequential'
+  return n
+}
+
+function files(n: NetworkIR, style: LayersJsonStyle = 'tfjs'): { json: Json; weights: ArrayBuffer } {
+  const { modelJson, weights } = toLayersJson(n, style)
+  return { json: JSON.parse(JSON.stringify(modelJson)) as Json, weights }
+}
+
+function parse(json: Json, weights: ArrayBuffer, path = 'weights.bin'): NetworkIR {
+  return parseLayersModel(json, new Map([[path, weights]]))
+}
+
+/** The tfjs-style Sequential layer list, to edit. */
+function layersOf(json: Json): Json[] {
+  return json.modelTopology.config.layers as Json[]
+}
+
+function specs(json: Json): Json[] {
+  return json.weightsManifest[0].weights as Json[]
+}
+
+function rounded(l: LayerIR): unknown {
+  const r = (v: Float64Array) => Array.from(v, Math.fround)
+  switch (l.type) {
+    case 'embedding':
+      return { ...l, embeddings: { ...l.embeddings, data: r(l.embeddings.data) } }
+    case 'dense':
+      return { ...l, kernel: { ...l.kernel, data: r(l.kernel.data) }, bias: r(l.bias) }
+    default:
+      return { ...l, kernel: { ...l.kernel, data: r(l.kernel.data) }, recurrentKernel: { ...l.recurrentKernel, data: r(l.recurrentKernel.data) }, bias: r(l.bias) }
+  }
+}
+
+function plain(l: LayerIR): unknown {
+  return JSON.parse(JSON.stringify(l, (_k, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v)))
+}
+
+describe('exporter formats', () => {
+  const styles: LayersJsonStyle[] = ['tfjs', 'keras2', 'keras2-old', 'keras3', 'functional', 'functional-keras3']
+  const nets: Array<[string, NetworkIR]> = [
+    ['stacked LSTM', net('lstm', [5, 4], { seed: 2 })],
+    ['token GRU reset_after', net('gruResetAfter', [4], { vocab: 12, seed: 3 })],
+    ['SimpleRNN', net('simpleRnn', [6], { seed: 4 })],
+    ['GRU', net('gru', [4, 3], { seed: 5 })],
+  ]
+  for (const style of styles) {
+    it.each(nets)(`${style}: %s parses back to the same IR (float32-rounded)`, (_name, source) => {
+      const { json, weights } = files(source, style)
+      const parsed = parse(json, weights)
+      expect(parsed.input).toEqual(source.input)
+      expect(parsed.layers.map(plain)).toEqual(source.layers.map((l) => plain(rounded(l) as LayerIR)))
+      const cn = compileNetwork(parsed)
+      const x = Array.from({ length: 4 }, (_v, t) => Float64Array.from({ length: cn.frameSize }, (_w, i) => Math.sin(t + i)))
+      expect(forward(cn, x).logits.every(Number.isFinite)).toBe(true)
+    })
+  }
+
+  it('the input shape: seqLen from batch_input_shape, token seqLen from input_length', () => {
+    const source = net('lstm', [4], { vocab: 10 })
+    const { json, weights } = files(source)
+    layersOf(json)[0].config.input_length = 7
+    expect(parse(json, weights).input).toEqual({ kind: 'tokens', seqLen: 7 })
+    const frames = net('lstm', [4])
+    const f = files(frames)
+    layersOf(f.json)[0].config.batch_input_shape = [null, 12, 3]
+    expect(parse(f.json, f.weights).input).toEqual({ kind: 'frames', frameSize: 3, seqLen: 12 })
+  })
+
+  it('no recorded input shape: the frame size comes from the first kernel', () => {
+    const { json, weights } = files(net('gru', [4], { frameSize: 5 }))
+    delete layersOf(json)[0].config.batch_input_shape
+    expect(parse(json, weights).input).toEqual({ kind: 'frames', frameSize: 5, seqLen: null })
+  })
+
+  it('Dropout-family layers are skipped; use_bias=false gives a zero bias', () => {
+    const { json, weights } = files(net('lstm', [4]))
+    const ls = layersOf(json)
+    ls.splice(1, 0, { class_name: 'Dropout', config: { name: 'dropout', rate: 0.5 } }, { class_name: 'SpatialDropout1D', config: { name: 'sd', rate: 0.1 } })
+    ls[0].config.use_bias = false
+    const without = specs(json).filter((s) => s.name !== 'lstm/bias')
+    json.weightsManifest[0].weights = without
+    // drop the bias bytes (4·4u = 64 bytes after kernel [3,16] and recurrent kernel [4,16])
+    const cut = new Uint8Array(weights)
+    const kept = new Uint8Array(cut.length - 64)
+    kept.set(cut.subarray(0, 4 * (3 * 16 + 4 * 16)))
+    kept.set(cut.subarray(4 * (3 * 16 + 4 * 16) + 64), 4 * (3 * 16 + 4 * 16))
+    const parsed = parse(json, kept.buffer)
+    expect(parsed.layers.map((l) => l.type)).toEqual(['lstm', 'dense'])
+    const lstm = parsed.layers[0]
+    expect(lstm.type === 'lstm' && Array.from(lstm.bias).every((v) => v === 0)).toBe(true)
+  })
+
+  it("weight names with ':0' suffixes and shard paths with './' and directories", () => {
+    const { json, weights } = files(net('simpleRnn', [4]))
+    for (const s of specs(json)) s.name = `${s.name}:0`
+    json.weightsManifest[0].paths = ['./weights.bin']
+    expect(() => parse(json, weights, 'some/dir/weights.bin')).not.toThrow()
+  })
+
+  it('weight lookup is not confused by layer-name prefixes or a model named like a layer', () => {
+    for (const style of ['keras3', 'functional-keras3', 'keras2'] as const) {
+      const source = net('lstm', [4, 4], { seed: 8 })
+      source.name = 'lstm' // weights 'lstm/lstm/…' and 'lstm/lstm_1/…'
+      const { json, weights } = files(source, style)
+      expect(parse(json, weights).layers.map(plain)).toEqual(source.layers.map((l) => plain(rounded(l) as LayerIR)))
+    }
+  })
+
+  it('parseModelFiles reads the model.json text', () => {
+    const { json, weights } = files(net('lstm', [3]))
+    const parsed = parseModelFiles(JSON.stringify(json), new Map([['weights.bin', weights]]))
+    expect(parsed.layers).toHaveLength(2)
+  })
+})
+
+describe('model.json files as the converters write them', () => {
+  /** Seeded float32 values for every manifest entry, laid out in manifest order. */
+  function shardFor(weights: Json[]): { buffer: ArrayBuffer; values: Map<string, number[]> } {
+    const values = new Map<string, number[]>()
+    const all: number[] = []
+    let seed = 1
+    for (const w of weights) {
+      const n = (w.shape as number[]).reduce((a, b) => a * b, 1)
+      const v = Array.from({ length: n }, (_x, k) => Math.fround(Math.sin(seed * 12.9898 + k * 78.233)))
+      seed++
+      values.set(w.name as string, v)
+      all.push(...v)
+    }
+    return { buffer: Float32Array.from(all).buffer, values }
+  }
+
+  it('Keras 2.15 via tensorflowjs_converter: model_config, InputLayer, batch size in the shape, weights sorted by name', () => {
+    const init = { module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null }, registered_name: null }
+    const modelJson: Json = {
+      format: 'layers-model',
+      generatedBy: 'keras v2.15.0',
+      convertedBy: 'TensorFlow.js Converter v4.17.0',
+      modelTopology: {
+        keras_version: '2.15.0',
+        backend: 'tensorflow',
+        model_config: {
+          class_name: 'Sequential',
+          config: {
+            name: 'sequential_1',
+            layers: [
+              { class_name: 'InputLayer', config: { batch_input_shape: [64, null], dtype: 'float32', sparse: false, ragged: false, name: 'embedding_1_input' } },
+              { class_name: 'Embedding', config: { name: 'embedding_1', trainable: true, dtype: 'float32', batch_input_shape: [64, null], input_dim: 9, output_dim: 4, embeddings_initializer: init, mask_zero: false, input_length: null } },
+              { class_name: 'LSTM', config: { name: 'lstm', trainable: true, dtype: 'float32', return_sequences: false, return_state: false, go_backwards: false, stateful: false, unroll: false, time_major: false, units: 5, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true, kernel_initializer: init, unit_forget_bias: true, dropout: 0.0, recurrent_dropout: 0.0, implementation: 2 } },
+              { class_name: 'Dense', config: { name: 'dense', trainable: true, dtype: 'float32', units: 9, activation: 'linear', use_bias: true, kernel_initializer: init } },
+            ],
+          },
+        },
+        training_config: { loss: 'loss', optimizer_config: { class_name: 'Custom>Adam', config: { name: 'Adam' } } },
+      },
+      weightsManifest: [
+        {
+          paths: ['group1-shard1of1.bin'],
+          weights: [
+            { name: 'dense/kernel', shape: [5, 9], dtype: 'float32' },
+            { name: 'dense/bias', shape: [9], dtype: 'float32' },
+            { name: 'embedding_1/embeddings', shape: [9, 4], dtype: 'float32' },
+            { name: 'lstm/lstm_cell/kernel', shape: [4, 20], dtype: 'float32' },
+            { name: 'lstm/lstm_cell/recurrent_kernel', shape: [5, 20], dtype: 'float32' },
+            { name: 'lstm/lstm_cell/bias', shape: [20], dtype: 'float32' },
+          ],
+        },
+      ],
+    }
+    const { buffer, values } = shardFor(modelJson.weightsManifest[0].weights)
+    const parsed = parse(modelJson, buffer, 'group1-shard1of1.bin')
+    expect(parsed.input).toEqual({ kind: 'tokens', seqLen: null })
+    const [emb, lstm, dense] = parsed.layers
+    if (emb.type !== 'embedding' || lstm.type !== 'lstm' || dense.type !== 'dense') throw new Error('layer types')
+    expect(Array.from(emb.embeddings.data)).toEqual(values.get('embedding_1/embeddings'))
+    expect(Array.from(lstm.kernel.data)).toEqual(values.get('lstm/lstm_cell/kernel'))
+    expect(Array.from(lstm.recurrentKernel.data)).toEqual(values.get('lstm/lstm_cell/recurrent_kernel'))
+    expect(Array.from(lstm.bias)).toEqual(values.get('lstm/lstm_cell/bias'))
+    expect(Array.from(dense.kernel.data)).toEqual(values.get('dense/kernel'))
+    expect(Array.from(dense.bias)).toEqual(values.get('dense/bias'))
+    expect(parsed.name).toBe('sequential_1')
+  })
+
+  it('Keras 3 via tensorflowjs_converter: batch_shape, DTypePolicy, model-prefixed weight names, URL shard paths', () => {
+    const policy = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null }
+    const modelJson: Json = {
+      format: 'layers-model',
+      generatedBy: 'keras v3.6.0',
+      convertedBy: 'TensorFlow.js Converter v4.22.0',
+      modelTopology: {
+        keras_version: '3.6.0',
+        backend: 'tensorflow',
+        model_config: {
+          class_name: 'Sequential',
+          config: {
+            name: 'sequential',
+            trainable: true,
+            dtype: policy,
+            layers: [
+              { class_name: 'InputLayer', config: { batch_shape: [null, 10, 3], dtype: 'float32', sparse: false, ragged: false, name: 'input_layer', optional: false } },
+              { class_name: 'GRU', config: { name: 'gru', trainable: true, dtype: policy, return_sequences: false, return_state: false, go_backwards: false, stateful: false, unroll: false, zero_output_for_mask: false, units: 4, activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true, reset_after: true, seed: null, use_cudnn: 'auto' }, build_config: { input_shape: [null, 10, 3] } },
+              { class_name: 'Dropout', config: { name: 'dropout', trainable: true, dtype: policy, rate: 0.2, seed: null, noise_shape: null } },
+              { class_name: 'Dense', config: { name: 'dense', trainable: true, dtype: policy, units: 2, activation: 'softmax', use_bias: true, lora_rank: null } },
+            ],
+            build_input_shape: [null, 10, 3],
+          },
+        },
+      },
+      weightsManifest: [
+        {
+          paths: ['https://example.org/models/gru/group1-shard1of1.bin'],
+          weights: [
+            { name: 'sequential/gru/gru_cell/kernel', shape: [3, 12], dtype: 'float32' },
+            { name: 'sequential/gru/gru_cell/recurrent_kernel', shape: [4, 12], dtype: 'float32' },
+            { name: 'sequential/gru/gru_cell/bias', shape: [2, 12], dtype: 'float32' },
+            { name: 'sequential/dense/kernel', shape: [4, 2], dtype: 'float32' },
+            { name: 'sequential/dense/bias', shape: [2], dtype: 'float32' },
+          ],
+        },
+      ],
+    }
+    const { buffer, values } = shardFor(modelJson.weightsManifest[0].weights)
+    const parsed = parse(modelJson, buffer, 'group1-shard1of1.bin')
+    expect(parsed.input).toEqual({ kind: 'frames', frameSize: 3, seqLen: 10 })
+    const [gru, dense] = parsed.layers
+    if (gru.type !== 'gru' || dense.type !== 'dense') throw new Error('layer types')
+    expect(gru.resetAfter).toBe(true)
+    expect(Array.from(gru.bias)).toEqual(values.get('sequential/gru/gru_cell/bias'))
+    expect(Array.from(gru.recurrentKernel.data)).toEqual(values.get('sequential/gru/gru_cell/recurrent_kernel'))
+    expect(dense.activation).toBe('softmax')
+    expect(Array.from(dense.kernel.data)).toEqual(values.get('sequential/dense/kernel'))
+  })
+})
+
+describe('refusals', () => {
+  const lstm = () => files(net('lstm', [4]))
+
+  it('text that is not JSON', () => {
+    expect(() => parseModelFiles('{"modelTopology": ', new Map())).toThrow(/^model\.json is not valid JSON: /)
+    expect(() => parseModelFiles('{"modelTopology": ', new Map())).toThrow(ModelFileError)
+  })
+
+  it('a graph model', () => {
+    const graph = { format: 'graph-model', modelTopology: { node: [], library: {}, versions: {} }, weightsManifest: [] }
+    expect(() => parseModelFiles(JSON.stringify(graph), new Map())).toThrow(/this is a TF\.js graph model; only Layers models are supported/)
+    const { format: _f, ...noFormat } = graph
+    expect(() => parseLayersModel(noFormat, new Map())).toThrow(/graph model/)
+  })
+
+  it('JSON without modelTopology or weightsManifest', () => {
+    expect(() => parseLayersModel({ hello: 1 }, new Map())).toThrow(/no modelTopology/)
+    const { json } = lstm()
+    delete json.weightsManifest
+    expect(() => parseLayersModel(json, new Map())).toThrow(/no weightsManifest/)
+  })
+
+  it('a Bidirectional layer', () => {
+    const { json, weights } = lstm()
+    const ls = layersOf(json)
+    ls[0] = { class_name: 'Bidirectional', config: { name: 'bidirectional', merge_mode: 'concat', layer: ls[0], batch_input_shape: [null, null, 3] } }
+    expect(() => parse(json, weights)).toThrow(/layer 'bidirectional' \(Bidirectional\): bidirectional RNNs are not supported/)
+  })
+
+  it('a Masking layer', () => {
+    const { json, weights } = lstm()
+    layersOf(json).unshift({ class_name: 'Masking', config: { name: 'masking', mask_value: 0, batch_input_shape: [null, null, 3] } })
+    expect(() => parse(json, weights)).toThrow(/layer 'masking' \(Masking\): masking is not supported/)
+    expect(() => parse(json, weights)).toThrow(UnsupportedModelError)
+  })
+
+  it('other layer types name the layer and its class', () => {
+    const { json, weights } = lstm()
+    layersOf(json).unshift({ class_name: 'Conv1D', config: { name: 'conv1d', filters: 3, kernel_size: [3], batch_input_shape: [null, null, 3] } })
+    expect(() => parse(json, weights)).toThrow(/layer 'conv1d' \(Conv1D\): this layer type is not supported \(supported: InputLayer, Embedding/)
+  })
+
+  it('an Embedding with mask_zero', () => {
+    const { json, weights } = files(net('lstm', [4], { vocab: 10 }))
+    layersOf(json)[0].config.mask_zero = true
+    expect(() => parse(json, weights)).toThrow(/layer 'embedding' \(Embedding\): mask_zero=true \(masking\) is not supported/)
+  })
+
+  it('a relu SimpleRNN (refused by validateNetwork)', () => {
+    const { json, weights } = files(net('simpleRnn', [4]))
+    layersOf(json)[0].config.activation = 'relu'
+    expect(() => parse(json, weights)).toThrow(/simple_rnn.*activation "relu" is not supported/)
+  })
+
+  it("LSTM/GRU without recurrent_activation: TF.js's default hard_sigmoid", () => {
+    const { json, weights } = lstm()
+    delete layersOf(json)[0].config.recurrent_activation
+    expect(() => parse(json, weights)).toThrow(/layer 'lstm' \(LSTM\): recurrent_activation is not set.*hard_sigmoid.*recurrentActivation 'sigmoid'/)
+    const g = files(net('gru', [4]))
+    layersOf(g.json)[0].config.recurrent_activation = 'hard_sigmoid'
+    expect(() => parse(g.json, g.weights)).toThrow(/recurrent activation "hard_sigmoid" is not supported; retrain with recurrentActivation 'sigmoid'/)
+    layersOf(g.json)[0].config.recurrent_activation = 'hardSigmoid'
+    expect(() => parse(g.json, g.weights)).toThrow(/"hard_sigmoid"/)
+  })
+
+  it('a relu output Dense (refused by validateNetwork)', () => {
+    const { json, weights } = lstm()
+    layersOf(json)[1].config.activation = 'relu'
+    expect(() => parse(json, weights)).toThrow(/Dense\): activation "relu" is not supported on the output layer/)
+  })
+
+  it('a missing shard', () => {
+    const { json, weights } = lstm()
+    const all = new Uint8Array(weights)
+    json.weightsManifest[0].paths = ['group1-shard1of2.bin', 'group1-shard2of2.bin']
+    const shards = new Map([['group1-shard1of2.bin', all.slice(0, 40).buffer]])
+    expect(() => parseLayersModel(json, shards)).toThrow(/shard 'group1-shard2of2\.bin' is missing/)
+    expect(() => parseLayersModel(json, () => undefined)).toThrow(/shard 'group1-shard1of2\.bin' is missing/)
+  })
+
+  it('a short (or long) weights buffer', () => {
+    const { json, weights } = lstm()
+    const need = weights.byteLength
+    expect(() => parse(json, weights.slice(0, need - 8))).toThrow(new RegExp(`^weights\\.bin is ${need - 8} bytes but the manifest needs ${need}$`))
+    expect(() => parse(json, new ArrayBuffer(need + 4))).toThrow(/weights\.bin is \d+ bytes but the manifest needs/)
+    json.weightsManifest[0].paths = ['a.bin', 'b.bin']
+    expect(() => parseLayersModel(json, new Map([['a.bin', weights.slice(0, 8)], ['b.bin', weights.slice(8, 16)]]))).toThrow(
+      new RegExp(`the shards of weight group 1 \\(a\\.bin \\+ b\\.bin\\) are 16 bytes in all but the manifest needs ${need}`),
+    )
+  })
+
+  it('a weight of the wrong shape', () => {
+    const { json, weights } = files(net('lstm', [8, 32]))
+    const spec = specs(json).find((s) => s.name === 'lstm_1/recurrent_kernel')!
+    spec.shape = [32, 64]
+    expect(() => parse(json, weights)).toThrow("layer 'lstm_1': weight 'recurrent_kernel' has shape [32,64], expected [32,128]")
+    // a broken file, and still an UnsupportedModelError for callers that catch only that
+    expect(() => parse(json, weights)).toThrow(ModelFileError)
+    expect(() => parse(json, weights)).toThrow(UnsupportedModelError)
+  })
+
+  it('a missing weight', () => {
+    const { json, weights } = lstm()
+    specs(json).find((s) => s.name === 'lstm/recurrent_kernel')!.name = 'lstm/something_else'
+    expect(() => parse(json, weights)).toThrow(/layer 'lstm': weight 'recurrent_kernel' is missing from the weights manifest/)
+  })
+
+  it('float16 / int32 / quantized weights', () => {
+    const { json, weights } = lstm()
+    specs(json)[0].dtype = 'int32'
+    expect(() => parse(json, weights)).toThrow(/layer 'lstm': weight 'kernel' has dtype int32; only float32 weights are supported/)
+    specs(json)[0].dtype = 'float16'
+    expect(() => parse(json, weights)).toThrow(/dtype float16; only float32/)
+    specs(json)[0].dtype = 'float32'
+    specs(json)[0].quantization = { dtype: 'float16' }
+    expect(() => parse(json, weights)).toThrow(/weight 'kernel' is quantized to float16; only float32 weights are supported/)
+  })
+
+  it('go_backwards, stateful, return_state', () => {
+    for (const [key, re] of [
+      ['go_backwards', /layer 'lstm' \(LSTM\): go_backwards=true is not supported/],
+      ['stateful', /stateful=true is not supported/],
+      ['return_state', /return_state=true is not supported/],
+    ] as const) {
+      const { json, weights } = lstm()
+      layersOf(json)[0].config[key] = true
+      expect(() => parse(json, weights)).toThrow(re)
+    }
+  })
+
+  it('a model with no recurrent layer', () => {
+    const { json, weights } = lstm()
+    const ls = layersOf(json)
+    ls.shift()
+    ls[0].config.batch_input_shape = [null, 4]
+    expect(() => parse(json, weights)).toThrow(/the model has no recurrent layer/)
+  })
+
+  it('a non-linear Functional model (two inputs; branching)', () => {
+    const { json, weights } = files(net('lstm', [4]), 'functional')
+    const config = json.modelTopology.model_config.config
+    config.input_layers.push(['input_2', 0, 0])
+    expect(() => parse(json, weights)).toThrow(/2 inputs and 1 outputs/)
+    config.input_layers.pop()
+    const dense = config.layers[2]
+    config.layers.push({ ...dense, name: 'dense_2', config: { ...dense.config, name: 'dense_2' }, inbound_nodes: [[['lstm', 0, 0, {}]]] })
+    expect(() => parse(json, weights)).toThrow(/layer 'lstm' feeds 2 layers \(dense, dense_2\); only linear chains are supported/)
+  })
+
+  it('an unsupported model class', () => {
+    const { json, weights } = lstm()
+    json.modelTopology.class_name = 'MyModel'
+    expect(() => parse(json, weights)).toThrow(/model class 'MyModel' is not supported/)
+  })
+})

@@ -1,0 +1,651 @@
+/**
+ * TF.js Layers model (model.json + weight shards) → the certifier's NetworkIR.
+ *
+ * Pure: no TF.js import, so it runs in the worker, the CLI and tests. Reads the formats
+ * written by TF.js itself (`model.save`), by tensorflowjs_converter from Keras 2 / Keras 3
+ * (`modelTopology.model_config`), Sequential (new `config.layers` or old array `config`)
+ * and linear-chain Functional/Model topologies. Everything the certifier cannot handle
+ * soundly is refused with an UnsupportedModelError naming the layer and the setting;
+ * broken files (bad JSON, missing shards, short buffers) with a ModelFileError.
+ */
+import type { DenseLayer, EmbeddingLayer, InputSpec, LayerIR, Matrix, NetworkIR, RecurrentLayer } from '../cert/network.ts'
+import { UnsupportedModelError, validateNetwork } from '../cert/network.ts'
+
+/**
+ * The files themselves are broken, inconsistent or incomplete (as opposed to a well-formed
+ * model the certifier does not support). A subclass, so that catching UnsupportedModelError
+ * catches every refusal to load.
+ */
+export class ModelFileError extends UnsupportedModelError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ModelFileError'
+  }
+}
+
+export type WeightSource = Map<string, ArrayBuffer> | ((path: string) => ArrayBuffer | undefined)
+
+type Json = Record<string, unknown>
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`
+}
+
+// ---------------------------------------------------------------------------------------
+// Topology: the layer list in execution order
+
+interface KerasLayer {
+  className: string
+  name: string
+  config: Json
+}
+
+const SUPPORTED = 'InputLayer, Embedding, SimpleRNN, LSTM, GRU, Dense, Dropout'
+
+/** `modelTopology` as TF.js writes it ({class_name, config}) or as the converter does ({model_config: …}). */
+function modelConfig(topology: Json): { className: string; config: unknown } {
+  const mc = isObject(topology.model_config) ? topology.model_config : topology
+  if (typeof mc.class_name !== 'string') {
+    throw new ModelFileError('model.json: modelTopology has no class_name (expected a Sequential or Functional model)')
+  }
+  return { className: mc.class_name, config: mc.config }
+}
+
+function toLayer(raw: unknown, k: number): KerasLayer & { raw: Json } {
+  if (!isObject(raw) || typeof raw.class_name !== 'string') {
+    throw new ModelFileError(`model.json: layer ${k} of the topology has no class_name`)
+  }
+  const config = isObject(raw.config) ? raw.config : {}
+  const name = typeof config.name === 'string' ? config.name : typeof raw.name === 'string' ? raw.name : `layer_${k}`
+  return { className: raw.class_name, name, config, raw }
+}
+
+/** Names of the layers whose outputs feed a Functional layer node, from either serialization. */
+function inboundLayers(layer: KerasLayer & { raw: Json }): string[][] {
+  const nodes = layer.raw.inbound_nodes
+  if (!Array.isArray(nodes)) return []
+  return nodes.map((node) => {
+    const names: string[] = []
+    if (Array.isArray(node)) {
+      // Keras 2 / TF.js: [[name, nodeIndex, tensorIndex, kwargs], …]
+      for (const entry of node) {
+        if (Array.isArray(entry) && typeof entry[0] === 'string') {
+          names.push(entry[0])
+          collectTensorRefs(entry[3], names)
+        }
+      }
+    } else if (isObject(node)) {
+      // Keras 3: {args: [{class_name: '__keras_tensor__', config: {keras_history: [name, n, t]}}], kwargs}
+      collectKerasTensors(node.args, names)
+      collectKerasTensors(node.kwargs, names)
+    }
+    return names
+  })
+}
+
+/** Keras 2 kwargs such as initial_state=[[name, 0, 0], …]: extra tensor inputs. */
+function collectTensorRefs(v: unknown, out: string[]): void {
+  if (Array.isArray(v)) {
+    if (v.length >= 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number') out.push(v[0])
+    else for (const x of v) collectTensorRefs(x, out)
+  } else if (isObject(v)) {
+    for (const x of Object.values(v)) collectTensorRefs(x, out)
+  }
+}
+
+function collectKerasTensors(v: unknown, out: string[]): void {
+  if (Array.isArray(v)) {
+    for (const x of v) collectKerasTensors(x, out)
+  } else if (isObject(v)) {
+    if (v.class_name === '__keras_tensor__' && isObject(v.config) && Array.isArray(v.config.keras_history)) {
+      out.push(String(v.config.keras_history[0]))
+      return
+    }
+    for (const x of Object.values(v)) collectKerasTensors(x, out)
+  }
+}
+
+/** [[name, 0, 0], …] or Keras 3's single [name, 0, 0]. */
+function endpointNames(v: unknown): string[] {
+  if (!Array.isArray(v)) return []
+  if (typeof v[0] === 'string') return [v[0]]
+  return v.filter((e): e is unknown[] => Array.isArray(e)).map((e) => String(e[0]))
+}
+
+function sequentialLayers(config: unknown): KerasLayer[] {
+  const list = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : null
+  if (!list) throw new ModelFileError('model.json: the Sequential model has no layer list')
+  return list.map(toLayer)
+}
+
+function functionalLayers(className: string, config: unknown): KerasLayer[] {
+  if (!isObject(config) || !Array.isArray(config.layers)) {
+    throw new ModelFileError(`model.json: the ${className} model has no layer list`)
+  }
+  const layers = config.layers.map(toLayer)
+  const inputs = endpointNames(config.input_layers)
+  const outputs = endpointNames(config.output_layers)
+  if (inputs.length !== 1 || outputs.length !== 1) {
+    throw new UnsupportedModelError(
+      `the model has ${inputs.length} inputs and ${outputs.length} outputs; only single-input, single-output models that are a linear chain of layers are supported`,
+    )
+  }
+  const byName = new Map(layers.map((l) => [l.name, l]))
+  const consumers = new Map<string, string[]>()
+  for (const layer of layers) {
+    const nodes = inboundLayers(layer)
+    if (nodes.length > 1) {
+      throw new UnsupportedModelError(`layer '${layer.name}' (${layer.className}) is called ${nodes.length} times; shared layers are not supported`)
+    }
+    if (nodes.length === 0) continue
+    const from = nodes[0]
+    if (from.length !== 1) {
+      throw new UnsupportedModelError(
+        `layer '${layer.name}' (${layer.className}) has ${from.length} inputs (${from.join(', ')}); only linear chains of single-input layers are supported`,
+      )
+    }
+    const list = consumers.get(from[0]) ?? []
+    list.push(layer.name)
+    consumers.set(from[0], list)
+  }
+  const chain: KerasLayer[] = []
+  let current = byName.get(inputs[0])
+  if (!current) throw new ModelFileError(`model.json: the input layer '${inputs[0]}' is not in the layer list`)
+  for (;;) {
+    chain.push(current)
+    const next = consumers.get(current.name) ?? []
+    if (next.length > 1) {
+      throw new UnsupportedModelError(`layer '${current.name}' feeds ${next.length} layers (${next.join(', ')}); only linear chains are supported`)
+    }
+    if (next.length === 0) break
+    const layer = byName.get(next[0])
+    if (!layer || chain.includes(layer)) throw new ModelFileError(`model.json: the layer graph is broken at '${next[0]}'`)
+    current = layer
+  }
+  if (current.name !== outputs[0]) {
+    throw new UnsupportedModelError(`the output layer '${outputs[0]}' is not at the end of the chain from the input (which ends at '${current.name}')`)
+  }
+  if (chain.length !== layers.length) {
+    const off = layers.filter((l) => !chain.includes(l)).map((l) => l.name)
+    throw new UnsupportedModelError(`layers ${off.map((n) => `'${n}'`).join(', ')} are not on the chain from the input to the output; only linear chains are supported`)
+  }
+  return chain
+}
+
+interface Ordered {
+  modelName?: string
+  layers: KerasLayer[]
+  /** Keras 3 Sequential's build_input_shape, a fallback for the input shape */
+  buildShape: (number | null)[] | null
+}
+
+function orderedLayers(topology: Json): Ordered {
+  const { className, config } = modelConfig(topology)
+  const modelName = isObject(config) && typeof config.name === 'string' ? config.name : undefined
+  const buildShape = isObject(config) && Array.isArray(config.build_input_shape) ? (config.build_input_shape as (number | null)[]) : null
+  if (className === 'Sequential') return { modelName, layers: sequentialLayers(config), buildShape }
+  if (className === 'Functional' || className === 'Model') return { modelName, layers: functionalLayers(className, config), buildShape }
+  throw new UnsupportedModelError(`model class '${className}' is not supported; save a Sequential or Functional model`)
+}
+
+// ---------------------------------------------------------------------------------------
+// Config helpers
+
+function num(layer: KerasLayer, key: string): number {
+  const v = layer.config[key]
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    throw new ModelFileError(`layer '${layer.name}' (${layer.className}): '${key}' is ${JSON.stringify(v)}, expected a positive integer`)
+  }
+  return v
+}
+
+function flag(layer: KerasLayer, key: string, dflt: boolean): boolean {
+  const v = layer.config[key]
+  return v === undefined || v === null ? dflt : v === true
+}
+
+/** Activation name in Keras's snake_case spelling (TF.js JS names such as hardSigmoid too). */
+function activation(layer: KerasLayer, key: string, dflt: string): string {
+  const v = layer.config[key]
+  if (v === undefined) return dflt
+  if (v === null) return 'linear' // Keras: activation=None is the identity
+  let name: string
+  if (typeof v === 'string') name = v
+  else if (isObject(v) && typeof v.config === 'string') name = v.config // Keras 3 serialized function
+  else if (isObject(v) && typeof v.class_name === 'string') name = v.class_name
+  else name = JSON.stringify(v)
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()
+}
+
+/** batch input shape from any of the spellings Keras and TF.js use. */
+function batchShape(layer: KerasLayer): (number | null)[] | null {
+  const c = layer.config
+  for (const key of ['batch_input_shape', 'batchInputShape', 'batch_shape']) {
+    if (Array.isArray(c[key])) return c[key] as (number | null)[]
+  }
+  for (const key of ['input_shape', 'inputShape']) {
+    if (Array.isArray(c[key])) return [null, ...(c[key] as (number | null)[])]
+  }
+  return null
+}
+
+const IGNORED = new Set([
+  'Dropout',
+  'SpatialDropout1D',
+  'GaussianDropout',
+  'GaussianNoise',
+  'AlphaDropout',
+  'ActivityRegularization',
+])
+
+function refuse(layer: KerasLayer, why: string): never {
+  throw new UnsupportedModelError(`layer '${layer.name}' (${layer.className}): ${why}`)
+}
+
+function refusalFor(layer: KerasLayer): string {
+  switch (layer.className) {
+    case 'Bidirectional':
+      return 'bidirectional RNNs are not supported; use a single forward SimpleRNN, LSTM or GRU'
+    case 'Masking':
+      return 'masking is not supported: the certifier runs the RNN over every time step'
+    case 'TimeDistributed':
+      return 'TimeDistributed is not supported'
+    case 'Sequential':
+    case 'Functional':
+    case 'Model':
+      return 'nested models are not supported; flatten the model into one Sequential'
+    case 'RNN':
+      return 'the generic RNN wrapper is not supported; use the SimpleRNN, LSTM or GRU layers'
+    default:
+      return `this layer type is not supported (supported: ${SUPPORTED})`
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Weights: manifest entries, shards, lookup by layer
+
+interface ManifestEntry {
+  name: string
+  shape: number[]
+  dtype: string
+  quantization: unknown
+  group: number
+  /** byte offset inside the group's concatenated shards (null if unknown) */
+  offset: number | null
+  bytes: number | null
+}
+
+interface Group {
+  paths: string[]
+  needs: number | null
+  data?: Uint8Array
+}
+
+function bytesPerElement(dtype: string, quantization: unknown): number | null {
+  if (isObject(quantization)) {
+    const q = quantization.dtype
+    return q === 'uint8' || q === 'int8' ? 1 : q === 'uint16' || q === 'float16' ? 2 : null
+  }
+  switch (dtype) {
+    case 'float32':
+    case 'int32':
+    case 'uint32':
+      return 4
+    case 'float16':
+    case 'int16':
+    case 'uint16':
+      return 2
+    case 'bool':
+    case 'uint8':
+    case 'int8':
+      return 1
+    case 'complex64':
+    case 'float64':
+    case 'int64':
+      return 8
+    default:
+      return null // string or unknown
+  }
+}
+
+function baseName(path: string): string {
+  const parts = path.split(/[\\/]/)
+  return parts[parts.length - 1]
+}
+
+class Weights {
+  readonly entries: ManifestEntry[] = []
+  private readonly groups: Group[] = []
+  private readonly lookup: (path: string) => ArrayBuffer | undefined
+  private readonly pending: Array<() => void> = []
+
+  constructor(manifest: unknown, source: WeightSource) {
+    if (!Array.isArray(manifest)) throw new ModelFileError('model.json: weightsManifest is not a list of weight groups')
+    this.lookup = typeof source === 'function' ? source : (path) => findInMap(source, path)
+    manifest.forEach((group, g) => {
+      if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
+        throw new ModelFileError(`model.json: weight group ${g + 1} needs 'paths' and 'weights' lists`)
+      }
+      let offset: number | null = 0
+      for (const w of group.weights) {
+        if (!isObject(w) || typeof w.name !== 'string' || !Array.isArray(w.shape)) {
+          throw new ModelFileError(`model.json: weight group ${g + 1} has an entry without a name or shape`)
+        }
+        const shape = w.shape.map(Number)
+        const dtype = typeof w.dtype === 'string' ? w.dtype : String(w.dtype)
+        const per = bytesPerElement(dtype, w.quantization)
+        const bytes = per === null ? null : per * shape.reduce((a, b) => a * b, 1)
+        this.entries.push({ name: w.name, shape, dtype, quantization: w.quantization, group: g, offset, bytes })
+        offset = offset === null || bytes === null ? null : offset + bytes
+      }
+      this.groups.push({ paths: group.paths.map(String), needs: offset })
+    })
+  }
+
+  /**
+   * The manifest entry holding `variable` ('kernel', …) of the layer named `layer`. Names
+   * seen in the wild: 'lstm/kernel' (TF.js), 'lstm/lstm_cell/kernel' (Keras 2),
+   * 'sequential/lstm/kernel' or 'sequential/lstm/lstm_cell/kernel' (Keras 3), with or
+   * without ':0'. The owner is the path part before the variable, skipping a '*_cell' part;
+   * failing that, any path part equal to the layer name.
+   */
+  find(layer: string, variable: string): ManifestEntry | undefined {
+    const split = this.entries.map((e) => ({ e, parts: e.name.replace(/:\d+$/, '').split('/') }))
+    const named = split.filter(({ parts }) => parts.length >= 2 && parts[parts.length - 1] === variable)
+    const owner = (parts: string[]) => {
+      let k = parts.length - 2
+      if (k > 0 && parts[k].endsWith('_cell')) k--
+      return parts[k]
+    }
+    let candidates = named.filter(({ parts }) => owner(parts) === layer)
+    if (candidates.length === 0) candidates = named.filter(({ parts }) => parts.slice(0, -1).includes(layer))
+    if (candidates.length <= 1) return candidates[0]?.e
+    throw new ModelFileError(
+      `layer '${layer}': weight '${variable}' is ambiguous in the weights manifest (${candidates.map(({ e }) => `'${e.name}'`).join(', ')})`,
+    )
+  }
+
+  /**
+   * A float32 weight of the expected shape, as float64. Names, shapes and dtypes are checked
+   * now; the values are filled in by `load()`, so that a wrong shape is reported as such
+   * rather than as the byte-count mismatch it also causes.
+   */
+  read(layer: string, variable: string, expected: number[]): Float64Array {
+    const e = this.find(layer, variable)
+    if (!e) {
+      throw new ModelFileError(`layer '${layer}': weight '${variable}' is missing from the weights manifest (expected a weight named '${layer}/${variable}')`)
+    }
+    if (e.shape.length !== expected.length || e.shape.some((d, k) => d !== expected[k])) {
+      throw new ModelFileError(`layer '${layer}': weight '${variable}' has shape ${fmtShape(e.shape)}, expected ${fmtShape(expected)}`)
+    }
+    if (isObject(e.quantization)) {
+      throw new UnsupportedModelError(
+        `layer '${layer}': weight '${variable}' is quantized to ${String(e.quantization.dtype)}; only float32 weights are supported (convert without quantization)`,
+      )
+    }
+    if (e.dtype !== 'float32') {
+      throw new UnsupportedModelError(`layer '${layer}': weight '${variable}' has dtype ${e.dtype}; only float32 weights are supported`)
+    }
+    const offset = e.offset
+    if (offset === null) {
+      throw new ModelFileError(`layer '${layer}': weight '${variable}' cannot be located: an earlier weight in its group has a dtype of unknown size`)
+    }
+    const out = new Float64Array(expected.reduce((a, b) => a * b, 1))
+    this.pending.push(() => {
+      const data = this.groupData(e.group)
+      const view = new DataView(data.buffer, data.byteOffset + offset, 4 * out.length)
+      for (let k = 0; k < out.length; k++) out[k] = view.getFloat32(4 * k, true)
+    })
+    return out
+  }
+
+  /** Read the shards and fill every array `read` returned. */
+  load(): void {
+    for (const fill of this.pending) fill()
+    this.pending.length = 0
+  }
+
+  private groupData(g: number): Uint8Array {
+    const group = this.groups[g]
+    if (group.data) return group.data
+    const buffers = group.paths.map((path) => {
+      const buf = this.lookup(path)
+      if (!buf) {
+        throw new ModelFileError(`shard '${path}' is missing: model.json's weightsManifest lists it; provide it together with model.json`)
+      }
+      return new Uint8Array(buf)
+    })
+    const total = buffers.reduce((a, b) => a + b.byteLength, 0)
+    if (group.needs !== null && total !== group.needs) {
+      const what =
+        group.paths.length === 1
+          ? `${group.paths[0]} is ${total} bytes`
+          : `the shards of weight group ${g + 1} (${group.paths.join(' + ')}) are ${total} bytes in all`
+      throw new ModelFileError(`${what} but the manifest needs ${group.needs}`)
+    }
+    let data: Uint8Array
+    if (buffers.length === 1) data = buffers[0]
+    else {
+      data = new Uint8Array(total)
+      let at = 0
+      for (const b of buffers) {
+        data.set(b, at)
+        at += b.byteLength
+      }
+    }
+    group.data = data
+    return data
+  }
+}
+
+function findInMap(files: Map<string, ArrayBuffer>, path: string): ArrayBuffer | undefined {
+  const direct = files.get(path)
+  if (direct) return direct
+  const stripped = path.replace(/^(\.\/)+/, '')
+  const candidates = [stripped, safeDecode(stripped), baseName(stripped), safeDecode(baseName(stripped))]
+  for (const c of candidates) {
+    const buf = files.get(c)
+    if (buf) return buf
+  }
+  // keys given as paths (e.g. 'model/weights.bin'): match on the file name
+  const want = safeDecode(baseName(stripped))
+  for (const [key, buf] of files) if (baseName(key) === want) return buf
+  return undefined
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
+function matrix(rows: number, cols: number, data: Float64Array): Matrix {
+  return { rows, cols, data }
+}
+
+// ---------------------------------------------------------------------------------------
+// Layers → IR
+
+const GATES = { SimpleRNN: 1, LSTM: 4, GRU: 3 } as const
+const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense'])
+
+function recurrentLayer(layer: KerasLayer, width: number, weights: Weights): RecurrentLayer {
+  const cls = layer.className as keyof typeof GATES
+  const c = layer.config
+  if (flag(layer, 'go_backwards', false)) refuse(layer, 'go_backwards=true is not supported (the certifier reads the sequence forwards)')
+  if (flag(layer, 'stateful', false)) refuse(layer, 'stateful=true is not supported; re-create the layer with stateful=false')
+  if (flag(layer, 'return_state', false)) refuse(layer, 'return_state=true is not supported')
+  if (flag(layer, 'time_major', false)) refuse(layer, 'time_major=true is not supported')
+  const units = num(layer, 'units')
+  const k = GATES[cls]
+  const useBias = flag(layer, 'use_bias', true)
+  const kernel = matrix(width, k * units, weights.read(layer.name, 'kernel', [width, k * units]))
+  const recurrentKernel = matrix(units, k * units, weights.read(layer.name, 'recurrent_kernel', [units, k * units]))
+  const returnSequences = flag(layer, 'return_sequences', false)
+  const act = activation(layer, 'activation', 'tanh')
+  const base = { name: layer.name, units, kernel, recurrentKernel, returnSequences, activation: act }
+  if (cls === 'SimpleRNN') {
+    const bias = useBias ? weights.read(layer.name, 'bias', [units]) : new Float64Array(units)
+    return { ...base, type: 'simpleRnn', bias }
+  }
+  if (c.recurrent_activation === undefined) {
+    refuse(
+      layer,
+      "recurrent_activation is not set, and TF.js then uses hard_sigmoid, which the certifier does not support; retrain with recurrentActivation 'sigmoid'",
+    )
+  }
+  const recurrentActivation = activation(layer, 'recurrent_activation', 'hard_sigmoid')
+  if (cls === 'LSTM') {
+    const bias = useBias ? weights.read(layer.name, 'bias', [4 * units]) : new Float64Array(4 * units)
+    return { ...base, type: 'lstm', recurrentActivation, bias }
+  }
+  // GRU: reset_after from the config, else from the bias's shape ([2, 3u] means reset_after)
+  let resetAfter: boolean
+  if (typeof c.reset_after === 'boolean') resetAfter = c.reset_after
+  else resetAfter = useBias ? weights.find(layer.name, 'bias')?.shape.length === 2 : false
+  let bias: Float64Array
+  if (!useBias) bias = new Float64Array((resetAfter ? 6 : 3) * units)
+  else bias = weights.read(layer.name, 'bias', resetAfter ? [2, 3 * units] : [3 * units])
+  return { ...base, type: 'gru', recurrentActivation, resetAfter, bias }
+}
+
+function denseLayer(layer: KerasLayer, width: number, weights: Weights): DenseLayer {
+  const c = layer.config
+  if (typeof c.lora_rank === 'number' && c.lora_rank > 0) refuse(layer, 'LoRA-adapted Dense layers are not supported; merge the adapter first')
+  const units = num(layer, 'units')
+  const kernel = matrix(width, units, weights.read(layer.name, 'kernel', [width, units]))
+  const bias = flag(layer, 'use_bias', true) ? weights.read(layer.name, 'bias', [units]) : new Float64Array(units)
+  return { type: 'dense', name: layer.name, units, kernel, bias, activation: activation(layer, 'activation', 'linear') }
+}
+
+function embeddingLayer(layer: KerasLayer, weights: Weights): EmbeddingLayer {
+  if (flag(layer, 'mask_zero', false)) {
+    refuse(layer, 'mask_zero=true (masking) is not supported: the certifier runs every time step; retrain with maskZero false')
+  }
+  const vocab = num(layer, 'input_dim')
+  const dim = num(layer, 'output_dim')
+  return { type: 'embedding', name: layer.name, embeddings: matrix(vocab, dim, weights.read(layer.name, 'embeddings', [vocab, dim])) }
+}
+
+/** seqLen from a batch shape entry: a positive integer, else null. */
+function seqLenOf(v: unknown): number | null {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : null
+}
+
+/**
+ * Convert a parsed TF.js Layers model.json and its weight shards into the certifier IR
+ * (validated with validateNetwork). `weightBuffers` maps the manifest's shard paths
+ * (or their file names) to their bytes, or is a function doing that lookup.
+ */
+export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource): NetworkIR {
+  if (!isObject(modelJson)) throw new ModelFileError('model.json does not hold a JSON object')
+  const topology = modelJson.modelTopology
+  const format = modelJson.format
+  if (format === 'graph-model' || (isObject(topology) && Array.isArray(topology.node))) {
+    throw new UnsupportedModelError('this is a TF.js graph model; only Layers models are supported (convert the Keras model with --output_format tfjs_layers_model)')
+  }
+  if (!isObject(topology)) {
+    throw new ModelFileError("model.json has no modelTopology: this is not a TF.js Layers model (expected the model.json written by model.save or tensorflowjs_converter)")
+  }
+  if (modelJson.weightsManifest === undefined) {
+    throw new ModelFileError('model.json has no weightsManifest: the weights are missing (save the model with its weights)')
+  }
+  const weights = new Weights(modelJson.weightsManifest, weightBuffers)
+  const { modelName, layers: kerasLayers, buildShape } = orderedLayers(topology)
+
+  // input shape: an InputLayer, or the first real layer's batch_input_shape
+  let shape: (number | null)[] | null = null
+  const body: KerasLayer[] = []
+  for (const layer of kerasLayers) {
+    if (layer.className === 'InputLayer') {
+      if (body.length > 0) refuse(layer, 'an InputLayer may only come first')
+      shape = batchShape(layer)
+      continue
+    }
+    if (IGNORED.has(layer.className)) continue // identity at inference
+    if (!KNOWN.has(layer.className)) refuse(layer, refusalFor(layer))
+    if (body.length === 0 && !shape) shape = batchShape(layer)
+    body.push(layer)
+  }
+  if (body.length === 0) throw new UnsupportedModelError('the model has no layers')
+  if (!body.some((l) => l.className in GATES)) throw new UnsupportedModelError('the model has no recurrent layer (SimpleRNN, LSTM or GRU)')
+  shape ??= buildShape
+
+  let input: InputSpec
+  let width: number | null
+  const first = body[0]
+  if (first.className === 'Embedding') {
+    const inputLength = seqLenOf(first.config.input_length)
+    if (shape && shape.length !== 2) {
+      throw new UnsupportedModelError(`the token input has shape ${JSON.stringify(shape)}; an Embedding model needs [batch, time]`)
+    }
+    input = { kind: 'tokens', seqLen: inputLength ?? (shape ? seqLenOf(shape[1]) : null) }
+    width = null
+  } else {
+    if (shape && shape.length !== 3) {
+      throw new UnsupportedModelError(`the input has shape ${JSON.stringify(shape)}; a recurrent model needs [batch, time, features]`)
+    }
+    width = shape ? seqLenOf(shape[2]) : null
+    if (width === null && first.className in GATES) {
+      // no recorded input shape: take the frame size from the first kernel
+      width = weights.find(first.name, 'kernel')?.shape[0] ?? null
+    }
+    if (width === null) throw new UnsupportedModelError('the model does not record its input shape (set inputShape on the first layer)')
+    input = { kind: 'frames', frameSize: width, seqLen: shape ? seqLenOf(shape[1]) : null }
+  }
+
+  const layers: LayerIR[] = []
+  for (const layer of body) {
+    switch (layer.className) {
+      case 'Embedding': {
+        const emb = embeddingLayer(layer, weights)
+        layers.push(emb)
+        width = emb.embeddings.cols
+        break
+      }
+      case 'SimpleRNN':
+      case 'LSTM':
+      case 'GRU': {
+        if (width === null) refuse(layer, 'its input width is unknown')
+        const rnn = recurrentLayer(layer, width, weights)
+        layers.push(rnn)
+        width = rnn.units
+        break
+      }
+      case 'Dense': {
+        if (width === null) refuse(layer, 'its input width is unknown')
+        const dense = denseLayer(layer, width, weights)
+        layers.push(dense)
+        width = dense.units
+        break
+      }
+      default:
+        refuse(layer, refusalFor(layer))
+    }
+  }
+  weights.load()
+  const net: NetworkIR = { input, layers }
+  if (modelName) net.name = modelName
+  validateNetwork(net)
+  return net
+}
+
+/**
+ * model.json text plus the files picked with it (shards by name) → validated NetworkIR,
+ * with clear messages for text that is not JSON and for graph models.
+ */
+export function parseModelFiles(modelJsonText: string, files: Map<string, ArrayBuffer>): NetworkIR {
+  let json: unknown
+  try {
+    json = JSON.parse(modelJsonText)
+  } catch (e) {
+    throw new ModelFileError(`model.json is not valid JSON: ${e instanceof Error ? e.message : String(e)}`)
+  }
+  return parseLayersModel(json, files)
+}
