@@ -1,7 +1,8 @@
+import { useState } from 'react'
 import { selfCheck } from './cert/selfCheck.ts'
 
 function App() {
-  const check = selfCheck()
+  const [check] = useState(() => selfCheck())
 
   return (
     <main className="page">
