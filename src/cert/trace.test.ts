@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest'
+import type { TraceEntry } from './cells/context.ts'
+import { certifyFrames, prepareSample } from './certify.ts'
+import { Rng } from './rng.ts'
+import { compileNetwork, forward } from './runtime.ts'
+import { randomFrames, randomNetwork } from './testing/randomNetwork.ts'
+import { transformerSet } from './transformers/index.ts'
+import { zonotopeBounds } from './zonotope.ts'
+
+describe('trace', () => {
+  const cn = compileNetwork(randomNetwork({ cell: 'lstm', hidden: [4], frameSize: 3, classes: 3, seed: 8 }))
+  const prep = prepareSample(cn, { x: randomFrames(new Rng(1), 3, 3) })
+
+  it('records every LSTM operation per step, starting at the first perturbed frame', () => {
+    const sink: TraceEntry[] = []
+    certifyFrames(prep, [1], 0.05, { trace: { sink, zonotopes: true } })
+    const ops = sink.map((e) => `${e.step}:${e.op}`)
+    expect(ops).toEqual(['1:pre', '1:f*c', '1:i*g', '1:c', '1:h', '2:pre', '2:f*c', '2:i*g', '2:c', '2:h', 'null:logits'])
+    for (const e of sink) {
+      expect(e.zonotope).toBeDefined()
+      // the recorded bounds are those of the recorded zonotope
+      expect([...e.bounds.lo]).toEqual([...zonotopeBounds(e.zonotope!).lo])
+    }
+  })
+
+  it('the planes in the trace are exactly the planes the method computes for the recorded boxes', () => {
+    const sink: TraceEntry[] = []
+    certifyFrames(prep, [0, 1, 2], 0.1, { method: 'certrnn', trace: { sink } })
+    const set = transformerSet('certrnn')
+    let checked = 0
+    for (const e of sink) {
+      const p = e.planes
+      if (!p) continue
+      for (let i = 0; i < p.a.length; i++) {
+        const q = p.kind === 'tanh' || p.kind === 'sigmoid' ? set.unary[p.kind](p.lx[i], p.ux[i]) : set.binary[p.kind](p.lx[i], p.ux[i], p.ly[i], p.uy[i])
+        expect([p.a[i], p.b[i], p.c1[i], p.c2[i]]).toEqual([q.a, q.b, q.c1, q.c2])
+        checked++
+      }
+    }
+    expect(checked).toBe(3 * 3 * 4) // three products per step, four units, three steps
+  })
+
+  it('order reduction stays sound and caps the generators', () => {
+    const big = compileNetwork(randomNetwork({ cell: 'gru', hidden: [6], frameSize: 5, classes: 3, seed: 2 }))
+    const rng = new Rng(5)
+    const p = prepareSample(big, { x: randomFrames(rng, 5, 5) })
+    const frames = [0, 1, 2, 3, 4]
+    const full = certifyFrames(p, frames, 0.05)
+    const reduced = certifyFrames(p, frames, 0.05, { reduceTo: 10 })
+    expect(reduced.generators).toBeLessThan(full.generators)
+    for (let k = 0; k < 3000; k++) {
+      const x = p.frames.map((f) => f.map((v) => v + 0.05 * (rng.next() < 0.5 ? Math.sign(rng.uniform(-1, 1)) : rng.uniform(-1, 1))))
+      const l = forward(big, x).logits
+      for (let c = 0; c < 3; c++) {
+        expect(l[c]).toBeGreaterThanOrEqual(reduced.logitLo[c] - 1e-9)
+        expect(l[c]).toBeLessThanOrEqual(reduced.logitHi[c] + 1e-9)
+      }
+    }
+  })
+})
