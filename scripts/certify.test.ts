@@ -68,6 +68,17 @@ describe('certify CLI', () => {
     expect(typeof s.msPerSample).toBe('number')
   })
 
+  it('adds verified accuracy at the --acc-eps values (correct samples whose bound reaches ε)', () => {
+    const r = run(['--model', dir, '--inputs', inputsFile, '--json', '--search', 'fast', '--threat', 'all', '--acc-eps', '0,0.001,0.5'])
+    expect(r.code).toBe(0)
+    const lines = r.lines.slice(0, 3).map((l) => JSON.parse(l))
+    const s = JSON.parse(r.lines[3]).summary
+    for (const e of [0, 0.001, 0.5]) {
+      const expected = lines.filter((l) => l.correct && l.bound >= e).length / 3
+      expect(s.verifiedAccuracy[String(e)]).toBeCloseTo(expected, 4)
+    }
+  })
+
   it('certifies at --eps with a chosen threat, method, margin and clip', () => {
     const r = run(['--model', dir, '--inputs', inputsFile, '--json', '--eps', '0.01', '--threat', 'frames=0,2', '--method', 'deepz', '--margin', 'paper', '--clip', '0,1', '--n', '2'])
     expect(r.code).toBe(0)

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { SampleInput } from '../src/cert/certify.ts'
-import { certifyThreat, findBound, prepareSample } from '../src/cert/certify.ts'
+import { certifyThreat, findBound, prepareSample, verifiedAccuracy } from '../src/cert/certify.ts'
 import { compileNetwork } from '../src/cert/runtime.ts'
 import type { SearchKind } from '../src/cert/search.ts'
 import { SEARCHES } from '../src/cert/search.ts'
@@ -33,6 +33,7 @@ const USAGE = `usage: npm run certify --silent -- --model <dir with model.json> 
   --eps E                certify at ε = E instead of searching the bound
   --clip lo,hi           intersect the ball with the input domain, e.g. 0,1 for pixels
   --max-eps E            upper end of the bound search (default 1)
+  --acc-eps E1,E2,...    add verified accuracy at these ε to the summary (needs labels)
   --json                 one JSON line per sample, then one summary line`
 
 class UsageError extends Error {}
@@ -101,6 +102,7 @@ function main(argv: string[]): number {
       eps: { type: 'string' },
       clip: { type: 'string' },
       'max-eps': { type: 'string' },
+      'acc-eps': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -132,6 +134,8 @@ function main(argv: string[]): number {
   const maxEps = number('max-eps', values['max-eps'])
   if (maxEps !== undefined && !(maxEps > 0)) throw new UsageError('--max-eps must be positive')
   const clip = parseClip(values.clip)
+  const accEps = values['acc-eps']?.split(',').map((v) => number('acc-eps', v)!)
+  if (accEps && eps !== undefined) throw new UsageError('--acc-eps goes with the bound search, not with --eps')
   const n = number('n', values.n)
   if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new UsageError(`--n ${values.n}: give a positive whole number`)
 
@@ -147,6 +151,7 @@ function main(argv: string[]): number {
 
   const opts = { method, margin, clip }
   const bounds: number[] = []
+  const graded: Array<{ bound: number; correct: boolean }> = []
   let certifiedCount = 0
   let correctCount = 0
   let totalMs = 0
@@ -185,6 +190,7 @@ function main(argv: string[]): number {
     const correct = input.label === undefined ? null : input.label === prep.predicted
     line.correct = correct
     if (correct) correctCount++
+    if (correct !== null && typeof line.bound === 'number') graded.push({ bound: line.bound, correct })
     if (values.json) console.log(JSON.stringify(line))
     else {
       const what = eps !== undefined ? (line.certified ? `certified at ε=${eps}` : `NOT certified at ε=${eps}`) : `bound ${line.bound}`
@@ -207,6 +213,9 @@ function main(argv: string[]): number {
     eps: eps ?? null,
     certified: certifiedCount,
     correct: inputs.some((i) => i.label !== undefined) ? correctCount : null,
+    ...(accEps
+      ? { verifiedAccuracy: Object.fromEntries(verifiedAccuracy(graded, accEps).map((a, k) => [String(accEps[k]), graded.length ? round(a, 4) : null])) }
+      : {}),
   }
   if (values.json) console.log(JSON.stringify({ summary }))
   else {
