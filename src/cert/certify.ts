@@ -7,8 +7,8 @@ import { AbstractContext } from './cells/context.ts'
 import type { TraceOptions } from './cells/context.ts'
 import type { CompiledNetwork, ConcreteRun } from './runtime.ts'
 import { abstractForward, checkFrames, embedTokens, forward } from './runtime.ts'
-import type { FastSearchOptions, SearchKind } from './search.ts'
-import { runSearch, SEARCH_RESOLUTION } from './search.ts'
+import type { SearchKind } from './search.ts'
+import { drive, SEARCH_RESOLUTION, searchSteps } from './search.ts'
 import type { Clip, Threat } from './threat.ts'
 import { checkClip, checkEps, inputRegion, perturbedFrames, threatLabel } from './threat.ts'
 import type { Method } from './transformers/index.ts'
@@ -142,6 +142,17 @@ export interface BoundResult extends Provenance {
   resolution: number
 }
 
+/** One certificate the bound search asks for, with where the search stands. */
+export interface BoundRequest {
+  frames: number[]
+  eps: number
+  /** the frame being searched (single-frame threat), else null */
+  frame: number | null
+  /** searches finished so far, of `total` */
+  done: number
+  total: number
+}
+
 /** The concrete margin of the predicted label (m(0) of the search). */
 function concreteMargin(prep: PreparedSample): number {
   const l = prep.concrete.logits
@@ -150,27 +161,83 @@ function concreteMargin(prep: PreparedSample): number {
   return m
 }
 
+/**
+ * The bound search as a coroutine over certificate requests: it yields what to certify and
+ * receives the certified margin. `findBound` answers synchronously, `findBoundAsync`
+ * between event-loop turns with progress and cancellation.
+ */
+export function* boundSteps(prep: PreparedSample, threat: Threat, opts: BoundOptions = {}): Generator<BoundRequest, BoundResult, number> {
+  const search = opts.search ?? 'paper'
+  const base = { maxEps: opts.maxEps, margin0: concreteMargin(prep) }
+  const provenance = { method: opts.method ?? 'certrnn', marginCheck: opts.margin ?? 'diff', threat: threatLabel(threat), search }
+  const regions = threat.kind === 'single' ? prep.frames.map((_, t) => [t]) : [perturbedFrames(threat, prep.frames.length)]
+  const bounds: number[] = []
+  let evaluations = 0
+  for (let k = 0; k < regions.length; k++) {
+    const frames = regions[k]
+    const frame = threat.kind === 'single' ? k : null
+    const steps = searchSteps(search, { ...base, guess: bounds.length ? bounds[bounds.length - 1] || undefined : undefined })
+    let r = steps.next(NaN)
+    while (!r.done) {
+      const m: number = yield { frames, eps: r.value, frame, done: k, total: regions.length }
+      r = steps.next(m)
+    }
+    bounds.push(r.value.bound)
+    evaluations += r.value.evaluations
+    if (frame !== null) opts.onFrame?.(frame, r.value.bound, k + 1, regions.length)
+  }
+  return {
+    ...provenance,
+    predicted: prep.predicted,
+    bound: Math.min(...bounds),
+    perFrame: threat.kind === 'single' ? bounds : null,
+    evaluations,
+    resolution: SEARCH_RESOLUTION,
+  }
+}
+
 /** Search the largest certified ε for the predicted label. */
 export function findBound(prep: PreparedSample, threat: Threat, opts: BoundOptions = {}): BoundResult {
-  const search = opts.search ?? 'paper'
-  const fastOpts: FastSearchOptions = { maxEps: opts.maxEps, margin0: concreteMargin(prep) }
-  const searchFrames = (frames: number[], guess?: number) =>
-    runSearch(search, (eps) => certifyFrames(prep, frames, eps, opts).margin, { ...fastOpts, guess })
-  const provenance = { method: opts.method ?? 'certrnn', marginCheck: opts.margin ?? 'diff', threat: threatLabel(threat), search }
-  if (threat.kind === 'single') {
-    const perFrame: number[] = []
-    let evaluations = 0
-    const T = prep.frames.length
-    for (let t = 0; t < T; t++) {
-      const r = searchFrames([t], perFrame.length ? perFrame[perFrame.length - 1] : undefined)
-      perFrame.push(r.bound)
-      evaluations += r.evaluations
-      opts.onFrame?.(t, r.bound, t + 1, T)
-    }
-    return { ...provenance, predicted: prep.predicted, bound: Math.min(...perFrame), perFrame, evaluations, resolution: SEARCH_RESOLUTION }
+  return drive(boundSteps(prep, threat, opts), (q) => certifyFrames(prep, q.frames, q.eps, opts).margin)
+}
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled')
+    this.name = 'CancelledError'
   }
-  const r = searchFrames(perturbedFrames(threat, prep.frames.length))
-  return { ...provenance, predicted: prep.predicted, bound: r.bound, perFrame: null, evaluations: r.evaluations, resolution: SEARCH_RESOLUTION }
+}
+
+export interface AsyncOptions {
+  signal?: AbortSignal
+  /** after every certificate: where the search stands */
+  onProgress?: (q: BoundRequest, evaluations: number) => void
+  /** longest stretch of work between event-loop turns, in ms (default 15) */
+  sliceMs?: number
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
+
+/** `findBound`, handing the event loop back every few ms so cancellation is prompt. */
+export async function findBoundAsync(prep: PreparedSample, threat: Threat, opts: BoundOptions & AsyncOptions = {}): Promise<BoundResult> {
+  const steps = boundSteps(prep, threat, opts)
+  const slice = opts.sliceMs ?? 15
+  let last = performance.now()
+  let evaluations = 0
+  let r = steps.next(NaN)
+  while (!r.done) {
+    if (performance.now() - last > slice) {
+      await nextTurn()
+      last = performance.now()
+    }
+    if (opts.signal?.aborted) throw new CancelledError()
+    const q = r.value
+    const m = certifyFrames(prep, q.frames, q.eps, opts).margin
+    evaluations++
+    opts.onProgress?.(q, evaluations)
+    r = steps.next(m)
+  }
+  return r.value
 }
 
 /**

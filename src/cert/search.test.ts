@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { compileNetwork } from './runtime.ts'
-import { certifyFrames, certifyThreat, findBound, prepareSample, verifiedAccuracy } from './certify.ts'
+import { CancelledError, certifyFrames, certifyThreat, findBound, findBoundAsync, prepareSample, verifiedAccuracy } from './certify.ts'
 import { Rng } from './rng.ts'
 import { fastSearch, paperSearch, SEARCH_RESOLUTION } from './search.ts'
 import { randomFrames, randomNetwork } from './testing/randomNetwork.ts'
@@ -121,5 +121,28 @@ describe('certify API', () => {
       [0, 0.05, 0.1, 0.2],
     )
     expect(acc).toEqual([0.75, 0.5, 0.25, 0])
+  })
+})
+
+describe('asynchronous bound search (the worker\'s)', () => {
+  const cn = compileNetwork(randomNetwork({ cell: 'gru', hidden: [8], frameSize: 6, classes: 4, seed: 3 }))
+  const prep = prepareSample(cn, { x: randomFrames(new Rng(8), 6, 6) })
+
+  it('gives exactly the synchronous result, with progress after every certificate', async () => {
+    const progress: Array<[number | null, number, number]> = []
+    const r = await findBoundAsync(prep, { kind: 'single' }, { search: 'fast', onProgress: (q, n) => progress.push([q.frame, q.done, n]) })
+    expect(r).toEqual(findBound(prep, { kind: 'single' }, { search: 'fast' }))
+    expect(progress.length).toBe(r.evaluations)
+    expect(progress.map((p) => p[1])).toEqual([...progress.map((p) => p[1])].sort((a, b) => a - b))
+    expect(progress.at(-1)![0]).toBe(5)
+  })
+
+  it('stops promptly when cancelled', async () => {
+    const controller = new AbortController()
+    let evaluations = 0
+    const run = findBoundAsync(prep, { kind: 'single' }, { search: 'paper', signal: controller.signal, sliceMs: 0, onProgress: (_, n) => (evaluations = n) })
+    setTimeout(() => controller.abort(), 5)
+    await expect(run).rejects.toBeInstanceOf(CancelledError)
+    expect(evaluations).toBeLessThan(6 * 13)
   })
 })

@@ -27,25 +27,25 @@ export interface SearchResult {
 /** m(ε) > 0 means certified at ε. */
 export type MarginFn = (eps: number) => number
 
-export function paperSearch(margin: MarginFn): SearchResult {
+/**
+ * A search as a coroutine: it yields the ε it wants evaluated and receives m(ε), so the
+ * same algorithm runs synchronously (CLI, tests) or asynchronously with cancellation and
+ * progress (the worker).
+ */
+export type SearchSteps = Generator<number, SearchResult, number>
+
+export function* paperSteps(): SearchSteps {
   let eps = 0.5
   let best = 0
   let failedAt = Infinity
-  let evaluations = 0
-  const probe = (e: number) => {
-    evaluations++
-    if (margin(e) > 0) {
-      if (e > best) best = e
-      return true
-    }
-    if (e < failedAt) failedAt = e
-    return false
+  // twelve probes with steps ±0.5^l (l = 2…13), then the final point itself
+  for (let l = 2; l <= 14; l++) {
+    const m: number = yield eps
+    if (m > 0) best = Math.max(best, eps)
+    else failedAt = Math.min(failedAt, eps)
+    if (l <= 13) eps = m > 0 ? eps + 0.5 ** l : eps - 0.5 ** l
   }
-  for (let l = 2; l <= 13; l++) {
-    eps = probe(eps) ? eps + 0.5 ** l : eps - 0.5 ** l
-  }
-  probe(eps)
-  return { bound: best, failedAt, evaluations }
+  return { bound: best, failedAt, evaluations: 13 }
 }
 
 export interface FastSearchOptions {
@@ -58,7 +58,7 @@ export interface FastSearchOptions {
   resolution?: number
 }
 
-export function fastSearch(margin: MarginFn, opts: FastSearchOptions = {}): SearchResult {
+export function* fastSteps(opts: FastSearchOptions = {}): SearchSteps {
   const maxEps = opts.maxEps ?? 1
   const res = opts.resolution ?? SEARCH_RESOLUTION
   let evaluations = 0
@@ -69,9 +69,8 @@ export function fastSearch(margin: MarginFn, opts: FastSearchOptions = {}): Sear
   let mPrev = NaN
   let hi = Infinity
   let mHi = NaN
-  const probe = (e: number) => {
+  const record = (e: number, m: number) => {
     evaluations++
-    const m = margin(e)
     if (m > 0) {
       if (e > lo) {
         prev = lo
@@ -87,37 +86,56 @@ export function fastSearch(margin: MarginFn, opts: FastSearchOptions = {}): Sear
   /** root of the line through the two highest certified points (overshoots a concave m) */
   const extrapolated = () => (Number.isFinite(mPrev) && mPrev > mLo ? lo + (mLo * (lo - prev)) / (mPrev - mLo) : NaN)
   // 1. find a failing ε, extrapolating from the certified points
-  probe(Math.min(maxEps, Math.max(res, opts.guess ?? 1 / 64)))
+  let e = Math.min(maxEps, Math.max(res, opts.guess ?? 1 / 64))
+  record(e, yield e)
   while (hi === Infinity) {
     if (lo >= maxEps) return { bound: maxEps, failedAt: Infinity, evaluations }
     const x = extrapolated()
-    probe(Math.min(maxEps, Math.max(1.25 * lo, Math.min(4 * lo, Number.isFinite(x) ? x * 1.05 : 4 * lo))))
+    e = Math.min(maxEps, Math.max(1.25 * lo, Math.min(4 * lo, Number.isFinite(x) ? x * 1.05 : 4 * lo)))
+    record(e, yield e)
   }
   // 2. narrow the bracket. For the usual concave m (margins fall faster as ε grows) the
   // chord through the bracket undershoots the root and the extrapolation from the
   // certified side overshoots it: probing both usually closes the bracket at once.
-  // Bisection takes over whenever the bracket fails to halve.
-  // bisection, geometric while the bracket spans orders of magnitude
+  // Bisection (geometric while the bracket spans orders of magnitude) takes over whenever
+  // the bracket fails to halve.
   const middle = () => (lo > 0 && hi > 4 * lo ? Math.sqrt(lo * hi) : (lo + hi) / 2)
+  const inside = (x: number) => Math.min(hi - res / 4, Math.max(lo + res / 4, x))
   while (hi - lo > res) {
     const width = hi - lo
-    const inside = (x: number) => Math.min(hi - res / 4, Math.max(lo + res / 4, x))
     const chord = Number.isFinite(mLo) ? lo + (mLo * (hi - lo)) / (mLo - mHi) : NaN
     if (!Number.isFinite(chord)) {
-      probe(middle())
+      e = middle()
+      record(e, yield e)
       continue
     }
-    probe(inside(chord - res / 4))
+    e = inside(chord - res / 4)
+    record(e, yield e)
     if (hi - lo <= res) break
     const x = extrapolated()
-    probe(inside(Number.isFinite(x) && x < hi ? Math.max(x, lo + res / 2) : middle()))
-    if (hi - lo > width / 2 && hi - lo > res) probe(middle())
+    e = inside(Number.isFinite(x) && x < hi ? Math.max(x, lo + res / 2) : middle())
+    record(e, yield e)
+    if (hi - lo > width / 2 && hi - lo > res) {
+      e = middle()
+      record(e, yield e)
+    }
   }
   return { bound: lo, failedAt: hi, evaluations }
 }
 
-export function runSearch(kind: SearchKind, margin: MarginFn, opts: FastSearchOptions = {}): SearchResult {
-  if (kind === 'paper') return paperSearch(margin)
-  if (kind === 'fast') return fastSearch(margin, opts)
+export function searchSteps(kind: SearchKind, opts: FastSearchOptions = {}): SearchSteps {
+  if (kind === 'paper') return paperSteps()
+  if (kind === 'fast') return fastSteps(opts)
   throw new Error(`unknown search "${kind}": use paper or fast`)
 }
+
+/** Run a coroutine to completion, answering each request synchronously. */
+export function drive<Q, A, R>(steps: Generator<Q, R, A>, answer: (q: Q) => A): R {
+  let r = steps.next(undefined as unknown as A)
+  while (!r.done) r = steps.next(answer(r.value))
+  return r.value
+}
+
+export const paperSearch = (margin: MarginFn) => drive(paperSteps(), margin)
+export const fastSearch = (margin: MarginFn, opts: FastSearchOptions = {}) => drive(fastSteps(opts), margin)
+export const runSearch = (kind: SearchKind, margin: MarginFn, opts: FastSearchOptions = {}) => drive(searchSteps(kind, opts), margin)
