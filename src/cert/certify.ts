@@ -106,10 +106,12 @@ export interface CertifyResult extends Provenance {
   verdicts: RegionResult[]
 }
 
-/** Certify a prepared sample at ε under a threat model. */
-export function certifyThreat(prep: PreparedSample, threat: Threat, eps: number, opts: CertifyOptions = {}): CertifyResult {
-  const regions = threat.kind === 'single' ? prep.frames.map((_, t) => [t]) : [perturbedFrames(threat, prep.frames.length)]
-  const verdicts = regions.map((frames) => certifyFrames(prep, frames, eps, opts))
+/** The regions a threat certifies separately: every frame alone (single) or one joint region. */
+function threatRegions(prep: PreparedSample, threat: Threat): number[][] {
+  return threat.kind === 'single' ? prep.frames.map((_, t) => [t]) : [perturbedFrames(threat, prep.frames.length)]
+}
+
+function combineVerdicts(prep: PreparedSample, threat: Threat, eps: number, opts: CertifyOptions, verdicts: RegionResult[]): CertifyResult {
   return {
     method: opts.method ?? 'certrnn',
     marginCheck: opts.margin ?? 'diff',
@@ -121,6 +123,12 @@ export function certifyThreat(prep: PreparedSample, threat: Threat, eps: number,
     margin: Math.min(...verdicts.map((v) => v.margin)),
     verdicts,
   }
+}
+
+/** Certify a prepared sample at ε under a threat model. */
+export function certifyThreat(prep: PreparedSample, threat: Threat, eps: number, opts: CertifyOptions = {}): CertifyResult {
+  const verdicts = threatRegions(prep, threat).map((frames) => certifyFrames(prep, frames, eps, opts))
+  return combineVerdicts(prep, threat, eps, opts, verdicts)
 }
 
 export interface BoundOptions extends CertifyOptions {
@@ -170,7 +178,7 @@ export function* boundSteps(prep: PreparedSample, threat: Threat, opts: BoundOpt
   const search = opts.search ?? 'paper'
   const base = { maxEps: opts.maxEps, margin0: concreteMargin(prep) }
   const provenance = { method: opts.method ?? 'certrnn', marginCheck: opts.margin ?? 'diff', threat: threatLabel(threat), search }
-  const regions = threat.kind === 'single' ? prep.frames.map((_, t) => [t]) : [perturbedFrames(threat, prep.frames.length)]
+  const regions = threatRegions(prep, threat)
   const bounds: number[] = []
   let evaluations = 0
   for (let k = 0; k < regions.length; k++) {
@@ -218,19 +226,27 @@ export interface AsyncOptions {
 
 const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
 
-/** `findBound`, handing the event loop back every few ms so cancellation is prompt. */
-export async function findBoundAsync(prep: PreparedSample, threat: Threat, opts: BoundOptions & AsyncOptions = {}): Promise<BoundResult> {
-  const steps = boundSteps(prep, threat, opts)
+/** Hands the event loop back when a slice of work is used up, and honours cancellation. */
+function slicer(opts: AsyncOptions) {
   const slice = opts.sliceMs ?? 15
   let last = performance.now()
-  let evaluations = 0
-  let r = steps.next(NaN)
-  while (!r.done) {
+  return async () => {
     if (performance.now() - last > slice) {
       await nextTurn()
       last = performance.now()
     }
     if (opts.signal?.aborted) throw new CancelledError()
+  }
+}
+
+/** `findBound`, handing the event loop back every few ms so cancellation is prompt. */
+export async function findBoundAsync(prep: PreparedSample, threat: Threat, opts: BoundOptions & AsyncOptions = {}): Promise<BoundResult> {
+  const steps = boundSteps(prep, threat, opts)
+  const pause = slicer(opts)
+  let evaluations = 0
+  let r = steps.next(NaN)
+  while (!r.done) {
+    await pause()
     const q = r.value
     const m = certifyFrames(prep, q.frames, q.eps, opts).margin
     evaluations++
@@ -238,6 +254,19 @@ export async function findBoundAsync(prep: PreparedSample, threat: Threat, opts:
     r = steps.next(m)
   }
   return r.value
+}
+
+/** `certifyThreat`, region by region between event-loop turns. */
+export async function certifyThreatAsync(prep: PreparedSample, threat: Threat, eps: number, opts: CertifyOptions & AsyncOptions = {}): Promise<CertifyResult> {
+  const regions = threatRegions(prep, threat)
+  const pause = slicer(opts)
+  const verdicts: RegionResult[] = []
+  for (let k = 0; k < regions.length; k++) {
+    await pause()
+    verdicts.push(certifyFrames(prep, regions[k], eps, opts))
+    opts.onProgress?.({ frames: regions[k], eps, frame: threat.kind === 'single' ? k : null, done: k + 1, total: regions.length }, k + 1)
+  }
+  return combineVerdicts(prep, threat, eps, opts, verdicts)
 }
 
 /**

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest'
+import { CancelledError, certifyThreat, findBound, prepareSample } from '../cert/certify.ts'
+import { Rng } from '../cert/rng.ts'
+import { compileNetwork } from '../cert/runtime.ts'
+import { randomFrames, randomNetwork } from '../cert/testing/randomNetwork.ts'
+import type { WorkerLike } from './client.ts'
+import { CertClient, HARD_CANCEL_MS, WorkerCrashError } from './client.ts'
+import { createCertHandler } from './handler.ts'
+import type { FromWorker, Job, Progress, ToWorker } from './protocol.ts'
+
+/** The real handler behind a structured-clone message boundary, as in a Web Worker. */
+class InProcessWorker implements WorkerLike {
+  onmessage: ((e: MessageEvent<FromWorker>) => void) | null = null
+  onerror: ((e: ErrorEvent) => void) | null = null
+  terminated = false
+  received: ToWorker[] = []
+  private handle = createCertHandler((msg) => {
+    if (!this.terminated) setTimeout(() => this.onmessage?.({ data: structuredClone(msg) } as MessageEvent<FromWorker>))
+  })
+  /** simulate a crash on the next run message */
+  crashNext = false
+  /** simulate a worker stuck in synchronous work (ignores everything) */
+  stuck = false
+  postMessage(msg: ToWorker) {
+    this.received.push(msg)
+    setTimeout(() => {
+      if (this.terminated || this.stuck) return
+      if (this.crashNext && msg.type === 'run') {
+        this.crashNext = false
+        this.onerror?.({ message: 'RangeError: out of memory', preventDefault() {} } as ErrorEvent)
+        return
+      }
+      this.handle(structuredClone(msg))
+    })
+  }
+  terminate() {
+    this.terminated = true
+  }
+}
+
+function setup() {
+  const workers: InProcessWorker[] = []
+  const client = new CertClient(() => {
+    const w = new InProcessWorker()
+    workers.push(w)
+    return w
+  })
+  return { client, workers }
+}
+
+const net = randomNetwork({ cell: 'lstm', hidden: [6], frameSize: 4, classes: 3, seed: 4 })
+const input = { x: randomFrames(new Rng(3), 5, 4) }
+const bound: Job = { kind: 'bound', input, threat: { kind: 'single' }, method: 'certrnn', margin: 'diff', search: 'paper' }
+
+describe('certification worker client', () => {
+  it('loads the model once and runs certify, bound and compare jobs with the library\'s results', async () => {
+    const { client, workers } = setup()
+    expect(await client.load('m1', net)).toEqual({ classes: 3, frameSize: 4 })
+    const prep = prepareSample(compileNetwork(net), input)
+
+    const progress: Progress[] = []
+    const b = await client.run(bound, (p) => progress.push(p)).result
+    expect(b.kind).toBe('bound')
+    if (b.kind !== 'bound') return
+    expect(b.result).toEqual(findBound(prep, { kind: 'single' }, { search: 'paper' }))
+    expect(progress.at(-1)!.fraction).toBe(1)
+    expect(progress.every((p, k) => k === 0 || p.fraction >= progress[k - 1].fraction)).toBe(true)
+
+    const c = await client.run({ kind: 'certify', input, threat: { kind: 'all' }, method: 'deepz', margin: 'paper', eps: 0.01 }).result
+    if (c.kind !== 'certify') throw new Error('wrong kind')
+    expect(c.result.certified).toBe(certifyThreat(prep, { kind: 'all' }, 0.01, { method: 'deepz', margin: 'paper' }).certified)
+    expect(c.logits).toHaveLength(3)
+
+    const cmp = await client.run({ kind: 'compare', input, threat: { kind: 'all' }, margin: 'diff', eps: 0.01, search: 'fast', methods: ['certrnn', 'deepz', 'interval'] }).result
+    if (cmp.kind !== 'compare') throw new Error('wrong kind')
+    expect(cmp.rows.map((r) => r.method)).toEqual(['certrnn', 'deepz', 'interval'])
+    expect(cmp.rows[0].bound.bound).toBeGreaterThanOrEqual(cmp.rows[2].bound.bound)
+
+    // the model went to the worker once
+    expect(workers).toHaveLength(1)
+    expect(workers[0].received.filter((m) => m.type === 'load')).toHaveLength(1)
+  })
+
+  it('reports a model the certifier refuses, and an input that does not fit', async () => {
+    const { client } = setup()
+    const bad = structuredClone(net)
+    const lstm = bad.layers[0]
+    if (lstm.type === 'lstm') lstm.recurrentActivation = 'hard_sigmoid'
+    await expect(client.load('bad', bad)).rejects.toThrow(/hard_sigmoid/)
+    await client.load('good', net)
+    await expect(client.run({ ...bound, input: { x: [[1, 2]] } }).result).rejects.toThrow(/frame 0 has 2 values, the model expects 4/)
+    await expect(client.run({ ...bound, threat: { kind: 'frames', frames: [9] } }).result).rejects.toThrow(/beyond the input's 5 frames/)
+  })
+
+  it('cancels a running job promptly and stays usable', async () => {
+    const { client, workers } = setup()
+    await client.load('m', net)
+    const slow: Job = { ...bound, input: { x: randomFrames(new Rng(1), 40, 4) } }
+    const job = client.run(slow)
+    await new Promise((r) => setTimeout(r, 30))
+    const t0 = performance.now()
+    client.cancel(job.id)
+    await expect(job.result).rejects.toBeInstanceOf(CancelledError)
+    expect(performance.now() - t0).toBeLessThan(HARD_CANCEL_MS)
+    expect(workers).toHaveLength(1) // cooperative: no restart needed
+    expect((await client.run(bound).result).kind).toBe('bound')
+  })
+
+  it('replaces a worker that does not stop in time, re-sending the model', async () => {
+    const { client, workers } = setup()
+    await client.load('m', net)
+    const job = client.run(bound)
+    workers[0].stuck = true
+    client.cancel(job.id)
+    await expect(job.result).rejects.toBeInstanceOf(CancelledError)
+    expect(workers[0].terminated).toBe(true)
+    const again = await client.run(bound).result
+    expect(again.kind).toBe('bound')
+    expect(workers).toHaveLength(2)
+    expect(workers[1].received[0].type).toBe('load')
+  })
+
+  it('reports a crashed worker, starts a new one and keeps the model', async () => {
+    const { client, workers } = setup()
+    await client.load('m', net)
+    workers[0].crashNext = true
+    const crashed = client.run(bound).result
+    await expect(crashed).rejects.toBeInstanceOf(WorkerCrashError)
+    await expect(crashed).rejects.toThrow(/crashed \(RangeError: out of memory\)/)
+    expect(client.modelKey).toBe('m')
+    const after = await client.run(bound).result
+    expect(after.kind).toBe('bound')
+    expect(workers).toHaveLength(2)
+  })
+
+  it('refuses to run without a model', async () => {
+    const { client } = setup()
+    await expect(client.run(bound).result).rejects.toThrow(/no model is loaded/)
+  })
+})

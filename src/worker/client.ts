@@ -1,0 +1,169 @@
+/**
+ * The app's side of the certification worker: load a model once, run jobs with progress,
+ * cancel them (cooperatively, or by restarting a worker that does not answer in time), and
+ * survive a crashed worker by starting a new one and re-sending the model.
+ */
+import { CancelledError } from '../cert/certify.ts'
+import type { NetworkIR } from '../cert/network.ts'
+import type { FromWorker, Job, JobResult, Progress, ToWorker } from './protocol.ts'
+
+export interface WorkerLike {
+  postMessage(msg: ToWorker): void
+  terminate(): void
+  onmessage: ((e: MessageEvent<FromWorker>) => void) | null
+  onerror: ((e: ErrorEvent) => void) | null
+}
+
+export type WorkerFactory = () => WorkerLike
+
+/** How long a cancelled job may take to stop before its worker is replaced. */
+export const HARD_CANCEL_MS = 400
+
+export class WorkerCrashError extends Error {
+  constructor(detail: string) {
+    super(`the certification worker crashed (${detail}); a new one has been started, please run again`)
+    this.name = 'WorkerCrashError'
+  }
+}
+
+interface Pending {
+  resolve: (r: JobResult) => void
+  reject: (e: Error) => void
+  onProgress?: (p: Progress) => void
+  cancelTimer?: ReturnType<typeof setTimeout>
+}
+
+export class CertClient {
+  private worker: WorkerLike | null = null
+  private nextId = 1
+  private pending = new Map<number, Pending>()
+  private model: { key: string; net: NetworkIR } | null = null
+  private loading: { key: string; promise: Promise<{ classes: number; frameSize: number }> } | null = null
+  private loadWaiters: Array<{ key: string; resolve: (v: { classes: number; frameSize: number }) => void; reject: (e: Error) => void }> = []
+  /** number of workers started (for tests and diagnostics) */
+  started = 0
+  private readonly factory: WorkerFactory
+
+  constructor(factory: WorkerFactory) {
+    this.factory = factory
+  }
+
+  private ensureWorker(): WorkerLike {
+    if (this.worker) return this.worker
+    const w = this.factory()
+    this.started++
+    w.onmessage = (e) => this.receive(e.data)
+    w.onerror = (e) => {
+      e.preventDefault?.()
+      this.crash(e.message || 'an uncaught error')
+    }
+    this.worker = w
+    return w
+  }
+
+  private crash(detail: string) {
+    this.worker?.terminate()
+    this.worker = null
+    const error = new WorkerCrashError(detail)
+    for (const [, p] of this.pending) {
+      clearTimeout(p.cancelTimer)
+      p.reject(error)
+    }
+    this.pending.clear()
+    for (const w of this.loadWaiters) w.reject(error)
+    this.loadWaiters = []
+    this.loading = null
+  }
+
+  private receive(msg: FromWorker) {
+    if (msg.type === 'loaded' || msg.type === 'loadError') {
+      const waiters = this.loadWaiters.filter((w) => w.key === msg.modelKey)
+      this.loadWaiters = this.loadWaiters.filter((w) => w.key !== msg.modelKey)
+      if (this.loading?.key === msg.modelKey) this.loading = null
+      for (const w of waiters) {
+        if (msg.type === 'loaded') w.resolve({ classes: msg.classes, frameSize: msg.frameSize })
+        else w.reject(new Error(msg.message))
+      }
+      if (msg.type === 'loadError' && this.model?.key === msg.modelKey) this.model = null
+      return
+    }
+    const p = this.pending.get(msg.id)
+    if (!p) return
+    if (msg.type === 'progress') {
+      p.onProgress?.(msg.progress)
+      return
+    }
+    this.pending.delete(msg.id)
+    clearTimeout(p.cancelTimer)
+    if (msg.type === 'result') p.resolve(msg.result)
+    else if (msg.type === 'cancelled') p.reject(new CancelledError())
+    else p.reject(new Error(msg.message))
+  }
+
+  private send(key: string, net: NetworkIR): Promise<{ classes: number; frameSize: number }> {
+    const promise = new Promise<{ classes: number; frameSize: number }>((resolve, reject) => {
+      this.loadWaiters.push({ key, resolve, reject })
+    })
+    this.loading = { key, promise }
+    this.ensureWorker().postMessage({ type: 'load', modelKey: key, net })
+    return promise
+  }
+
+  /** Send a model to the worker (once per key; again only after a worker restart). */
+  load(key: string, net: NetworkIR): Promise<{ classes: number; frameSize: number }> {
+    if (this.loading?.key === key) return this.loading.promise
+    this.model = { key, net }
+    return this.send(key, net)
+  }
+
+  get modelKey(): string | null {
+    return this.model?.key ?? null
+  }
+
+  /** Run a job on the loaded model. Returns its id (for cancel) and the result. */
+  run(job: Job, onProgress?: (p: Progress) => void): { id: number; result: Promise<JobResult> } {
+    const id = this.nextId++
+    const model = this.model
+    const result = new Promise<JobResult>((resolve, reject) => {
+      if (!model) {
+        reject(new Error('no model is loaded'))
+        return
+      }
+      this.pending.set(id, { resolve, reject, onProgress })
+      const post = () => this.ensureWorker().postMessage({ type: 'run', id, modelKey: model.key, job })
+      if (!this.worker) {
+        // a new worker (first use, or after a crash or a hard cancel): send the model first
+        this.send(model.key, model.net).then(post, (e: Error) => {
+          this.pending.delete(id)
+          reject(e)
+        })
+      } else post()
+    })
+    return { id, result }
+  }
+
+  /** Cancel a job: asked politely first; a worker that does not stop in time is replaced. */
+  cancel(id: number) {
+    const p = this.pending.get(id)
+    if (!p || !this.worker) return
+    this.worker.postMessage({ type: 'cancel', id })
+    p.cancelTimer = setTimeout(() => {
+      if (!this.pending.has(id)) return
+      this.worker?.terminate()
+      this.worker = null
+      this.loading = null
+      for (const [pid, q] of this.pending) {
+        clearTimeout(q.cancelTimer)
+        q.reject(pid === id ? new CancelledError() : new WorkerCrashError('restarted to cancel another job'))
+      }
+      this.pending.clear()
+    }, HARD_CANCEL_MS)
+  }
+
+  dispose() {
+    this.worker?.terminate()
+    this.worker = null
+    for (const [, p] of this.pending) p.reject(new CancelledError())
+    this.pending.clear()
+  }
+}
