@@ -1,0 +1,75 @@
+/**
+ * The prediction and confidence shown beside a certificate, from TF.js (loaded lazily so
+ * the first paint does not wait for it). Models TF.js cannot load (GRU reset_after=true)
+ * fall back to the certifier's float64 forward pass, and say so.
+ */
+import type { SampleInput } from '../../cert/certify.ts'
+import { argmax, prepareSample } from '../../cert/certify.ts'
+import { compileNetwork } from '../../cert/runtime.ts'
+import type { LoadedModel } from './loaded.ts'
+
+export interface Prediction {
+  predicted: number
+  probabilities: number[]
+  source: 'tfjs' | 'float64'
+  note?: string
+}
+
+export function softmax(v: ArrayLike<number>): number[] {
+  const m = Math.max(...Array.from(v))
+  const e = Array.from(v, (x) => Math.exp(x - m))
+  const s = e.reduce((a, b) => a + b, 0)
+  return e.map((x) => x / s)
+}
+
+const tfModels = new WeakMap<LoadedModel, Promise<unknown>>()
+
+async function tfModel(m: LoadedModel) {
+  let p = tfModels.get(m)
+  if (!p) {
+    p = (async () => {
+      const tf = await import('@tensorflow/tfjs')
+      await tf.setBackend('cpu')
+      const mj = m.modelJson as { modelTopology: object; weightsManifest: Array<{ paths: string[]; weights: unknown[] }> }
+      const specs = mj.weightsManifest.flatMap((g) => g.weights)
+      const buffers = mj.weightsManifest.flatMap((g) => g.paths.map((path) => new Uint8Array(m.shards.get(path)!)))
+      const total = buffers.reduce((s, b) => s + b.length, 0)
+      const data = new Uint8Array(total)
+      let off = 0
+      for (const b of buffers) {
+        data.set(b, off)
+        off += b.length
+      }
+      const model = await tf.loadLayersModel(tf.io.fromMemory(mj.modelTopology, specs as never, data.buffer))
+      return { tf, model }
+    })()
+    tfModels.set(m, p)
+  }
+  return p as Promise<{ tf: typeof import('@tensorflow/tfjs'); model: import('@tensorflow/tfjs').LayersModel }>
+}
+
+function outputIsSoftmax(m: LoadedModel): boolean {
+  const last = m.net.layers[m.net.layers.length - 1]
+  return last.type === 'dense' && last.activation === 'softmax'
+}
+
+export async function predict(m: LoadedModel, input: SampleInput): Promise<Prediction> {
+  try {
+    const { tf, model } = await tfModel(m)
+    const x = input.tokens ? tf.tensor2d([input.tokens], [1, input.tokens.length]) : tf.tensor3d([input.x!])
+    const y = model.predict(x) as import('@tensorflow/tfjs').Tensor
+    const out = Array.from(await y.data())
+    x.dispose()
+    y.dispose()
+    const probabilities = outputIsSoftmax(m) ? out : softmax(out)
+    return { predicted: argmax(probabilities), probabilities, source: 'tfjs' }
+  } catch (e) {
+    const prep = prepareSample(compileNetwork(m.net), input)
+    return {
+      predicted: prep.predicted,
+      probabilities: softmax(prep.concrete.logits),
+      source: 'float64',
+      note: `TF.js could not run this model (${(e as Error).message.split('\n')[0]}); the certifier's float64 forward pass is shown instead`,
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { randomNetwork } from '../../cert/testing/randomNetwork.ts'
+import { toLayersJson } from '../../model/testing/toLayersJson.ts'
+import type { UploadedFile } from './upload.ts'
+import { readUpload } from './upload.ts'
+
+const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v)).buffer as ArrayBuffer
+
+function files(net = randomNetwork({ cell: 'lstm', hidden: [4], frameSize: 3, classes: 2, seed: 1 }), edit?: (j: Record<string, any>) => void): UploadedFile[] {
+  const f = toLayersJson(net)
+  const j = structuredClone(f.modelJson) as Record<string, any>
+  edit?.(j)
+  return [
+    { name: 'model.json', bytes: enc(j) },
+    { name: 'weights.bin', bytes: f.weights },
+  ]
+}
+
+const tokenizer = (vocab: number) => ({
+  format: 'cert-rnn-tokenizer',
+  version: 1,
+  level: 'word',
+  normalizer: 'text-v1',
+  maxLength: 10,
+  truncation: 'keep-start',
+  padding: 'none',
+  padId: 0,
+  unkId: 1,
+  vocab: ['[PAD]', '[UNK]', ...Array.from({ length: vocab - 2 }, (_, k) => `w${k}`)],
+})
+
+function layerOf(j: Record<string, any>, k: number) {
+  const topo = j.modelTopology
+  const cfg = topo.model_config ?? topo
+  const layers = Array.isArray(cfg.config) ? cfg.config : cfg.config.layers
+  return layers[k]
+}
+
+describe('uploaded models', () => {
+  it('accepts a valid model, with or without a tokenizer, in any file order', () => {
+    const m = readUpload(files().reverse())
+    expect(m.classes).toBe(2)
+    expect(m.tokenizer).toBeNull()
+    const tok = randomNetwork({ cell: 'gru', hidden: [4], frameSize: 3, classes: 2, seed: 1, vocab: 30 })
+    const withTok = readUpload([...files(tok), { name: 'vocab.json', bytes: enc(tokenizer(30)) }])
+    expect(withTok.tokenizer?.spec.vocab).toHaveLength(30)
+  })
+
+  it.each<[string, () => UploadedFile[], RegExp]>([
+    ['no files', () => [], /no files/],
+    ['only weights', () => files().slice(1), /no model.json among weights.bin/],
+    ['model.json is not JSON', () => [{ name: 'model.json', bytes: enc('{"modelTopology": ') }, files()[1]], /model.json is not valid JSON/],
+    ['a graph model', () => [{ name: 'model.json', bytes: enc({ format: 'graph-model', modelTopology: { node: [] }, weightsManifest: [] }) }], /graph model/],
+    ['an unrelated JSON file', () => [...files(), { name: 'notes.json', bytes: enc({ hello: 1 }) }], /notes.json is neither a TF.js model.json/],
+    ['two models', () => [...files(), { name: 'other.json', bytes: files()[0].bytes }], /two model files/],
+    ['missing shard', () => files().slice(0, 1), /weights.bin/],
+    ['misnamed shard', () => [files()[0], { name: 'weights (1).bin', bytes: files()[1].bytes }], /weights.bin/],
+    ['weights too short', () => [files()[0], { name: 'weights.bin', bytes: files()[1].bytes.slice(0, 40) }], /bytes/],
+    ['weights too long', () => [files()[0], { name: 'weights.bin', bytes: new ArrayBuffer(files()[1].bytes.byteLength + 64) }], /bytes/],
+    ['hard_sigmoid recurrent activation', () => files(undefined, (j) => (layerOf(j, 0).config.recurrent_activation = 'hard_sigmoid')), /hard_sigmoid/],
+    ['relu SimpleRNN', () => files(randomNetwork({ cell: 'simpleRnn', hidden: [4], frameSize: 3, classes: 2, seed: 1 }), (j) => (layerOf(j, 0).config.activation = 'relu')), /relu/],
+    ['an unsupported layer', () => files(undefined, (j) => (layerOf(j, 0).class_name = 'Bidirectional')), /Bidirectional/],
+    ['a tokenizer for a frame model', () => [...files(), { name: 'tokenizer.json', bytes: enc(tokenizer(10)) }], /reads frames, not tokens/],
+    ['a tokenizer larger than the embedding', () => [...files(randomNetwork({ cell: 'lstm', hidden: [4], frameSize: 3, classes: 2, seed: 1, vocab: 20 })), { name: 'tokenizer.json', bytes: enc(tokenizer(50)) }], /do not belong together/],
+    ['a broken tokenizer', () => [...files(), { name: 'tokenizer.json', bytes: enc({ ...tokenizer(10), vocab: 'nope' }) }], /tokenizer.json/],
+  ])('refuses %s with a specific message', (_, make, message) => {
+    expect(() => readUpload(make())).toThrow(message)
+  })
+})

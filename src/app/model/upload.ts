@@ -1,0 +1,81 @@
+/**
+ * "Load your own model": sort the dropped or picked files into model.json, its weight
+ * shards and an optional tokenizer, and turn them into the certifier's IR, with a specific
+ * message for every way this can go wrong. Pure (no DOM): the view reads the files.
+ */
+import type { NetworkIR } from '../../cert/network.ts'
+import { compileNetwork } from '../../cert/runtime.ts'
+import { parseModelFiles } from '../../model/layersJson.ts'
+import type { Tokenizer } from '../../model/tokenizer.ts'
+import { loadTokenizer } from '../../model/tokenizer.ts'
+
+export interface UploadedFile {
+  name: string
+  bytes: ArrayBuffer
+}
+
+export class UploadError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UploadError'
+  }
+}
+
+export interface UploadedModel {
+  name: string
+  net: NetworkIR
+  /** the original model.json text and shards, for TF.js predictions */
+  modelJson: unknown
+  shards: Map<string, ArrayBuffer>
+  tokenizer: Tokenizer | null
+  classes: number
+}
+
+const MAX_BYTES = 200 * 1024 * 1024
+
+function parseJson(f: UploadedFile): unknown {
+  const text = new TextDecoder().decode(f.bytes)
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    throw new UploadError(`${f.name} is not valid JSON: ${(e as Error).message}`)
+  }
+}
+
+export function readUpload(files: UploadedFile[]): UploadedModel {
+  if (files.length === 0) throw new UploadError('no files: drop model.json together with its weight files (e.g. weights.bin)')
+  const total = files.reduce((s, f) => s + f.bytes.byteLength, 0)
+  if (total > MAX_BYTES) throw new UploadError(`the files add up to ${(total / 1e6).toFixed(0)} MB; the limit is ${MAX_BYTES / 1e6} MB`)
+  const jsons = files.filter((f) => f.name.toLowerCase().endsWith('.json'))
+  const binaries = files.filter((f) => !f.name.toLowerCase().endsWith('.json'))
+  if (jsons.length === 0) throw new UploadError(`no model.json among ${files.map((f) => f.name).join(', ')}: a TF.js Layers model is a model.json plus weight files`)
+  // which JSON is the model and which the tokenizer: by content, not by name
+  let modelFile: UploadedFile | null = null
+  let modelJson: unknown = null
+  let tokenizer: Tokenizer | null = null
+  for (const f of jsons) {
+    const j = parseJson(f) as Record<string, unknown> | null
+    if (j && typeof j === 'object' && ('modelTopology' in j || 'weightsManifest' in j || 'format' in j && (j.format === 'layers-model' || j.format === 'graph-model'))) {
+      if (modelFile) throw new UploadError(`two model files: ${modelFile.name} and ${f.name}; drop one model at a time`)
+      modelFile = f
+      modelJson = j
+    } else if (j && typeof j === 'object' && j.format === 'cert-rnn-tokenizer') {
+      try {
+        tokenizer = loadTokenizer(j)
+      } catch (e) {
+        throw new UploadError(`${f.name}: ${(e as Error).message}`)
+      }
+    } else {
+      throw new UploadError(`${f.name} is neither a TF.js model.json (no modelTopology / weightsManifest) nor a Cert-RNN tokenizer (format "cert-rnn-tokenizer")`)
+    }
+  }
+  if (!modelFile) throw new UploadError('none of the JSON files is a TF.js model.json (no modelTopology / weightsManifest)')
+  const shards = new Map(binaries.map((f) => [f.name, f.bytes]))
+  const net = parseModelFiles(new TextDecoder().decode(modelFile.bytes), shards)
+  const cn = compileNetwork(net)
+  if (net.input.kind === 'tokens' && tokenizer && tokenizer.spec.vocab.length > cn.embedding!.embeddings.rows) {
+    throw new UploadError(`the tokenizer has ${tokenizer.spec.vocab.length} tokens but the model's Embedding only ${cn.embedding!.embeddings.rows}: they do not belong together`)
+  }
+  if (net.input.kind === 'frames' && tokenizer) throw new UploadError('a tokenizer was given, but this model reads frames, not tokens')
+  return { name: modelFile.name, net, modelJson, shards, tokenizer, classes: cn.classes }
+}

@@ -1,0 +1,139 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { randomFrames, randomNetwork } from '../../cert/testing/randomNetwork.ts'
+import { Rng } from '../../cert/rng.ts'
+import { loadTokenizer } from '../../model/tokenizer.ts'
+import { InProcessWorker } from '../../worker/testing/inProcessWorker.ts'
+import type { LoadedModel } from '../model/loaded.ts'
+import { classNamesFor } from '../model/loaded.ts'
+import {
+  appStore,
+  applyConfig,
+  cancelRun,
+  configOf,
+  currentInput,
+  runBlocker,
+  setDigit,
+  setDrawn,
+  setEps,
+  setModel,
+  setText,
+  setThreat,
+  setWorkerFactory,
+  startRun,
+  toggleFrame,
+} from './store.ts'
+import { DEFAULT_CONFIG, hashToConfig, configToHash } from './urlState.ts'
+
+const workers: InProcessWorker[] = []
+beforeEach(() => {
+  workers.length = 0
+  setWorkerFactory(() => {
+    const w = new InProcessWorker()
+    workers.push(w)
+    return w
+  })
+  applyConfig(DEFAULT_CONFIG)
+})
+
+function mnistLike(): LoadedModel {
+  const net = randomNetwork({ cell: 'lstm', hidden: [6], frameSize: 196, classes: 10, seed: 1, scale: 0.5 })
+  const rng = new Rng(2)
+  return {
+    key: 'zoo:test-lstm', source: 'zoo', id: 'test-lstm', title: 'test', entry: null, net, tokenizer: null,
+    examples: Array.from({ length: 3 }, (_, k) => ({ x: randomFrames(rng, 4, 196), label: k })),
+    classNames: classNamesFor(net), domain: { min: 0, max: 1 }, inputKind: 'frames', frameSize: 196,
+    image: { side: 28, frames: 4 }, modelJson: null, shards: new Map(),
+  }
+}
+
+function textModel(): LoadedModel {
+  const net = randomNetwork({ cell: 'gru', hidden: [5], frameSize: 4, classes: 2, seed: 3, vocab: 6 })
+  const tokenizer = loadTokenizer({ format: 'cert-rnn-tokenizer', version: 1, level: 'word', normalizer: 'text-v1', maxLength: 8, truncation: 'keep-start', padding: 'none', padId: 0, unkId: 1, vocab: ['[PAD]', '[UNK]', 'you', 'are', 'great', 'awful'] })
+  return {
+    key: 'zoo:test-text', source: 'zoo', id: 'test-text', title: 'text', entry: null, net, tokenizer,
+    examples: [{ tokens: [2, 3, 4], text: 'you are great', label: 1 }], classNames: ['normal', 'toxic'], domain: null,
+    inputKind: 'tokens', frameSize: 4, image: null, modelJson: null, shards: new Map(),
+  }
+}
+
+const state = () => appStore.getState()
+
+describe('app store', () => {
+  it('loads a model into the worker once and certifies the picked digit', async () => {
+    await setModel(mnistLike())
+    expect(state().modelStatus).toBe('ready')
+    setDigit(2)
+    expect(currentInput(state()).label).toBe(2)
+    setEps(0.001)
+    await startRun('certify')
+    const run = state().run
+    expect(run.status).toBe('done')
+    expect(run.result?.kind).toBe('certify')
+    expect(run.ran?.settings.eps).toBe(0.001)
+    await startRun('bound')
+    expect(state().run.result?.kind).toBe('bound')
+    expect(workers).toHaveLength(1)
+    expect(workers[0].received.filter((m) => m.type === 'load')).toHaveLength(1)
+  })
+
+  it('a drawn digit is split into the model\'s frames', async () => {
+    await setModel(mnistLike())
+    setDrawn(Array.from({ length: 784 }, (_, k) => (k % 29 === 0 ? 1 : 0)))
+    const cur = currentInput(state())
+    expect(cur.input?.x).toHaveLength(4)
+    expect(cur.input?.x?.[1]).toHaveLength(196)
+    expect(cur.label).toBeUndefined()
+  })
+
+  it('tokenises text live, marks unknown tokens, and refuses empty text', async () => {
+    await setModel(textModel())
+    expect(state().text).toBe('you are great')
+    setText('You are AWFUL, truly')
+    const cur = currentInput(state())
+    expect(cur.tokens).toEqual(expect.arrayContaining(['you', 'are', 'awful', 'truly']))
+    const unknown = cur.tokens!.filter((_, k) => cur.unknown![k])
+    expect(unknown).toContain('truly')
+    expect(unknown).not.toContain('awful')
+    expect(cur.input?.tokens?.slice(0, 3)).toEqual([2, 3, 5])
+    setText('   ')
+    expect(runBlocker(state())).toMatch(/type a sentence/)
+    await startRun('certify')
+    expect(state().run.status).toBe('error')
+    expect(state().run.error).toMatch(/type a sentence/)
+  })
+
+  it('chosen frames: clicking toggles them, frames beyond the input block the run', async () => {
+    await setModel(mnistLike())
+    setThreat({ kind: 'frames', frames: [] })
+    expect(runBlocker(state())).toMatch(/click the frames/)
+    toggleFrame(2)
+    toggleFrame(0)
+    expect(state().threat).toEqual({ kind: 'frames', frames: [0, 2] })
+    toggleFrame(2)
+    expect(state().threat).toEqual({ kind: 'frames', frames: [0] })
+    toggleFrame(9)
+    expect(runBlocker(state())).toMatch(/frames 9 are beyond this input's 4 frames/)
+  })
+
+  it('cancels a running job', async () => {
+    await setModel(mnistLike())
+    setThreat({ kind: 'single' })
+    const run = startRun('compare')
+    await new Promise((r) => setTimeout(r, 20))
+    expect(state().run.status).toBe('running')
+    cancelRun()
+    await run
+    expect(state().run.status).toBe('cancelled')
+  })
+
+  it('the configuration survives a trip through the URL hash', async () => {
+    await setModel(mnistLike())
+    setDigit(1)
+    setEps(0.02)
+    setThreat({ kind: 'all' })
+    const hash = configToHash(configOf(state()))
+    applyConfig(DEFAULT_CONFIG)
+    applyConfig(hashToConfig(hash).config)
+    expect(configOf(state())).toMatchObject({ model: 'test-lstm', digit: 1, eps: 0.02, threat: { kind: 'all' } })
+  })
+})
