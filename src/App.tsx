@@ -1,25 +1,56 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
+import { boot } from './app/boot.ts'
+import { ActionBar } from './app/views/ActionBar.tsx'
+import { InputPanel } from './app/views/InputPanel.tsx'
+import { ModelPicker } from './app/views/ModelPicker.tsx'
+import { ResultsPanel } from './app/views/ResultsPanel.tsx'
+import { SettingsPanel } from './app/views/SettingsPanel.tsx'
 import { selfCheck } from './cert/selfCheck.ts'
 
 function App() {
-  const [check] = useState(() => selfCheck())
-
+  const [notices, setNotices] = useState<string[]>([])
+  const [check, setCheck] = useState<ReturnType<typeof selfCheck> | null>(null)
+  useEffect(() => {
+    boot().then(setNotices, (e: Error) => setNotices([`start-up failed: ${e.message}`]))
+    // the engine's self-check runs after the first paint
+    const t = setTimeout(() => setCheck(selfCheck()), 50)
+    return () => clearTimeout(t)
+  }, [])
   return (
     <main className="page">
-      <h1>Cert-RNN Studio</h1>
-      <p>
-        Cert-RNN Studio certifies the robustness of recurrent neural networks (RNNs, LSTMs and
-        GRUs) with zonotope abstract interpretation: it proves that every input in a
-        perturbation region is classified the same way. The full interactive app is coming
-        later.
-      </p>
-      <p
-        className={check.ok ? 'self-check ok' : 'self-check fail'}
-        data-testid="self-check"
-        data-ok={check.ok ? 'true' : 'false'}
-      >
-        <strong>Engine self-check:</strong> {check.message}
-      </p>
+      <header>
+        <h1>Cert-RNN Studio</h1>
+        <p className="muted">
+          Certify the robustness of RNNs, LSTMs and GRUs in your browser: zonotope abstract interpretation with Cert-RNN's tight planes (Du et al., CCS
+          2021), against DeepZ and interval bounds.
+        </p>
+      </header>
+      {notices.length > 0 && (
+        <div className="notice" data-testid="notices">
+          {notices.map((n) => (
+            <p key={n}>{n}</p>
+          ))}
+          <button type="button" onClick={() => setNotices([])}>
+            dismiss
+          </button>
+        </div>
+      )}
+      <div className="layout">
+        <div className="column">
+          <ModelPicker />
+          <InputPanel />
+        </div>
+        <div className="column">
+          <SettingsPanel />
+          <ActionBar />
+          <ResultsPanel />
+        </div>
+      </div>
+      <footer>
+        <p className={check ? (check.ok ? 'self-check ok' : 'self-check fail') : 'self-check'} data-testid="self-check" data-ok={check ? String(check.ok) : 'pending'}>
+          <strong>Engine self-check:</strong> {check ? check.message : 'running…'}
+        </p>
+      </footer>
     </main>
   )
 }

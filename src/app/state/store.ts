@@ -213,7 +213,7 @@ export interface CurrentInput {
 }
 
 /** The sample the current state describes, or a specific reason why there is none. */
-export function currentInput(s: AppState): CurrentInput {
+export function currentInput(s: Pick<AppState, 'model' | 'digit' | 'drawn' | 'text'>): CurrentInput {
   const none = (error: string): CurrentInput => ({ input: null, tokens: null, unknown: null, truncated: 0, label: undefined, error, frames: 0 })
   const m = s.model
   if (!m) return none('choose a model first')

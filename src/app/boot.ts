@@ -1,0 +1,32 @@
+/** Start-up: configuration from the URL hash, the worker, the zoo, and hash updates. */
+import { createBrowserWorker } from '../worker/browserWorker.ts'
+import { predict } from './model/predict.ts'
+import { fetchManifest } from './model/zoo.ts'
+import { appStore, applyConfig, configOf, setManifest, setPredictor, setWorkerFactory } from './state/store.ts'
+import { configToHash, hashToConfig } from './state/urlState.ts'
+import { selectZooModel } from './views/ModelPicker.tsx'
+
+export async function boot(): Promise<string[]> {
+  const { config, problems } = hashToConfig(window.location.hash)
+  applyConfig(config)
+  setWorkerFactory(createBrowserWorker)
+  setPredictor(predict)
+  appStore.subscribe((s) => {
+    if (s.modelStatus === 'loading' && !s.model) return
+    const hash = configToHash(configOf(s))
+    if (hash !== window.location.hash) window.history.replaceState(null, '', hash)
+  })
+  let manifest
+  try {
+    manifest = await fetchManifest()
+    setManifest(manifest)
+  } catch (e) {
+    setManifest(null, (e as Error).message)
+    return problems
+  }
+  const wanted = config.model ? manifest.models.find((m) => m.id === config.model) : undefined
+  if (config.model && !wanted) problems.push(`model ${config.model} is not in the bundled zoo; showing ${manifest.models[0]?.id} instead`)
+  const entry = wanted ?? manifest.models[0]
+  if (entry) await selectZooModel(entry)
+  return problems
+}

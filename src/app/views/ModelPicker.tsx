@@ -1,0 +1,174 @@
+import { useRef, useState } from 'react'
+import { ZOO_TASKS } from '../../model/manifest.ts'
+import type { ManifestModel } from '../../model/manifest.ts'
+import type { LoadedModel } from '../model/loaded.ts'
+import { classNamesFor, imageShape } from '../model/loaded.ts'
+import type { UploadedFile } from '../model/upload.ts'
+import { readUpload } from '../model/upload.ts'
+import { loadZooModel } from '../model/zoo.ts'
+import { useApp } from '../state/hooks.ts'
+import { modelFailed, modelLoading, setModel } from '../state/store.ts'
+
+const TASK_NAMES: Record<string, string> = {
+  mnist: 'MNIST digits (image rows as frames)',
+  sentiment: 'Sentiment (Rotten Tomatoes)',
+  toxic: 'Toxic comments',
+  url: 'Malicious URLs (characters)',
+}
+
+export async function selectZooModel(entry: ManifestModel) {
+  modelLoading(entry.id)
+  try {
+    await setModel(await loadZooModel(entry))
+  } catch (e) {
+    modelFailed(`could not load ${entry.id}: ${(e as Error).message}`)
+  }
+}
+
+function describe(m: ManifestModel) {
+  const acc = `${(m.testAccuracy.value * 100).toFixed(1)} %`
+  return `${m.id} — ${m.title} — ${acc}`
+}
+
+export function ModelPicker() {
+  const manifest = useApp((s) => s.manifest)
+  const manifestError = useApp((s) => s.manifestError)
+  const modelId = useApp((s) => s.modelId)
+  const model = useApp((s) => s.model)
+  const status = useApp((s) => s.modelStatus)
+  const error = useApp((s) => s.modelError)
+  const current = model?.source === 'upload' ? '__upload' : (modelId ?? '')
+  return (
+    <section className="panel" aria-label="Model">
+      <h2>Model</h2>
+      {manifestError && <p className="error">The bundled models could not be listed: {manifestError}</p>}
+      <select
+        data-testid="model-picker"
+        value={current}
+        onChange={(e) => {
+          const entry = manifest?.models.find((m) => m.id === e.target.value)
+          if (entry) void selectZooModel(entry)
+        }}
+      >
+        {!current && <option value="">choose a model…</option>}
+        {model?.source === 'upload' && <option value="__upload">{model.title} (uploaded)</option>}
+        {ZOO_TASKS.map((task) => {
+          const models = manifest?.models.filter((m) => m.task === task) ?? []
+          return models.length ? (
+            <optgroup key={task} label={TASK_NAMES[task]}>
+              {models.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {describe(m)}
+                </option>
+              ))}
+            </optgroup>
+          ) : null
+        })}
+      </select>
+      <p className="muted" data-testid="model-status" data-status={status}>
+        {status === 'loading' && 'loading the model…'}
+        {status === 'ready' && model && <ModelFacts model={model} />}
+      </p>
+      {status === 'error' && error && (
+        <p className="error" role="alert" data-testid="model-error">
+          {error}
+        </p>
+      )}
+      <UploadPanel />
+    </section>
+  )
+}
+
+function ModelFacts({ model }: { model: LoadedModel }) {
+  const e = model.entry
+  const cells = model.net.layers.filter((l) => l.type !== 'dense' && l.type !== 'embedding').map((l) => l.type)
+  return (
+    <span>
+      {cells.join(' → ')} · {model.classNames.length} classes
+      {e && ` · test accuracy ${(e.testAccuracy.value * 100).toFixed(1)} % on ${e.testAccuracy.n} ${e.testAccuracy.split}`}
+    </span>
+  )
+}
+
+async function toUploaded(files: FileList | File[]): Promise<UploadedFile[]> {
+  return Promise.all(Array.from(files).map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })))
+}
+
+export function UploadPanel() {
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState(false)
+  const [over, setOver] = useState(false)
+  const input = useRef<HTMLInputElement>(null)
+  const accept = async (files: FileList | File[]) => {
+    setError(null)
+    setBusy(true)
+    try {
+      const up = readUpload(await toUploaded(files))
+      const net = up.net
+      const loaded: LoadedModel = {
+        key: `upload:${up.name}:${Date.now()}`,
+        source: 'upload',
+        id: up.name,
+        title: Array.from(files).map((f) => f.name).join(', '),
+        entry: null,
+        net,
+        tokenizer: up.tokenizer,
+        examples: [],
+        classNames: net.classNames ?? classNamesFor(net),
+        domain: net.input.kind === 'frames' && imageShape(net, null) ? { min: 0, max: 1 } : null,
+        inputKind: net.input.kind,
+        frameSize: net.input.kind === 'frames' ? net.input.frameSize : net.layers[0].type === 'embedding' ? net.layers[0].embeddings.cols : 0,
+        image: imageShape(net, null),
+        modelJson: up.modelJson,
+        shards: up.shards,
+      }
+      await setModel(loaded)
+    } catch (e) {
+      setError((e as Error).message)
+    } finally {
+      setBusy(false)
+    }
+  }
+  return (
+    <div
+      className={`dropzone${over ? ' over' : ''}`}
+      data-testid="upload-zone"
+      onDragOver={(e) => {
+        e.preventDefault()
+        setOver(true)
+      }}
+      onDragLeave={() => setOver(false)}
+      onDrop={(e) => {
+        e.preventDefault()
+        setOver(false)
+        void accept(e.dataTransfer.files)
+      }}
+    >
+      <p>
+        <strong>Load your own model:</strong> drop a TF.js Layers <code>model.json</code> with its weight files (and an optional{' '}
+        <code>tokenizer.json</code>) here, or{' '}
+        <button type="button" className="link" onClick={() => input.current?.click()}>
+          pick files
+        </button>
+        .
+      </p>
+      <input
+        ref={input}
+        type="file"
+        multiple
+        hidden
+        data-testid="upload-input"
+        onChange={(e) => {
+          if (e.target.files?.length) void accept(e.target.files)
+          e.target.value = ''
+        }}
+      />
+      {busy && <p className="muted">checking the files…</p>}
+      {error && (
+        <p className="error" role="alert" data-testid="upload-error">
+          {error}
+        </p>
+      )}
+    </div>
+  )
+}

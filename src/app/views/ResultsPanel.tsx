@@ -1,0 +1,162 @@
+import type { BoundResult } from '../../cert/certify.ts'
+import { METHOD_LABELS } from '../../cert/transformers/index.ts'
+import type { JobResult } from '../../worker/protocol.ts'
+import type { LoadedModel } from '../model/loaded.ts'
+import { useApp } from '../state/hooks.ts'
+import type { RunState } from '../state/store.ts'
+import { DigitImage } from './DigitImage.tsx'
+import { formatEps, logitChartGeometry, logitRows, mostSensitive, sensitivityColor } from './geometry.ts'
+
+export function ResultsPanel() {
+  const run = useApp((s) => s.run)
+  const model = useApp((s) => s.model)
+  if (run.status === 'idle' || !model) return null
+  return (
+    <section className="panel results" aria-label="Results" data-testid="result" data-status={run.status}>
+      <h2>Result</h2>
+      {run.status === 'running' && <p className="muted">working…</p>}
+      {run.status === 'cancelled' && <p className="muted" data-testid="cancelled">Cancelled. Nothing was lost: change the settings or run again.</p>}
+      {run.status === 'error' && (
+        <p className="error" role="alert" data-testid="run-error">
+          {run.error}
+        </p>
+      )}
+      {run.status === 'done' && run.result && <Done run={run} result={run.result} model={model} />}
+    </section>
+  )
+}
+
+function Done({ run, result, model }: { run: RunState; result: JobResult; model: LoadedModel }) {
+  const names = model.classNames
+  const p = run.prediction
+  return (
+    <>
+      <p data-testid="prediction">
+        Prediction: <strong>{names[result.predicted]}</strong>
+        {p && ` · confidence ${(p.probabilities[p.predicted] * 100).toFixed(1)} % (${p.source === 'tfjs' ? 'TF.js' : 'float64 forward pass'})`}
+        {p && p.predicted !== result.predicted && <span className="error"> · TF.js (float32) predicts {names[p.predicted]}: the certificate is for the float64 prediction</span>}
+      </p>
+      {p?.note && <p className="muted">{p.note}</p>}
+      {result.kind === 'certify' && (
+        <p className={`verdict ${result.result.certified ? 'ok' : 'no'}`} data-testid="verdict" data-certified={String(result.result.certified)}>
+          {result.result.certified ? 'Certified' : 'Not certified'} at ε = {formatEps(result.result.eps)} ({result.result.threat === 'single' ? 'each frame alone' : result.result.threat}
+          ) · certified margin {result.result.margin.toFixed(4)}
+        </p>
+      )}
+      {result.kind === 'bound' && <BoundView bound={result.result} model={model} run={run} />}
+      {result.kind === 'compare' && <CompareTable result={result} />}
+      {result.kind !== 'bound' && <LogitChart result={result} names={names} />}
+      <p className="muted provenance">
+        {result.kind === 'compare' ? 'methods: all three' : `method: ${result.kind === 'certify' ? result.result.method : result.result.method}`} · margin check: {run.ran?.settings.margin} ·{' '}
+        {result.kind !== 'certify' && `search: ${run.ran?.settings.search} · `}
+        {result.ms.toFixed(0)} ms in the worker
+      </p>
+    </>
+  )
+}
+
+function BoundView({ bound, model, run }: { bound: BoundResult; model: LoadedModel; run: RunState }) {
+  const perFrame = bound.perFrame
+  const max = perFrame ? Math.max(...perFrame) : 0
+  const hot = perFrame ? mostSensitive(perFrame, perFrame.length > 6 ? 3 : 1) : []
+  const input = run.ran?.input
+  const tokens = run.ran?.tokens
+  return (
+    <div>
+      <p className="verdict ok" data-testid="bound-value" data-bound={bound.bound}>
+        Robustness bound ε* = <strong>{formatEps(bound.bound)}</strong> ({bound.threat === 'single' ? 'the smallest of the per-frame bounds' : `threat ${bound.threat}`}) ·{' '}
+        {bound.evaluations} certificates
+      </p>
+      {perFrame && tokens && (
+        <div>
+          <p className="muted">Per-token bounds (smaller = more sensitive):</p>
+          <div className="heatmap" data-testid="heatmap">
+            {tokens.map((t, k) => (
+              <span key={k} className={`heat-cell${hot.includes(k) ? ' hot' : ''}`} data-testid={`heat-cell-${k}`} style={{ background: sensitivityColor(perFrame[k], max) }} title={`ε* = ${formatEps(perFrame[k])}`}>
+                {model.tokenizer?.spec.level === 'char' && t === ' ' ? '␣' : t}
+                <small>{formatEps(perFrame[k])}</small>
+              </span>
+            ))}
+          </div>
+          <p data-testid="sensitive">Most sensitive: {hot.map((k) => `“${tokens[k]}” (${formatEps(perFrame[k])})`).join(', ')}</p>
+        </div>
+      )}
+      {perFrame && !tokens && model.image && input?.x && (
+        <div className="row-bands">
+          <DigitImage
+            pixels={input.x.flat()}
+            size={168}
+            frames={model.image.frames}
+            bandColors={perFrame.map((b) => sensitivityColor(b, max))}
+            bandLabels={perFrame.map((b, t) => `frame ${t}: ε* = ${formatEps(b)}`)}
+          />
+          <ul className="frame-bounds" data-testid="frame-bounds">
+            {perFrame.map((b, t) => (
+              <li key={t} className={hot.includes(t) ? 'hot' : ''}>
+                frame {t}: {formatEps(b)}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {perFrame && !tokens && !model.image && <p>Per-frame bounds: {perFrame.map(formatEps).join(', ')}</p>}
+    </div>
+  )
+}
+
+function CompareTable({ result }: { result: Extract<JobResult, { kind: 'compare' }> }) {
+  const best = Math.max(...result.rows.map((r) => r.bound.bound))
+  return (
+    <table className="compare" data-testid="compare-table">
+      <thead>
+        <tr>
+          <th>method</th>
+          <th>at ε = {formatEps(result.rows[0]?.certify.eps ?? 0)}</th>
+          <th>robustness bound</th>
+          <th>time</th>
+        </tr>
+      </thead>
+      <tbody>
+        {result.rows.map((r) => (
+          <tr key={r.method} data-testid={`compare-${r.method}`}>
+            <td title={METHOD_LABELS[r.method]}>{r.method}</td>
+            <td className={r.certify.certified ? 'ok' : 'no'}>{r.certify.certified ? 'certified' : 'not certified'}</td>
+            <td>
+              {formatEps(r.bound.bound)}
+              {r.bound.bound === best && best > 0 ? ' (tightest)' : ''}
+            </td>
+            <td>{r.ms.toFixed(0)} ms</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+function LogitChart({ result, names }: { result: JobResult; names: string[] }) {
+  const g = logitChartGeometry(logitRows(result, names))
+  return (
+    <figure>
+      <svg className="logit-chart" data-testid="logit-chart" width={g.width} height={g.height} role="img" aria-label="class logits with their certified bounds">
+        {g.ticks.map((t) => (
+          <g key={t.x}>
+            <line x1={t.x} x2={t.x} y1={0} y2={g.height - 20} className="grid" />
+            <text x={t.x} y={g.height - 6} textAnchor="middle" className="tick">
+              {t.label}
+            </text>
+          </g>
+        ))}
+        {g.rows.map((r) => (
+          <g key={r.cls} className={r.predicted ? 'predicted' : ''}>
+            <text x={64} y={r.y + 4} textAnchor="end" className="label">
+              {r.name}
+            </text>
+            {r.xLo !== null && r.xHi !== null && <rect className="interval" x={r.xLo} y={r.y - 6} width={Math.max(1, r.xHi - r.xLo)} height={12} />}
+            <circle className="concrete" cx={r.xConcrete} cy={r.y} r={3.5} />
+          </g>
+        ))}
+      </svg>
+      <figcaption className="muted">Logits: concrete value (dot) and certified bounds over the ε-ball (bar); predicted class in bold.</figcaption>
+    </figure>
+  )
+}

@@ -1,0 +1,118 @@
+import { useEffect, useState } from 'react'
+import type { SearchKind } from '../../cert/search.ts'
+import type { Method } from '../../cert/transformers/index.ts'
+import { METHOD_LABELS, METHODS } from '../../cert/transformers/index.ts'
+import type { MarginCheck } from '../../cert/verify.ts'
+import { useApp, useAppShallow } from '../state/hooks.ts'
+import { setClip, setEps, setMargin, setMethod, setSearch, setThreat } from '../state/store.ts'
+import { EPS_MAX, EPS_MIN } from '../state/urlState.ts'
+
+const LOG_MIN = Math.log10(EPS_MIN)
+const LOG_MAX = Math.log10(EPS_MAX)
+
+export function SettingsPanel() {
+  const s = useAppShallow((st) => ({ eps: st.eps, threat: st.threat, method: st.method, margin: st.margin, search: st.search, clip: st.clip }))
+  const domain = useApp((st) => st.model?.domain ?? null)
+  const [text, setTextValue] = useState(String(s.eps))
+  const [epsError, setEpsError] = useState<string | null>(null)
+  useEffect(() => setTextValue(String(s.eps)), [s.eps])
+  const commitText = (v: string) => {
+    const e = Number(v)
+    if (v.trim() === '' || !Number.isFinite(e)) setEpsError('ε must be a number')
+    else if (e <= 0) setEpsError('ε must be positive')
+    else if (e > EPS_MAX) setEpsError(`ε = ${e} is larger than the ${EPS_MAX} the searches cover; use at most ${EPS_MAX}`)
+    else if (e < EPS_MIN) setEpsError(`ε below ${EPS_MIN} is not meaningful here`)
+    else {
+      setEpsError(null)
+      setEps(e)
+    }
+  }
+  return (
+    <section className="panel settings" aria-label="Settings">
+      <h2>Settings</h2>
+      <label className="row">
+        <span>ε</span>
+        <input
+          type="range"
+          data-testid="eps-slider"
+          min={LOG_MIN}
+          max={LOG_MAX}
+          step={0.01}
+          value={Math.log10(s.eps)}
+          onChange={(e) => {
+            setEpsError(null)
+            setEps(Number((10 ** Number(e.target.value)).toPrecision(3)))
+          }}
+        />
+        <input
+          type="text"
+          inputMode="decimal"
+          data-testid="eps-input"
+          className="num"
+          value={text}
+          onChange={(e) => setTextValue(e.target.value)}
+          onBlur={(e) => commitText(e.target.value)}
+          onKeyDown={(e) => e.key === 'Enter' && commitText((e.target as HTMLInputElement).value)}
+        />
+      </label>
+      {epsError && (
+        <p className="error" data-testid="eps-error">
+          {epsError}
+        </p>
+      )}
+      <fieldset className="row">
+        <legend>Threat model (ℓ∞ ball on…)</legend>
+        {(
+          [
+            ['single', 'one frame at a time'],
+            ['frames', 'chosen frames'],
+            ['all', 'all frames'],
+          ] as const
+        ).map(([kind, label]) => (
+          <label key={kind}>
+            <input
+              type="radio"
+              name="threat"
+              data-testid={`threat-${kind}`}
+              checked={s.threat.kind === kind}
+              onChange={() => setThreat(kind === 'frames' ? { kind, frames: [] } : { kind })}
+            />{' '}
+            {label}
+          </label>
+        ))}
+      </fieldset>
+      <label className="row">
+        <span>Method</span>
+        <select data-testid="method" value={s.method} onChange={(e) => setMethod(e.target.value as Method)}>
+          {METHODS.map((m) => (
+            <option key={m} value={m}>
+              {METHOD_LABELS[m]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="row">
+        <span>Margin check</span>
+        <select data-testid="margin" value={s.margin} onChange={(e) => setMargin(e.target.value as MarginCheck)}>
+          <option value="diff">difference zonotope (x_y − x_c, correlations cancel)</option>
+          <option value="paper">the paper's interval comparison</option>
+        </select>
+      </label>
+      <label className="row">
+        <span>Bound search</span>
+        <select data-testid="search" value={s.search} onChange={(e) => setSearch(e.target.value as SearchKind)}>
+          <option value="fast">fast (adaptive, resolution 2⁻¹³)</option>
+          <option value="paper">the paper's Algorithm 1 (13 steps)</option>
+        </select>
+      </label>
+      {domain && (
+        <label className="row">
+          <input type="checkbox" data-testid="clip" checked={s.clip} onChange={(e) => setClip(e.target.checked)} />
+          <span>
+            clip the ball to the input domain [{domain.min}, {domain.max}]
+          </span>
+        </label>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import type { JobResult } from '../../worker/protocol.ts'
+import { logitChartGeometry, logitRows, mostSensitive, sensitivityColor } from './geometry.ts'
+
+const certify: JobResult = {
+  kind: 'certify',
+  predicted: 1,
+  logits: [0.5, 2, -1],
+  ms: 3,
+  result: {
+    method: 'certrnn', marginCheck: 'diff', threat: 'single', predicted: 1, eps: 0.01, certified: true, perFrame: [true, true], margin: 0.4,
+    verdicts: [
+      { certified: true, margin: 0.5, margins: [1, NaN, 2], logitLo: [0.4, 1.8, -1.2], logitHi: [0.6, 2.1, -0.9], generators: 10 },
+      { certified: true, margin: 0.4, margins: [1, NaN, 2], logitLo: [0.3, 1.9, -1.1], logitHi: [0.7, 2.2, -0.8], generators: 12 },
+    ],
+  },
+}
+
+describe('result view geometry', () => {
+  it('logit rows: the hull of the per-frame certified bounds around the concrete logit', () => {
+    const rows = logitRows(certify, ['a', 'b', 'c'])
+    expect(rows[1]).toEqual({ cls: 1, name: 'b', concrete: 2, lo: 1.8, hi: 2.2, predicted: true })
+    for (const r of rows) {
+      expect(r.lo!).toBeLessThanOrEqual(r.concrete)
+      expect(r.hi!).toBeGreaterThanOrEqual(r.concrete)
+    }
+  })
+  it('the chart places every interval around its concrete value, inside the plot', () => {
+    const g = logitChartGeometry(logitRows(certify, ['a', 'b', 'c']))
+    for (const r of g.rows) {
+      expect(r.xLo!).toBeLessThanOrEqual(r.xConcrete)
+      expect(r.xHi!).toBeGreaterThanOrEqual(r.xConcrete)
+      expect(r.xLo!).toBeGreaterThanOrEqual(0)
+      expect(r.xHi!).toBeLessThanOrEqual(g.width)
+    }
+    expect(g.zeroX).not.toBeNull()
+  })
+  it('sensitivity: smaller bounds are hotter; the most sensitive frames come first', () => {
+    expect(sensitivityColor(0, 1)).not.toEqual(sensitivityColor(1, 1))
+    expect(mostSensitive([0.3, 0.01, 0.2, 0.01], 3)).toEqual([1, 3, 2])
+  })
+})
