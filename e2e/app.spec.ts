@@ -1,0 +1,138 @@
+import { expect, test } from '@playwright/test'
+import type { Page } from '@playwright/test'
+import { join } from 'node:path'
+
+const fixtures = join(import.meta.dirname, 'fixtures')
+
+function trackErrors(page: Page) {
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text())
+  })
+  return errors
+}
+
+async function ready(page: Page) {
+  await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', { timeout: 20_000 })
+}
+
+test('MNIST: pick a model and a digit, certify at ε, then find the bound', async ({ page }) => {
+  const errors = trackErrors(page)
+  await page.goto('/#model=lstm-4-32')
+  await ready(page)
+  await page.getByTestId('digit-3').click()
+  await page.getByTestId('eps-input').fill('0.001')
+  await page.getByTestId('eps-input').press('Enter')
+  await page.getByTestId('run-certify').click()
+  const verdict = page.getByTestId('verdict')
+  await expect(verdict).toBeVisible({ timeout: 30_000 })
+  await expect(verdict).toHaveText(/Certified at ε = 1\.00e-3/)
+  await expect(page.getByTestId('prediction')).toHaveText(/Prediction: \d · confidence [\d.]+ % \(TF\.js\)/)
+  // the logit chart draws one certified interval per class
+  await expect(page.getByTestId('logit-chart').locator('rect.interval')).toHaveCount(10)
+
+  await page.getByTestId('run-bound').click()
+  const bound = page.getByTestId('bound-value')
+  await expect(bound).toBeVisible({ timeout: 60_000 })
+  const value = Number(await bound.getAttribute('data-bound'))
+  expect(value).toBeGreaterThan(0.001)
+  await expect(page.getByTestId('frame-bounds').locator('li')).toHaveCount(4)
+  expect(errors).toEqual([])
+})
+
+test('text: a typed sentence gets its tokens live and a per-token heatmap, one cell per token', async ({ page }) => {
+  const errors = trackErrors(page)
+  await page.goto('/#model=toxic-lstm')
+  await ready(page)
+  await page.getByTestId('text-input').fill('you are a wonderful person qzxv')
+  const tokens = page.getByTestId('tokens').locator('.token')
+  await expect(tokens).toHaveCount(6)
+  await expect(page.getByTestId('tokens').locator('.token.unknown')).toContainText(['qzxv'])
+  await page.getByTestId('run-bound').click()
+  await expect(page.getByTestId('heatmap')).toBeVisible({ timeout: 60_000 })
+  await expect(page.getByTestId('heatmap').locator('.heat-cell')).toHaveCount(6)
+  await expect(page.getByTestId('sensitive')).toHaveText(/Most sensitive: “/)
+  expect(errors).toEqual([])
+})
+
+test('upload a valid model, draw a digit, certify it', async ({ page }) => {
+  const errors = trackErrors(page)
+  await page.goto('/')
+  await ready(page)
+  await page.getByTestId('upload-input').setInputFiles([join(fixtures, 'tiny-lstm', 'model.json'), join(fixtures, 'tiny-lstm', 'weights.bin')])
+  await ready(page)
+  await expect(page.getByTestId('model-picker')).toHaveValue('__upload')
+  // draw a stroke
+  const box = (await page.getByTestId('draw-canvas').boundingBox())!
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2)
+  await page.mouse.down()
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.8, { steps: 12 })
+  await page.mouse.up()
+  await page.getByTestId('run-compare').click()
+  await expect(page.getByTestId('compare-table')).toBeVisible({ timeout: 60_000 })
+  await expect(page.getByTestId('compare-table').locator('tbody tr')).toHaveCount(3)
+  expect(errors).toEqual([])
+})
+
+test('a broken upload says what is wrong and the app keeps working', async ({ page }) => {
+  await page.goto('/#model=rnn-2-32')
+  await ready(page)
+  await page.getByTestId('upload-input').setInputFiles([join(fixtures, 'tiny-lstm', 'model.json')])
+  await expect(page.getByTestId('upload-error')).toHaveText(/weights\.bin/)
+  await page.getByTestId('upload-input').setInputFiles({ name: 'model.json', mimeType: 'application/json', buffer: Buffer.from('{"modelTopology": ') })
+  await expect(page.getByTestId('upload-error')).toHaveText(/model\.json is not valid JSON/)
+  // the previous model is still there and still certifies
+  await expect(page.getByTestId('model-picker')).toHaveValue('rnn-2-32')
+  await page.getByTestId('run-certify').click()
+  await expect(page.getByTestId('verdict')).toBeVisible({ timeout: 30_000 })
+})
+
+test('cancel a long run', async ({ page }) => {
+  await page.goto('/')
+  await ready(page)
+  await page.getByTestId('upload-input').setInputFiles([join(fixtures, 'slow-lstm', 'model.json'), join(fixtures, 'slow-lstm', 'weights.bin')])
+  await ready(page)
+  const box = (await page.getByTestId('draw-canvas').boundingBox())!
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5)
+  await page.mouse.down()
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 8 })
+  await page.mouse.up()
+  await page.getByTestId('search').selectOption('paper')
+  await page.getByTestId('run-compare').click()
+  await expect(page.getByTestId('progress')).toBeVisible()
+  await expect(page.getByTestId('progress')).toContainText(/compare: certrnn/)
+  await page.waitForTimeout(1000)
+  const t0 = Date.now()
+  await page.getByTestId('cancel').click()
+  await expect(page.getByTestId('cancelled')).toBeVisible()
+  // cooperative between certificates, or the worker is replaced after 400 ms
+  expect(Date.now() - t0).toBeLessThan(1500)
+  // still usable: certify the last frame alone
+  await page.getByTestId('threat-frames').check()
+  await page.getByTestId('frame-band-27').click()
+  await page.getByTestId('run-certify').click()
+  await expect(page.getByTestId('verdict')).toBeVisible({ timeout: 30_000 })
+})
+
+test('a shared URL restores the same view after reload', async ({ page }) => {
+  await page.goto('/#model=rnn-4-32&digit=5&eps=0.0042&threat=frames=1,3&method=deepz&margin=paper&search=paper&clip=0')
+  await ready(page)
+  await expect(page.getByTestId('model-picker')).toHaveValue('rnn-4-32')
+  await expect(page.getByTestId('digit-5')).toHaveClass(/selected/)
+  await expect(page.getByTestId('eps-input')).toHaveValue('0.0042')
+  await expect(page.getByTestId('threat-frames')).toBeChecked()
+  await expect(page.getByTestId('frame-band-1')).toHaveClass(/chosen/)
+  await expect(page.getByTestId('frame-band-3')).toHaveClass(/chosen/)
+  await expect(page.getByTestId('method')).toHaveValue('deepz')
+  await expect(page.getByTestId('margin')).toHaveValue('paper')
+  await expect(page.getByTestId('clip')).not.toBeChecked()
+  // change something, reload: the hash carries it
+  await page.getByTestId('digit-2').click()
+  await page.getByTestId('frame-band-0').click()
+  await page.reload()
+  await ready(page)
+  await expect(page.getByTestId('digit-2')).toHaveClass(/selected/)
+  await expect(page.getByTestId('frame-band-0')).toHaveClass(/chosen/)
+  expect(page.url()).toContain('threat=frames%3D0%2C1%2C3')
+})
