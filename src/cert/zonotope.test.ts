@@ -80,6 +80,20 @@ describe('zonotope arithmetic', () => {
     }
   })
 
+  it('the affine map of a box (the W·diag shortcut) equals the dense product', () => {
+    const rng = new Rng(12)
+    const lo = Array.from({ length: 9 }, () => rng.uniform(-1, 1))
+    const hi = lo.map((v, i) => (i % 3 === 0 ? v : v + rng.uniform(0, 1)))
+    const box = zonotopeFromBox(lo, hi, new SymbolSource())
+    expect(box.boxRows).toBeDefined()
+    const dense = zonotopeCreate(box.c, box.G, box.ids)
+    const W = Float64Array.from({ length: 5 * 9 }, () => rng.normal())
+    const a = zonotopeAffine(box, W, 5, [1, 2, 3, 4, 5])
+    const d = zonotopeAffine(dense, W, 5, [1, 2, 3, 4, 5])
+    expect([...a.c]).toEqual([...d.c])
+    a.G.forEach((v, k) => expect(v).toBeCloseTo(d.G[k], 14))
+  })
+
   it('adds and subtracts by symbol id, not by position', () => {
     const rng = new Rng(3)
     const a = randomZonotope(rng, 4, [1, 3, 5, 8])

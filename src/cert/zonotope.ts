@@ -18,6 +18,11 @@ export interface Zonotope {
   readonly G: Float64Array
   /** symbol ids, strictly increasing, length m */
   readonly ids: Int32Array
+  /**
+   * Set on boxes (zonotopeFromBox): column j is zero except in row boxRows[j]. Affine maps
+   * of boxes then cost out × m instead of out × n × m.
+   */
+  readonly boxRows?: Int32Array
 }
 
 /** Hands out fresh, strictly increasing noise-symbol ids for one certification run. */
@@ -75,7 +80,7 @@ export function zonotopeFromBox(lo: ArrayLike<number>, hi: ArrayLike<number>, sy
     while (c[i] - r > lo[i] || c[i] + r < hi[i]) r = nextUp(r)
     G[i * m + j] = r
   }
-  return { n, m, c, G, ids }
+  return { n, m, c, G, ids, boxRows: Int32Array.from(rows) }
 }
 
 /** Radius Σ_j |G_ij| of every variable. */
@@ -124,6 +129,17 @@ export function zonotopeAffine(z: Zonotope, W: Float64Array, out: number, b?: Ar
   if (W.length !== out * n) throw new Error(`zonotopeAffine: W has ${W.length} entries, expected ${out}×${n}`)
   const c = matVec(W, out, n, z.c)
   if (b) for (let o = 0; o < out; o++) c[o] += b[o]
+  if (z.boxRows) {
+    // W·diag: column j of the result is column boxRows[j] of W times the box radius
+    const rows = z.boxRows
+    const G = new Float64Array(out * m)
+    for (let j = 0; j < m; j++) {
+      const i = rows[j]
+      const r = z.G[i * m + j]
+      for (let o = 0; o < out; o++) G[o * m + j] = W[o * n + i] * r
+    }
+    return { n: out, m, c, G, ids: z.ids }
+  }
   const G = matMulRowMajor(W, out, n, z.G, m)
   return { n: out, m, c, G, ids: z.ids }
 }
