@@ -32,9 +32,17 @@ test('MNIST: pick a model and a digit, certify at ε, then find the bound', asyn
   // the logit chart draws one certified interval per class
   await expect(page.getByTestId('logit-chart').locator('rect.interval')).toHaveCount(10)
 
+  // the page stays responsive while the worker searches: no main-thread task over 50 ms
+  await page.evaluate(() => {
+    const w = window as unknown as { longTasks: number[] }
+    w.longTasks = []
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask', buffered: false })
+  })
   await page.getByTestId('run-bound').click()
   const bound = page.getByTestId('bound-value')
   await expect(bound).toBeVisible({ timeout: 60_000 })
+  const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks)
+  expect(longTasks.filter((d) => d > 50)).toEqual([])
   const value = Number(await bound.getAttribute('data-bound'))
   expect(value).toBeGreaterThan(0.001)
   await expect(page.getByTestId('frame-bounds').locator('li')).toHaveCount(4)

@@ -75,31 +75,45 @@ export interface ConcreteRun {
   logits: Float64Array
 }
 
-function denseConcrete(d: DenseRuntime, x: Float64Array, last: boolean): Float64Array {
-  const y = affineConcrete([[d.W, x]], d.layer.units, d.layer.bias)
-  if (last) return y // logits (softmax is monotone: the certifier works on logits)
-  if (d.layer.activation === 'tanh') return y.map(Math.tanh)
-  if (d.layer.activation === 'sigmoid') return y.map(sigmoid)
-  return y
+/** Where a concrete value was computed: the same coordinates as a TraceEntry. */
+export interface ConcreteEntry {
+  layer: number
+  layerName: string
+  step: number | null
+  op: string
+  values: Float64Array
 }
 
-/** The float64 concrete forward pass; returns logits (before any output softmax). */
-export function forward(cn: CompiledNetwork, frames: Float64Array[]): ConcreteRun {
+/**
+ * The float64 concrete forward pass; returns logits (before any output softmax). With a
+ * `sink`, every operation's values are recorded under the names the abstract trace uses.
+ */
+export function forward(cn: CompiledNetwork, frames: Float64Array[], sink?: ConcreteEntry[]): ConcreteRun {
   let inputs = frames
   const states: Float64Array[][][] = []
-  for (const { cell } of cn.cells) {
+  const offset = cn.embedding ? 1 : 0
+  cn.cells.forEach(({ layer, cell }, li) => {
     let state: Float64Array[] = Array.from({ length: cell.stateParts }, () => new Float64Array(cell.units))
     const perStep: Float64Array[][] = []
-    for (const x of inputs) {
-      state = cell.concreteStep(x, state)
+    inputs.forEach((x, step) => {
+      const record = sink ? (op: string, values: Float64Array) => sink.push({ layer: li + offset, layerName: layer.name, step, op, values }) : undefined
+      state = cell.concreteStep(x, state, record)
       perStep.push(state)
-    }
+    })
     states.push(perStep)
     inputs = perStep.map((s) => s[0])
-  }
+  })
   let y = inputs[inputs.length - 1]
+  const firstDense = offset + cn.cells.length
   cn.dense.forEach((d, k) => {
-    y = denseConcrete(d, y, k === cn.dense.length - 1)
+    const last = k === cn.dense.length - 1
+    y = affineConcrete([[d.W, y]], d.layer.units, d.layer.bias)
+    const push = (op: string, values: Float64Array) => sink?.push({ layer: firstDense + k, layerName: d.layer.name, step: null, op, values })
+    push(last ? 'logits' : 'pre', y)
+    // the output layer's softmax is monotone: the certifier works on logits
+    if (!last && d.layer.activation === 'tanh') y = y.map(Math.tanh)
+    if (!last && d.layer.activation === 'sigmoid') y = y.map(sigmoid)
+    if (!last && (d.layer.activation === 'tanh' || d.layer.activation === 'sigmoid')) push('out', y)
   })
   return { states, logits: y }
 }

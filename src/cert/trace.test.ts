@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { TraceEntry } from './cells/context.ts'
 import { certifyFrames, prepareSample } from './certify.ts'
 import { Rng } from './rng.ts'
+import type { ConcreteEntry } from './runtime.ts'
 import { compileNetwork, forward } from './runtime.ts'
 import { randomFrames, randomNetwork } from './testing/randomNetwork.ts'
 import { transformerSet } from './transformers/index.ts'
@@ -56,5 +57,30 @@ describe('trace', () => {
         expect(l[c]).toBeLessThanOrEqual(reduced.logitHi[c] + 1e-9)
       }
     }
+  })
+})
+
+describe('concrete trace', () => {
+  it.each([
+    ['simpleRnn', [5]],
+    ['lstm', [4, 3]],
+    ['gru', [4]],
+    ['gruResetAfter', [4]],
+  ] as const)('%s: every abstract operation has its concrete twin, and a point lies inside its zonotope', (cell, hidden) => {
+    const cn = compileNetwork(randomNetwork({ cell, hidden: [...hidden], frameSize: 3, classes: 3, seed: 4 }))
+    const prep = prepareSample(cn, { x: randomFrames(new Rng(2), 3, 3) })
+    const sink: TraceEntry[] = []
+    certifyFrames(prep, [0, 1, 2], 0.1, { trace: { sink } })
+    const concrete: ConcreteEntry[] = []
+    const x = prep.frames.map((f) => f.map((v) => v + 0.1 * (2 * Math.random() - 1)))
+    forward(cn, x, concrete)
+    expect(concrete.map((e) => `${e.layer}/${e.step}/${e.op}`)).toEqual(sink.map((e) => `${e.layer}/${e.step}/${e.op}`))
+    concrete.forEach((e, k) => {
+      const b = sink[k].bounds
+      e.values.forEach((v, i) => {
+        expect(v).toBeGreaterThanOrEqual(b.lo[i] - 1e-9)
+        expect(v).toBeLessThanOrEqual(b.hi[i] + 1e-9)
+      })
+    })
   })
 })

@@ -5,11 +5,17 @@ import type { Matrix } from '../network.ts'
 import { transpose } from '../network.ts'
 import { sigmoid } from '../transformers/plane.ts'
 
+export type ConcreteRecorder = (op: string, values: Float64Array) => void
+
 export interface Cell {
   units: number
   /** number of state vectors (LSTM: h and c; others: h) */
   stateParts: number
-  concreteStep(x: Float64Array, state: Float64Array[]): Float64Array[]
+  /**
+   * The float64 step. `record`, when given, receives the value of every operation under the
+   * same name the abstract step traces it (so sampled points can be drawn beside zonotopes).
+   */
+  concreteStep(x: Float64Array, state: Float64Array[], record?: ConcreteRecorder): Float64Array[]
   abstractStep(x: Zonotope, state: Zonotope[], ctx: AbstractContext): Zonotope[]
 }
 

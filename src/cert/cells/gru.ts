@@ -27,22 +27,34 @@ export function gruCell(layer: GruLayer): Cell {
   return {
     units: u,
     stateParts: 1,
-    concreteStep(x, [h]) {
+    concreteStep(x, [h], record) {
       const zr = affineConcrete([[WxZR, x], [WhZR, h]], 2 * u, bZR)
+      record?.('pre z,r', zr)
       const r = zr.subarray(u).map(sigmoid)
       let pre: Float64Array
       if (resetAfter) {
         const hu = affineConcrete([[WhH, h]], u, bhH)
-        pre = affineConcrete([[WxH, x]], u, bxH).map((v, k) => v + r[k] * hu[k])
+        const rhu = hu.map((v, k) => r[k] * v)
+        const xw = affineConcrete([[WxH, x]], u, bxH)
+        pre = xw.map((v, k) => v + rhu[k])
+        record?.('h·U_h + b_h', hu)
+        record?.('r*(h·U_h)', rhu)
+        record?.('x·W_h + b_x', xw)
       } else {
         const rh = h.map((v, k) => v * r[k])
+        record?.('r*h', rh)
         pre = affineConcrete([[WxH, x], [WhH, rh]], u, bxH)
       }
-      const out = new Float64Array(u)
-      for (let k = 0; k < u; k++) {
-        const hh = Math.tanh(pre[k])
-        const z = sigmoid(zr[k])
-        out[k] = z * h[k] + (1 - z) * hh
+      record?.('pre h', pre)
+      const hh = pre.map(Math.tanh)
+      const d = h.map((v, k) => v - hh[k])
+      const dz = d.map((v, k) => v * sigmoid(zr[k]))
+      const out = hh.map((v, k) => v + dz[k])
+      if (record) {
+        record('h~', hh)
+        record('h-h~', d)
+        record('(h-h~)*z', dz)
+        record('h', out)
       }
       return [out]
     },

@@ -18,17 +18,28 @@ export function lstmCell(layer: LstmLayer): Cell {
   return {
     units: u,
     stateParts: 2,
-    concreteStep(x, [h, c]) {
+    concreteStep(x, [h, c], record) {
       const z = affineConcrete([[Wx, x], [Wh, h]], 4 * u, b)
       const hNew = new Float64Array(u)
       const cNew = new Float64Array(u)
+      const fc = new Float64Array(u)
+      const ig = new Float64Array(u)
       for (let k = 0; k < u; k++) {
         const i = sigmoid(z[k])
         const f = sigmoid(z[u + k])
         const g = Math.tanh(z[2 * u + k])
         const o = sigmoid(z[3 * u + k])
-        cNew[k] = f * c[k] + i * g
+        fc[k] = f * c[k]
+        ig[k] = i * g
+        cNew[k] = fc[k] + ig[k]
         hNew[k] = o * Math.tanh(cNew[k])
+      }
+      if (record) {
+        record('pre', z)
+        record('f*c', fc)
+        record('i*g', ig)
+        record('c', cNew)
+        record('h', hNew)
       }
       return [hNew, cNew]
     },

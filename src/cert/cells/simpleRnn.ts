@@ -15,8 +15,13 @@ export function simpleRnnCell(layer: SimpleRnnLayer): Cell {
   return {
     units: u,
     stateParts: 1,
-    concreteStep(x, [h]) {
-      return [affineConcrete([[Wx, x], [Wh, h]], u, b).map(f)]
+    concreteStep(x, [h], record) {
+      const pre = affineConcrete([[Wx, x], [Wh, h]], u, b)
+      record?.('pre', pre)
+      if (act === 'linear') return [pre]
+      const out = pre.map(f)
+      record?.('h', out)
+      return [out]
     },
     abstractStep(x, [h], ctx) {
       const pre = ctx.affine([[Wx, x], [Wh, h]], u, b, 'pre')
