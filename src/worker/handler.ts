@@ -3,10 +3,17 @@
  * tested in Node: `createCertHandler(post)` returns the function that handles each message.
  */
 import type { BoundRequest, PreparedSample, RegionResult } from '../cert/certify.ts'
-import { CancelledError, certifyThreatAsync, findBoundAsync, prepareSample } from '../cert/certify.ts'
+import { CancelledError, certifyFrames, certifyThreatAsync, findBoundAsync, prepareSample } from '../cert/certify.ts'
+import type { TraceEntry } from '../cert/cells/context.ts'
+import { projectVariables } from '../cert/projection.ts'
+import { Rng } from '../cert/rng.ts'
+import type { ConcreteEntry } from '../cert/runtime.ts'
+import { forward } from '../cert/runtime.ts'
+import type { Method } from '../cert/transformers/index.ts'
+import type { Zonotope } from '../cert/zonotope.ts'
 import type { CompiledNetwork } from '../cert/runtime.ts'
 import { compileNetwork } from '../cert/runtime.ts'
-import type { CertifySummary, FromWorker, Job, JobResult, Progress, ToWorker } from './protocol.ts'
+import type { CertifySummary, FromWorker, Job, JobResult, Progress, ToWorker, TraceSummary } from './protocol.ts'
 
 /** Progress messages are throttled to this interval (the last one always goes out). */
 export const PROGRESS_INTERVAL_MS = 50
@@ -39,8 +46,65 @@ function searchFraction(): (q: BoundRequest) => number {
   }
 }
 
+/** Trace a certification per method, with zonotopes, and sample the ball for the cloud. */
+function traceJob(
+  id: number,
+  job: Extract<Job, { kind: 'trace' }>,
+  prep: PreparedSample,
+  cn: CompiledNetwork,
+  progress: (fraction: number) => void,
+): { summary: Omit<TraceSummary, 'ms'>; zonotopes: Map<Method, Zonotope[]> } {
+  const zonotopes = new Map<Method, Zonotope[]>()
+  const methods: TraceSummary['methods'] = []
+  let entries: TraceSummary['entries'] = []
+  job.methods.forEach((method, k) => {
+    const sink: TraceEntry[] = []
+    const v = certifyFrames(prep, job.frames, job.eps, { method, margin: job.margin, clip: job.clip, trace: { sink, zonotopes: true } })
+    if (k === 0) entries = sink.map((e) => ({ layer: e.layer, layerName: e.layerName, step: e.step, op: e.op, n: e.bounds.lo.length }))
+    zonotopes.set(method, sink.map((e) => e.zonotope!))
+    methods.push({
+      method,
+      certified: v.certified,
+      margin: v.margin,
+      margins: Array.from(v.margins),
+      lo: sink.map((e) => e.bounds.lo),
+      hi: sink.map((e) => e.bounds.hi),
+      planes: sink.map((e) => e.planes ?? null),
+    })
+    progress((k + 1) / (job.methods.length + 1))
+  })
+  // the cloud: sample 0 is the unperturbed input, then points of the ball (half vertices)
+  const rng = new Rng(job.seed ?? 1)
+  const start = Math.min(...job.frames)
+  const samples = Math.max(1, Math.min(2000, Math.round(job.samples)))
+  const cloud = entries.map((e) => new Float64Array(samples * e.n))
+  for (let s = 0; s < samples; s++) {
+    const vertex = rng.next() < 0.5
+    const x = prep.frames.map((f, t) => {
+      if (s === 0 || !job.frames.includes(t)) return f
+      return f.map((v) => {
+        const lo = job.clip ? Math.max(job.clip[0], v - job.eps) : v - job.eps
+        const hi = job.clip ? Math.min(job.clip[1], v + job.eps) : v + job.eps
+        return vertex ? (rng.next() < 0.5 ? lo : hi) : rng.uniform(lo, hi)
+      })
+    })
+    const sink: ConcreteEntry[] = []
+    forward(cn, x, sink)
+    // the trace starts at the first perturbed frame: skip the concrete steps before it
+    const traced = sink.filter((e) => e.step === null || e.step >= start)
+    traced.forEach((e, k) => cloud[k].set(e.values, s * e.values.length))
+  }
+  progress(1)
+  return {
+    summary: { kind: 'trace', traceId: id, predicted: prep.predicted, logits: Array.from(prep.concrete.logits), frames: job.frames, eps: job.eps, entries, methods, cloud, samples },
+    zonotopes,
+  }
+}
+
 export function createCertHandler(post: (msg: FromWorker) => void): (msg: ToWorker) => void {
   let model: { key: string; cn: CompiledNetwork } | null = null
+  /** the zonotopes of the latest trace, per method, for projections */
+  let lastTrace: { id: number; key: string; zonotopes: Map<Method, Zonotope[]> } | null = null
   const running = new Map<number, AbortController>()
 
   async function run(id: number, job: Job, cn: CompiledNetwork): Promise<JobResult> {
@@ -54,6 +118,17 @@ export function createCertHandler(post: (msg: FromWorker) => void): (msg: ToWork
       post({ type: 'progress', id, progress })
     }
     const t0 = performance.now()
+    if (job.kind === 'project') {
+      try {
+        if (!lastTrace || lastTrace.id !== job.traceId || lastTrace.key !== model?.key) throw new Error('that trace is gone: run the visualisation again')
+        const zs = lastTrace.zonotopes.get(job.method)
+        const z = zs?.[job.entry]
+        if (!z) throw new Error(`no operation ${job.entry} traced for ${job.method}`)
+        return { kind: 'project', traceId: job.traceId, method: job.method, entry: job.entry, ...projectVariables(z, job.vars[0], job.vars[1]), ms: performance.now() - t0 }
+      } finally {
+        running.delete(id)
+      }
+    }
     const prep: PreparedSample = prepareSample(cn, job.input)
     const logits = Array.from(prep.concrete.logits)
     const base = { signal: controller.signal }
@@ -80,6 +155,11 @@ export function createCertHandler(post: (msg: FromWorker) => void): (msg: ToWork
           onProgress: (q) => report({ stage: 'bound', frame: q.frame, fraction: fraction(q) }),
         })
         return { kind: 'bound', predicted: prep.predicted, logits, result: r, ms: performance.now() - t0 }
+      }
+      if (job.kind === 'trace') {
+        const result = traceJob(id, job, prep, cn, (f) => report({ stage: 'trace', frame: null, fraction: f }))
+        lastTrace = { id, key: model!.key, zonotopes: result.zonotopes }
+        return { ...result.summary, ms: performance.now() - t0 }
       }
       const rows: Extract<JobResult, { kind: 'compare' }>['rows'] = []
       for (const [k, method] of job.methods.entries()) {

@@ -8,6 +8,8 @@ import type { SearchKind } from '../cert/search.ts'
 import type { Clip, Threat } from '../cert/threat.ts'
 import type { Method } from '../cert/transformers/index.ts'
 import type { MarginCheck } from '../cert/verify.ts'
+import type { PlaneRecord } from '../cert/apply.ts'
+import type { Projection, VarSelector } from '../cert/projection.ts'
 
 export interface JobSettings {
   threat: Threat
@@ -20,6 +22,8 @@ export type Job =
   | ({ kind: 'certify'; input: SampleInput; eps: number } & JobSettings)
   | ({ kind: 'bound'; input: SampleInput; search: SearchKind; maxEps?: number } & JobSettings)
   | ({ kind: 'compare'; input: SampleInput; eps: number; search: SearchKind; methods: Method[] } & Omit<JobSettings, 'method'>)
+  | { kind: 'trace'; input: SampleInput; frames: number[]; eps: number; methods: Method[]; margin: MarginCheck; clip?: Clip; samples: number; seed?: number }
+  | { kind: 'project'; traceId: number; method: Method; entry: number; vars: [VarSelector, VarSelector] }
 
 /** What the worker sends back for a certify job (the zonotopes stay in the worker). */
 export interface CertifySummary {
@@ -48,7 +52,55 @@ export interface CompareSummary {
   ms: number
 }
 
-export type JobResult = CertifySummary | BoundSummary | CompareSummary
+export interface TraceEntrySummary {
+  layer: number
+  layerName: string
+  step: number | null
+  op: string
+  /** number of variables */
+  n: number
+}
+
+/**
+ * A traced certification for the visualiser: every operation's bounds and planes per
+ * method, and the same operations' values for inputs sampled in the ball (sample 0 is the
+ * unperturbed input). The zonotopes stay in the worker: ask for projections with `project`.
+ */
+export interface TraceSummary {
+  kind: 'trace'
+  traceId: number
+  predicted: number
+  logits: number[]
+  frames: number[]
+  eps: number
+  entries: TraceEntrySummary[]
+  methods: Array<{
+    method: Method
+    certified: boolean
+    margin: number
+    margins: number[]
+    lo: Float64Array[]
+    hi: Float64Array[]
+    planes: Array<PlaneRecord | null>
+  }>
+  /** per entry: samples × n values, row-major */
+  cloud: Float64Array[]
+  samples: number
+  ms: number
+}
+
+export interface ProjectSummary extends Projection {
+  kind: 'project'
+  traceId: number
+  method: Method
+  entry: number
+  ms: number
+}
+
+/** The results of the certify view's three actions. */
+export type RunResult = CertifySummary | BoundSummary | CompareSummary
+
+export type JobResult = RunResult | TraceSummary | ProjectSummary
 
 export type ToWorker =
   | { type: 'load'; modelKey: string; net: NetworkIR }

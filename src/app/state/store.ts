@@ -15,7 +15,7 @@ import type { Manifest } from '../../model/manifest.ts'
 import { encodeDetailed } from '../../model/tokenizer.ts'
 import { CertClient } from '../../worker/client.ts'
 import type { WorkerFactory } from '../../worker/client.ts'
-import type { Job, JobResult, Progress } from '../../worker/protocol.ts'
+import type { Job, Progress, RunResult } from '../../worker/protocol.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 import type { Prediction } from '../model/predict.ts'
 import type { AppConfig } from './urlState.ts'
@@ -49,14 +49,14 @@ export interface SettingsSlice {
   clip: boolean
 }
 
-export type RunKind = Job['kind']
+export type RunKind = 'certify' | 'bound' | 'compare'
 
 export interface RunState {
   status: 'idle' | 'running' | 'done' | 'error' | 'cancelled'
   kind: RunKind | null
   jobId: number | null
   progress: Progress | null
-  result: JobResult | null
+  result: RunResult | null
   prediction: Prediction | null
   error: string | null
   /** the settings and input the result belongs to */
@@ -321,7 +321,7 @@ export async function startRun(kind: RunKind): Promise<void> {
   try {
     const r = await result
     const p = await prediction
-    if (get().run.jobId === id) set({ run: { ...get().run, status: 'done', result: r, prediction: p, progress: null } })
+    if (get().run.jobId === id) set({ run: { ...get().run, status: 'done', result: r as RunResult, prediction: p, progress: null } })
   } catch (e) {
     if (get().run.jobId !== id) return
     if (e instanceof CancelledError) set({ run: { ...get().run, status: 'cancelled', progress: null } })
@@ -332,4 +332,16 @@ export async function startRun(kind: RunKind): Promise<void> {
 export function cancelRun() {
   const { run } = get()
   if (run.status === 'running' && run.jobId !== null) client?.cancel(run.jobId)
+}
+
+// ---------------------------------------------------------------------------------------
+// Jobs outside the certify view (visualiser): straight to the worker, no run slice
+
+/** Run any job on the loaded model (the visualiser's traces and projections). */
+export function runJob(job: Job, onProgress?: (p: Progress) => void) {
+  return theClient().run(job, onProgress)
+}
+
+export function cancelJob(id: number) {
+  client?.cancel(id)
 }

@@ -1,6 +1,6 @@
 import type { BoundResult } from '../../cert/certify.ts'
 import { METHOD_LABELS } from '../../cert/transformers/index.ts'
-import type { JobResult } from '../../worker/protocol.ts'
+import type { RunResult } from '../../worker/protocol.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 import { useApp } from '../state/hooks.ts'
 import type { RunState } from '../state/store.ts'
@@ -26,7 +26,7 @@ export function ResultsPanel() {
   )
 }
 
-function Done({ run, result, model }: { run: RunState; result: JobResult; model: LoadedModel }) {
+function Done({ run, result, model }: { run: RunState; result: RunResult; model: LoadedModel }) {
   const names = model.classNames
   const p = run.prediction
   return (
@@ -104,7 +104,7 @@ function BoundView({ bound, model, run }: { bound: BoundResult; model: LoadedMod
   )
 }
 
-function CompareTable({ result }: { result: Extract<JobResult, { kind: 'compare' }> }) {
+function CompareTable({ result }: { result: Extract<RunResult, { kind: 'compare' }> }) {
   const best = Math.max(...result.rows.map((r) => r.bound.bound))
   return (
     <table className="compare" data-testid="compare-table">
@@ -133,7 +133,7 @@ function CompareTable({ result }: { result: Extract<JobResult, { kind: 'compare'
   )
 }
 
-function LogitChart({ result, names }: { result: JobResult; names: string[] }) {
+function LogitChart({ result, names }: { result: RunResult; names: string[] }) {
   const g = logitChartGeometry(logitRows(result, names))
   return (
     <figure>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { JobResult } from '../../worker/protocol.ts'
+import type { RunResult } from '../../worker/protocol.ts'
 import { logitChartGeometry, logitRows, mostSensitive, sensitivityColor } from './geometry.ts'
 
-const certify: JobResult = {
+const certify: RunResult = {
   kind: 'certify',
   predicted: 1,
   logits: [0.5, 2, -1],

@@ -3,7 +3,7 @@
  * a DOM: what each chart shows, in plain numbers and colours.
  */
 import { interpolateYlOrRd, scaleLinear } from 'd3'
-import type { JobResult } from '../../worker/protocol.ts'
+import type { RunResult } from '../../worker/protocol.ts'
 
 export interface LogitRow {
   cls: number
@@ -16,7 +16,7 @@ export interface LogitRow {
 }
 
 /** Concrete logits beside their certified bounds (the verdict of the last run at ε). */
-export function logitRows(r: JobResult, classNames: string[]): LogitRow[] {
+export function logitRows(r: RunResult, classNames: string[]): LogitRow[] {
   const verdicts = r.kind === 'certify' ? r.result.verdicts : r.kind === 'compare' ? r.rows[0].certify.verdicts : null
   return r.logits.map((concrete, cls) => {
     // over several regions (one frame at a time), the hull of their bounds

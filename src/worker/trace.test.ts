@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { insideConvexPolygon, selectValue } from '../cert/projection.ts'
+import { Rng } from '../cert/rng.ts'
+import { randomFrames, randomNetwork } from '../cert/testing/randomNetwork.ts'
+import { CertClient } from './client.ts'
+import type { ProjectSummary, TraceSummary } from './protocol.ts'
+import { InProcessWorker } from './testing/inProcessWorker.ts'
+
+describe('trace and projection jobs (the visualiser)', () => {
+  it('trace every operation per method; every sampled point lies inside every projection', async () => {
+    const client = new CertClient(() => new InProcessWorker())
+    const net = randomNetwork({ cell: 'lstm', hidden: [4], frameSize: 3, classes: 3, seed: 6 })
+    await client.load('m', net)
+    const input = { x: randomFrames(new Rng(1), 3, 3) }
+    const t = (await client.run({ kind: 'trace', input, frames: [1, 2], eps: 0.1, methods: ['certrnn', 'deepz', 'interval'], margin: 'diff', samples: 300 }).result) as TraceSummary
+    expect(t.entries.map((e) => `${e.step}:${e.op}`)).toEqual(['1:pre', '1:f*c', '1:i*g', '1:c', '1:h', '2:pre', '2:f*c', '2:i*g', '2:c', '2:h', 'null:logits'])
+    expect(t.methods.map((m) => m.method)).toEqual(['certrnn', 'deepz', 'interval'])
+    expect(t.cloud[0].length).toBe(300 * 16)
+    let checked = 0
+    for (const m of t.methods) {
+      for (const entry of [4, 9, 10]) {
+        const n = t.entries[entry].n
+        const vars = entry === 10 ? ([{ index: 0 }, { diff: [t.predicted, (t.predicted + 1) % 3] }] as const) : ([{ index: 0 }, { index: n - 1 }] as const)
+        const p = (await client.run({ kind: 'project', traceId: t.traceId, method: m.method, entry, vars: [vars[0], vars[1]] }).result) as ProjectSummary
+        expect(p.polygon.length).toBeGreaterThan(2)
+        for (let s = 0; s < t.samples; s++) {
+          const values = t.cloud[entry].subarray(s * n, (s + 1) * n)
+          const pt: [number, number] = [selectValue(values, vars[0]), selectValue(values, vars[1])]
+          if (!insideConvexPolygon(p.polygon, pt)) expect.fail(`${m.method} entry ${entry}: sample ${s} at ${pt} outside the polygon`)
+          checked++
+        }
+      }
+    }
+    expect(checked).toBe(3 * 3 * 300)
+    // sample 0 is the unperturbed input: its logits are the model's
+    const logits = t.cloud[10].subarray(0, 3)
+    logits.forEach((v, c) => expect(v).toBeCloseTo(t.logits[c], 12))
+  })
+
+  it('a projection of a stale trace says so', async () => {
+    const client = new CertClient(() => new InProcessWorker())
+    await client.load('m', randomNetwork({ cell: 'gru', hidden: [3], frameSize: 2, classes: 2, seed: 1 }))
+    await expect(client.run({ kind: 'project', traceId: 99, method: 'certrnn', entry: 0, vars: [{ index: 0 }, { index: 1 }] }).result).rejects.toThrow(/trace is gone/)
+  })
+})
