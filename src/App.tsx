@@ -1,4 +1,9 @@
 import { useEffect, useState } from 'react'
+import { AbstractionView } from './app/abstraction/AbstractionView.tsx'
+import { useApp } from './app/state/hooks.ts'
+import { setView } from './app/state/store.ts'
+import type { View } from './app/state/urlState.ts'
+import { Walkthrough } from './app/walkthrough/Walkthrough.tsx'
 import { boot } from './app/boot.ts'
 import { ActionBar } from './app/views/ActionBar.tsx'
 import { InputPanel } from './app/views/InputPanel.tsx'
@@ -35,23 +40,59 @@ function App() {
           </button>
         </div>
       )}
-      <div className="layout">
-        <div className="column">
-          <ModelPicker />
-          <InputPanel />
-        </div>
-        <div className="column">
-          <SettingsPanel />
-          <ActionBar />
-          <ResultsPanel />
-        </div>
-      </div>
+      <Tabs />
+      <Main />
       <footer>
         <p className={check ? (check.ok ? 'self-check ok' : 'self-check fail') : 'self-check'} data-testid="self-check" data-ok={check ? String(check.ok) : 'pending'}>
           <strong>Engine self-check:</strong> {check ? check.message : 'running…'}
         </p>
       </footer>
     </main>
+  )
+}
+
+const TABS: Array<[View, string]> = [
+  ['certify', 'Certify'],
+  ['abstraction', 'See the abstraction'],
+  ['playground', 'Transformer playground'],
+  ['walkthrough', 'Walkthrough'],
+]
+
+function Tabs() {
+  const view = useApp((s) => s.view)
+  return (
+    <nav className="tabs" role="tablist">
+      {TABS.map(([v, label]) => (
+        <button key={v} type="button" role="tab" aria-selected={view === v} data-testid={`tab-${v}`} className={view === v ? 'tab active' : 'tab'} onClick={() => setView(v)}>
+          {label}
+        </button>
+      ))}
+    </nav>
+  )
+}
+
+function Main() {
+  const view = useApp((s) => s.view)
+  if (view === 'walkthrough') return <Walkthrough />
+  if (view === 'playground') return <p className="muted">The transformer playground is coming.</p>
+  return (
+    <div className="layout">
+      <div className="column">
+        <ModelPicker />
+        <InputPanel />
+      </div>
+      <div className="column">
+        <SettingsPanel />
+        {view === 'certify' ? (
+          <>
+            <ActionBar />
+            <ResultsPanel />
+          </>
+        ) : (
+          <AbstractionView />
+        )}
+      </div>
+    </div>
   )
 }
 

@@ -19,6 +19,7 @@ import type { Job, Progress, RunResult } from '../../worker/protocol.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 import type { Prediction } from '../model/predict.ts'
 import type { AppConfig } from './urlState.ts'
+import type { View } from './urlState.ts'
 import { DEFAULT_CONFIG, EPS_MAX, EPS_MIN } from './urlState.ts'
 
 export interface ModelSlice {
@@ -29,6 +30,11 @@ export interface ModelSlice {
   modelError: string | null
   /** the zoo id being loaded or loaded (null for uploads) */
   modelId: string | null
+}
+
+export interface ViewSlice {
+  view: View
+  step: number
 }
 
 export interface InputSlice {
@@ -68,7 +74,7 @@ export interface RunSlice {
   run: RunState
 }
 
-export type AppState = ModelSlice & InputSlice & SettingsSlice & RunSlice
+export type AppState = ViewSlice & ModelSlice & InputSlice & SettingsSlice & RunSlice
 
 const idleRun: RunState = {
   status: 'idle',
@@ -104,7 +110,10 @@ export const createSettingsSlice = (c: AppConfig): SettingsSlice => ({
 
 export const createRunSlice = (): RunSlice => ({ run: idleRun })
 
+export const createViewSlice = (c: AppConfig): ViewSlice => ({ view: c.view, step: c.step })
+
 export const appStore = createStore<AppState>()(() => ({
+  ...createViewSlice(DEFAULT_CONFIG),
   ...createModelSlice(),
   ...createInputSlice(DEFAULT_CONFIG),
   ...createSettingsSlice(DEFAULT_CONFIG),
@@ -140,6 +149,8 @@ function theClient(): CertClient {
 
 export function configOf(s: AppState): AppConfig {
   return {
+    view: s.view,
+    step: s.step,
     model: s.model?.source === 'zoo' ? s.model.id : s.modelId,
     digit: s.model?.inputKind === 'tokens' ? null : s.digit,
     text: s.model?.inputKind === 'tokens' ? s.text : null,
@@ -153,8 +164,11 @@ export function configOf(s: AppState): AppConfig {
 }
 
 export function applyConfig(c: AppConfig) {
-  set({ ...createSettingsSlice(c), digit: c.digit, text: c.text ?? get().text })
+  set({ ...createViewSlice(c), ...createSettingsSlice(c), digit: c.digit, text: c.text ?? get().text })
 }
+
+export const setView = (view: View) => set({ view })
+export const setStep = (step: number) => set({ step })
 
 // ---------------------------------------------------------------------------------------
 // Model

@@ -12,7 +12,13 @@ import { METHODS } from '../../cert/transformers/index.ts'
 import type { MarginCheck } from '../../cert/verify.ts'
 import { MARGIN_CHECKS } from '../../cert/verify.ts'
 
+export type View = 'certify' | 'abstraction' | 'playground' | 'walkthrough'
+export const VIEWS: readonly View[] = ['certify', 'abstraction', 'playground', 'walkthrough']
+
 export interface AppConfig {
+  view: View
+  /** the walkthrough's step */
+  step: number
   /** zoo model id (uploaded models cannot be shared by link) */
   model: string | null
   /** MNIST: index of a bundled digit, or null for a drawn one */
@@ -29,6 +35,8 @@ export interface AppConfig {
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
+  view: 'certify',
+  step: 0,
   model: null,
   digit: 0,
   text: null,
@@ -45,6 +53,8 @@ export const EPS_MAX = 1
 
 export function configToHash(c: AppConfig): string {
   const p = new URLSearchParams()
+  if (c.view !== 'certify') p.set('view', c.view)
+  if (c.view === 'walkthrough') p.set('step', String(c.step))
   if (c.model) p.set('model', c.model)
   if (c.digit !== null) p.set('digit', String(c.digit))
   if (c.text !== null) p.set('text', c.text)
@@ -72,6 +82,13 @@ export function hashToConfig(hash: string): ParsedHash {
     if (v === null) return
     if (allowed.includes(v as T)) set(v as T)
     else problems.push(`${key}=${v} is not one of ${allowed.join(', ')}`)
+  }
+  pick('view', VIEWS, (v) => (c.view = v))
+  const step = p.get('step')
+  if (step !== null) {
+    const k = Number(step)
+    if (Number.isInteger(k) && k >= 0 && k < 100) c.step = k
+    else problems.push(`step=${step} is not a walkthrough step`)
   }
   const model = p.get('model')
   if (model !== null) {

@@ -1,0 +1,56 @@
+import { expect, test } from '@playwright/test'
+
+test('projection: polygons and sampled points are drawn, stepping time changes them', async ({ page }) => {
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  await page.goto('/#view=abstraction&model=rnn-7-32&threat=frames=2,3&eps=0.02')
+  await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', { timeout: 20_000 })
+  await page.getByTestId('run-trace').click()
+  const projection = page.getByTestId('projection')
+  await expect(projection).toBeVisible({ timeout: 30_000 })
+  // zonotopes project to many-sided polygons; interval bounds to a box
+  for (const [m, sides] of [['certrnn', 8], ['deepz', 8], ['interval', 4]] as const) {
+    const d = await page.getByTestId(`polygon-${m}`).locator('path').getAttribute('d')
+    expect(d!.split('L').length).toBeGreaterThanOrEqual(sides)
+  }
+  await expect(page.getByTestId('cloud').locator('circle')).toHaveCount(399)
+  await expect(page.getByTestId('inside-check')).toHaveAttribute('data-outside', '0')
+  await expect(page.getByTestId('step-label')).toHaveText('step 2')
+  const before = await page.getByTestId('polygon-certrnn').locator('path').getAttribute('d')
+  // arrow key → next time step
+  await page.getByTestId('step-slider').focus()
+  await page.keyboard.press('ArrowRight')
+  await expect(page.getByTestId('step-label')).toHaveText('step 3')
+  await expect.poll(async () => page.getByTestId('polygon-certrnn').locator('path').getAttribute('d')).not.toBe(before)
+  await expect(page.getByTestId('inside-check')).toHaveAttribute('data-outside', '0')
+  // the logits, as a logit difference against a class
+  await page.getByTestId('step-slider').fill('6')
+  await expect(page.getByTestId('step-label')).toHaveText('after the recurrence')
+  await expect(page.getByTestId('op-select')).toHaveValue(/logits/)
+  await expect(page.getByTestId('margin-view')).toBeVisible()
+  await expect(page.getByTestId('margin-certrnn')).toHaveText(/certrnn: (not )?certified/)
+  expect(errors).toEqual([])
+})
+
+test('walkthrough: forward and back, linkable steps, final verdict certified', async ({ page }) => {
+  await page.goto('/#view=walkthrough')
+  await expect(page.getByTestId('wt-step')).toHaveAttribute('data-step', '0')
+  await page.getByTestId('wt-back').isDisabled()
+  for (let k = 1; k <= 7; k++) {
+    await page.getByTestId('wt-next').click()
+    await expect(page.getByTestId('wt-step')).toHaveAttribute('data-step', String(k))
+    expect(page.url()).toContain(`step=${k}`)
+  }
+  await expect(page.getByTestId('wt-next')).toBeDisabled()
+  await expect(page.getByTestId('wt-verdict-certrnn')).toHaveText(/certrnn: margin ≥ 0\.\d+ → certified/)
+  await expect(page.getByTestId('wt-verdict-deepz')).toHaveText(/not certified/)
+  await page.getByTestId('wt-back').click()
+  await expect(page.getByTestId('wt-step')).toHaveAttribute('data-step', '6')
+  await expect(page.getByTestId('wt-plot')).toBeVisible()
+  await expect(page.getByTestId('wt-decision')).toBeVisible()
+  // a step is a link
+  await page.goto('/#view=walkthrough&step=3')
+  await page.reload()
+  await expect(page.getByTestId('wt-step')).toHaveAttribute('data-step', '3')
+  await expect(page.getByTestId('wt-tanh-0').locator('path')).toHaveCount(1)
+})

@@ -1,0 +1,289 @@
+import { useCallback, useEffect, useMemo, useState } from 'react'
+import type { Projection, VarSelector } from '../../cert/projection.ts'
+import type { Threat } from '../../cert/threat.ts'
+import type { Method } from '../../cert/transformers/index.ts'
+import { METHODS } from '../../cert/transformers/index.ts'
+import type { ProjectSummary, TraceSummary } from '../../worker/protocol.ts'
+import { useApp, useAppShallow, useCurrentInput } from '../state/hooks.ts'
+import { runJob } from '../state/store.ts'
+import { formatEps } from '../views/geometry.ts'
+import { buildScene, cloudPoints, METHOD_COLORS, stepsOf, variableNames } from './scene.ts'
+
+const decode = (v: string): VarSelector => {
+  const p = v.split(':').map(Number)
+  return v.startsWith('d:') ? { diff: [p[1], p[2]] } : { index: p[1] }
+}
+
+/** Which frames the visualisation perturbs: the threat's, or one chosen frame for `single`. */
+function framesFor(threat: Threat, frames: number, single: number): number[] {
+  if (threat.kind === 'all') return Array.from({ length: frames }, (_, t) => t)
+  if (threat.kind === 'frames') return threat.frames.filter((f) => f < frames)
+  return [Math.min(single, frames - 1)]
+}
+
+export function AbstractionView() {
+  const { model, eps, threat, margin, clip, status } = useAppShallow((s) => ({ model: s.model, eps: s.eps, threat: s.threat, margin: s.margin, clip: s.clip, status: s.modelStatus }))
+  const cur = useCurrentInput()
+  const [singleFrame, setSingleFrame] = useState(0)
+  const [trace, setTrace] = useState<TraceSummary | null>(null)
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const frames = cur.input ? framesFor(threat, cur.frames, singleFrame) : []
+
+  const run = useCallback(async () => {
+    if (!model || !cur.input) return
+    setBusy(true)
+    setError(null)
+    try {
+      const t = (await runJob({
+        kind: 'trace',
+        input: cur.input,
+        frames,
+        eps,
+        methods: [...METHODS],
+        margin,
+        clip: clip && model.domain ? [model.domain.min, model.domain.max] : undefined,
+        samples: 400,
+      }).result) as TraceSummary
+      setTrace(t)
+    } catch (e) {
+      setError((e as Error).message)
+    } finally {
+      setBusy(false)
+    }
+  }, [model, cur.input, frames.join(','), eps, margin, clip])
+
+  useEffect(() => setTrace(null), [model])
+
+  if (!model) return <p className="muted">Choose a model first.</p>
+  return (
+    <section className="panel" data-testid="abstraction" aria-label="Abstraction">
+      <h2>How the certificate is built</h2>
+      <p className="muted">
+        Trace the certification of the current input at ε = {formatEps(eps)} with all three methods and look inside: every operation of every
+        step as an exact 2-D projection of its zonotope, with {400 - 1} inputs sampled in the ε-ball pushed through the float64 network.
+      </p>
+      <div className="row">
+        {threat.kind === 'single' && cur.frames > 1 && (
+          <label>
+            perturbed frame{' '}
+            <input type="number" data-testid="viz-frame" min={0} max={cur.frames - 1} value={Math.min(singleFrame, cur.frames - 1)} onChange={(e) => setSingleFrame(Number(e.target.value))} />
+          </label>
+        )}
+        <span className="muted"> frames {frames.join(', ') || '—'} </span>
+        <button type="button" data-testid="run-trace" disabled={busy || status !== 'ready' || !cur.input || frames.length === 0} onClick={() => void run()}>
+          {busy ? 'tracing…' : 'Trace the certification'}
+        </button>
+      </div>
+      {cur.error && <p className="muted">{cur.error}</p>}
+      {error && (
+        <p className="error" role="alert" data-testid="trace-error">
+          {error}
+        </p>
+      )}
+      {trace && <TraceExplorer trace={trace} classNames={model.classNames} />}
+    </section>
+  )
+}
+
+function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames: string[] }) {
+  const units = useApp((s) => {
+    const m = s.model
+    const layer = m?.net.layers.find((l) => l.type === 'lstm' || l.type === 'gru' || l.type === 'simpleRnn')
+    return layer && 'units' in layer ? layer.units : 0
+  })
+  const steps = useMemo(() => stepsOf(trace), [trace])
+  const [stepIdx, setStepIdx] = useState(0)
+  const step = steps[Math.min(stepIdx, steps.length - 1)]
+  const ops = trace.entries.map((e, k) => ({ e, k })).filter(({ e }) => e.step === step)
+  const [opName, setOpName] = useState('h')
+  const chosen = ops.find(({ e }) => `${e.layer}/${e.op}` === opName) ?? ops.find(({ e }) => e.op === 'h') ?? ops[ops.length - 1]
+  const entry = chosen.k
+  const e = trace.entries[entry]
+  const names = variableNames(e, classNames, units)
+  const runnerUp = useMemo(() => {
+    let best = -1
+    trace.logits.forEach((v, c) => {
+      if (c !== trace.predicted && (best < 0 || v > trace.logits[best])) best = c
+    })
+    return best
+  }, [trace])
+  const options = [
+    ...names.map((n, i) => ({ value: `i:${i}`, label: n })),
+    ...(e.op === 'logits' ? classNames.map((n, c) => (c === trace.predicted ? null : { value: `d:${trace.predicted}:${c}`, label: `${classNames[trace.predicted]} − ${n}` })).filter((o) => o !== null) : []),
+  ]
+  const [xSel, setXSel] = useState('i:0')
+  const [ySel, setYSel] = useState('i:1')
+  const valid = (v: string) => options.some((o) => o.value === v)
+  const xv = valid(xSel) ? xSel : options[0].value
+  const yv = valid(ySel) ? ySel : (options[Math.min(1, options.length - 1)].value)
+  const [shown, setShown] = useState<Method[]>(['certrnn', 'deepz', 'interval'])
+  const [projections, setProjections] = useState<Array<{ method: Method; p: Projection }>>([])
+  const [projError, setProjError] = useState<string | null>(null)
+
+  useEffect(() => {
+    let alive = true
+    const vars: [VarSelector, VarSelector] = [decode(xv), decode(yv)]
+    Promise.all(
+      shown.map(async (method) => {
+        const p = (await runJob({ kind: 'project', traceId: trace.traceId, method, entry, vars }).result) as ProjectSummary
+        return { method, p }
+      }),
+    ).then(
+      (ps) => alive && (setProjections(ps), setProjError(null)),
+      (err: Error) => alive && setProjError(err.message),
+    )
+    return () => {
+      alive = false
+    }
+  }, [trace, entry, xv, yv, shown.join(',')])
+
+  // arrow keys step through time
+  useEffect(() => {
+    const onKey = (ev: KeyboardEvent) => {
+      // form controls handle their own arrows (the slider steps once by itself)
+      if (['INPUT', 'SELECT', 'TEXTAREA'].includes((ev.target as HTMLElement)?.tagName)) return
+      if (ev.key === 'ArrowRight') setStepIdx((s) => Math.min(steps.length - 1, s + 1))
+      if (ev.key === 'ArrowLeft') setStepIdx((s) => Math.max(0, s - 1))
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [steps.length])
+
+  const points = useMemo(() => cloudPoints(trace, entry, [decode(xv), decode(yv)]), [trace, entry, xv, yv])
+  const scene = projections.length ? buildScene(projections, points) : null
+  const stepLabel = step === null ? 'after the recurrence' : `step ${step}`
+  return (
+    <div className="explorer">
+      <div className="row">
+        <label>
+          time{' '}
+          <input type="range" data-testid="step-slider" min={0} max={steps.length - 1} value={Math.min(stepIdx, steps.length - 1)} onChange={(ev) => setStepIdx(Number(ev.target.value))} />
+        </label>
+        <strong data-testid="step-label">{stepLabel}</strong>
+        <span className="muted">(← → keys)</span>
+      </div>
+      <div className="row">
+        <label>
+          operation{' '}
+          <select data-testid="op-select" value={`${e.layer}/${e.op}`} onChange={(ev) => setOpName(ev.target.value)}>
+            {ops.map(({ e: o }) => (
+              <option key={`${o.layer}/${o.op}`} value={`${o.layer}/${o.op}`}>
+                {o.layerName}: {o.op} ({o.n})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          x{' '}
+          <select data-testid="x-var" value={xv} onChange={(ev) => setXSel(ev.target.value)}>
+            {options.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          y{' '}
+          <select data-testid="y-var" value={yv} onChange={(ev) => setYSel(ev.target.value)}>
+            {options.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <div className="row">
+        {METHODS.map((m) => (
+          <label key={m} style={{ color: METHOD_COLORS[m] }}>
+            <input type="checkbox" data-testid={`show-${m}`} checked={shown.includes(m)} onChange={(ev) => setShown(ev.target.checked ? METHODS.filter((x) => x === m || shown.includes(x)) : shown.filter((x) => x !== m))} /> {m}
+          </label>
+        ))}
+      </div>
+      {projError && <p className="error">{projError}</p>}
+      {scene && (
+        <svg className="projection" data-testid="projection" width={scene.width} height={scene.height} role="img" aria-label="2-D projection of the zonotope">
+          {scene.xTicks.map((t) => (
+            <text key={`x${t.x}`} x={t.x} y={scene.height - 18} textAnchor="middle" className="tick">
+              {t.label}
+            </text>
+          ))}
+          {scene.yTicks.map((t) => (
+            <text key={`y${t.y}`} x={50} y={t.y + 4} textAnchor="end" className="tick">
+              {t.label}
+            </text>
+          ))}
+          {scene.layers.map((l) => (
+            <g key={l.method} data-testid={`polygon-${l.method}`}>
+              <rect x={l.box.x} y={l.box.y} width={l.box.width} height={l.box.height} fill="none" stroke={METHOD_COLORS[l.method]} strokeDasharray="4 3" strokeOpacity={0.7} />
+              <path d={l.path} fill={METHOD_COLORS[l.method]} fillOpacity={0.15} stroke={METHOD_COLORS[l.method]} strokeWidth={1.5} />
+            </g>
+          ))}
+          <g data-testid="cloud">
+            {scene.points.slice(1).map(([a, b], k) => (
+              <circle key={k} cx={a} cy={b} r={1.4} className="sample" />
+            ))}
+          </g>
+          <circle cx={scene.original[0]} cy={scene.original[1]} r={4.5} className="original" data-testid="original-point" />
+          <text x={scene.width / 2} y={scene.height - 2} textAnchor="middle" className="axis">
+            {options.find((o) => o.value === xv)?.label}
+          </text>
+          <text x={12} y={scene.height / 2} textAnchor="middle" className="axis" transform={`rotate(-90 12 ${scene.height / 2})`}>
+            {options.find((o) => o.value === yv)?.label}
+          </text>
+        </svg>
+      )}
+      {scene && (
+        <p data-testid="inside-check" data-outside={scene.outside} className={scene.outside ? 'error' : 'muted'}>
+          {scene.outside
+            ? `UNSOUND: ${scene.outside} sampled point(s) fall outside a polygon — please report this model and input`
+            : `all ${trace.samples - 1} sampled inputs (dots) and the original input (ring) fall inside every polygon; dashed: the interval box of each zonotope`}
+        </p>
+      )}
+      <MarginView trace={trace} runnerUp={runnerUp} classNames={classNames} />
+    </div>
+  )
+}
+
+/** The final margin x_y − x_c (predicted vs runner-up) per method, against 0. */
+function MarginView({ trace, runnerUp, classNames }: { trace: TraceSummary; runnerUp: number; classNames: string[] }) {
+  const last = trace.entries.length - 1
+  const rows = trace.methods.map((m) => {
+    // bounds of the difference: the certified margin is its lower end; the upper end from the cloud's hull is not certified, so show the interval hull
+    const lo = m.margins[runnerUp]
+    const hi = m.hi[last][trace.predicted] - m.lo[last][runnerUp]
+    return { method: m.method, lo, hi, certified: m.certified, margin: m.margin }
+  })
+  const all = rows.flatMap((r) => [r.lo, r.hi, 0])
+  const min = Math.min(...all)
+  const max = Math.max(...all)
+  const w = 420
+  const x = (v: number) => 90 + ((v - min) / (max - min || 1)) * (w - 110)
+  return (
+    <div data-testid="margin-view">
+      <p>
+        Final margin {classNames[trace.predicted]} − {classNames[runnerUp]} (predicted vs runner-up) over the ε-ball:
+      </p>
+      <svg width={w} height={24 * rows.length + 12} className="margin-chart">
+        <line x1={x(0)} x2={x(0)} y1={0} y2={24 * rows.length + 12} className="zero" />
+        {rows.map((r, k) => (
+          <g key={r.method}>
+            <text x={84} y={18 + 24 * k} textAnchor="end" fill={METHOD_COLORS[r.method]}>
+              {r.method}
+            </text>
+            <line x1={x(r.lo)} x2={x(r.hi)} y1={14 + 24 * k} y2={14 + 24 * k} stroke={METHOD_COLORS[r.method]} strokeWidth={6} />
+          </g>
+        ))}
+      </svg>
+      <ul className="verdicts">
+        {rows.map((r) => (
+          <li key={r.method} data-testid={`margin-${r.method}`} className={r.certified ? 'ok' : 'no'}>
+            {r.method}: {r.certified ? 'certified' : 'not certified'} (certified margin {r.margin.toFixed(4)})
+          </li>
+        ))}
+      </ul>
+    </div>
+  )
+}

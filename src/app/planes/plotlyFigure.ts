@@ -1,0 +1,117 @@
+/**
+ * The plotly gl3d figure of one method's planes: f as a surface, the lower and upper
+ * planes as translucent surfaces, the residual's extremes as markers (with a segment to
+ * their plane: zero length when the offset is exact, the slack otherwise). Pure data; the
+ * lazily loaded Surface3D hands it to plotly.
+ */
+import type { Config, Data, Layout } from 'plotly.js'
+import type { Method } from '../../cert/transformers/index.ts'
+import type { PlanesData } from './planeData.ts'
+import { formatNumber } from './planeData.ts'
+
+export const PLANE_COLORS = { lower: '#2563eb', upper: '#dc2626', surface: [[0, '#c7e9c0'], [0.5, '#41ab5d'], [1, '#00441b']] as Array<[number, string]> }
+
+export interface FigureTheme {
+  fg: string
+  muted: string
+  grid: string
+}
+
+export const LIGHT_THEME: FigureTheme = { fg: '#1f2328', muted: '#59636e', grid: '#d1d9e0' }
+
+const flat = (c: string): Array<[number, string]> => [
+  [0, c],
+  [1, c],
+]
+
+/** Axis range of one box side, padded when the side has zero width. */
+function axisRange(l: number, u: number): [number, number] {
+  if (u > l) return [l, u]
+  const pad = Math.max(1e-3, Math.abs(l) * 0.05)
+  return [l - pad, u + pad]
+}
+
+export interface Figure {
+  data: Data[]
+  layout: Partial<Layout>
+  config: Partial<Config>
+}
+
+export function planesFigure(d: PlanesData, method: Method, theme: FigureTheme = LIGHT_THEME): Figure {
+  const m = d.methods.find((m) => m.method === method)
+  if (!m) throw new Error(`no planes for method ${method}`)
+  if (d.unary) throw new Error(`${d.kind} is drawn as a curve, not a surface`)
+  const { xs, ys, z } = d.surface
+  const { lx, ux, ly, uy } = d.box
+  const hover = (name: string) => `${name}<br>x = %{x:.4g}<br>y = %{y:.4g}<br>value = %{z:.4g}<extra></extra>`
+  const data: Data[] = []
+  if (ux > lx && uy > ly) {
+    data.push(
+      { type: 'surface', name: 'f', x: xs, y: ys, z, colorscale: PLANE_COLORS.surface, showscale: false, hovertemplate: hover(d.label), lighting: { ambient: 0.75, diffuse: 0.5, specular: 0.05 } } as Data,
+      { type: 'surface', name: 'lower plane', x: xs, y: ys, z: m.lower, colorscale: flat(PLANE_COLORS.lower), opacity: 0.4, showscale: false, hovertemplate: hover('lower plane') },
+      { type: 'surface', name: 'upper plane', x: xs, y: ys, z: m.upper, colorscale: flat(PLANE_COLORS.upper), opacity: 0.4, showscale: false, hovertemplate: hover('upper plane') },
+    )
+  } else {
+    // a side of zero width: the surface is a curve (or a point), drawn as 3-D lines
+    const alongX = ux > lx
+    const n = alongX ? xs.length : ys.length
+    const px = alongX ? xs : ys.map(() => lx)
+    const py = alongX ? xs.map(() => ly) : ys
+    const pick = (g: number[][]) => (alongX ? g[0] : g.map((row) => row[0]))
+    const mode = n > 1 && (ux > lx || uy > ly) ? 'lines' : 'markers'
+    const line3d = (name: string, zz: number[], color: string, dash?: 'dash'): Data => ({ type: 'scatter3d', mode, name, x: px, y: py, z: zz, line: { color, width: 5, dash }, marker: { color, size: 4 }, hovertemplate: hover(name) })
+    data.push(line3d(d.label, pick(z), '#238b45'), line3d('lower plane', pick(m.lower), PLANE_COLORS.lower, 'dash'), line3d('upper plane', pick(m.upper), PLANE_COLORS.upper, 'dash'))
+  }
+  const { a, b, c1, c2 } = m.plane
+  for (const [p, c, name, color] of [
+    [m.argmin, c1, 'min g', PLANE_COLORS.lower],
+    [m.argmax, c2, 'max g', PLANE_COLORS.upper],
+  ] as const) {
+    const onPlane = a * p.x + b * p.y + c
+    data.push(
+      { type: 'scatter3d', mode: 'lines', name: `${name}: slack`, x: [p.x, p.x], y: [p.y, p.y], z: [p.f, onPlane], line: { color, width: 4 }, hoverinfo: 'skip', showlegend: false },
+      {
+        type: 'scatter3d',
+        mode: 'text+markers',
+        name,
+        x: [p.x],
+        y: [p.y],
+        z: [p.f],
+        text: [name],
+        textposition: 'top center',
+        textfont: { color: theme.fg, size: 11 },
+        marker: { color, size: 5, line: { color: '#ffffff', width: 1 } },
+        hovertemplate: `${name} = ${formatNumber(p.g)}<br>at x = %{x:.4g}, y = %{y:.4g}<br>f = %{z:.4g}<extra></extra>`,
+      },
+    )
+  }
+  const axis = (title: string, range: [number, number]) => ({
+    title: { text: title, font: { size: 12, color: theme.fg } },
+    range,
+    autorange: false as const,
+    tickfont: { size: 10, color: theme.muted },
+    gridcolor: theme.grid,
+    zerolinecolor: theme.muted,
+    nticks: 5,
+  })
+  const layout: Partial<Layout> = {
+    autosize: true,
+    height: 300,
+    margin: { l: 0, r: 0, t: 0, b: 0 },
+    paper_bgcolor: 'rgba(0,0,0,0)',
+    showlegend: false,
+    font: { color: theme.fg, size: 11 },
+    // keep the user's camera while the box changes; reset it when the function changes
+    uirevision: d.kind,
+    scene: {
+      xaxis: axis('x', axisRange(lx, ux)),
+      yaxis: axis('y', axisRange(ly, uy)),
+      zaxis: axis('f', d.range),
+      aspectmode: 'manual',
+      aspectratio: { x: 1, y: 1, z: 0.8 },
+      camera: { eye: { x: 1.55, y: -1.55, z: 0.95 }, center: { x: 0, y: 0, z: -0.1 } },
+    },
+  }
+  const config: Partial<Config> = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['toImage', 'resetCameraLastSave3d'] }
+  return { data, layout, config }
+}

@@ -1,0 +1,312 @@
+import { useMemo } from 'react'
+import type { ReactNode } from 'react'
+import { projectVariables } from '../../cert/projection.ts'
+import type { Method } from '../../cert/transformers/index.ts'
+import { METHODS } from '../../cert/transformers/index.ts'
+import { SymbolSource, zonotopeFromBox } from '../../cert/zonotope.ts'
+import { buildScene, METHOD_COLORS } from '../abstraction/scene.ts'
+import { useApp } from '../state/hooks.ts'
+import { setStep } from '../state/store.ts'
+import type { TinyRun } from './tinyRnn.ts'
+import { runTiny, TINY_EPS, TINY_INPUT, TINY_RNN } from './tinyRnn.ts'
+
+/** A polygon plot of variables (0, 1) of trace entry `entry` for the given methods. */
+function EntryPlot({ run, entry, methods, labels, diagonal = false }: { run: TinyRun; entry: number; methods: Method[]; labels: [string, string]; diagonal?: boolean }) {
+  const projections = methods.map((method) => ({ method, p: projectVariables(run.runs[method].trace[entry].zonotope!, { index: 0 }, { index: 1 }) }))
+  const points = run.cloud.map((s) => [s[entry].values[0], s[entry].values[1]] as [number, number])
+  return <Plot projections={projections} points={points} labels={labels} diagonal={diagonal} />
+}
+
+function Plot({ projections, points, labels, diagonal }: { projections: Parameters<typeof buildScene>[0]; points: Array<[number, number]>; labels: [string, string]; diagonal?: boolean }) {
+  const scene = buildScene(projections, points, 380, 300)
+  return (
+    <figure>
+      <svg className="projection" data-testid="wt-plot" width={scene.width} height={scene.height}>
+        {scene.xTicks.map((t) => (
+          <text key={`x${t.x}`} x={t.x} y={scene.height - 18} textAnchor="middle" className="tick">
+            {t.label}
+          </text>
+        ))}
+        {scene.yTicks.map((t) => (
+          <text key={`y${t.y}`} x={50} y={t.y + 4} textAnchor="end" className="tick">
+            {t.label}
+          </text>
+        ))}
+        {diagonal && <DecisionLine scene={scene} />}
+        {scene.layers.map((l) => (
+          <g key={l.method}>
+            <rect x={l.box.x} y={l.box.y} width={l.box.width} height={l.box.height} fill="none" stroke={METHOD_COLORS[l.method]} strokeDasharray="4 3" strokeOpacity={0.7} />
+            <path d={l.path} fill={METHOD_COLORS[l.method]} fillOpacity={0.15} stroke={METHOD_COLORS[l.method]} strokeWidth={1.5} />
+          </g>
+        ))}
+        {scene.points.slice(1).map(([a, b], k) => (
+          <circle key={k} cx={a} cy={b} r={1.3} className="sample" />
+        ))}
+        <circle cx={scene.original[0]} cy={scene.original[1]} r={4.5} className="original" />
+        <text x={scene.width / 2} y={scene.height - 2} textAnchor="middle" className="axis">
+          {labels[0]}
+        </text>
+        <text x={12} y={scene.height / 2} textAnchor="middle" className="axis" transform={`rotate(-90 12 ${scene.height / 2})`}>
+          {labels[1]}
+        </text>
+      </svg>
+      <figcaption className="muted">
+        {projections.map((p) => (
+          <span key={p.method} style={{ color: METHOD_COLORS[p.method] }}>
+            ■ {p.method}{' '}
+          </span>
+        ))}
+        · dots: {points.length - 1} inputs sampled in the ε-ball · ring: the input · dashed: interval boxes
+        {scene.outside > 0 && <strong className="error"> · {scene.outside} samples outside: unsound!</strong>}
+      </figcaption>
+    </figure>
+  )
+}
+
+/** The line logit A = logit B, across the plot. */
+function DecisionLine({ scene }: { scene: ReturnType<typeof buildScene> }) {
+  const lo = Math.max(scene.xDomain[0], scene.yDomain[0])
+  const hi = Math.min(scene.xDomain[1], scene.yDomain[1])
+  if (!(hi > lo)) return null
+  return <line x1={scene.sx(lo)} y1={scene.sy(lo)} x2={scene.sx(hi)} y2={scene.sy(hi)} className="decision" data-testid="wt-decision" />
+}
+
+/** tanh over each unit's input interval with the lower and upper lines of each method. */
+function TanhPlanes({ run, entry }: { run: TinyRun; entry: number }) {
+  const w = 230
+  const h = 170
+  return (
+    <div className="tanh-planes">
+      {[0, 1].map((unit) => {
+        const rec = run.runs.certrnn.trace[entry].planes!
+        const l = rec.lx[unit]
+        const u = rec.ux[unit]
+        const span = u - l || 1
+        const x0 = l - 0.15 * span
+        const x1 = u + 0.15 * span
+        const lines = METHODS.map((m) => {
+          const p = run.runs[m].trace[entry].planes!
+          return { m, a: p.a[unit], c1: p.c1[unit], c2: p.c2[unit], l: p.lx[unit], u: p.ux[unit] }
+        })
+        const ys = [Math.tanh(x0), Math.tanh(x1), ...lines.flatMap((q) => [q.a * q.l + q.c1, q.a * q.u + q.c2, q.a * q.l + q.c2, q.a * q.u + q.c1])]
+        const y0 = Math.min(...ys)
+        const y1 = Math.max(...ys)
+        const sx = (v: number) => 8 + ((v - x0) / (x1 - x0)) * (w - 16)
+        const sy = (v: number) => h - 8 - ((v - y0) / (y1 - y0 || 1)) * (h - 16)
+        const curve = Array.from({ length: 81 }, (_, k) => x0 + ((x1 - x0) * k) / 80)
+          .map((v, k) => `${k ? 'L' : 'M'}${sx(v).toFixed(1)},${sy(Math.tanh(v)).toFixed(1)}`)
+          .join('')
+        return (
+          <figure key={unit}>
+            <svg width={w} height={h} data-testid={`wt-tanh-${unit}`}>
+              <rect x={sx(l)} y={0} width={sx(u) - sx(l)} height={h} className="domain" />
+              {lines.map((q) => (
+                <g key={q.m} stroke={METHOD_COLORS[q.m]} strokeWidth={1.4}>
+                  <line x1={sx(q.l)} x2={sx(q.u)} y1={sy(q.a * q.l + q.c1)} y2={sy(q.a * q.u + q.c1)} />
+                  <line x1={sx(q.l)} x2={sx(q.u)} y1={sy(q.a * q.l + q.c2)} y2={sy(q.a * q.u + q.c2)} />
+                </g>
+              ))}
+              <path d={curve} fill="none" className="curve" />
+            </svg>
+            <figcaption className="muted">
+              unit {unit}: input in [{l.toFixed(2)}, {u.toFixed(2)}] · gap C2 − C1:{' '}
+              {lines.map((q) => (
+                <span key={q.m} style={{ color: METHOD_COLORS[q.m] }}>
+                  {q.m} {(q.c2 - q.c1).toFixed(3)}{' '}
+                </span>
+              ))}
+            </figcaption>
+          </figure>
+        )
+      })}
+    </div>
+  )
+}
+
+interface Step {
+  title: string
+  body: ReactNode
+  view: (run: TinyRun) => ReactNode
+}
+
+const fmt = (v: number) => (Math.round(v * 100) / 100).toString()
+
+function inputBoxes() {
+  const syms = new SymbolSource()
+  return TINY_INPUT.map((x, t) => {
+    const z = zonotopeFromBox(x.map((v) => v - TINY_EPS), x.map((v) => v + TINY_EPS), syms)
+    return { t, p: projectVariables(z, { index: 0 }, { index: 1 }) }
+  })
+}
+
+const STEPS: Step[] = [
+  {
+    title: 'The network and the question',
+    body: (
+      <>
+        <p>
+          A vanilla RNN with two inputs per step, two tanh units and two classes reads a sequence of two frames:{' '}
+          <code>h₀ = tanh(W·x₀ + b)</code>, <code>h₁ = tanh(W·x₁ + U·h₀ + b)</code>, <code>logits = V·h₁ + c</code>.
+        </p>
+        <p>
+          For the input x₀ = ({TINY_INPUT[0].join(', ')}), x₁ = ({TINY_INPUT[1].join(', ')}) it predicts class A. The question: does it predict A for
+          <em> every</em> input whose four numbers each move by at most ε = {TINY_EPS}? There are infinitely many such inputs, so we cannot try them all;
+          abstract interpretation pushes the whole set through the network at once.
+        </p>
+      </>
+    ),
+    view: (run) => (
+      <table className="weights">
+        <tbody>
+          <tr>
+            <td>W (input)</td>
+            <td>{JSON.stringify(Array.from((TINY_RNN.layers[0] as { kernel: { data: Float64Array } }).kernel.data))}</td>
+          </tr>
+          <tr>
+            <td>U (recurrent)</td>
+            <td>{JSON.stringify(Array.from((TINY_RNN.layers[0] as { recurrentKernel: { data: Float64Array } }).recurrentKernel.data))}</td>
+          </tr>
+          <tr>
+            <td>logits of the input</td>
+            <td>
+              A {fmt(run.logits[0])}, B {fmt(run.logits[1])} → predicted {run.predicted === 0 ? 'A' : 'B'}
+            </td>
+          </tr>
+        </tbody>
+      </table>
+    ),
+  },
+  {
+    title: 'The input region is a zonotope',
+    body: (
+      <p>
+        Each of the four input numbers gets its own noise symbol εᵢ ∈ [−1, 1]: x₀ = (1 + ε₁, −1 + ε₂), x₁ = (0.5 + ε₃, 1 + ε₄). A zonotope is a centre plus
+        a sum of generator vectors times noise symbols. Here every generator points along one axis, so the zonotope of each frame is a square. The
+        symbols are named, and the names matter: later steps add and subtract zonotopes by lining up the same symbols.
+      </p>
+    ),
+    view: () => {
+      const boxes = inputBoxes()
+      return (
+        <div className="row">
+          {boxes.map((b) => (
+            <Plot
+              key={b.t}
+              projections={[{ method: 'certrnn', p: b.p }]}
+              points={[[TINY_INPUT[b.t][0], TINY_INPUT[b.t][1]]]}
+              labels={[`x${b.t}[0]`, `x${b.t}[1]`]}
+            />
+          ))}
+        </div>
+      )
+    },
+  },
+  {
+    title: 'Step 0: the affine map is exact',
+    body: (
+      <p>
+        W·x₀ + b maps the square to a parallelogram: an affine map of a zonotope is again a zonotope (new centre W·c + b, new generators W·G), with no
+        loss at all. All three methods agree here. The dots are inputs sampled in the ε-ball, pushed through the real network: they all land inside.
+      </p>
+    ),
+    view: (run) => <EntryPlot run={run} entry={0} methods={['certrnn']} labels={['pre₀[0]', 'pre₀[1]']} />,
+  },
+  {
+    title: 'Step 0: tanh, between two parallel lines',
+    body: (
+      <p>
+        tanh is not linear, so each unit's value is sandwiched between two parallel lines over its input interval: tanh(x) ∈ a·x + [C1, C2]. The
+        result keeps the slope a (correlation with the old symbols) and adds one fresh symbol per unit with coefficient (C2 − C1)/2. Cert-RNN uses the
+        secant slope and the exact extremes of tanh(x) − a·x; DeepZ uses the smaller end-point derivative; interval bounds keep no slope at all. Smaller
+        gaps, tighter zonotope.
+      </p>
+    ),
+    view: (run) => (
+      <>
+        <TanhPlanes run={run} entry={1} />
+        <EntryPlot run={run} entry={1} methods={[...METHODS]} labels={['h₀[0]', 'h₀[1]']} />
+      </>
+    ),
+  },
+  {
+    title: 'Step 1: the next frame and the old state meet',
+    body: (
+      <p>
+        W·x₁ + U·h₀ + b: the new frame's symbols (ε₃, ε₄) and the state's symbols (ε₁, ε₂ and the fresh ones from tanh) are added by name. Still exact
+        — but the three methods now start from different h₀, and their zonotopes differ.
+      </p>
+    ),
+    view: (run) => <EntryPlot run={run} entry={2} methods={[...METHODS]} labels={['pre₁[0]', 'pre₁[1]']} />,
+  },
+  {
+    title: 'Step 1: tanh again',
+    body: <p>The same transformer on the wider pre-activations of step 1. Losses compound with every step: the interval box grows fastest.</p>,
+    view: (run) => (
+      <>
+        <TanhPlanes run={run} entry={3} />
+        <EntryPlot run={run} entry={3} methods={[...METHODS]} labels={['h₁[0]', 'h₁[1]']} />
+      </>
+    ),
+  },
+  {
+    title: 'The output layer',
+    body: (
+      <p>
+        logits = V·h₁ + c, exact again. The grey line is where the two logits are equal: the network predicts A below it. The class is certain only if the
+        whole zonotope lies on A's side of the line; a zonotope that reaches across it (as DeepZ's and the interval box do here) cannot rule out an
+        input classified B, even if no sampled input is.
+      </p>
+    ),
+    view: (run) => <EntryPlot run={run} entry={4} methods={[...METHODS]} labels={['logit A', 'logit B']} diagonal />,
+  },
+  {
+    title: 'The verdict',
+    body: (
+      <p>
+        The margin logit A − logit B is itself a zonotope over the same symbols, so correlations cancel; its lower bound c − Σ|g| decides. A positive
+        lower bound proves that every input of the ε-ball is classified A.
+      </p>
+    ),
+    view: (run) => (
+      <ul className="verdicts" data-testid="wt-verdict">
+        {METHODS.map((m) => {
+          const v = run.runs[m].verdict
+          return (
+            <li key={m} data-testid={`wt-verdict-${m}`} className={v.certified ? 'ok' : 'no'}>
+              {m}: margin ≥ {v.margin.toFixed(3)} → {v.certified ? 'certified' : 'not certified'}
+            </li>
+          )
+        })}
+      </ul>
+    ),
+  },
+]
+
+export const WALKTHROUGH_STEPS = STEPS.length
+
+export function Walkthrough() {
+  const stepRaw = useApp((s) => s.step)
+  const step = Math.min(Math.max(0, stepRaw), STEPS.length - 1)
+  const run = useMemo(() => runTiny(), [])
+  const s = STEPS[step]
+  return (
+    <section className="panel walkthrough" data-testid="walkthrough" aria-label="Walkthrough">
+      <h2>
+        Walkthrough, step {step + 1} of {STEPS.length}: <span data-testid="wt-title">{s.title}</span>
+      </h2>
+      <div data-testid="wt-step" data-step={step}>
+        {s.body}
+        {s.view(run)}
+      </div>
+      <div className="buttons">
+        <button type="button" data-testid="wt-back" disabled={step === 0} onClick={() => setStep(step - 1)}>
+          ← Back
+        </button>
+        <button type="button" data-testid="wt-next" disabled={step === STEPS.length - 1} onClick={() => setStep(step + 1)}>
+          Next →
+        </button>
+        <span className="muted"> this step has its own link: copy the address bar</span>
+      </div>
+    </section>
+  )
+}
