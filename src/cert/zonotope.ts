@@ -335,8 +335,9 @@ export function zonotopeSlice(z: Zonotope, start: number, count: number): Zonoto
   return {
     n: count,
     m: z.m,
-    c: z.c.slice(start, start + count),
-    G: z.G.slice(start * z.m, (start + count) * z.m),
+    // views, not copies: zonotopes are never modified in place
+    c: z.c.subarray(start, start + count),
+    G: z.G.subarray(start * z.m, (start + count) * z.m),
     ids: z.ids,
   }
 }
@@ -387,7 +388,8 @@ export function diagonalAppend(z: Zonotope, w: ArrayLike<number>, symbols: Symbo
     const i = rows[k]
     G[i * m + z.m + k] = Math.abs(w[i])
   }
-  return { n: z.n, m, c: z.c, G, ids }
+  // a constant plus a diagonal is a box: its affine maps take the W·diag shortcut
+  return z.m === 0 ? { n: z.n, m, c: z.c, G, ids, boxRows: Int32Array.from(rows) } : { n: z.n, m, c: z.c, G, ids }
 }
 
 /**
@@ -486,4 +488,47 @@ export function nextUp(x: number): number {
   bits = x > 0 ? bits + 1n : bits - 1n
   buf.setBigUint64(0, bits)
   return buf.getFloat64(0)
+}
+
+/**
+ * Exact symbol compaction: among the symbols with id ≥ fromId, those that are non-zero in
+ * exactly one row of z are merged, row by row, into one fresh symbol whose coefficient is
+ * the sum of their absolute values. Exact (the set is unchanged) provided no other live
+ * zonotope holds these symbols: the cells call it on a state right after its fresh
+ * symbols were created (LSTM: c = f⊙c + i⊙g; GRU: h = h̃ + (h − h̃)·σ(z)).
+ */
+export function zonotopeMergeRowLocal(z: Zonotope, fromId: number, symbols: SymbolSource): Zonotope {
+  const { n, m, G, ids } = z
+  const rowOf = new Int32Array(m).fill(-1) // -1: not local (or older); ≥ 0: the only row
+  for (let j = 0; j < m; j++) {
+    if (ids[j] < fromId) continue
+    let row = -1
+    for (let i = 0; i < n; i++) {
+      if (G[i * m + j] !== 0) {
+        if (row >= 0) {
+          row = -2
+          break
+        }
+        row = i
+      }
+    }
+    if (row >= 0) rowOf[j] = row
+  }
+  // merging pays only where a row has two or more local symbols
+  const perRow = new Int32Array(n)
+  for (let j = 0; j < m; j++) if (rowOf[j] >= 0) perRow[rowOf[j]]++
+  let mergedRows = 0
+  for (let i = 0; i < n; i++) if (perRow[i] >= 2) mergedRows++
+  if (mergedRows === 0) return z
+  const keep: number[] = []
+  const box = new Float64Array(n)
+  for (let j = 0; j < m; j++) {
+    const r = rowOf[j]
+    if (r >= 0 && perRow[r] >= 2) box[r] += Math.abs(G[r * m + j])
+    else keep.push(j)
+  }
+  const m2 = keep.length
+  const G2 = new Float64Array(n * m2)
+  for (let i = 0; i < n; i++) for (let k = 0; k < m2; k++) G2[i * m2 + k] = G[i * m + keep[k]]
+  return diagonalAppend({ n, m: m2, c: z.c, G: G2, ids: Int32Array.from(keep, (j) => ids[j]) }, box, symbols)
 }

@@ -6,7 +6,7 @@ import type { Applied, PlaneRecord } from '../apply.ts'
 import { applyBinary, applyUnary } from '../apply.ts'
 import type { BinaryKind, TransformerSet, UnaryKind } from '../transformers/index.ts'
 import type { Box, SymbolSource, Zonotope } from '../zonotope.ts'
-import { zonotopeAdd, zonotopeAffine, zonotopeBounds, zonotopeSub, zonotopeToBox } from '../zonotope.ts'
+import { matVec, zonotopeAdd, zonotopeAffine, zonotopeBounds, zonotopeConstant, zonotopeMergeRowLocal, zonotopeSub, zonotopeToBox } from '../zonotope.ts'
 
 export interface TraceEntry {
   layer: number
@@ -70,12 +70,28 @@ export class AbstractContext {
 
   /** Σ_k W_k·x_k + b, each W_k row-major (out × n_k). */
   affine(terms: Array<[Float64Array, Zonotope]>, out: number, b: ArrayLike<number> | undefined, op: string): Zonotope {
+    // constant terms (unperturbed frames) only shift the centre: fold them into the bias
+    const bias = new Float64Array(out)
+    if (b) bias.set(b)
     let acc: Zonotope | undefined
     for (const [W, x] of terms) {
-      const t = zonotopeAffine(x, W, out, acc ? undefined : b)
-      acc = acc ? zonotopeAdd(acc, t) : t
+      if (x.m === 0) {
+        const y = matVec(W, out, x.n, x.c)
+        for (let o = 0; o < out; o++) bias[o] += y[o]
+      } else {
+        const t = zonotopeAffine(x, W, out)
+        acc = acc ? zonotopeAdd(acc, t) : t
+      }
     }
-    return this.settle(acc!, op)
+    if (!acc) return this.settle(zonotopeConstant(bias), op)
+    const c = acc.c.slice()
+    for (let o = 0; o < out; o++) c[o] += bias[o]
+    return this.settle({ ...acc, c }, op)
+  }
+
+  /** Exact compaction of this step's row-local symbols (see zonotopeMergeRowLocal). */
+  mergeLocal(z: Zonotope, fromId: number): Zonotope {
+    return this.set.boxEverything ? z : zonotopeMergeRowLocal(z, fromId, this.symbols)
   }
 
   add(a: Zonotope, b: Zonotope, op: string): Zonotope {

@@ -59,6 +59,7 @@ export function gruCell(layer: GruLayer): Cell {
       return [out]
     },
     abstractStep(x, [h], ctx) {
+      const fresh = ctx.symbols.peek
       const zr = ctx.affine([[WxZR, x], [WhZR, h]], 2 * u, bZR, 'pre z,r')
       const zPre = zonotopeSlice(zr, 0, u)
       const rPre = zonotopeSlice(zr, u, u)
@@ -75,7 +76,8 @@ export function gruCell(layer: GruLayer): Cell {
       const hh = ctx.unary('tanh', pre, 'h~')
       const d = ctx.sub(h, hh, 'h-h~')
       const dz = ctx.binary('xSigmoid', d, zPre, '(h-h~)*z')
-      return [ctx.add(hh, dz, 'h')]
+      // the fresh symbols of h̃ and of (h − h̃)·σ(z) of a unit live only in its row of h: merge them
+      return [ctx.mergeLocal(ctx.add(hh, dz, 'h'), fresh)]
     },
   }
 }

@@ -44,6 +44,7 @@ export function lstmCell(layer: LstmLayer): Cell {
       return [hNew, cNew]
     },
     abstractStep(x, [h, c], ctx) {
+      const fresh = ctx.symbols.peek
       const z = ctx.affine([[Wx, x], [Wh, h]], 4 * u, b, 'pre')
       const zi = zonotopeSlice(z, 0, u)
       const zf = zonotopeSlice(z, u, u)
@@ -51,7 +52,8 @@ export function lstmCell(layer: LstmLayer): Cell {
       const zo = zonotopeSlice(z, 3 * u, u)
       const fc = ctx.binary('xSigmoid', c, zf, 'f*c')
       const ig = ctx.binary('sigmoidTanh', zi, zg, 'i*g')
-      const cNew = ctx.add(fc, ig, 'c')
+      // the fresh symbols of f⊙c and i⊙g of a unit live only in that unit's row of c: merge them
+      const cNew = ctx.mergeLocal(ctx.add(fc, ig, 'c'), fresh)
       const hNew = ctx.binary('sigmoidTanh', zo, cNew, 'h')
       return [hNew, cNew]
     },
