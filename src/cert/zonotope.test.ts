@@ -14,6 +14,7 @@ import {
   zonotopeProject2d,
   zonotopeReduce,
   zonotopeSub,
+  zonotopeMergeRowLocal,
 } from './zonotope.ts'
 
 function randomZonotope(rng: Rng, n: number, ids: number[]): Zonotope {
@@ -205,6 +206,43 @@ describe('order reduction', () => {
         const p = zonotopePoint(z, e)
         expect(insidePolygon(poly, [p[1], p[3]], 1e-9)).toBe(true)
       }
+    }
+  })
+})
+
+describe('row-local symbol merging', () => {
+  it('merges only symbols that live in one row, and changes no projection', () => {
+    // symbols 0-2 old (shared), 10-15 fresh: 10, 11 in row 0; 12 in row 1; 13 in rows 1 and 2; 14, 15 in row 2
+    const n = 3
+    const ids = [0, 1, 2, 10, 11, 12, 13, 14, 15]
+    const m = ids.length
+    const G = new Float64Array(n * m)
+    const set = (i: number, id: number, v: number) => (G[i * m + ids.indexOf(id)] = v)
+    ;[0, 1, 2].forEach((id) => [0, 1, 2].forEach((i) => set(i, id, 0.1 * (i + 1) * (id + 1))))
+    set(0, 10, 0.5)
+    set(0, 11, -0.25)
+    set(1, 12, 0.3)
+    set(1, 13, 0.2)
+    set(2, 13, -0.4)
+    set(2, 14, 0.1)
+    set(2, 15, 0.05)
+    const z = zonotopeCreate(Float64Array.from([1, 2, 3]), G, Int32Array.from(ids))
+    const merged = zonotopeMergeRowLocal(z, 10, new SymbolSource(100))
+    // rows 0 and 2 each had two local symbols: 9 − 4 + 2 = 7 columns
+    expect(merged.m).toBe(7)
+    expect([...merged.ids].slice(0, 5)).toEqual([0, 1, 2, 12, 13])
+    for (const [i, k] of [[0, 1], [0, 2], [1, 2]]) {
+      const a = zonotopeProject2d(z, i, k)
+      const b = zonotopeProject2d(merged, i, k)
+      expect(b.length).toBeLessThanOrEqual(a.length)
+      const area = (poly: Array<[number, number]>) => poly.reduce((s, p, j) => s + p[0] * poly[(j + 1) % poly.length][1] - poly[(j + 1) % poly.length][0] * p[1], 0) / 2
+      expect(area(b)).toBeCloseTo(area(a), 12)
+    }
+    const bz = zonotopeBounds(z)
+    const bm = zonotopeBounds(merged)
+    for (let i = 0; i < n; i++) {
+      expect(bm.lo[i]).toBeCloseTo(bz.lo[i], 14)
+      expect(bm.hi[i]).toBeCloseTo(bz.hi[i], 14)
     }
   })
 })
