@@ -39,7 +39,7 @@ test('walkthrough: forward and back, linkable steps, final verdict certified', a
   for (let k = 1; k <= 7; k++) {
     await page.getByTestId('wt-next').click()
     await expect(page.getByTestId('wt-step')).toHaveAttribute('data-step', String(k))
-    expect(page.url()).toContain(`step=${k}`)
+    await expect.poll(() => page.url()).toContain(`step=${k}`)
   }
   await expect(page.getByTestId('wt-next')).toBeDisabled()
   await expect(page.getByTestId('wt-verdict-certrnn')).toHaveText(/certrnn: margin ≥ 0\.\d+ → certified/)
@@ -53,4 +53,44 @@ test('walkthrough: forward and back, linkable steps, final verdict certified', a
   await page.reload()
   await expect(page.getByTestId('wt-step')).toHaveAttribute('data-step', '3')
   await expect(page.getByTestId('wt-tanh-0').locator('path')).toHaveCount(1)
+})
+
+test('bounding planes of a traced step: three panels drawn (or the 2-D fallback)', async ({ page }) => {
+  await page.addInitScript(() => {
+    // let the test read WebGL pixels back (plotly does not ask for preserveDrawingBuffer)
+    const orig = HTMLCanvasElement.prototype.getContext
+    HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, type: string, attrs?: Record<string, unknown>) {
+      if (type === 'webgl' || type === 'webgl2' || type === 'experimental-webgl') attrs = { ...(attrs ?? {}), preserveDrawingBuffer: true }
+      return (orig as (this: HTMLCanvasElement, t: string, a?: unknown) => RenderingContext | null).call(this, type, attrs)
+    } as typeof orig
+  })
+  await page.goto('/#view=abstraction&model=lstm-2-32&threat=all&eps=0.01')
+  await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', { timeout: 20_000 })
+  await page.getByTestId('run-trace').click()
+  await expect(page.getByTestId('step-planes')).toBeVisible({ timeout: 30_000 })
+  await expect(page.getByTestId('planes-op')).toContainText('f*c')
+  // at step 0 the cell state is 0, so f⊙c is exact: look at i⊙g
+  await page.getByTestId('planes-op').selectOption({ label: 'lstm: i*g (sigmoidTanh)' })
+  for (const m of ['certrnn', 'deepz', 'interval']) await expect(page.getByTestId(`planes-panel-${m}`)).toBeVisible({ timeout: 30_000 })
+  const gap = await page.getByTestId('plane-gap-certrnn').textContent()
+  expect(gap).toMatch(/\d/)
+  // something was drawn: a non-blank WebGL canvas, or the SVG fallback's paths
+  await expect
+    .poll(async () =>
+      page.evaluate(() => {
+        if (document.querySelector('[data-testid=planes-fallback]')) return document.querySelectorAll('[data-testid=planes-view] svg path').length > 3
+        const canvases = [...document.querySelectorAll('[data-testid=planes-panel-certrnn] canvas')] as HTMLCanvasElement[]
+        return canvases.some((c) => {
+          const blank = document.createElement('canvas')
+          blank.width = c.width
+          blank.height = c.height
+          return c.width > 0 && c.toDataURL() !== blank.toDataURL()
+        })
+      }),
+    { timeout: 30_000 },
+    )
+    .toBe(true)
+  // another neuron, another box
+  await page.getByTestId('planes-neuron').fill('3')
+  await expect.poll(async () => page.getByTestId('plane-gap-certrnn').textContent()).not.toBe(gap)
 })

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { lazy, Suspense, useEffect, useState } from 'react'
 import { AbstractionView } from './app/abstraction/AbstractionView.tsx'
 import { useApp } from './app/state/hooks.ts'
 import { setView } from './app/state/store.ts'
@@ -51,6 +51,8 @@ function App() {
   )
 }
 
+const Playground = lazy(() => import('./app/planes/Playground.tsx').then((m) => ({ default: m.Playground })))
+
 const TABS: Array<[View, string]> = [
   ['certify', 'Certify'],
   ['abstraction', 'See the abstraction'],
@@ -74,7 +76,12 @@ function Tabs() {
 function Main() {
   const view = useApp((s) => s.view)
   if (view === 'walkthrough') return <Walkthrough />
-  if (view === 'playground') return <p className="muted">The transformer playground is coming.</p>
+  if (view === 'playground')
+    return (
+      <Suspense fallback={<p className="muted">loading the playground…</p>}>
+        <Playground />
+      </Suspense>
+    )
   return (
     <div className="layout">
       <div className="column">

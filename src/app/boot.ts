@@ -12,7 +12,6 @@ export async function boot(): Promise<string[]> {
   setWorkerFactory(createBrowserWorker)
   setPredictor(predict)
   appStore.subscribe((s) => {
-    if (s.modelStatus === 'loading' && !s.model) return
     const hash = configToHash(configOf(s))
     if (hash !== window.location.hash) window.history.replaceState(null, '', hash)
   })

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useState } from 'react'
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react'
 import type { Projection, VarSelector } from '../../cert/projection.ts'
 import type { Threat } from '../../cert/threat.ts'
 import type { Method } from '../../cert/transformers/index.ts'
@@ -8,6 +8,8 @@ import { useApp, useAppShallow, useCurrentInput } from '../state/hooks.ts'
 import { runJob } from '../state/store.ts'
 import { formatEps } from '../views/geometry.ts'
 import { buildScene, cloudPoints, METHOD_COLORS, stepsOf, variableNames } from './scene.ts'
+
+const PlanesView = lazy(() => import('../planes/PlanesView.tsx').then((m) => ({ default: m.PlanesView })))
 
 const decode = (v: string): VarSelector => {
   const p = v.split(':').map(Number)
@@ -243,6 +245,45 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
         </p>
       )}
       <MarginView trace={trace} runnerUp={runnerUp} classNames={classNames} />
+      <StepPlanes trace={trace} step={step} />
+    </div>
+  )
+}
+
+/** Every transformer applied at this step, for one neuron: the planes of the three methods. */
+function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null }) {
+  const certrnn = trace.methods.find((m) => m.method === 'certrnn') ?? trace.methods[0]
+  const ops = trace.entries.map((e, k) => ({ e, k })).filter(({ k, e }) => e.step === step && certrnn.planes[k])
+  const [opKey, setOpKey] = useState('')
+  const [neuron, setNeuron] = useState(0)
+  if (ops.length === 0) return <p className="muted">No transformer at this step (affine maps are exact).</p>
+  const chosen = ops.find(({ e }) => `${e.layer}/${e.op}` === opKey) ?? ops[0]
+  const rec = certrnn.planes[chosen.k]!
+  const i = Math.min(neuron, rec.a.length - 1)
+  const box = { lx: rec.lx[i], ux: rec.ux[i], ly: rec.ly[i], uy: rec.uy[i] }
+  return (
+    <div className="step-planes" data-testid="step-planes">
+      <h3>Bounding planes at {step === null ? 'the output' : `step ${step}`}</h3>
+      <div className="row">
+        <label>
+          transformer{' '}
+          <select data-testid="planes-op" value={`${chosen.e.layer}/${chosen.e.op}`} onChange={(ev) => setOpKey(ev.target.value)}>
+            {ops.map(({ e, k }) => (
+              <option key={`${e.layer}/${e.op}`} value={`${e.layer}/${e.op}`}>
+                {e.layerName}: {e.op} ({certrnn.planes[k]!.kind})
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          neuron{' '}
+          <input type="number" data-testid="planes-neuron" min={0} max={rec.a.length - 1} value={i} onChange={(ev) => setNeuron(Math.max(0, Number(ev.target.value) || 0))} />
+        </label>
+        <span className="muted">the input box of this neuron under Cert-RNN; DeepZ's and the interval planes are drawn over the same box</span>
+      </div>
+      <Suspense fallback={<p className="muted">loading the planes view…</p>}>
+        <PlanesView kind={rec.kind} box={box} record={{ method: 'certrnn', a: rec.a[i], b: rec.b[i], c1: rec.c1[i], c2: rec.c2[i] }} />
+      </Suspense>
     </div>
   )
 }

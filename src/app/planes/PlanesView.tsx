@@ -65,6 +65,7 @@ export function PlanesView({ kind, box, record, mode = 'auto' }: PlanesViewProps
     <section className="planes-view" data-testid="planes-view" data-kind={kind} data-mode={data.unary ? 'curve' : fallback ? 'slices' : '3d'}>
       <p className="planes-title">
         <strong>{data.label}</strong> over {boxText}: {data.unary ? 'the curve between the two parallel lines' : 'the surface between the two parallel planes'} A·x{data.unary ? '' : ' + B·y'} + C1 ≤ f ≤ A·x{data.unary ? '' : ' + B·y'} + C2.
+        {kind === 'mul' && ' x·y has no fused Cert-RNN plane: Cert-RNN uses DeepZ’s bilinear rule for it, so the two panels agree.'}
       </p>
       {fallback && (
         <p className="notice planes-fallback" data-testid="planes-fallback">

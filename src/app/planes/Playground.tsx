@@ -4,53 +4,13 @@
  */
 import { useEffect, useRef, useState } from 'react'
 import type { PlaneBox, TransformerKind } from '../../cert/transformers/index.ts'
-import { boxProblem, isUnary, KIND_LABELS, KINDS } from './planeData.ts'
+import type { BoxField, BoxText } from './boxInput.ts'
+import { BOX_PRESETS, boxFields, boxText, DEFAULT_BOX, parseBox, parseNumber, slideValue } from './boxInput.ts'
+import { KIND_LABELS, KINDS } from './planeData.ts'
 import { PlanesView } from './PlanesView.tsx'
 import './planes.css'
 
-type Field = keyof PlaneBox
-type BoxText = Record<Field, string>
-
 const SLIDER = { min: -8, max: 8, step: 0.05 }
-
-export const DEFAULT_BOX: PlaneBox = { lx: -1, ux: 1.5, ly: -0.5, uy: 2 }
-
-const PRESETS: Array<{ name: string; box: PlaneBox }> = [
-  { name: 'straddling 0', box: DEFAULT_BOX },
-  { name: 'symmetric [−1, 1]²', box: { lx: -1, ux: 1, ly: -1, uy: 1 } },
-  { name: 'saturated', box: { lx: 2, ux: 5, ly: 1.5, uy: 4 } },
-  { name: 'wide', box: { lx: -4, ux: 4, ly: -3, uy: 3 } },
-  { name: 'thin', box: { lx: 0.5, ux: 0.8, ly: -2, uy: 2 } },
-]
-
-const toText = (b: PlaneBox): BoxText => ({ lx: String(b.lx), ux: String(b.ux), ly: String(b.ly), uy: String(b.uy) })
-
-/** A typed number, or why it is not one. */
-export function parseNumber(name: string, text: string): { value: number } | { error: string } {
-  const s = text.trim()
-  if (s === '') return { error: `${name} is empty: type a number` }
-  const v = Number(s)
-  if (Number.isNaN(v)) return { error: `${name}: “${s}” is not a number` }
-  if (!Number.isFinite(v)) return { error: `${name} must be finite` }
-  return { value: v }
-}
-
-/** The box the fields describe for this kind, or every problem with them. */
-export function parseBox(kind: TransformerKind, text: BoxText): { box: PlaneBox; errors: [] } | { box: null; errors: string[] } {
-  const fields: Field[] = isUnary(kind) ? ['lx', 'ux'] : ['lx', 'ux', 'ly', 'uy']
-  const box: PlaneBox = { lx: 0, ux: 0, ly: 0, uy: 0 }
-  const errors: string[] = []
-  for (const f of fields) {
-    const r = parseNumber(f, text[f])
-    if ('error' in r) errors.push(r.error)
-    else box[f] = r.value
-  }
-  if (errors.length === 0) {
-    const problem = boxProblem(kind, box)
-    if (problem) errors.push(problem)
-  }
-  return errors.length ? { box: null, errors } : { box, errors: [] }
-}
 
 /** The latest value, taken at most once per animation frame. */
 function useFrameThrottled<T>(value: T): T {
@@ -82,30 +42,24 @@ export interface PlaygroundProps {
 }
 
 export function Playground({ initialKind = 'sigmoidTanh', initialBox = DEFAULT_BOX }: PlaygroundProps) {
-  const [kind, setKind] = useState<TransformerKind>(initialKind)
-  const [text, setText] = useState<BoxText>(() => toText(initialBox))
+  const [state, setState] = useState(() => ({
+    kind: initialKind,
+    text: boxText(initialBox),
+    // what is drawn: the last valid function and box, kept while the fields hold a mistake
+    // (a string, so that the throttled value keeps its identity)
+    lastValid: JSON.stringify({ kind: initialKind, box: initialBox }),
+  }))
+  const { kind, text } = state
   const parsed = parseBox(kind, text)
-  // the last valid box stays on screen while the fields hold a mistake; strings keep the
-  // throttled value's identity stable
-  const [lastValid, setLastValid] = useState(() => JSON.stringify(initialBox))
-  const validKey = parsed.box ? JSON.stringify(parsed.box) : null
-  useEffect(() => {
-    if (validKey) setLastValid(validKey)
-  }, [validKey])
-  const shownKey = useFrameThrottled(validKey ?? lastValid)
-  const shown = JSON.parse(shownKey) as PlaneBox
-  const unary = isUnary(kind)
-  const fields: Field[] = unary ? ['lx', 'ux'] : ['lx', 'ux', 'ly', 'uy']
-
-  const setField = (f: Field, v: string) => setText((t) => ({ ...t, [f]: v }))
-  const slide = (f: Field, v: string) => {
-    // a slider never crosses the other end of its interval
-    let x = Number(v)
-    const other = { lx: 'ux', ux: 'lx', ly: 'uy', uy: 'ly' }[f] as Field
-    const o = Number(text[other])
-    if (Number.isFinite(o) && text[other].trim() !== '') x = f.startsWith('l') ? Math.min(x, o) : Math.max(x, o)
-    setField(f, String(x))
-  }
+  const update = (change: (s: { kind: TransformerKind; text: BoxText }) => { kind: TransformerKind; text: BoxText }) =>
+    setState((s) => {
+      const next = change(s)
+      const p = parseBox(next.kind, next.text)
+      return { ...next, lastValid: p.box ? JSON.stringify({ kind: next.kind, box: p.box }) : s.lastValid }
+    })
+  const shown = JSON.parse(useFrameThrottled(state.lastValid)) as { kind: TransformerKind; box: PlaneBox }
+  const fields = boxFields(kind)
+  const setField = (f: BoxField, v: string) => update((s) => ({ ...s, text: { ...s.text, [f]: v } }))
 
   return (
     <section className="panel playground" data-testid="playground">
@@ -116,7 +70,7 @@ export function Playground({ initialKind = 'sigmoidTanh', initialBox = DEFAULT_B
       </p>
       <label className="pg-kind">
         <span>Function</span>
-        <select data-testid="pg-kind" value={kind} onChange={(e) => setKind(e.target.value as TransformerKind)}>
+        <select data-testid="pg-kind" value={kind} onChange={(e) => update((s) => ({ ...s, kind: e.target.value as TransformerKind }))}>
           {KINDS.map((k) => (
             <option key={k} value={k}>
               {KIND_LABELS[k]}
@@ -148,7 +102,7 @@ export function Playground({ initialKind = 'sigmoidTanh', initialBox = DEFAULT_B
                 max={SLIDER.max}
                 step={SLIDER.step}
                 value={value}
-                onChange={(e) => slide(f, e.target.value)}
+                onChange={(e) => setField(f, String(slideValue(f, Number(e.target.value), text)))}
               />
             </div>
           )
@@ -156,8 +110,8 @@ export function Playground({ initialKind = 'sigmoidTanh', initialBox = DEFAULT_B
       </div>
       <div className="pg-presets">
         <span className="muted">Boxes:</span>
-        {PRESETS.map((p) => (
-          <button type="button" className="chip" key={p.name} onClick={() => setText(toText(p.box))}>
+        {BOX_PRESETS.map((p) => (
+          <button type="button" className="chip" key={p.name} onClick={() => update((s) => ({ ...s, text: boxText(p.box) }))}>
             {p.name}
           </button>
         ))}
@@ -170,7 +124,7 @@ export function Playground({ initialKind = 'sigmoidTanh', initialBox = DEFAULT_B
           <p className="muted">Showing the last valid box.</p>
         </div>
       )}
-      <PlanesView kind={kind} box={shown} />
+      <PlanesView kind={shown.kind} box={shown.box} />
     </section>
   )
 }

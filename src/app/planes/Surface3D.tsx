@@ -36,11 +36,11 @@ export interface Surface3DProps {
 }
 
 export default function Surface3D({ data, method, onError }: Surface3DProps) {
-  const theme = useMemo(readTheme, [])
-  const fig = useMemo(() => planesFigure(data, method, theme), [data, method, theme])
+  const theme = useMemo(() => readTheme(), [])
+  const fig = useMemo(() => planesFigure(data, method, theme, Math.min(2, Math.max(1, window.devicePixelRatio || 1))), [data, method, theme])
   return (
     <div className="planes-plot" data-testid={`planes-plot-${method}`}>
-      <Plot data={fig.data} layout={fig.layout} config={fig.config} style={{ width: '100%', height: 300 }} useResizeHandler onError={onError} />
+      <Plot data={fig.data} layout={fig.layout} config={fig.config} style={{ width: '100%', height: 320 }} useResizeHandler onError={onError} />
     </div>
   )
 }

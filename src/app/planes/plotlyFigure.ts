@@ -19,11 +19,6 @@ export interface FigureTheme {
 
 export const LIGHT_THEME: FigureTheme = { fg: '#1f2328', muted: '#59636e', grid: '#d1d9e0' }
 
-const flat = (c: string): Array<[number, string]> => [
-  [0, c],
-  [1, c],
-]
-
 /** Axis range of one box side, padded when the side has zero width. */
 function axisRange(l: number, u: number): [number, number] {
   if (u > l) return [l, u]
@@ -37,19 +32,40 @@ export interface Figure {
   config: Partial<Config>
 }
 
-export function planesFigure(d: PlanesData, method: Method, theme: FigureTheme = LIGHT_THEME): Figure {
+/**
+ * pixelRatio: WebGL resolution per CSS pixel. plotly's default of 2 doubles the fill work on
+ * every redraw; the device's own ratio (at most 2) is as sharp as the screen can show.
+ */
+export function planesFigure(d: PlanesData, method: Method, theme: FigureTheme = LIGHT_THEME, pixelRatio = 1): Figure {
   const m = d.methods.find((m) => m.method === method)
   if (!m) throw new Error(`no planes for method ${method}`)
   if (d.unary) throw new Error(`${d.kind} is drawn as a curve, not a surface`)
   const { xs, ys, z } = d.surface
   const { lx, ux, ly, uy } = d.box
   const hover = (name: string) => `${name}<br>x = %{x:.4g}<br>y = %{y:.4g}<br>value = %{z:.4g}<extra></extra>`
+  // a plane is exact on its four corners: two triangles, far cheaper to draw than a surface
+  const last = xs.length - 1
+  const planeMesh = (name: string, g: number[][], color: string) =>
+    ({
+      type: 'mesh3d',
+      name,
+      x: [xs[0], xs[last], xs[last], xs[0]],
+      y: [ys[0], ys[0], ys[last], ys[last]],
+      z: [g[0][0], g[0][last], g[last][last], g[last][0]],
+      i: Uint8Array.of(0, 0),
+      j: Uint8Array.of(1, 2),
+      k: Uint8Array.of(2, 3),
+      color,
+      opacity: 0.4,
+      flatshading: true,
+      hovertemplate: hover(name),
+    }) as Data
   const data: Data[] = []
   if (ux > lx && uy > ly) {
     data.push(
-      { type: 'surface', name: 'f', x: xs, y: ys, z, colorscale: PLANE_COLORS.surface, showscale: false, hovertemplate: hover(d.label), lighting: { ambient: 0.75, diffuse: 0.5, specular: 0.05 } } as Data,
-      { type: 'surface', name: 'lower plane', x: xs, y: ys, z: m.lower, colorscale: flat(PLANE_COLORS.lower), opacity: 0.4, showscale: false, hovertemplate: hover('lower plane') },
-      { type: 'surface', name: 'upper plane', x: xs, y: ys, z: m.upper, colorscale: flat(PLANE_COLORS.upper), opacity: 0.4, showscale: false, hovertemplate: hover('upper plane') },
+      { type: 'surface', name: d.label, x: xs, y: ys, z, colorscale: PLANE_COLORS.surface, showscale: false, hovertemplate: hover(d.label), lighting: { ambient: 0.75, diffuse: 0.5, specular: 0.05 } } as Data,
+      planeMesh('lower plane', m.lower, PLANE_COLORS.lower),
+      planeMesh('upper plane', m.upper, PLANE_COLORS.upper),
     )
   } else {
     // a side of zero width: the surface is a curve (or a point), drawn as 3-D lines
@@ -89,14 +105,14 @@ export function planesFigure(d: PlanesData, method: Method, theme: FigureTheme =
     title: { text: title, font: { size: 12, color: theme.fg } },
     range,
     autorange: false as const,
-    tickfont: { size: 10, color: theme.muted },
+    tickfont: { size: 11, color: theme.muted },
     gridcolor: theme.grid,
     zerolinecolor: theme.muted,
-    nticks: 5,
+    nticks: 4,
   })
   const layout: Partial<Layout> = {
     autosize: true,
-    height: 300,
+    height: 320,
     margin: { l: 0, r: 0, t: 0, b: 0 },
     paper_bgcolor: 'rgba(0,0,0,0)',
     showlegend: false,
@@ -106,12 +122,13 @@ export function planesFigure(d: PlanesData, method: Method, theme: FigureTheme =
     scene: {
       xaxis: axis('x', axisRange(lx, ux)),
       yaxis: axis('y', axisRange(ly, uy)),
-      zaxis: axis('f', d.range),
+      // padded, so that a plane at the range's edge does not fight the axis wall's grid
+      zaxis: axis('f', [d.range[0] - 0.04 * (d.range[1] - d.range[0]), d.range[1] + 0.04 * (d.range[1] - d.range[0])]),
       aspectmode: 'manual',
       aspectratio: { x: 1, y: 1, z: 0.8 },
-      camera: { eye: { x: 1.55, y: -1.55, z: 0.95 }, center: { x: 0, y: 0, z: -0.1 } },
+      camera: { eye: { x: 1.2, y: -1.3, z: 0.75 }, center: { x: 0, y: 0, z: -0.08 } },
     },
   }
-  const config: Partial<Config> = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['toImage', 'resetCameraLastSave3d'] }
+  const config: Partial<Config> = { plotGlPixelRatio: pixelRatio, displaylogo: false, responsive: true, modeBarButtonsToRemove: ['toImage', 'resetCameraLastSave3d'] }
   return { data, layout, config }
 }

@@ -164,7 +164,8 @@ export function configOf(s: AppState): AppConfig {
 }
 
 export function applyConfig(c: AppConfig) {
-  set({ ...createViewSlice(c), ...createSettingsSlice(c), digit: c.digit, text: c.text ?? get().text })
+  // the model named by a link stays in the configuration until it is loaded (or replaced)
+  set({ ...createViewSlice(c), ...createSettingsSlice(c), digit: c.digit, text: c.text ?? get().text, modelId: get().model ? get().modelId : c.model })
 }
 
 export const setView = (view: View) => set({ view })
