@@ -15,6 +15,11 @@ describe('URL hash state', () => {
     expect(problems.join('\n')).toMatch(/eps=-3 is outside/)
     expect(problems.join('\n')).toMatch(/method=popqorn is not one of certrnn, deepz, interval/)
   })
+  it('carries the view and the walkthrough step', () => {
+    const back = hashToConfig(configToHash({ ...DEFAULT_CONFIG, view: 'walkthrough', step: 5 }))
+    expect(back.config).toMatchObject({ view: 'walkthrough', step: 5 })
+    expect(hashToConfig('#view=nowhere&step=x').problems).toHaveLength(2)
+  })
   it('an empty hash is the default configuration', () => {
     expect(hashToConfig('')).toEqual({ config: DEFAULT_CONFIG, problems: [] })
   })
