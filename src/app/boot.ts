@@ -1,10 +1,9 @@
 /** Start-up: configuration from the URL hash, the worker, the zoo, and hash updates. */
 import { createBrowserWorker } from '../worker/browserWorker.ts'
 import { predict } from './model/predict.ts'
-import { fetchManifest } from './model/zoo.ts'
+import { fetchManifest, selectZooModel } from './model/zoo.ts'
 import { appStore, applyConfig, configOf, setManifest, setPredictor, setWorkerFactory } from './state/store.ts'
 import { configToHash, hashToConfig } from './state/urlState.ts'
-import { selectZooModel } from './views/ModelPicker.tsx'
 
 export async function boot(): Promise<string[]> {
   const { config, problems } = hashToConfig(window.location.hash)

@@ -7,6 +7,7 @@ import type { ProjectSummary, TraceSummary } from '../../worker/protocol.ts'
 import { useApp, useAppShallow, useCurrentInput } from '../state/hooks.ts'
 import { runJob } from '../state/store.ts'
 import { formatEps } from '../views/geometry.ts'
+import { ProjectionSvg } from './ProjectionSvg.tsx'
 import { buildScene, cloudPoints, METHOD_COLORS, stepsOf, variableNames } from './scene.ts'
 
 const PlanesView = lazy(() => import('../planes/PlanesView.tsx').then((m) => ({ default: m.PlanesView })))
@@ -176,26 +177,8 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
             ))}
           </select>
         </label>
-        <label>
-          x{' '}
-          <select data-testid="x-var" value={xv} onChange={(ev) => setXSel(ev.target.value)}>
-            {options.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          y{' '}
-          <select data-testid="y-var" value={yv} onChange={(ev) => setYSel(ev.target.value)}>
-            {options.map((o) => (
-              <option key={o.value} value={o.value}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <VarSelect axis="x" value={xv} options={options} onChange={setXSel} />
+        <VarSelect axis="y" value={yv} options={options} onChange={setYSel} />
       </div>
       <div className="row">
         {METHODS.map((m) => (
@@ -205,38 +188,7 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
         ))}
       </div>
       {projError && <p className="error">{projError}</p>}
-      {scene && (
-        <svg className="projection" data-testid="projection" width={scene.width} height={scene.height} role="img" aria-label="2-D projection of the zonotope">
-          {scene.xTicks.map((t) => (
-            <text key={`x${t.x}`} x={t.x} y={scene.height - 18} textAnchor="middle" className="tick">
-              {t.label}
-            </text>
-          ))}
-          {scene.yTicks.map((t) => (
-            <text key={`y${t.y}`} x={50} y={t.y + 4} textAnchor="end" className="tick">
-              {t.label}
-            </text>
-          ))}
-          {scene.layers.map((l) => (
-            <g key={l.method} data-testid={`polygon-${l.method}`}>
-              <rect x={l.box.x} y={l.box.y} width={l.box.width} height={l.box.height} fill="none" stroke={METHOD_COLORS[l.method]} strokeDasharray="4 3" strokeOpacity={0.7} />
-              <path d={l.path} fill={METHOD_COLORS[l.method]} fillOpacity={0.15} stroke={METHOD_COLORS[l.method]} strokeWidth={1.5} />
-            </g>
-          ))}
-          <g data-testid="cloud">
-            {scene.points.slice(1).map(([a, b], k) => (
-              <circle key={k} cx={a} cy={b} r={1.4} className="sample" />
-            ))}
-          </g>
-          <circle cx={scene.original[0]} cy={scene.original[1]} r={4.5} className="original" data-testid="original-point" />
-          <text x={scene.width / 2} y={scene.height - 2} textAnchor="middle" className="axis">
-            {options.find((o) => o.value === xv)?.label}
-          </text>
-          <text x={12} y={scene.height / 2} textAnchor="middle" className="axis" transform={`rotate(-90 12 ${scene.height / 2})`}>
-            {options.find((o) => o.value === yv)?.label}
-          </text>
-        </svg>
-      )}
+      {scene && <ProjectionSvg scene={scene} testId="projection" labels={[options.find((o) => o.value === xv)?.label ?? '', options.find((o) => o.value === yv)?.label ?? '']} />}
       {scene && (
         <p data-testid="inside-check" data-outside={scene.outside} className={scene.outside ? 'error' : 'muted'}>
           {scene.outside
@@ -285,6 +237,21 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
         <PlanesView kind={rec.kind} box={box} record={{ method: 'certrnn', a: rec.a[i], b: rec.b[i], c1: rec.c1[i], c2: rec.c2[i] }} />
       </Suspense>
     </div>
+  )
+}
+
+function VarSelect({ axis, value, options, onChange }: { axis: 'x' | 'y'; value: string; options: Array<{ value: string; label: string }>; onChange: (v: string) => void }) {
+  return (
+    <label>
+      {axis}{' '}
+      <select data-testid={`${axis}-var`} value={value} onChange={(ev) => onChange(ev.target.value)}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
   )
 }
 

@@ -1,5 +1,6 @@
 /** The bundled model zoo, fetched from the app's own origin (public/models/). */
 import type { Manifest, ManifestModel } from '../../model/manifest.ts'
+import { modelFailed, modelLoading, setModel } from '../state/store.ts'
 import { validateManifest } from '../../model/manifest.ts'
 import { parseModelFiles } from '../../model/layersJson.ts'
 import { loadTokenizer } from '../../model/tokenizer.ts'
@@ -57,3 +58,14 @@ export async function loadZooModel(entry: ManifestModel, base = MODELS_BASE): Pr
     shards,
   }
 }
+
+/** Load a bundled model and make it current (the picker and start-up use this). */
+export async function selectZooModel(entry: ManifestModel) {
+  modelLoading(entry.id)
+  try {
+    await setModel(await loadZooModel(entry))
+  } catch (e) {
+    modelFailed(`could not load ${entry.id}: ${(e as Error).message}`)
+  }
+}
+

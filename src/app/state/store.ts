@@ -46,14 +46,7 @@ export interface InputSlice {
   text: string
 }
 
-export interface SettingsSlice {
-  eps: number
-  threat: Threat
-  method: Method
-  margin: MarginCheck
-  search: SearchKind
-  clip: boolean
-}
+export type SettingsSlice = Pick<AppConfig, 'eps' | 'threat' | 'method' | 'margin' | 'search' | 'clip'>
 
 export type RunKind = 'certify' | 'bound' | 'compare'
 

@@ -5,24 +5,15 @@ import type { LoadedModel } from '../model/loaded.ts'
 import { classNamesFor, imageShape } from '../model/loaded.ts'
 import type { UploadedFile } from '../model/upload.ts'
 import { readUpload } from '../model/upload.ts'
-import { loadZooModel } from '../model/zoo.ts'
+import { selectZooModel } from '../model/zoo.ts'
 import { useApp } from '../state/hooks.ts'
-import { modelFailed, modelLoading, setModel } from '../state/store.ts'
+import { setModel } from '../state/store.ts'
 
 const TASK_NAMES: Record<string, string> = {
   mnist: 'MNIST digits (image rows as frames)',
   sentiment: 'Sentiment (Rotten Tomatoes)',
   toxic: 'Toxic comments',
   url: 'Malicious URLs (characters)',
-}
-
-export async function selectZooModel(entry: ManifestModel) {
-  modelLoading(entry.id)
-  try {
-    await setModel(await loadZooModel(entry))
-  } catch (e) {
-    modelFailed(`could not load ${entry.id}: ${(e as Error).message}`)
-  }
 }
 
 function describe(m: ManifestModel) {

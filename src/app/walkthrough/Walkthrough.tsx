@@ -4,6 +4,7 @@ import { projectVariables } from '../../cert/projection.ts'
 import type { Method } from '../../cert/transformers/index.ts'
 import { METHODS } from '../../cert/transformers/index.ts'
 import { SymbolSource, zonotopeFromBox } from '../../cert/zonotope.ts'
+import { ProjectionSvg } from '../abstraction/ProjectionSvg.tsx'
 import { buildScene, METHOD_COLORS } from '../abstraction/scene.ts'
 import { useApp } from '../state/hooks.ts'
 import { setStep } from '../state/store.ts'
@@ -21,35 +22,9 @@ function Plot({ projections, points, labels, diagonal }: { projections: Paramete
   const scene = buildScene(projections, points, 380, 300)
   return (
     <figure>
-      <svg className="projection" data-testid="wt-plot" width={scene.width} height={scene.height}>
-        {scene.xTicks.map((t) => (
-          <text key={`x${t.x}`} x={t.x} y={scene.height - 18} textAnchor="middle" className="tick">
-            {t.label}
-          </text>
-        ))}
-        {scene.yTicks.map((t) => (
-          <text key={`y${t.y}`} x={50} y={t.y + 4} textAnchor="end" className="tick">
-            {t.label}
-          </text>
-        ))}
+      <ProjectionSvg scene={scene} testId="wt-plot" labels={labels}>
         {diagonal && <DecisionLine scene={scene} />}
-        {scene.layers.map((l) => (
-          <g key={l.method}>
-            <rect x={l.box.x} y={l.box.y} width={l.box.width} height={l.box.height} fill="none" stroke={METHOD_COLORS[l.method]} strokeDasharray="4 3" strokeOpacity={0.7} />
-            <path d={l.path} fill={METHOD_COLORS[l.method]} fillOpacity={0.15} stroke={METHOD_COLORS[l.method]} strokeWidth={1.5} />
-          </g>
-        ))}
-        {scene.points.slice(1).map(([a, b], k) => (
-          <circle key={k} cx={a} cy={b} r={1.3} className="sample" />
-        ))}
-        <circle cx={scene.original[0]} cy={scene.original[1]} r={4.5} className="original" />
-        <text x={scene.width / 2} y={scene.height - 2} textAnchor="middle" className="axis">
-          {labels[0]}
-        </text>
-        <text x={12} y={scene.height / 2} textAnchor="middle" className="axis" transform={`rotate(-90 12 ${scene.height / 2})`}>
-          {labels[1]}
-        </text>
-      </svg>
+      </ProjectionSvg>
       <figcaption className="muted">
         {projections.map((p) => (
           <span key={p.method} style={{ color: METHOD_COLORS[p.method] }}>
