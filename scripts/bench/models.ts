@@ -4,7 +4,7 @@
  * models, which frames) the default run can afford.
  */
 import type { SampleInput } from '../../src/cert/certify.ts'
-import { Rng } from '../../src/cert/rng.ts'
+import { hashSeed, Rng } from '../../src/cert/rng.ts'
 import type { CellType, RandomNetworkSpec } from '../../src/cert/testing/randomNetwork.ts'
 import { randomFrames } from '../../src/cert/testing/randomNetwork.ts'
 
@@ -36,15 +36,8 @@ export interface BenchModel {
   inputSeed: number
 }
 
-/** FNV-1a: a model's seed depends on its name only, so --models never changes the nets. */
-export function nameSeed(name: string): number {
-  let h = 0x811c9dc5
-  for (let k = 0; k < name.length; k++) {
-    h ^= name.charCodeAt(k)
-    h = Math.imul(h, 0x01000193) >>> 0
-  }
-  return h
-}
+/** A model's seed depends on its name only, so --models never changes the nets. */
+export const nameSeed = hashSeed
 
 function model(name: string, family: BenchModel['family'], cell: CellType, T: number, hidden: number[], text = false): BenchModel {
   const frameSize = text ? 32 : PIXELS / T

@@ -1,0 +1,155 @@
+/**
+ * The model-zoo trainer.
+ *
+ *   npm run train -- <model-id> [<model-id> …]   train these models
+ *   npm run train -- --all [--jobs 2]           train the whole zoo (one process per model)
+ *   npm run train -- --list                     the zoo's ids and settings
+ *   npm run train -- --manifest                 only rebuild public/models/manifest.json
+ *   npm run train -- --table                    print the zoo table (Markdown) from the manifest
+ *
+ * Options: --out <dir> (default public/models), --data <dir> (default ../shared/data),
+ * --backend wasm|cpu (default wasm), --train-size N, --max-epochs N, --max-seconds S
+ * (override the zoo's settings; recorded in training.json).
+ * Each model's log goes to scripts/train/logs/<id>.log (and stdout).
+ */
+import { spawn } from 'node:child_process'
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { validateManifest } from '../../src/model/manifest.ts'
+import { buildManifest, writeSharedMnistExamples, zooTable } from './manifest.ts'
+import { trainOne } from './train.ts'
+import type { TrainSettings } from './zoo.ts'
+import { findSpec, ZOO } from './zoo.ts'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const ROOT = resolve(HERE, '..', '..')
+const LOGS = join(HERE, 'logs')
+
+function stamp(): string {
+  return new Date().toISOString().slice(11, 19)
+}
+
+async function runChild(id: string, passArgs: string[]): Promise<number> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(HERE, 'index.ts'), id, '--no-manifest', ...passArgs], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const relay = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) console.log(`[${id}] ${line}`)
+    }
+    child.stdout.on('data', relay)
+    child.stderr.on('data', relay)
+    child.on('close', (code) => done(code ?? 1))
+  })
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      all: { type: 'boolean', default: false },
+      list: { type: 'boolean', default: false },
+      manifest: { type: 'boolean', default: false },
+      table: { type: 'boolean', default: false },
+      'no-manifest': { type: 'boolean', default: false },
+      jobs: { type: 'string', default: '1' },
+      out: { type: 'string', default: join(ROOT, 'public', 'models') },
+      data: { type: 'string', default: resolve(ROOT, '..', 'shared', 'data') },
+      backend: { type: 'string', default: 'wasm' },
+      'train-size': { type: 'string' },
+      'max-epochs': { type: 'string' },
+      'max-seconds': { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  })
+  const outDir = resolve(values.out)
+  mkdirSync(outDir, { recursive: true })
+  if (values.list) {
+    for (const s of ZOO) console.log(`${s.id.padEnd(12)} ${s.task.padEnd(9)} ${s.cell.padEnd(9)} ${JSON.stringify(s.train)}`)
+    return 0
+  }
+  if (values.table) {
+    console.log(zooTable(validateManifest(JSON.parse(readFileSync(join(outDir, 'manifest.json'), 'utf8')))))
+    return 0
+  }
+  if (values.manifest) {
+    writeSharedMnistExamples(outDir)
+    const m = buildManifest(outDir)
+    console.log(`manifest: ${m.models.length} models, ${(m.totalBytes / 1e6).toFixed(2)} MB`)
+    return 0
+  }
+  const ids = values.all ? ZOO.map((s) => s.id) : positionals
+  if (ids.length === 0) {
+    console.error('usage: npm run train -- <model-id> … | --all | --list | --manifest   (ids: npm run train -- --list)')
+    return 2
+  }
+  for (const id of ids) if (!findSpec(id)) throw new Error(`unknown model '${id}' (see npm run train -- --list)`)
+  if (values.backend !== 'wasm' && values.backend !== 'cpu') throw new Error('--backend must be wasm or cpu')
+  const overrides: Partial<TrainSettings> = {}
+  const int = (v: string | undefined, key: keyof TrainSettings) => {
+    if (v === undefined) return
+    const n = Number(v)
+    if (!(n > 0)) throw new Error(`--${key}: positive number expected`)
+    overrides[key] = n
+  }
+  int(values['train-size'], 'trainSize')
+  int(values['max-epochs'], 'maxEpochs')
+  int(values['max-seconds'], 'maxSeconds')
+  const passArgs = ['--out', outDir, '--data', values.data, '--backend', values.backend]
+  for (const k of ['train-size', 'max-epochs', 'max-seconds'] as const) if (values[k] !== undefined) passArgs.push(`--${k}`, values[k]!)
+  mkdirSync(LOGS, { recursive: true })
+
+  if (ids.length === 1) {
+    const id = ids[0]
+    const logPath = join(LOGS, `${id}.log`)
+    writeFileSync(logPath, '')
+    const log = (line: string) => {
+      const l = `${stamp()} ${line}`
+      console.log(l)
+      appendFileSync(logPath, l + '\n')
+    }
+    // the command that reproduces this run: the id plus the non-default options
+    const flags: string[] = []
+    if (relative(ROOT, outDir) !== join('public', 'models')) flags.push('--out', relative(ROOT, outDir))
+    if (resolve(values.data) !== resolve(ROOT, '..', 'shared', 'data')) flags.push('--data', values.data)
+    if (values.backend !== 'wasm') flags.push('--backend', values.backend)
+    for (const k of ['train-size', 'max-epochs', 'max-seconds'] as const) if (values[k] !== undefined) flags.push(`--${k}`, values[k]!)
+    const command = ['npm run train --', id, ...flags].join(' ')
+    await trainOne(findSpec(id)!, { outDir, dataDir: values.data, backend: values.backend, command, log, overrides })
+    if (!values['no-manifest']) buildManifest(outDir)
+    return 0
+  }
+
+  // several models: one child process each (clean TF.js state), `jobs` at a time
+  const jobs = Math.max(1, Number(values.jobs) || 1)
+  const t0 = performance.now()
+  const queue = ids.slice()
+  const failed: string[] = []
+  console.log(`${stamp()} training ${ids.length} models, ${jobs} at a time; logs in ${relative(ROOT, LOGS)}/`)
+  await Promise.all(
+    Array.from({ length: jobs }, async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        const ts = performance.now()
+        const code = await runChild(id, passArgs)
+        console.log(`${stamp()} ${id}: ${code === 0 ? 'done' : `FAILED (exit ${code})`} in ${((performance.now() - ts) / 1000).toFixed(0)} s`)
+        if (code !== 0) failed.push(id)
+        buildManifest(outDir)
+      }
+    }),
+  )
+  const total = (performance.now() - t0) / 1000
+  console.log(`${stamp()} all done in ${(total / 60).toFixed(1)} min wall clock${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`)
+  return failed.length ? 1 : 0
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e))
+    process.exit(1)
+  },
+)

@@ -1,0 +1,20 @@
+/** TF.js for training in Node: the wasm backend (or cpu) with the scatter-add kernel registered. */
+import * as tf from '@tensorflow/tfjs'
+import '@tensorflow/tfjs-backend-wasm'
+import { registerScatterAdd } from './scatterAdd.ts'
+
+export type BackendName = 'wasm' | 'cpu'
+
+let ready: BackendName | null = null
+
+export async function setupTf(backend: BackendName = 'wasm'): Promise<typeof tf> {
+  if (ready === backend) return tf
+  const ok = await tf.setBackend(backend)
+  if (!ok) throw new Error(`TF.js backend '${backend}' failed to initialise`)
+  await tf.ready()
+  registerScatterAdd(backend)
+  ready = backend
+  return tf
+}
+
+export { tf }
