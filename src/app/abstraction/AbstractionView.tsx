@@ -204,13 +204,15 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
 
 /** Every transformer applied at this step, for one neuron: the planes of the three methods. */
 function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null }) {
-  const certrnn = trace.methods.find((m) => m.method === 'certrnn') ?? trace.methods[0]
-  const ops = trace.entries.map((e, k) => ({ e, k })).filter(({ k, e }) => e.step === step && certrnn.planes[k])
+  // each method's run met its own input boxes: show the planes at the boxes of one run
+  const [runOf, setRunOf] = useState<Method>('certrnn')
+  const run = trace.methods.find((m) => m.method === runOf) ?? trace.methods[0]
+  const ops = trace.entries.map((e, k) => ({ e, k })).filter(({ k, e }) => e.step === step && run.planes[k])
   const [opKey, setOpKey] = useState('')
   const [neuron, setNeuron] = useState(0)
   if (ops.length === 0) return <p className="muted">No transformer at this step (affine maps are exact).</p>
   const chosen = ops.find(({ e }) => `${e.layer}/${e.op}` === opKey) ?? ops[0]
-  const rec = certrnn.planes[chosen.k]!
+  const rec = run.planes[chosen.k]!
   const i = Math.min(neuron, rec.a.length - 1)
   const box = { lx: rec.lx[i], ux: rec.ux[i], ly: rec.ly[i], uy: rec.uy[i] }
   return (
@@ -222,7 +224,7 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
           <select data-testid="planes-op" value={`${chosen.e.layer}/${chosen.e.op}`} onChange={(ev) => setOpKey(ev.target.value)}>
             {ops.map(({ e, k }) => (
               <option key={`${e.layer}/${e.op}`} value={`${e.layer}/${e.op}`}>
-                {e.layerName}: {e.op} ({certrnn.planes[k]!.kind})
+                {e.layerName}: {e.op} ({run.planes[k]!.kind})
               </option>
             ))}
           </select>
@@ -231,10 +233,24 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
           neuron{' '}
           <input type="number" data-testid="planes-neuron" min={0} max={rec.a.length - 1} value={i} onChange={(ev) => setNeuron(Math.max(0, Number(ev.target.value) || 0))} />
         </label>
-        <span className="muted">the input box of this neuron under Cert-RNN; DeepZ's and the interval planes are drawn over the same box</span>
+        <label>
+          input box from the{' '}
+          <select data-testid="planes-run" value={run.method} onChange={(ev) => setRunOf(ev.target.value as Method)}>
+            {trace.methods.map((m) => (
+              <option key={m.method} value={m.method}>
+                {m.method}
+              </option>
+            ))}
+          </select>{' '}
+          run
+        </label>
+        <span className="muted">
+          box [{box.lx.toPrecision(3)}, {box.ux.toPrecision(3)}]{rec.kind === 'tanh' || rec.kind === 'sigmoid' ? '' : ` × [${box.ly.toPrecision(3)}, ${box.uy.toPrecision(3)}]`}: {run.method}'s plane is the one its run used; the
+          other methods' planes are drawn over the same box
+        </span>
       </div>
       <Suspense fallback={<p className="muted">loading the planes view…</p>}>
-        <PlanesView kind={rec.kind} box={box} record={{ method: 'certrnn', a: rec.a[i], b: rec.b[i], c1: rec.c1[i], c2: rec.c2[i] }} />
+        <PlanesView kind={rec.kind} box={box} record={{ method: run.method, a: rec.a[i], b: rec.b[i], c1: rec.c1[i], c2: rec.c2[i] }} />
       </Suspense>
     </div>
   )
