@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test'
+import { preserveWebGLPixels } from './helpers.ts'
 
 test('projection: polygons and sampled points are drawn, stepping time changes them', async ({ page }) => {
   const errors: string[] = []
@@ -56,14 +57,7 @@ test('walkthrough: forward and back, linkable steps, final verdict certified', a
 })
 
 test('bounding planes of a traced step: three panels drawn (or the 2-D fallback)', async ({ page }) => {
-  await page.addInitScript(() => {
-    // let the test read WebGL pixels back (plotly does not ask for preserveDrawingBuffer)
-    const orig = HTMLCanvasElement.prototype.getContext
-    HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, type: string, attrs?: Record<string, unknown>) {
-      if (type === 'webgl' || type === 'webgl2' || type === 'experimental-webgl') attrs = { ...(attrs ?? {}), preserveDrawingBuffer: true }
-      return (orig as (this: HTMLCanvasElement, t: string, a?: unknown) => RenderingContext | null).call(this, type, attrs)
-    } as typeof orig
-  })
+  await preserveWebGLPixels(page)
   await page.goto('/#view=abstraction&model=lstm-2-32&threat=all&eps=0.01')
   await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', { timeout: 20_000 })
   await page.getByTestId('run-trace').click()

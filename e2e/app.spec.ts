@@ -1,17 +1,10 @@
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
 import { join } from 'node:path'
+import { trackErrors } from './helpers.ts'
 
 const fixtures = join(import.meta.dirname, 'fixtures')
 
-function trackErrors(page: Page) {
-  const errors: string[] = []
-  page.on('pageerror', (e) => errors.push(e.message))
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text())
-  })
-  return errors
-}
 
 async function ready(page: Page) {
   await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', { timeout: 20_000 })

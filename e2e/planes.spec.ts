@@ -1,31 +1,9 @@
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
+import { preserveWebGLPixels, trackErrors } from './helpers.ts'
 
 const METHODS = ['certrnn', 'deepz', 'interval'] as const
 
-function trackErrors(page: Page) {
-  const errors: string[] = []
-  page.on('pageerror', (e) => errors.push(e.message))
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text())
-  })
-  return errors
-}
-
-/**
- * plotly's gl3d keeps the drawing buffer only on mobile browsers (it decides from the user
- * agent; there is no config option), so pixels cannot be read back afterwards. For the test,
- * every WebGL context is created with preserveDrawingBuffer: true.
- */
-async function preserveWebGLPixels(page: Page) {
-  await page.addInitScript(() => {
-    const original = HTMLCanvasElement.prototype.getContext
-    HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, type: string, attrs?: Record<string, unknown>) {
-      if (type === 'webgl' || type === 'webgl2' || type === 'experimental-webgl') attrs = { ...attrs, preserveDrawingBuffer: true }
-      return (original as (this: HTMLCanvasElement, t: string, a?: unknown) => RenderingContext | null).call(this, type, attrs)
-    } as typeof original
-  })
-}
 
 /** The plot of one panel: its graph div holds data, and one of its canvases shows a picture. */
 async function plotDrawn(page: Page, method: string) {

@@ -1,0 +1,25 @@
+import type { Page } from '@playwright/test'
+
+export function trackErrors(page: Page) {
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text())
+  })
+  return errors
+}
+
+/**
+ * plotly's gl3d keeps the drawing buffer only on mobile browsers (it decides from the user
+ * agent; there is no config option), so pixels cannot be read back afterwards. For the test,
+ * every WebGL context is created with preserveDrawingBuffer: true.
+ */
+export async function preserveWebGLPixels(page: Page) {
+  await page.addInitScript(() => {
+    const original = HTMLCanvasElement.prototype.getContext
+    HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, type: string, attrs?: Record<string, unknown>) {
+      if (type === 'webgl' || type === 'webgl2' || type === 'experimental-webgl') attrs = { ...attrs, preserveDrawingBuffer: true }
+      return (original as (this: HTMLCanvasElement, t: string, a?: unknown) => RenderingContext | null).call(this, type, attrs)
+    } as typeof original
+  })
+}
