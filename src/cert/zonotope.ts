@@ -229,25 +229,36 @@ function sameIds(a: Int32Array, b: Int32Array): boolean {
 
 /** Union of two strictly increasing id lists, with each side's column positions in it. */
 function mergeIds(a: Int32Array, b: Int32Array): { ids: Int32Array; posA: Int32Array; posB: Int32Array } {
-  const ids: number[] = []
+  // the usual case: one list extends the other (older symbols first, fresh ones appended)
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a]
+  let prefix = true
+  for (let k = 0; k < short.length && prefix; k++) prefix = short[k] === long[k]
+  if (prefix) {
+    const identity = Int32Array.from({ length: long.length }, (_, k) => k)
+    const shortPos = identity.subarray(0, short.length)
+    return short === a ? { ids: long, posA: shortPos, posB: identity } : { ids: long, posA: identity, posB: shortPos }
+  }
+  const ids = new Int32Array(a.length + b.length)
   const posA = new Int32Array(a.length)
   const posB = new Int32Array(b.length)
   let i = 0
   let j = 0
+  let m = 0
   while (i < a.length || j < b.length) {
     if (j >= b.length || (i < a.length && a[i] < b[j])) {
-      posA[i++] = ids.length
-      ids.push(a[i - 1])
+      posA[i] = m
+      ids[m++] = a[i++]
     } else if (i >= a.length || b[j] < a[i]) {
-      posB[j++] = ids.length
-      ids.push(b[j - 1])
+      posB[j] = m
+      ids[m++] = b[j++]
     } else {
-      posA[i++] = ids.length
-      posB[j++] = ids.length
-      ids.push(a[i - 1])
+      posA[i] = m
+      posB[j] = m
+      ids[m++] = a[i++]
+      j++
     }
   }
-  return { ids: Int32Array.from(ids), posA, posB }
+  return { ids: ids.slice(0, m), posA, posB }
 }
 
 /** Re-express z over the (superset) id list `ids`, given where its columns land. */
