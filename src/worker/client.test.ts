@@ -64,7 +64,7 @@ describe('certification worker client', () => {
   it('cancels a running job promptly and stays usable', async () => {
     const { client, workers } = setup()
     await client.load('m', net)
-    const slow: Job = { ...bound, input: { x: randomFrames(new Rng(1), 40, 4) } }
+    const slow: Job = { ...bound, input: { x: randomFrames(new Rng(1), 120, 4) } }
     const job = client.run(slow)
     await new Promise((r) => setTimeout(r, 30))
     const t0 = performance.now()

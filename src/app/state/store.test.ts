@@ -116,7 +116,14 @@ describe('app store', () => {
   })
 
   it('cancels a running job', async () => {
-    await setModel(mnistLike())
+    // a model slow enough that the comparison is still running when cancelled
+    const slow = mnistLike()
+    slow.net = randomNetwork({ cell: 'lstm', hidden: [32], frameSize: 28, classes: 10, seed: 2, scale: 0.5 })
+    slow.frameSize = 28
+    slow.image = { side: 28, frames: 28 }
+    slow.examples = [{ x: randomFrames(new Rng(3), 28, 28), label: 0 }]
+    slow.key = 'zoo:slow'
+    await setModel(slow)
     setThreat({ kind: 'single' })
     const run = startRun('compare')
     await new Promise((r) => setTimeout(r, 20))
