@@ -39,6 +39,12 @@ test('MNIST: pick a model and a digit, certify at ε, then find the bound', asyn
   const value = Number(await bound.getAttribute('data-bound'))
   expect(value).toBeGreaterThan(0.001)
   await expect(page.getByTestId('frame-bounds').locator('li')).toHaveCount(4)
+  // the attack gives the upper end: the true radius lies between the two
+  await page.getByTestId('run-attack').click()
+  const attack = page.getByTestId('attack-result')
+  await expect(attack).toBeVisible({ timeout: 60_000 })
+  await expect(attack).toContainText('The true robustness radius lies between')
+  expect(Number(await attack.getAttribute('data-radius'))).toBeGreaterThanOrEqual(value)
   expect(errors).toEqual([])
 })
 

@@ -130,6 +130,28 @@ export function createCertHandler(post: (msg: FromWorker) => void): (msg: ToWork
       }
     }
     const prep: PreparedSample = prepareSample(cn, job.input)
+    if (job.kind === 'attack') {
+      try {
+        // TF.js and the attack load only when an attack is asked for
+        const [tf, { attackRadius, attackModelOf }] = await Promise.all([import('@tensorflow/tfjs'), import('../attack/pgd.ts')])
+        if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu')
+        report({ stage: 'attack', frame: null, fraction: 0.05 }, true)
+        const r = attackRadius(attackModelOf(cn.net), prep.frames, prep.predicted, job.threat, { steps: 20, restarts: 5, seed: 1, clip: job.clip, maxEps: job.maxEps, guess: job.guess, onlyMin: true })
+        const adversarial = r.adversarial ? r.adversarial.map((f) => Array.from(f)) : null
+        return {
+          kind: 'attack',
+          predicted: prep.predicted,
+          radius: r.radius,
+          perFrame: r.perFrame,
+          adversarial,
+          frame: r.frame,
+          adversarialLogits: r.adversarial ? Array.from(forward(cn, r.adversarial).logits) : null,
+          ms: performance.now() - t0,
+        }
+      } finally {
+        running.delete(id)
+      }
+    }
     const logits = Array.from(prep.concrete.logits)
     const base = { signal: controller.signal }
     try {

@@ -24,6 +24,7 @@ export type Job =
   | ({ kind: 'compare'; input: SampleInput; eps: number; search: SearchKind; methods: Method[] } & Omit<JobSettings, 'method'>)
   | { kind: 'trace'; input: SampleInput; frames: number[]; eps: number; methods: Method[]; margin: MarginCheck; clip?: Clip; samples: number; seed?: number }
   | { kind: 'project'; traceId: number; method: Method; entry: number; vars: [VarSelector, VarSelector] }
+  | { kind: 'attack'; input: SampleInput; threat: Threat; clip?: Clip; maxEps?: number; guess?: number | number[] }
 
 /** What the worker sends back for a certify job (the zonotopes stay in the worker). */
 export interface CertifySummary {
@@ -100,7 +101,22 @@ export interface ProjectSummary extends Projection {
 /** The results of the certify view's three actions. */
 export type RunResult = CertifySummary | BoundSummary | CompareSummary
 
-export type JobResult = RunResult | TraceSummary | ProjectSummary
+/** The PGD attack radius: an upper bound on the true robustness radius. */
+export interface AttackSummary {
+  kind: 'attack'
+  predicted: number
+  /** smallest ε at which PGD found a float64-verified adversarial input (Infinity: none up to maxEps) */
+  radius: number
+  perFrame: number[] | null
+  /** the adversarial input at `radius` */
+  adversarial: number[][] | null
+  frame: number | null
+  /** the model's logits on the adversarial input */
+  adversarialLogits: number[] | null
+  ms: number
+}
+
+export type JobResult = RunResult | TraceSummary | ProjectSummary | AttackSummary
 
 export type ToWorker =
   | { type: 'load'; modelKey: string; net: NetworkIR }

@@ -3,7 +3,7 @@ import { insideConvexPolygon, selectValue } from '../cert/projection.ts'
 import { Rng } from '../cert/rng.ts'
 import { randomFrames, randomNetwork } from '../cert/testing/randomNetwork.ts'
 import { CertClient } from './client.ts'
-import type { ProjectSummary, TraceSummary } from './protocol.ts'
+import type { AttackSummary, BoundSummary, ProjectSummary, TraceSummary } from './protocol.ts'
 import { InProcessWorker } from './testing/inProcessWorker.ts'
 
 describe('trace and projection jobs (the visualiser)', () => {
@@ -41,5 +41,21 @@ describe('trace and projection jobs (the visualiser)', () => {
     const client = new CertClient(() => new InProcessWorker())
     await client.load('m', randomNetwork({ cell: 'gru', hidden: [3], frameSize: 2, classes: 2, seed: 1 }))
     await expect(client.run({ kind: 'project', traceId: 99, method: 'certrnn', entry: 0, vars: [{ index: 0 }, { index: 1 }] }).result).rejects.toThrow(/trace is gone/)
+  })
+})
+
+describe('attack job', () => {
+  it('finds an adversarial input at or above the certified bound, inside the ball', async () => {
+    const client = new CertClient(() => new InProcessWorker())
+    const net = randomNetwork({ cell: 'gru', hidden: [4], frameSize: 3, classes: 3, seed: 9 })
+    await client.load('m', net)
+    const input = { x: randomFrames(new Rng(4), 3, 3) }
+    const b = (await client.run({ kind: 'bound', input, threat: { kind: 'all' }, method: 'certrnn', margin: 'diff', search: 'fast' }).result) as BoundSummary
+    const a = (await client.run({ kind: 'attack', input, threat: { kind: 'all' }, guess: b.result.bound }).result) as AttackSummary
+    expect(Number.isFinite(a.radius)).toBe(true)
+    expect(a.radius).toBeGreaterThanOrEqual(b.result.bound)
+    a.adversarial!.forEach((f, t) => f.forEach((v, i) => expect(Math.abs(v - input.x[t][i])).toBeLessThanOrEqual(a.radius + 1e-12)))
+    const logits = a.adversarialLogits!
+    expect(logits.indexOf(Math.max(...logits))).not.toBe(a.predicted)
   })
 })

@@ -1,9 +1,11 @@
 import type { BoundResult } from '../../cert/certify.ts'
 import { METHOD_LABELS } from '../../cert/transformers/index.ts'
-import type { RunResult } from '../../worker/protocol.ts'
+import { useState } from 'react'
+import type { AttackSummary, RunResult } from '../../worker/protocol.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 import { useApp } from '../state/hooks.ts'
 import type { RunState } from '../state/store.ts'
+import { runJob } from '../state/store.ts'
 import { DigitImage } from './DigitImage.tsx'
 import { formatEps, logitChartGeometry, logitRows, mostSensitive, sensitivityColor } from './geometry.ts'
 
@@ -100,8 +102,85 @@ function BoundView({ bound, model, run }: { bound: BoundResult; model: LoadedMod
         </div>
       )}
       {perFrame && !tokens && !model.image && <p>Per-frame bounds: {perFrame.map(formatEps).join(', ')}</p>}
+      <AttackView bound={bound} model={model} run={run} />
     </div>
   )
+}
+
+/** PGD inside the same threat model: an upper bound to set beside the certified lower bound. */
+function AttackView({ bound, model, run }: { bound: BoundResult; model: LoadedModel; run: RunState }) {
+  const [state, setState] = useState<{ status: 'idle' | 'running' | 'done' | 'error'; result?: AttackSummary; error?: string }>({ status: 'idle' })
+  const ran = run.ran
+  if (!ran) return null
+  const attack = async () => {
+    setState({ status: 'running' })
+    try {
+      const r = (await runJob({
+        kind: 'attack',
+        input: ran.input,
+        threat: ran.settings.threat,
+        clip: ran.settings.clip && model.domain ? [model.domain.min, model.domain.max] : undefined,
+        guess: bound.perFrame ? bound.perFrame.map((b) => Math.max(b, 1e-3)) : Math.max(bound.bound, 1e-3),
+      }).result) as AttackSummary
+      setState({ status: 'done', result: r })
+    } catch (e) {
+      setState({ status: 'error', error: (e as Error).message })
+    }
+  }
+  const r = state.result
+  return (
+    <div className="attack" data-testid="attack">
+      <button type="button" data-testid="run-attack" disabled={state.status === 'running'} onClick={() => void attack()}>
+        {state.status === 'running' ? 'attacking…' : 'Attack (PGD) for an upper bound'}
+      </button>
+      {state.status === 'error' && <p className="error">{state.error}</p>}
+      {r && (
+        <div data-testid="attack-result" data-radius={r.radius}>
+          {Number.isFinite(r.radius) ? (
+            <p>
+              The true robustness radius lies between <strong>{formatEps(bound.bound)}</strong> (certified) and <strong>{formatEps(r.radius)}</strong> (PGD found an
+              input classified <strong>{model.classNames[argmaxOf(r.adversarialLogits!)]}</strong>
+              {r.frame !== null ? ` by changing frame ${r.frame}` : ''}). {r.radius < bound.bound && <strong className="error">Attack below the certified bound: a soundness bug!</strong>}
+            </p>
+          ) : (
+            <p>PGD found no adversarial input up to ε = 1: the true radius is at least {formatEps(bound.bound)} (certified) and the attack gives no upper bound.</p>
+          )}
+          {r.adversarial && model.image && (
+            <div className="row">
+              <DigitImage pixels={r.adversarial.flat()} size={112} />
+              <span className="muted">the adversarial digit (every pixel within ε = {formatEps(r.radius)} of the original{r.frame !== null ? `, only frame ${r.frame} changed` : ''})</span>
+            </div>
+          )}
+          {r.adversarial && ran.tokens && (
+            <p className="muted" data-testid="attack-tokens">
+              embedding change per token (ℓ∞):{' '}
+              {ran.tokens.map((t, k) => {
+                const d = embeddingChange(model, ran.input.tokens![k], r.adversarial![k])
+                return (
+                  <span key={k} className={d > 0 ? 'moved' : ''}>
+                    {t} {d > 0 ? formatEps(d) : '0'}{' '}
+                  </span>
+                )
+              })}
+            </p>
+          )}
+          <p className="muted">{(r.ms / 1000).toFixed(1)} s in the worker</p>
+        </div>
+      )}
+    </div>
+  )
+}
+
+const argmaxOf = (v: number[]) => v.reduce((best, x, k) => (x > v[best] ? k : best), 0)
+
+/** ℓ∞ distance between a token's embedding and the attacked vector at its position. */
+function embeddingChange(model: LoadedModel, token: number, attacked: number[]): number {
+  const emb = model.net.layers[0]
+  if (emb.type !== 'embedding') return 0
+  const { cols, data } = emb.embeddings
+  let d = 0
+  for (let i = 0; i < cols; i++) d = Math.max(d, Math.abs(attacked[i] - data[token * cols + i]))
+  return d
 }
 
 function CompareTable({ result }: { result: Extract<RunResult, { kind: 'compare' }> }) {
