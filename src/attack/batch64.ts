@@ -8,7 +8,7 @@
  */
 import type { GruLayer, LstmLayer, SimpleRnnLayer } from '../cert/network.ts'
 import { transpose } from '../cert/network.ts'
-import { gateRows } from '../cert/cells/cell.ts'
+import { gruWeights } from '../cert/cells/gru.ts'
 import type { CompiledNetwork, ConcreteRun } from '../cert/runtime.ts'
 import { sigmoid } from '../cert/transformers/plane.ts'
 
@@ -149,15 +149,7 @@ function lstmBatch(layer: LstmLayer): BatchStep {
 function gruBatch(layer: GruLayer): BatchStep {
   const u = layer.units
   const n = layer.kernel.rows
-  const WxZR = gateRows(layer.kernel, u, 0, 2)
-  const WxH = gateRows(layer.kernel, u, 2)
-  const WhZR = gateRows(layer.recurrentKernel, u, 0, 2)
-  const WhH = gateRows(layer.recurrentKernel, u, 2)
-  const bx = layer.bias.slice(0, 3 * u)
-  const bh = layer.resetAfter ? layer.bias.slice(3 * u, 6 * u) : new Float64Array(3 * u)
-  const bZR = bx.slice(0, 2 * u).map((v, k) => v + bh[k])
-  const bxH = bx.slice(2 * u)
-  const bhH = bh.slice(2 * u)
+  const { WxZR, WxH, WhZR, WhH, bZR, bxH, bhH } = gruWeights(layer)
   return (x, [h], S) => {
     const ZR = withBias(S, 2 * u, bZR)
     addInput(ZR, x, WxZR, S, n, 2 * u)

@@ -10,18 +10,26 @@ import { zonotopeSlice } from '../zonotope.ts'
 import type { Cell } from './cell.ts'
 import { affineConcrete, gateRows } from './cell.ts'
 
-export function gruCell(layer: GruLayer): Cell {
+/** A GRU's weights split by gate, as maps W·x (rows: z and r together, then h). */
+export function gruWeights(layer: GruLayer) {
   const u = layer.units
-  const WxZR = gateRows(layer.kernel, u, 0, 2)
-  const WxH = gateRows(layer.kernel, u, 2)
-  const WhZR = gateRows(layer.recurrentKernel, u, 0, 2)
-  const WhH = gateRows(layer.recurrentKernel, u, 2)
   const bx = layer.bias.slice(0, 3 * u)
   const bh = layer.resetAfter ? layer.bias.slice(3 * u, 6 * u) : new Float64Array(3 * u)
-  // bias of the z and r gates: input and recurrent biases add up
-  const bZR = bx.slice(0, 2 * u).map((v, k) => v + bh[k])
-  const bxH = bx.slice(2 * u)
-  const bhH = bh.slice(2 * u)
+  return {
+    WxZR: gateRows(layer.kernel, u, 0, 2),
+    WxH: gateRows(layer.kernel, u, 2),
+    WhZR: gateRows(layer.recurrentKernel, u, 0, 2),
+    WhH: gateRows(layer.recurrentKernel, u, 2),
+    // bias of the z and r gates: input and recurrent biases add up
+    bZR: bx.slice(0, 2 * u).map((v, k) => v + bh[k]),
+    bxH: bx.slice(2 * u),
+    bhH: bh.slice(2 * u),
+  }
+}
+
+export function gruCell(layer: GruLayer): Cell {
+  const u = layer.units
+  const { WxZR, WxH, WhZR, WhH, bZR, bxH, bhH } = gruWeights(layer)
   const resetAfter = layer.resetAfter
 
   return {
