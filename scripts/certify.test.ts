@@ -98,6 +98,18 @@ describe('certify CLI', () => {
     expect(r.out).toMatch(/1 samples, method certrnn, threat all/)
   })
 
+  it('certifies sentences given with --text on a bundled text model', () => {
+    const r = run(['--model', 'public/models/toxic-lstm', '--text', 'you are wonderful', '--text', 'go away you idiot', '--threat', 'all', '--json', '--search', 'fast'])
+    expect(r.err).toBe('')
+    expect(r.lines).toHaveLength(3)
+    expect(JSON.parse(r.lines[0]).perFrame).toBeNull()
+    expect(JSON.parse(r.lines[2]).summary.n).toBe(2)
+    const bad = run(['--model', 'public/models/toxic-lstm', '--text', '   '])
+    expect(bad.code).toBe(2)
+    expect(bad.err).toMatch(/has no tokens/)
+    expect(run(['--model', 'public/models/rnn-2-32', '--text', 'hello']).err).toMatch(/needs a text model with a tokenizer.json/)
+  })
+
   it.each([
     [['--inputs', 'x.json'], /--model <dir> is required/],
     [['--model', '/nonexistent/dir'], /nonexistent/],

@@ -20,11 +20,14 @@ import type { Method } from '../src/cert/transformers/index.ts'
 import { METHODS } from '../src/cert/transformers/index.ts'
 import type { MarginCheck } from '../src/cert/verify.ts'
 import { MARGIN_CHECKS } from '../src/cert/verify.ts'
+import { encode, loadTokenizer } from '../src/model/tokenizer.ts'
 import { loadModelDir } from './lib/loadModelDir.ts'
 
 const USAGE = `usage: npm run certify --silent -- --model <dir with model.json> [options]
   --inputs <file.json>   JSON array of {"x": T×features numbers | "tokens": ids, "label"?: n}
                          (default: <model dir>/examples.json when it exists)
+  --text "…"             text models: certify this sentence or URL (repeatable), tokenised
+                         with the model folder's tokenizer.json
   --n N                  only the first N inputs
   --threat T             single (default: every frame alone) | all | frames=0,3,5
   --method M             certrnn (default) | deepz | interval
@@ -94,6 +97,7 @@ function main(argv: string[]): number {
     options: {
       model: { type: 'string' },
       inputs: { type: 'string' },
+      text: { type: 'string', multiple: true },
       n: { type: 'string' },
       threat: { type: 'string' },
       method: { type: 'string' },
@@ -142,12 +146,25 @@ function main(argv: string[]): number {
   const net = loadModelDir(values.model)
   const cn = compileNetwork(net)
   const inputsPath = values.inputs ?? join(values.model, 'examples.json')
-  if (!values.inputs && !existsSync(inputsPath)) {
-    throw new UsageError(`--inputs <file.json> is required: ${values.model} has no examples.json`)
+  let inputs: SampleInput[]
+  if (values.text?.length) {
+    if (values.inputs) throw new UsageError('give either --text or --inputs, not both')
+    const tokPath = join(values.model, 'tokenizer.json')
+    if (!existsSync(tokPath)) throw new UsageError(`--text needs a text model with a tokenizer.json; ${values.model} has none`)
+    const tok = loadTokenizer(JSON.parse(readFileSync(tokPath, 'utf8')))
+    inputs = values.text.map((t, k) => {
+      const tokens = encode(tok, t)
+      if (tokens.length === 0) throw new UsageError(`--text #${k} ("${t}") has no tokens the model can read`)
+      return { tokens }
+    })
+  } else {
+    if (!values.inputs && !existsSync(inputsPath)) {
+      throw new UsageError(`--inputs <file.json> is required: ${values.model} has no examples.json`)
+    }
+    inputs = readInputs(inputsPath)
   }
-  let inputs = readInputs(inputsPath)
   if (n !== undefined) inputs = inputs.slice(0, n)
-  if (inputs.length === 0) throw new UsageError(`${inputsPath} holds no inputs`)
+  if (inputs.length === 0) throw new UsageError(`${values.text?.length ? '--text' : inputsPath} holds no inputs`)
 
   const opts = { method, margin, clip }
   const bounds: number[] = []
