@@ -91,6 +91,14 @@ test('a broken upload says what is wrong and the app keeps working', async ({ pa
   await expect(page.getByTestId('upload-error')).toHaveText(/model\.json is not valid JSON/)
   // the previous model is still there and still certifies
   await expect(page.getByTestId('model-picker')).toHaveValue('rnn-2-32')
+  // bad ε values get their own messages and stay in the field; the last good ε is kept
+  for (const [value, message] of [['abc', /must be a number/], ['-1', /must be positive/], ['5', /larger than the 1/]] as const) {
+    await page.getByTestId('eps-input').fill(value)
+    await page.getByTestId('eps-input').press('Enter')
+    await expect(page.getByTestId('eps-error')).toHaveText(message)
+    await expect(page.getByTestId('eps-input')).toHaveValue(value)
+  }
+  await expect(page.getByTestId('run-certify')).toHaveText(/ε = 0\.0100/)
   await page.getByTestId('run-certify').click()
   await expect(page.getByTestId('verdict')).toBeVisible({ timeout: 30_000 })
 })

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react'
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react'
 import type { Projection, VarSelector } from '../../cert/projection.ts'
 import type { Threat } from '../../cert/threat.ts'
 import type { Method } from '../../cert/transformers/index.ts'
@@ -28,12 +28,14 @@ export function AbstractionView() {
   const { model, eps, threat, margin, clip, status } = useAppShallow((s) => ({ model: s.model, eps: s.eps, threat: s.threat, margin: s.margin, clip: s.clip, status: s.modelStatus }))
   const cur = useCurrentInput()
   const [singleFrame, setSingleFrame] = useState(0)
-  const [trace, setTrace] = useState<TraceSummary | null>(null)
+  // a trace belongs to the model it was made with
+  const [traced, setTrace] = useState<{ key: string; trace: TraceSummary } | null>(null)
+  const trace = traced && traced.key === model?.key ? traced.trace : null
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const frames = cur.input ? framesFor(threat, cur.frames, singleFrame) : []
 
-  const run = useCallback(async () => {
+  const run = async () => {
     if (!model || !cur.input) return
     setBusy(true)
     setError(null)
@@ -48,15 +50,13 @@ export function AbstractionView() {
         clip: clip && model.domain ? [model.domain.min, model.domain.max] : undefined,
         samples: 400,
       }).result) as TraceSummary
-      setTrace(t)
+      setTrace({ key: model.key, trace: t })
     } catch (e) {
       setError((e as Error).message)
     } finally {
       setBusy(false)
     }
-  }, [model, cur.input, frames.join(','), eps, margin, clip])
-
-  useEffect(() => setTrace(null), [model])
+  }
 
   if (!model) return <p className="muted">Choose a model first.</p>
   return (
@@ -139,7 +139,7 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
     return () => {
       alive = false
     }
-  }, [trace, entry, xv, yv, shown.join(',')])
+  }, [trace, entry, xv, yv, shown])
 
   // arrow keys step through time
   useEffect(() => {
@@ -153,7 +153,7 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
     return () => window.removeEventListener('keydown', onKey)
   }, [steps.length])
 
-  const points = useMemo(() => cloudPoints(trace, entry, [decode(xv), decode(yv)]), [trace, entry, xv, yv])
+  const points = cloudPoints(trace, entry, [decode(xv), decode(yv)])
   const scene = projections.length ? buildScene(projections, points) : null
   const stepLabel = step === null ? 'after the recurrence' : `step ${step}`
   return (

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import type { SearchKind } from '../../cert/search.ts'
 import type { Method } from '../../cert/transformers/index.ts'
 import { METHOD_LABELS, METHODS } from '../../cert/transformers/index.ts'
@@ -13,9 +13,11 @@ const LOG_MAX = Math.log10(EPS_MAX)
 export function SettingsPanel() {
   const s = useAppShallow((st) => ({ eps: st.eps, threat: st.threat, method: st.method, margin: st.margin, search: st.search, clip: st.clip }))
   const domain = useApp((st) => st.model?.domain ?? null)
-  const [text, setTextValue] = useState(String(s.eps))
+  // the field shows ε unless the user is typing (draft)
+  const [draft, setDraft] = useState<string | null>(null)
+  const text = draft ?? String(s.eps)
   const [epsError, setEpsError] = useState<string | null>(null)
-  useEffect(() => setTextValue(String(s.eps)), [s.eps])
+  // a bad value stays in the field beside its message; a good one becomes ε
   const commitText = (v: string) => {
     const e = Number(v)
     if (v.trim() === '' || !Number.isFinite(e)) setEpsError('ε must be a number')
@@ -24,6 +26,7 @@ export function SettingsPanel() {
     else if (e < EPS_MIN) setEpsError(`ε below ${EPS_MIN} is not meaningful here`)
     else {
       setEpsError(null)
+      setDraft(null)
       setEps(e)
     }
   }
@@ -41,6 +44,7 @@ export function SettingsPanel() {
           value={Math.log10(s.eps)}
           onChange={(e) => {
             setEpsError(null)
+            setDraft(null)
             setEps(Number((10 ** Number(e.target.value)).toPrecision(3)))
           }}
         />
@@ -50,7 +54,7 @@ export function SettingsPanel() {
           data-testid="eps-input"
           className="num"
           value={text}
-          onChange={(e) => setTextValue(e.target.value)}
+          onChange={(e) => setDraft(e.target.value)}
           onBlur={(e) => commitText(e.target.value)}
           onKeyDown={(e) => e.key === 'Enter' && commitText((e.target as HTMLInputElement).value)}
         />
