@@ -9,6 +9,7 @@
  *   npm run audit [-- --models rnn-2-32,rnn-4-32] [--n 3] [--samples 10000] [--methods certrnn,deepz]
  *     [--steps 20] [--restarts 5] [--clip none|domain] [--backend wasm|cpu] [--budget 10] [--jobs 2] [--json]
  */
+import { mean } from '../src/cert/evaluation.ts'
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import { spawn } from 'node:child_process'
@@ -373,7 +374,6 @@ async function main(argv: string[]): Promise<number> {
   const samples = audited.reduce((n, r) => n + r.audit!.samples.length, 0)
   const all = audited.flatMap((r) => r.audit!.samples)
   const finite = all.filter((s) => Number.isFinite(s.attackRadius))
-  const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN)
   const summary = {
     models: audited.length,
     skipped: reports.filter((r) => r.skipped).map((r) => r.id),

@@ -13,7 +13,9 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { attackRadius, createAttackModel } from '../src/attack/pgd.ts'
 import type { SampleInput } from '../src/cert/certify.ts'
-import { findBound, prepareSample, verifiedAccuracy } from '../src/cert/certify.ts'
+import { findBound, prepareSample } from '../src/cert/certify.ts'
+import type { EvalRow } from '../src/cert/evaluation.ts'
+import { accuracyCurve, curveRecords, mean, r6, rowRecord, summarize, summaryRecord, toCsv } from '../src/cert/evaluation.ts'
 import { compileNetwork } from '../src/cert/runtime.ts'
 import type { SearchKind } from '../src/cert/search.ts'
 import type { Clip } from '../src/cert/threat.ts'
@@ -44,15 +46,6 @@ function readInputs(path: string): SampleInput[] {
   if (!Array.isArray(list)) fail(`${path}: expected a JSON array of {"x" | "tokens", "label"?} objects`)
   return list as SampleInput[]
 }
-
-const csvEscape = (v: unknown) => (typeof v === 'string' && /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : String(v))
-const csv = (rows: Array<Record<string, unknown>>) => (rows.length ? [Object.keys(rows[0]).join(','), ...rows.map((r) => Object.values(r).map(csvEscape).join(','))].join('\n') + '\n' : '')
-const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN)
-const std = (v: number[]) => {
-  const m = mean(v)
-  return v.length ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length) : NaN
-}
-const r6 = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(6)) : v)
 
 function main() {
   const { values } = parseArgs({
@@ -101,8 +94,7 @@ function main() {
   const name = resolve(values.model).split('/').filter(Boolean).pop() ?? 'model'
   const out = values.out ?? join('results', 'evaluate', name)
 
-  const rows: Array<Record<string, unknown>> = []
-  const perMethod = new Map<Method, Array<{ bound: number; correct: boolean; ms: number }>>()
+  const rows: EvalRow[] = []
   inputs.forEach((input, index) => {
     const prep = prepareSample(cn, input)
     const correct = input.label === undefined ? true : input.label === prep.predicted
@@ -115,41 +107,26 @@ function main() {
       const t0 = performance.now()
       const r = findBound(prep, threat, { method, margin, search, clip })
       const ms = performance.now() - t0
-      rows.push({ index, label: input.label ?? '', predicted: prep.predicted, correct, method, bound: r6(r.bound), attack: r6(attack), ms: r6(ms), perFrame: r.perFrame ? r.perFrame.map(r6).join(' ') : '' })
-      if (!perMethod.has(method)) perMethod.set(method, [])
-      perMethod.get(method)!.push({ bound: r.bound, correct, ms })
+      rows.push({ index, label: input.label ?? null, predicted: prep.predicted, correct, method, bound: r.bound, attack, ms, perFrame: r.perFrame })
       if (attackModel && r.bound > attack) console.error(`SOUNDNESS VIOLATION: sample ${index} ${method} certified ${r.bound} > attack radius ${attack}`)
     }
     console.error(`sample ${index + 1}/${inputs.length} done`)
   })
-  const summary = methods.map((method) => {
-    const res = perMethod.get(method)!
-    const correct = res.filter((r) => r.correct)
-    return {
-      method,
-      n: res.length,
-      accuracy: r6(correct.length / res.length),
-      meanBound: r6(mean(correct.map((r) => r.bound))),
-      stdBound: r6(std(correct.map((r) => r.bound))),
-      msPerSample: r6(mean(res.map((r) => r.ms))),
-      threat: threatLabel(threat),
-      search,
-      margin,
-    }
-  })
-  const accRows = epsList.map((eps) => ({ eps, ...Object.fromEntries(methods.map((m) => [m, r6(verifiedAccuracy(perMethod.get(m)!, [eps])[0])])) }))
+  const sums = summarize(rows, methods)
+  const summary = sums.map((s) => summaryRecord(s, { threat: threatLabel(threat), search, margin }))
+  const accRows = curveRecords(accuracyCurve(rows, methods, epsList), methods)
   mkdirSync(out, { recursive: true })
-  writeFileSync(join(out, 'samples.csv'), csv(rows))
-  writeFileSync(join(out, 'summary.csv'), csv(summary))
-  writeFileSync(join(out, 'verified-accuracy.csv'), csv(accRows))
-  const attacks = rows.filter((r) => Number.isFinite(r.attack as number)).map((r) => r.attack as number)
+  writeFileSync(join(out, 'samples.csv'), toCsv(rows.map(rowRecord)))
+  writeFileSync(join(out, 'summary.csv'), toCsv(summary))
+  writeFileSync(join(out, 'verified-accuracy.csv'), toCsv(accRows))
+  const attacks = rows.filter((r) => r.method === methods[0] && Number.isFinite(r.attack)).map((r) => r.attack)
   writeFileSync(
     join(out, 'evaluation.json'),
-    JSON.stringify({ command: `npm run evaluate -- ${process.argv.slice(2).join(' ')}`, date: new Date().toISOString(), model: name, summary, verifiedAccuracy: accRows, meanAttackRadius: attackModel ? r6(mean(attacks)) : null, samples: rows }, null, 1),
+    JSON.stringify({ command: `npm run evaluate -- ${process.argv.slice(2).join(' ')}`, date: new Date().toISOString(), model: name, summary, verifiedAccuracy: accRows, meanAttackRadius: attackModel ? r6(mean(attacks)) : null, samples: rows.map(rowRecord) }, null, 1),
   )
   console.log(`model ${name}, ${inputs.length} samples, threat ${threatLabel(threat)}, search ${search}, margin ${margin}`)
   console.log('method     accuracy  mean bound  std       ms/sample')
-  for (const s of summary) console.log(`${s.method.padEnd(10)} ${String(s.accuracy).padEnd(9)} ${String(s.meanBound).padEnd(11)} ${String(s.stdBound).padEnd(9)} ${s.msPerSample}`)
+  for (const s of sums) console.log(`${s.method.padEnd(10)} ${String(r6(s.accuracy)).padEnd(9)} ${String(r6(s.meanBound)).padEnd(11)} ${String(r6(s.stdBound)).padEnd(9)} ${r6(s.msPerSample)}`)
   if (attackModel) console.log(`mean attack radius (PGD, an upper bound on the true radius): ${r6(mean(attacks))}`)
   console.log(`wrote ${out}/{samples,summary,verified-accuracy}.csv and evaluation.json`)
 }

@@ -10,6 +10,7 @@
  * Inputs longer than 16 frames (URLs) are searched on 8 evenly spaced frames (said in the
  * table), to keep the run in minutes.
  */
+import { mean, std } from '../src/cert/evaluation.ts'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -40,8 +41,6 @@ const manifest: Manifest = validateManifest(JSON.parse(readFileSync(join(root, '
 const wanted = values.models ? new Set(values.models.split(',')) : null
 const models = manifest.models.filter((m) => !wanted || wanted.has(m.id))
 
-const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN)
-const std = (v: number[]) => Math.sqrt(mean(v.map((x) => (x - mean(v)) ** 2)))
 const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v))
 
 /** Per-frame certified bounds of the predicted label (all frames, or a spread of 8). */

@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect, useState } from 'react'
 import { AbstractionView } from './app/abstraction/AbstractionView.tsx'
+import { EvaluationView } from './app/evaluate/EvaluationView.tsx'
 import { useApp } from './app/state/hooks.ts'
 import { setView } from './app/state/store.ts'
 import type { View } from './app/state/urlState.ts'
@@ -56,6 +57,7 @@ const Playground = lazy(() => import('./app/planes/Playground.tsx').then((m) => 
 const TABS: Array<[View, string]> = [
   ['certify', 'Certify'],
   ['abstraction', 'See the abstraction'],
+  ['evaluate', 'Evaluate a data set'],
   ['playground', 'Transformer playground'],
   ['walkthrough', 'Walkthrough'],
 ]
@@ -81,6 +83,17 @@ function Main() {
       <Suspense fallback={<p className="muted">loading the playground…</p>}>
         <Playground />
       </Suspense>
+    )
+  if (view === 'evaluate')
+    return (
+      <div className="layout eval-layout">
+        <div className="column">
+          <ModelPicker />
+        </div>
+        <div className="column">
+          <EvaluationView />
+        </div>
+      </div>
     )
   return (
     <div className="layout">

@@ -7,6 +7,7 @@
  * an upper bound on the true radius) gives the gap between the certified bound and what an
  * attacker achieves.
  */
+import { mean } from '../cert/evaluation.ts'
 import type { PreparedSample, SampleInput } from '../cert/certify.ts'
 import { findBound, prepareSample } from '../cert/certify.ts'
 import type { NetworkIR } from '../cert/network.ts'
@@ -299,7 +300,6 @@ export interface ModelAudit {
   ms: number
 }
 
-const mean = (v: number[]) => (v.length ? v.reduce((s, x) => s + x, 0) / v.length : NaN)
 
 /** Audit a network on some inputs (see AuditOptions). */
 export function auditNetwork(net: NetworkIR | AttackModel, inputs: SampleInput[], opts: AuditOptions): ModelAudit {

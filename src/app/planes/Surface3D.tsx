@@ -5,21 +5,15 @@
  */
 import * as plotlyModule from 'plotly.js-gl3d-dist-min'
 import * as factoryModule from 'react-plotly.js/factory'
+import { unwrapDefault } from '../unwrapDefault.ts'
 import { useMemo } from 'react'
 import type { Method } from '../../cert/transformers/index.ts'
 import type { PlanesData } from './planeData.ts'
 import type { FigureTheme } from './plotlyFigure.ts'
 import { LIGHT_THEME, planesFigure } from './plotlyFigure.ts'
 
-// CommonJS bundles come through Vite's interop wrapped once or twice: unwrap the default.
-type Unwrap = { default?: unknown }
-const unwrap = <T,>(mod: unknown): T => {
-  let m = mod as Unwrap
-  while (m && typeof m === 'object' && 'default' in m && m.default) m = m.default as Unwrap
-  return m as T
-}
-const Plotly = unwrap<object>(plotlyModule)
-const createPlotlyComponent = unwrap<typeof factoryModule.default>(factoryModule)
+const Plotly = unwrapDefault<object>(plotlyModule)
+const createPlotlyComponent = unwrapDefault<typeof factoryModule.default>(factoryModule)
 const Plot = createPlotlyComponent(Plotly)
 
 function readTheme(): FigureTheme {

@@ -29,12 +29,6 @@ export const KIND_LABELS: Record<TransformerKind, string> = {
   sigmoid: 'σ(x)',
 }
 
-export const METHOD_SHORT: Record<Method, string> = {
-  certrnn: 'Cert-RNN',
-  deepz: 'DeepZ',
-  interval: 'Interval (IBP)',
-}
-
 export const isUnary = (kind: TransformerKind): kind is UnaryKind => kind === 'tanh' || kind === 'sigmoid'
 
 /** The nonlinearity itself (unary kinds ignore y). */

@@ -129,6 +129,12 @@ export function setWorkerFactory(f: WorkerFactory) {
   workerFactory = f
 }
 
+/** The factory the app's workers come from (the evaluation pool uses it too). */
+export function getWorkerFactory(): WorkerFactory {
+  if (!workerFactory) throw new Error('no worker factory set')
+  return workerFactory
+}
+
 function theClient(): CertClient {
   if (!client) {
     if (!workerFactory) throw new Error('no worker factory set')

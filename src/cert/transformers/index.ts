@@ -14,6 +14,12 @@ export const METHOD_LABELS: Record<Method, string> = {
   interval: 'interval bound propagation (IBP)',
 }
 
+export const METHOD_SHORT: Record<Method, string> = {
+  certrnn: 'Cert-RNN',
+  deepz: 'DeepZ',
+  interval: 'Interval (IBP)',
+}
+
 /** The planes one method uses for every nonlinearity a cell needs. */
 export interface TransformerSet {
   method: Method

@@ -1,0 +1,329 @@
+/**
+ * The data-set evaluation view: choose inputs (bundled examples or an uploaded file),
+ * methods and the search settings; run the bound search over all of them on a worker pool
+ * with live progress; then the summary table, verified accuracy against ε, the bound
+ * distributions, per-sample bounds and CSV / JSON export.
+ */
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react'
+import { useStore } from 'zustand'
+import { useShallow } from 'zustand/react/shallow'
+import type { EvalRow } from '../../cert/evaluation.ts'
+import { summarize } from '../../cert/evaluation.ts'
+import type { SearchKind } from '../../cert/search.ts'
+import type { Method } from '../../cert/transformers/index.ts'
+import { METHOD_LABELS, METHOD_SHORT, METHODS } from '../../cert/transformers/index.ts'
+import type { MarginCheck } from '../../cert/verify.ts'
+import { useApp } from '../state/hooks.ts'
+import { appStore, setClip, setMargin, setSearch, setThreat } from '../state/store.ts'
+import { formatEps } from '../views/geometry.ts'
+import type { EvalState } from './evaluation.ts'
+import { cancelEvaluation, evalBlocker, evalExport, evalInputs, evalStore, loadEvalFile, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+
+const EvalCharts = lazy(() => import('./EvalCharts.tsx'))
+
+const useEval = <T,>(sel: (s: EvalState) => T): T => useStore(evalStore, useShallow(sel))
+
+export function EvaluationView() {
+  return (
+    <section className="panel evaluation" aria-label="Data-set evaluation" data-testid="evaluation">
+      <h2>Evaluate a data set</h2>
+      <p className="muted">
+        The robustness bound of every input for every chosen method, on {typeof navigator !== 'undefined' ? Math.min(8, navigator.hardwareConcurrency || 2) : 2} workers in parallel; verified accuracy at ε is
+        the fraction of inputs classified correctly whose bound is at least ε.
+      </p>
+      <EvalSettings />
+      <EvalProgress />
+      <EvalResults />
+    </section>
+  )
+}
+
+function EvalSettings() {
+  const s = useEval((s) => ({ source: s.source, n: s.n, methods: s.methods, file: s.file, fileError: s.fileError, status: s.status }))
+  const app = useApp((a) => a)
+  const blocker = evalBlocker(evalStore.getState(), app)
+  const examples = app.model?.examples.length ?? 0
+  const inputs = evalInputs(evalStore.getState(), app)
+  const count = 'inputs' in inputs ? inputs.inputs.length : 0
+  const [drag, setDrag] = useState(false)
+  const readFile = (f: File) => f.text().then((t) => loadEvalFile(t, f.name), (e: Error) => loadEvalFile('', `${f.name} (${e.message})`))
+  return (
+    <div className="eval-settings">
+      <fieldset className="row">
+        <legend>Inputs</legend>
+        <label>
+          <input type="radio" name="eval-source" data-testid="eval-source-examples" checked={s.source === 'examples'} onChange={() => setEvalSource('examples')} /> the first{' '}
+          <input
+            type="number"
+            className="num"
+            data-testid="eval-n"
+            min={1}
+            max={Math.max(1, examples)}
+            value={s.n}
+            onChange={(e) => setEvalN(Number(e.target.value))}
+            onFocus={() => setEvalSource('examples')}
+          />{' '}
+          of the model's {examples} bundled examples
+        </label>
+        <label
+          className={drag ? 'dropzone over' : 'dropzone'}
+          onDragOver={(e) => {
+            e.preventDefault()
+            setDrag(true)
+          }}
+          onDragLeave={() => setDrag(false)}
+          onDrop={(e) => {
+            e.preventDefault()
+            setDrag(false)
+            const f = e.dataTransfer.files[0]
+            if (f) void readFile(f)
+          }}
+        >
+          <input type="radio" name="eval-source" data-testid="eval-source-file" checked={s.source === 'file'} onChange={() => setEvalSource('file')} disabled={!s.file} /> an inputs file (JSON: [
+          {'{'}"x": frames | "tokens": ids | "text": "…", "label": k{'}'}, …], as <code>npm run evaluate</code> reads):{' '}
+          <input
+            type="file"
+            accept=".json,application/json"
+            data-testid="eval-file"
+            onChange={(e) => {
+              const f = e.target.files?.[0]
+              if (f) void readFile(f)
+              e.target.value = ''
+            }}
+          />
+          {s.file && (
+            <span className="muted" data-testid="eval-file-status">
+              {' '}
+              {s.file.name}: {s.file.inputs.length} inputs
+            </span>
+          )}
+        </label>
+        {s.fileError && (
+          <p className="error" data-testid="eval-file-error">
+            {s.fileError}
+          </p>
+        )}
+      </fieldset>
+      <fieldset className="row">
+        <legend>Methods</legend>
+        {METHODS.map((m) => (
+          <label key={m}>
+            <input type="checkbox" data-testid={`eval-method-${m}`} checked={s.methods.includes(m)} onChange={() => toggleEvalMethod(m)} /> {METHOD_LABELS[m]}
+          </label>
+        ))}
+      </fieldset>
+      <fieldset className="row">
+        <legend>Threat model</legend>
+        <label>
+          <input type="radio" name="eval-threat" data-testid="eval-threat-single" checked={app.threat.kind === 'single'} onChange={() => setThreat({ kind: 'single' })} /> one frame at a time (the
+          paper's bound: min over frames)
+        </label>
+        <label>
+          <input type="radio" name="eval-threat" data-testid="eval-threat-all" checked={app.threat.kind === 'all'} onChange={() => setThreat({ kind: 'all' })} /> all frames
+        </label>
+      </fieldset>
+      <div className="row">
+        <label>
+          search{' '}
+          <select data-testid="eval-search" value={app.search} onChange={(e) => setSearch(e.target.value as SearchKind)}>
+            <option value="fast">fast (adaptive, 2⁻¹³)</option>
+            <option value="paper">the paper's Algorithm 1</option>
+          </select>
+        </label>{' '}
+        <label>
+          margin{' '}
+          <select data-testid="eval-margin" value={app.margin} onChange={(e) => setMargin(e.target.value as MarginCheck)}>
+            <option value="diff">difference zonotope</option>
+            <option value="paper">the paper's interval comparison</option>
+          </select>
+        </label>{' '}
+        {app.model?.domain && (
+          <label>
+            <input type="checkbox" checked={app.clip} onChange={(e) => setClip(e.target.checked)} /> clip to [{app.model.domain.min}, {app.model.domain.max}]
+          </label>
+        )}
+      </div>
+      <div className="actions">
+        <button type="button" data-testid="eval-run" disabled={s.status === 'running' || blocker !== null} onClick={() => void startEvaluation()}>
+          Evaluate {count} input{count === 1 ? '' : 's'} × {s.methods.length} method{s.methods.length === 1 ? '' : 's'}
+        </button>
+        {s.status === 'running' && (
+          <button type="button" className="cancel" data-testid="eval-cancel" onClick={cancelEvaluation}>
+            Cancel
+          </button>
+        )}
+      </div>
+      {blocker && s.status !== 'running' && (
+        <p className="muted" data-testid="eval-blocker">
+          {blocker}
+        </p>
+      )}
+    </div>
+  )
+}
+
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(() => performance.now())
+  useEffect(() => {
+    if (!active) return
+    const t = setInterval(() => setNow(performance.now()), 500)
+    return () => clearInterval(t)
+  }, [active])
+  return now
+}
+
+const seconds = (ms: number) => (ms >= 60000 ? `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`)
+
+function EvalProgress() {
+  const s = useEval((s) => ({ status: s.status, total: s.total, done: s.rows.length, failed: s.failures.length, active: s.active, startedAt: s.startedAt, finishedAt: s.finishedAt, error: s.error, ran: s.ran }))
+  const now = useNow(s.status === 'running')
+  if (s.status === 'idle') return null
+  const finished = s.done + s.failed
+  const partial = s.active.reduce((a, w) => a + (w ? w.fraction : 0), 0)
+  const fraction = s.total ? Math.min(1, (finished + partial) / s.total) : 0
+  const elapsed = (s.finishedAt ?? now) - (s.startedAt ?? now)
+  const eta = s.status === 'running' && fraction > 0.02 ? (elapsed / fraction) * (1 - fraction) : null
+  return (
+    <div className="progress" data-testid="eval-progress" data-status={s.status}>
+      <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
+        <div className="fill" style={{ width: `${fraction * 100}%` }} />
+      </div>
+      <p data-testid="eval-progress-text">
+        {s.status === 'running' ? 'Running: ' : s.status === 'done' ? 'Done: ' : s.status === 'cancelled' ? 'Cancelled: ' : ''}
+        {finished} of {s.total} bound searches ({s.ran?.n ?? 0} inputs × {s.ran?.methods.length ?? 0} methods) on {s.ran?.workers ?? 0} worker{s.ran?.workers === 1 ? '' : 's'}, {seconds(elapsed)}
+        {eta !== null && `, about ${seconds(eta)} left`}
+      </p>
+      {s.status === 'running' && (
+        <ul className="workers muted" data-testid="eval-workers">
+          {s.active.map((w, k) => (
+            <li key={k}>
+              worker {k + 1}: {w ? `input ${w.index}, ${METHOD_SHORT[w.method]}, ${Math.round(w.fraction * 100)} %` : 'idle'}
+            </li>
+          ))}
+        </ul>
+      )}
+      {s.error && (
+        <p className="error" data-testid="eval-error">
+          {s.error}
+        </p>
+      )}
+    </div>
+  )
+}
+
+function download(name: string, text: string, type: string) {
+  const url = URL.createObjectURL(new Blob([text], { type }))
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 1000)
+}
+
+function EvalResults() {
+  const { rows, ran, status } = useEval((s) => ({ rows: s.rows, ran: s.ran, status: s.status }))
+  const classNames = useStore(appStore, (a) => (a.model?.key === ran?.modelKey ? a.model?.classNames : null))
+  const methods = ran?.methods ?? []
+  const summary = useMemo(() => summarize(rows, methods), [rows, methods])
+  if (!ran || rows.length === 0) return null
+  const base = `evaluation-${ran.model.replace(/[^\w.-]+/g, '_')}`
+  const files = () => evalExport({ rows, ran })
+  return (
+    <div className="eval-results">
+      <h3>Summary</h3>
+      <p className="muted">
+        {ran.model}; threat {ran.threat}, search {ran.search}, margin {ran.margin}
+        {ran.clip ? ', clipped to the input domain' : ''}. Bounds over correctly classified inputs; time per bound search in a worker.
+      </p>
+      <table className="compare" data-testid="eval-summary">
+        <thead>
+          <tr>
+            <th>method</th>
+            <th>inputs</th>
+            <th>accuracy</th>
+            <th>mean bound ± std</th>
+            <th>min</th>
+            <th>max</th>
+            <th>time / input</th>
+          </tr>
+        </thead>
+        <tbody>
+          {summary.map((x) => (
+            <tr key={x.method} data-testid={`eval-summary-${x.method}`}>
+              <td title={METHOD_LABELS[x.method]}>{METHOD_SHORT[x.method]}</td>
+              <td>{x.n}</td>
+              <td>{Number.isFinite(x.accuracy) ? `${(x.accuracy * 100).toFixed(1)} %` : '–'}</td>
+              <td>{Number.isFinite(x.meanBound) ? `${formatEps(x.meanBound)} ± ${formatEps(x.stdBound)}` : '–'}</td>
+              <td>{Number.isFinite(x.minBound) ? formatEps(x.minBound) : '–'}</td>
+              <td>{Number.isFinite(x.maxBound) ? formatEps(x.maxBound) : '–'}</td>
+              <td>{Number.isFinite(x.msPerSample) ? `${x.msPerSample.toFixed(0)} ms` : '–'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="actions" data-testid="eval-export">
+        <button type="button" data-testid="eval-export-json" onClick={() => download(`${base}.json`, files().json, 'application/json')}>
+          Export JSON
+        </button>
+        <button type="button" data-testid="eval-export-samples" onClick={() => download(`${base}-samples.csv`, files().samplesCsv, 'text/csv')}>
+          Samples CSV
+        </button>
+        <button type="button" data-testid="eval-export-summary" onClick={() => download(`${base}-summary.csv`, files().summaryCsv, 'text/csv')}>
+          Summary CSV
+        </button>
+        <button type="button" data-testid="eval-export-accuracy" onClick={() => download(`${base}-verified-accuracy.csv`, files().accuracyCsv, 'text/csv')}>
+          Verified accuracy CSV
+        </button>
+      </div>
+      <Suspense fallback={<p className="muted">loading the charts…</p>}>
+        <EvalCharts rows={rows} methods={methods} />
+      </Suspense>
+      {status === 'running' && <p className="muted">The charts and tables fill in as the searches finish.</p>}
+      <SampleTable rows={rows} methods={methods} classNames={classNames ?? null} />
+    </div>
+  )
+}
+
+function SampleTable({ rows, methods, classNames }: { rows: EvalRow[]; methods: Method[]; classNames: string[] | null }) {
+  const bySample = useMemo(() => {
+    const map = new Map<number, EvalRow[]>()
+    for (const r of rows) map.set(r.index, [...(map.get(r.index) ?? []), r])
+    return [...map.entries()].sort((a, b) => a[0] - b[0])
+  }, [rows])
+  const name = (k: number | null) => (k === null ? '–' : (classNames?.[k] ?? String(k)))
+  return (
+    <details className="eval-samples" open={bySample.length <= 20}>
+      <summary>Per-input bounds ({bySample.length} inputs)</summary>
+      <table className="compare" data-testid="eval-samples">
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>label</th>
+            <th>predicted</th>
+            {methods.map((m) => (
+              <th key={m}>{METHOD_SHORT[m]}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {bySample.map(([index, rs]) => (
+            <tr key={index} className={rs[0].correct ? '' : 'no'}>
+              <td>{index}</td>
+              <td>{name(rs[0].label)}</td>
+              <td>
+                {name(rs[0].predicted)}
+                {rs[0].correct ? '' : ' (wrong)'}
+              </td>
+              {methods.map((m) => {
+                const r = rs.find((x) => x.method === m)
+                return <td key={m}>{r ? formatEps(r.bound) : '…'}</td>
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </details>
+  )
+}

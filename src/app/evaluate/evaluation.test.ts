@@ -1,0 +1,149 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { findBound, prepareSample } from '../../cert/certify.ts'
+import { Rng } from '../../cert/rng.ts'
+import { compileNetwork } from '../../cert/runtime.ts'
+import { randomFrames, randomNetwork } from '../../cert/testing/randomNetwork.ts'
+import { InProcessWorker } from '../../worker/testing/inProcessWorker.ts'
+import type { LoadedModel } from '../model/loaded.ts'
+import { classNamesFor } from '../model/loaded.ts'
+import { appStore, setModel, setThreat, setWorkerFactory } from '../state/store.ts'
+import { cancelEvaluation, evalBlocker, evalExport, evalStore, loadEvalFile, resetEvaluation, setEvalCores, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+import { accuracyFigure, boundsFigure } from './figures.ts'
+import { parseInputsFile } from './inputsFile.ts'
+
+const workers: InProcessWorker[] = []
+beforeEach(() => {
+  workers.length = 0
+  setWorkerFactory(() => {
+    const w = new InProcessWorker()
+    workers.push(w)
+    return w
+  })
+  resetEvaluation()
+  setEvalCores(2)
+  setThreat({ kind: 'single' })
+})
+
+function frameModel(): LoadedModel {
+  const net = randomNetwork({ cell: 'lstm', hidden: [5], frameSize: 7, classes: 3, seed: 11, scale: 0.6 })
+  const rng = new Rng(4)
+  return {
+    key: 'zoo:eval-lstm', source: 'zoo', id: 'eval-lstm', title: 'eval test', entry: null, net, tokenizer: null,
+    examples: Array.from({ length: 5 }, (_, k) => ({ x: randomFrames(rng, 3, 7), label: k % 3 })),
+    classNames: classNamesFor(net), domain: { min: 0, max: 1 }, inputKind: 'frames', frameSize: 7, image: null, modelJson: null, shards: new Map(),
+  }
+}
+
+const ev = () => evalStore.getState()
+
+describe('data-set evaluation', () => {
+  it('runs every input × method on a pool of workers, with the library\'s bounds, a summary and exports', async () => {
+    const m = frameModel()
+    await setModel(m)
+    setEvalN(4)
+    toggleEvalMethod('interval')
+    expect(ev().methods).toEqual(['certrnn', 'deepz'])
+    const before = workers.length
+    await startEvaluation()
+    expect(ev().status).toBe('done')
+    expect(ev().rows).toHaveLength(8)
+    expect(ev().ran).toMatchObject({ n: 4, methods: ['certrnn', 'deepz'], workers: 2, threat: 'single', clip: true })
+    expect(workers.length - before).toBe(2)
+    const cn = compileNetwork(m.net)
+    for (const r of ev().rows) {
+      const prep = prepareSample(cn, m.examples[r.index])
+      const want = findBound(prep, { kind: 'single' }, { method: r.method, search: 'fast', clip: [0, 1] })
+      expect(r.bound).toBe(want.bound)
+      expect(r.perFrame).toEqual(want.perFrame)
+      expect(r.predicted).toBe(prep.predicted)
+      expect(r.correct).toBe(prep.predicted === m.examples[r.index].label)
+    }
+    const files = evalExport(ev())
+    const samples = files.samplesCsv.trim().split('\n')
+    expect(samples[0]).toBe('index,label,predicted,correct,method,bound,attack,ms,perFrame')
+    expect(samples).toHaveLength(9)
+    expect(samples[1]).toMatch(/^0,0,\d,(true|false),certrnn,/)
+    expect(files.summaryCsv.split('\n')[0]).toMatch(/^method,n,accuracy,meanBound,stdBound,minBound,maxBound,msPerSample/)
+    expect(files.accuracyCsv.split('\n')[0]).toBe('eps,certrnn,deepz')
+    const json = JSON.parse(files.json)
+    expect(json.run.model).toBe('eval test')
+    expect(json.samples).toHaveLength(8)
+    // the charts: one curve and one violin per method, from the same rows
+    const acc = accuracyFigure(ev().rows, ['certrnn', 'deepz'])
+    expect(acc.data).toHaveLength(2)
+    const dist = boundsFigure(ev().rows, ['certrnn', 'deepz'])
+    expect((dist.data[0] as { y: number[] }).y).toEqual(ev().rows.filter((r) => r.method === 'certrnn' && r.correct).map((r) => r.bound))
+  })
+
+  it('says why it cannot run, and refuses chosen frames', async () => {
+    expect(evalBlocker(ev(), { ...appStore.getState(), model: null })).toMatch(/choose a model/)
+    await setModel(frameModel())
+    setThreat({ kind: 'frames', frames: [0] })
+    expect(evalBlocker(ev(), appStore.getState())).toMatch(/chosen frames differ/)
+    setThreat({ kind: 'all' })
+    for (const m of ['certrnn', 'deepz', 'interval'] as const) toggleEvalMethod(m)
+    expect(evalBlocker(ev(), appStore.getState())).toMatch(/at least one method/)
+    toggleEvalMethod('deepz')
+    setEvalSource('file')
+    expect(evalBlocker(ev(), appStore.getState())).toMatch(/upload a file/)
+    await startEvaluation()
+    expect(ev().status).toBe('error')
+    expect(ev().error).toMatch(/upload a file/)
+  })
+
+  it('evaluates an uploaded inputs file; a bad file is refused with its problems and keeps the good one', async () => {
+    const m = frameModel()
+    await setModel(m)
+    const rng = new Rng(8)
+    loadEvalFile(JSON.stringify({ examples: [{ x: randomFrames(rng, 2, 7), label: 1 }, { x: randomFrames(rng, 4, 7) }] }), 'mine.json')
+    expect(ev().fileError).toBeNull()
+    expect(ev().source).toBe('file')
+    loadEvalFile('[{"x": [[1, 2]]}]', 'bad.json')
+    expect(ev().fileError).toMatch(/bad.json: input 1: frame 0 is not 7 finite numbers/)
+    expect(ev().file?.name).toBe('mine.json')
+    toggleEvalMethod('deepz')
+    toggleEvalMethod('interval')
+    await startEvaluation()
+    expect(ev().status).toBe('done')
+    expect(ev().rows.map((r) => r.index).sort()).toEqual([0, 1])
+    expect(ev().rows.find((r) => r.index === 1)!.label).toBeNull()
+    expect(ev().rows.find((r) => r.index === 1)!.correct).toBe(true)
+  })
+
+  it('cancels a running evaluation', async () => {
+    const m = frameModel()
+    m.net = randomNetwork({ cell: 'lstm', hidden: [24], frameSize: 7, classes: 3, seed: 2, scale: 0.5 })
+    m.key = 'zoo:eval-slow'
+    m.examples = Array.from({ length: 5 }, () => ({ x: randomFrames(new Rng(3), 20, 7), label: 0 }))
+    await setModel(m)
+    setEvalN(5)
+    const run = startEvaluation()
+    await new Promise((r) => setTimeout(r, 30))
+    expect(ev().status).toBe('running')
+    cancelEvaluation()
+    await run
+    expect(ev().status).toBe('cancelled')
+    expect(ev().rows.length).toBeLessThan(15)
+  })
+})
+
+describe('inputs file', () => {
+  const m = frameModel()
+  const text = {
+    net: randomNetwork({ cell: 'gru', hidden: [3], frameSize: 4, classes: 2, seed: 3, vocab: 6 }),
+    tokenizer: null, classNames: ['a', 'b'], inputKind: 'tokens' as const, frameSize: 4,
+  }
+  it('reports each kind of problem by input number', () => {
+    expect(() => parseInputsFile('{', 'f.json', m)).toThrow(/f.json is not valid JSON/)
+    expect(() => parseInputsFile('{"a": 1}', 'f.json', m)).toThrow(/expected a JSON array/)
+    expect(() => parseInputsFile('[]', 'f.json', m)).toThrow(/has no inputs/)
+    expect(() => parseInputsFile('[3]', 'f.json', m)).toThrow(/input 1 is not an object/)
+    expect(() => parseInputsFile('[{"x": [[0,0,0,0,0,0,0]], "label": 7}]', 'f.json', m)).toThrow(/input 1: label 7 is not a class index \(0…2\)/)
+    expect(() => parseInputsFile('[{"tokens": [1, 2]}]', 'f.json', m)).toThrow(/reads frames: give "x"/)
+    expect(() => parseInputsFile('[{"tokens": [1, 9]}]', 'f.json', text)).toThrow(/token id 9 is outside the vocabulary \(0…5\)/)
+    expect(() => parseInputsFile('[{"text": "hi"}]', 'f.json', text)).toThrow(/no tokenizer: give "tokens"/)
+    expect(() => parseInputsFile('[{"tokens": []}]', 'f.json', text)).toThrow(/has no tokens/)
+    expect(() => parseInputsFile(JSON.stringify(Array(2001).fill({ tokens: [1] })), 'f.json', text)).toThrow(/at most 2000/)
+    expect(parseInputsFile('[{"tokens": [2, 3], "label": 1}]', 'f.json', text).inputs).toEqual([{ tokens: [2, 3], label: 1 }])
+  })
+})

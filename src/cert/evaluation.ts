@@ -1,0 +1,139 @@
+/**
+ * Data-set evaluation records and their summaries, shared by `npm run evaluate`, the
+ * reproduction script and the app's evaluation view: one row per (sample, method), the
+ * per-method summary (accuracy, mean and standard deviation of the bound, time per sample),
+ * verified accuracy against ε, and CSV.
+ */
+import type { Method } from './transformers/index.ts'
+import { verifiedAccuracy } from './certify.ts'
+
+export interface EvalRow {
+  /** the sample's index in the evaluated list */
+  index: number
+  /** the true label, when known ('' in CSV otherwise) */
+  label: number | null
+  predicted: number
+  /** predicted === label (true when the label is unknown) */
+  correct: boolean
+  method: Method
+  /** the certified robustness bound (min over frames for the single-frame threat) */
+  bound: number
+  /** single-frame threat: the bound of every frame */
+  perFrame: number[] | null
+  /** PGD attack radius (an upper bound on the true radius), NaN when not attacked */
+  attack: number
+  /** wall-clock milliseconds of this bound search */
+  ms: number
+}
+
+export interface MethodSummary {
+  method: Method
+  /** samples evaluated */
+  n: number
+  /** correctly classified fraction */
+  accuracy: number
+  /** mean and population standard deviation of the bound over correctly classified samples */
+  meanBound: number
+  stdBound: number
+  minBound: number
+  maxBound: number
+  msPerSample: number
+}
+
+export const mean = (v: number[]): number => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN)
+
+/** Population standard deviation (as the paper's tables report it). */
+export const std = (v: number[]): number => {
+  const m = mean(v)
+  return v.length ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length) : NaN
+}
+
+/** Six significant digits, for tables and CSV. */
+export const r6 = (v: number): number => (Number.isFinite(v) ? Number(v.toPrecision(6)) : v)
+
+export function summarize(rows: EvalRow[], methods: readonly Method[]): MethodSummary[] {
+  return methods.map((method) => {
+    const res = rows.filter((r) => r.method === method)
+    const bounds = res.filter((r) => r.correct).map((r) => r.bound)
+    return {
+      method,
+      n: res.length,
+      accuracy: res.length ? res.filter((r) => r.correct).length / res.length : NaN,
+      meanBound: mean(bounds),
+      stdBound: std(bounds),
+      minBound: bounds.length ? Math.min(...bounds) : NaN,
+      maxBound: bounds.length ? Math.max(...bounds) : NaN,
+      msPerSample: mean(res.map((r) => r.ms)),
+    }
+  })
+}
+
+export interface AccuracyPoint {
+  eps: number
+  /** verified accuracy per method at eps */
+  accuracy: Partial<Record<Method, number>>
+}
+
+/** Verified accuracy per method at every ε of the grid. */
+export function accuracyCurve(rows: EvalRow[], methods: readonly Method[], epsList: number[]): AccuracyPoint[] {
+  const per = methods.map((m) => verifiedAccuracy(rows.filter((r) => r.method === m), epsList))
+  return epsList.map((eps, k) => ({ eps, accuracy: Object.fromEntries(methods.map((m, j) => [m, per[j][k]])) }))
+}
+
+/**
+ * A log-spaced ε grid that covers the measured bounds: from a decade below the smallest
+ * positive bound to just past the largest (so every curve is seen to fall to zero).
+ */
+export function epsGrid(rows: EvalRow[], points = 40): number[] {
+  const b = rows.map((r) => r.bound).filter((x) => x > 0 && Number.isFinite(x))
+  if (!b.length) return [1e-4, 1e-3, 1e-2, 1e-1]
+  const lo = Math.log10(Math.min(...b)) - 1
+  const hi = Math.log10(Math.max(...b)) + 0.1
+  return Array.from({ length: points }, (_, k) => r6(10 ** (lo + ((hi - lo) * k) / (points - 1))))
+}
+
+const csvEscape = (v: unknown): string => {
+  if (v === null || v === undefined) return ''
+  const s = String(v)
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+}
+
+/** CSV with a header row from the first object's keys. */
+export function toCsv(rows: Array<Record<string, unknown>>): string {
+  if (!rows.length) return ''
+  const keys = Object.keys(rows[0])
+  return [keys.join(','), ...rows.map((r) => keys.map((k) => csvEscape(r[k])).join(','))].join('\n') + '\n'
+}
+
+/** A row as it goes into CSV: rounded numbers, per-frame bounds space-separated. */
+export function rowRecord(r: EvalRow): Record<string, unknown> {
+  return {
+    index: r.index,
+    label: r.label ?? '',
+    predicted: r.predicted,
+    correct: r.correct,
+    method: r.method,
+    bound: r6(r.bound),
+    attack: r6(r.attack),
+    ms: r6(r.ms),
+    perFrame: r.perFrame ? r.perFrame.map(r6).join(' ') : '',
+  }
+}
+
+export function summaryRecord(s: MethodSummary, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    method: s.method,
+    n: s.n,
+    accuracy: r6(s.accuracy),
+    meanBound: r6(s.meanBound),
+    stdBound: r6(s.stdBound),
+    minBound: r6(s.minBound),
+    maxBound: r6(s.maxBound),
+    msPerSample: r6(s.msPerSample),
+    ...extra,
+  }
+}
+
+export function curveRecords(points: AccuracyPoint[], methods: readonly Method[]): Array<Record<string, unknown>> {
+  return points.map((p) => ({ eps: p.eps, ...Object.fromEntries(methods.map((m) => [m, r6(p.accuracy[m] ?? NaN)])) }))
+}
