@@ -222,10 +222,12 @@ function download(name: string, text: string, type: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000)
 }
 
+const NO_METHODS: Method[] = []
+
 function EvalResults() {
   const { rows, ran, status } = useEval((s) => ({ rows: s.rows, ran: s.ran, status: s.status }))
   const classNames = useStore(appStore, (a) => (a.model?.key === ran?.modelKey ? a.model?.classNames : null))
-  const methods = ran?.methods ?? []
+  const methods = ran?.methods ?? NO_METHODS
   const summary = useMemo(() => summarize(rows, methods), [rows, methods])
   if (!ran || rows.length === 0) return null
   const base = `evaluation-${ran.model.replace(/[^\w.-]+/g, '_')}`
