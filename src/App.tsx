@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect, useState } from 'react'
 import { AbstractionView } from './app/abstraction/AbstractionView.tsx'
+import { DefensesView } from './app/defenses/DefensesView.tsx'
 import { EvaluationView } from './app/evaluate/EvaluationView.tsx'
 import { useApp } from './app/state/hooks.ts'
 import { setView } from './app/state/store.ts'
@@ -58,6 +59,7 @@ const TABS: Array<[View, string]> = [
   ['certify', 'Certify'],
   ['abstraction', 'See the abstraction'],
   ['evaluate', 'Evaluate a data set'],
+  ['defenses', 'Defenses'],
   ['playground', 'Transformer playground'],
   ['walkthrough', 'Walkthrough'],
 ]
@@ -84,6 +86,7 @@ function Main() {
         <Playground />
       </Suspense>
     )
+  if (view === 'defenses') return <DefensesView />
   if (view === 'evaluate')
     return (
       <div className="layout eval-layout">

@@ -13,12 +13,11 @@ import { attackRadius } from '../../src/attack/pgd.ts'
 import { prepareSample } from '../../src/cert/certify.ts'
 import { mean, std } from '../../src/cert/evaluation.ts'
 import { compileNetwork } from '../../src/cert/runtime.ts'
-import type { Manifest, ManifestModel } from '../../src/model/manifest.ts'
+import { DEFENSE_LABELS, defenseGroups, defenseOf } from '../../src/model/defense.ts'
+import type { Manifest } from '../../src/model/manifest.ts'
 import { loadModelDir } from '../lib/loadModelDir.ts'
-import { defenseOf, f4, headerLine, KEEP_FRAMES, MAX_FRAMES, MODELS_ROOT, perFrameBounds, readExamples } from './common.ts'
+import { f4, headerLine, KEEP_FRAMES, MAX_FRAMES, MODELS_ROOT, perFrameBounds, readExamples } from './common.ts'
 
-export const DEFENSE_ORDER = ['fgsm', 'pgd', 'ibp', 'certrnn'] as const
-export const DEFENSE_LABELS: Record<string, string> = { none: 'original', fgsm: 'FGSM-AT', pgd: 'PGD-AT', ibp: 'IBP-VT', certrnn: 'Cert-RNN-VT' }
 
 /** The paper's Table 7 (mean Cert-RNN bound; their models, not ours). */
 export const PAPER_TABLE7: Record<string, { original: number; ibp: number; certrnn: number; name: string }> = {
@@ -45,14 +44,11 @@ export interface Table7Row {
 export function table7(opts: { manifest: Manifest; n: number; textN: number; out: string; command: string; wanted: Set<string> | null; log?: (s: string) => void }) {
   const log = opts.log ?? ((s: string) => console.error(s))
   const t0 = performance.now()
-  const defended = opts.manifest.models.filter((m) => defenseOf(m))
-  const bases = [...new Set(defended.map((m) => defenseOf(m)!.base))].filter((b) => !opts.wanted || opts.wanted.has(b))
-  if (!bases.length) throw new Error('table7: the manifest has no defended models' + (opts.wanted ? ` for ${[...opts.wanted].join(', ')}` : ''))
+  const groups = defenseGroups(opts.manifest).filter((g) => !opts.wanted || opts.wanted.has(g.base.id))
+  if (!groups.length) throw new Error('table7: the manifest has no defended models' + (opts.wanted ? ` for ${[...opts.wanted].join(', ')}` : ''))
   const rows: Table7Row[] = []
-  for (const baseId of bases) {
-    const base = opts.manifest.models.find((m) => m.id === baseId)
-    if (!base) throw new Error(`table7: defended models name base ${baseId}, which is not in the manifest`)
-    const variants: ManifestModel[] = [base, ...DEFENSE_ORDER.flatMap((d) => defended.filter((m) => defenseOf(m)!.base === baseId && defenseOf(m)!.method === d))]
+  for (const { base, variants } of groups) {
+    const baseId = base.id
     const inputs = readExamples(base.path).slice(0, base.task === 'mnist' ? opts.n : opts.textN)
     for (const m of variants) {
       const ts = performance.now()
@@ -89,7 +85,7 @@ export function table7(opts: { manifest: Manifest; n: number; textN: number; out
     ...rows.map((r) => {
       const paper = PAPER_TABLE7[r.task]
       const p = paper && (r.defense === 'none' ? paper.original : r.defense === 'ibp' ? paper.ibp : r.defense === 'certrnn' ? paper.certrnn : undefined)
-      return `| ${r.task} | ${r.id} | ${DEFENSE_LABELS[r.defense] ?? r.defense} | ${r.trainEps ?? '–'} | ${(r.testAccuracy * 100).toFixed(1)} % | ${r.correct}/${r.n} | ${pm(r.certrnn)} | ${pm(r.interval)} | ${f4(mean(r.attack.filter(Number.isFinite)))} | ${p === undefined ? '–' : `${p} (${paper.name})`} |`
+      return `| ${r.task} | ${r.id} | ${DEFENSE_LABELS[r.defense as keyof typeof DEFENSE_LABELS] ?? r.defense} | ${r.trainEps ?? '–'} | ${(r.testAccuracy * 100).toFixed(1)} % | ${r.correct}/${r.n} | ${pm(r.certrnn)} | ${pm(r.interval)} | ${f4(mean(r.attack.filter(Number.isFinite)))} | ${p === undefined ? '–' : `${p} (${paper.name})`} |`
     }),
     '',
   ].join('\n')

@@ -4,7 +4,7 @@
  * with live progress; then the summary table, verified accuracy against ε, the bound
  * distributions, per-sample bounds and CSV / JSON export.
  */
-import { lazy, Suspense, useEffect, useMemo, useState } from 'react'
+import { useEffect, useMemo, useState } from 'react'
 import { useStore } from 'zustand'
 import { useShallow } from 'zustand/react/shallow'
 import type { EvalRow } from '../../cert/evaluation.ts'
@@ -16,10 +16,11 @@ import type { MarginCheck } from '../../cert/verify.ts'
 import { useApp } from '../state/hooks.ts'
 import { appStore, setClip, setMargin, setSearch, setThreat } from '../state/store.ts'
 import { formatEps } from '../views/geometry.ts'
+import { LazyPlot } from '../charts/LazyPlot.tsx'
 import type { EvalState } from './evaluation.ts'
+import { accuracyFigure, boundsFigure } from './figures.ts'
 import { cancelEvaluation, evalBlocker, evalExport, evalInputs, evalStore, loadEvalFile, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
 
-const EvalCharts = lazy(() => import('./EvalCharts.tsx'))
 
 const useEval = <T,>(sel: (s: EvalState) => T): T => useStore(evalStore, useShallow(sel))
 
@@ -222,6 +223,17 @@ function download(name: string, text: string, type: string) {
   setTimeout(() => URL.revokeObjectURL(url), 1000)
 }
 
+function EvalCharts({ rows, methods }: { rows: EvalRow[]; methods: Method[] }) {
+  const acc = useMemo(() => accuracyFigure(rows, methods), [rows, methods])
+  const dist = useMemo(() => boundsFigure(rows, methods), [rows, methods])
+  return (
+    <div className="eval-charts">
+      <LazyPlot figure={acc} testId="eval-accuracy-chart" />
+      <LazyPlot figure={dist} testId="eval-bounds-chart" />
+    </div>
+  )
+}
+
 const NO_METHODS: Method[] = []
 
 function EvalResults() {
@@ -279,9 +291,7 @@ function EvalResults() {
           Verified accuracy CSV
         </button>
       </div>
-      <Suspense fallback={<p className="muted">loading the charts…</p>}>
-        <EvalCharts rows={rows} methods={methods} />
-      </Suspense>
+      <EvalCharts rows={rows} methods={methods} />
       {status === 'running' && <p className="muted">The charts and tables fill in as the searches finish.</p>}
       <SampleTable rows={rows} methods={methods} classNames={classNames ?? null} />
     </div>

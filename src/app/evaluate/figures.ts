@@ -3,31 +3,15 @@
  * accuracy against ε per method (log ε axis), and the distribution of certified bounds per
  * method (violins with the box and every sample's point, as the paper's Figure 6).
  */
-import type { Config, Data, Layout } from 'plotly.js'
+import type { Data, Layout } from 'plotly.js'
 import type { EvalRow } from '../../cert/evaluation.ts'
 import { accuracyCurve, epsGrid } from '../../cert/evaluation.ts'
 import type { Method } from '../../cert/transformers/index.ts'
 import { METHOD_SHORT } from '../../cert/transformers/index.ts'
 import { METHOD_COLORS } from '../abstraction/scene.ts'
+import type { Figure } from '../charts/figure.ts'
+import { baseLayout, CHART_CONFIG } from '../charts/figure.ts'
 
-export interface Figure {
-  data: Data[]
-  layout: Partial<Layout>
-  config: Partial<Config>
-}
-
-const CONFIG: Partial<Config> = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['select2d', 'lasso2d'] }
-
-const baseLayout = (title: string): Partial<Layout> => ({
-  title: { text: title, font: { size: 13 } },
-  autosize: true,
-  height: 300,
-  margin: { l: 56, r: 12, t: 36, b: 44 },
-  paper_bgcolor: 'rgba(0,0,0,0)',
-  plot_bgcolor: 'rgba(0,0,0,0)',
-  font: { size: 11 },
-  legend: { orientation: 'h', y: -0.25 },
-})
 
 export function accuracyFigure(rows: EvalRow[], methods: readonly Method[]): Figure {
   const grid = epsGrid(rows, 60)
@@ -49,7 +33,7 @@ export function accuracyFigure(rows: EvalRow[], methods: readonly Method[]): Fig
       xaxis: { type: 'log', title: { text: 'ε (ℓ∞ radius)' }, exponentformat: 'power' },
       yaxis: { title: { text: 'verified accuracy (%)' }, range: [0, 100] },
     },
-    config: CONFIG,
+    config: CHART_CONFIG,
   }
 }
 
@@ -81,6 +65,6 @@ export function boundsFigure(rows: EvalRow[], methods: readonly Method[]): Figur
       showlegend: false,
       violinmode: 'group',
     } as Partial<Layout>,
-    config: CONFIG,
+    config: CHART_CONFIG,
   }
 }

@@ -12,8 +12,8 @@ import { METHODS } from '../../cert/transformers/index.ts'
 import type { MarginCheck } from '../../cert/verify.ts'
 import { MARGIN_CHECKS } from '../../cert/verify.ts'
 
-export type View = 'certify' | 'abstraction' | 'evaluate' | 'playground' | 'walkthrough'
-export const VIEWS: readonly View[] = ['certify', 'abstraction', 'evaluate', 'playground', 'walkthrough']
+export type View = 'certify' | 'abstraction' | 'evaluate' | 'defenses' | 'playground' | 'walkthrough'
+export const VIEWS: readonly View[] = ['certify', 'abstraction', 'evaluate', 'defenses', 'playground', 'walkthrough']
 
 export interface AppConfig {
   view: View

@@ -1,0 +1,43 @@
+/** The defenses chart: per model, mean certified bound (± std) and mean attack radius as bars, clean accuracy as markers. */
+import type { Data, Layout } from 'plotly.js'
+import type { Figure } from '../charts/figure.ts'
+import { baseLayout, CHART_CONFIG } from '../charts/figure.ts'
+import type { VariantResult } from './compare.ts'
+import { summarizeVariant } from './compare.ts'
+
+export function defenseFigure(results: VariantResult[]): Figure {
+  const done = results.filter((r) => r.status === 'done' || r.inputs.length > 0)
+  const x = done.map((r) => r.label)
+  const s = done.map(summarizeVariant)
+  const data: Data[] = [
+    {
+      type: 'bar',
+      name: 'certified bound (Cert-RNN)',
+      x,
+      y: s.map((v) => v.meanBound),
+      error_y: { type: 'data', array: s.map((v) => v.stdBound), visible: true },
+      marker: { color: '#1f77b4' },
+      hovertemplate: '%{x}: certified %{y:.4g}<extra></extra>',
+    },
+    { type: 'bar', name: 'attack radius (PGD)', x, y: s.map((v) => v.meanAttack), marker: { color: '#d62728' }, hovertemplate: '%{x}: attack %{y:.4g}<extra></extra>' },
+    {
+      type: 'scatter',
+      mode: 'markers',
+      name: 'clean test accuracy',
+      x,
+      y: done.map((r) => r.testAccuracy * 100),
+      yaxis: 'y2',
+      marker: { color: '#2ca02c', size: 11, symbol: 'diamond' },
+      hovertemplate: '%{x}: clean accuracy %{y:.1f} %<extra></extra>',
+    },
+  ]
+  const layout: Partial<Layout> = {
+    ...baseLayout('Certified bound, attack radius and accuracy per model'),
+    height: 340,
+    margin: { l: 56, r: 56, t: 36, b: 44 },
+    barmode: 'group',
+    yaxis: { title: { text: 'ε (mean over correct inputs)' }, rangemode: 'tozero' },
+    yaxis2: { title: { text: 'clean accuracy (%)' }, overlaying: 'y', side: 'right', range: [0, 100] },
+  }
+  return { data, layout, config: CHART_CONFIG }
+}
