@@ -1,0 +1,234 @@
+/**
+ * A network's weights as TF.js tensors, in Keras layouts (kernel [in, k·units], LSTM gates
+ * i, f, c, o; GRU gates z, r, h, with or without reset_after), for the differentiable
+ * forward pass, the attack and the bound propagation of certified training.
+ *
+ * Two sources:
+ * - `paramsFromModel(model)`: a live tf.LayersModel; the tensors ARE the model's variables,
+ *   so gradients of anything computed from them reach the model (and `optimizer.minimize`
+ *   over `params.variables` trains it). Nothing is copied; `dispose()` is a no-op.
+ * - `paramsFromNetwork(net)`: the certifier's NetworkIR (float64) as float32 constants,
+ *   owned by the params (`dispose()` frees them).
+ *
+ * Browser-safe: TF.js only, no node: imports.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { Matrix, NetworkIR } from '../cert/network.ts'
+import { isRecurrent, validateNetwork } from '../cert/network.ts'
+
+/** What a recurrent or hidden Dense layer may apply (the output layer's softmax is dropped: logits). */
+export type TfActivation = 'tanh' | 'sigmoid' | 'linear'
+
+interface RecurrentBase {
+  name: string
+  units: number
+  /** [in, k·units] */
+  kernel: tf.Tensor2D
+  /** [units, k·units] */
+  recurrentKernel: tf.Tensor2D
+}
+
+export interface TfSimpleRnn extends RecurrentBase {
+  type: 'simpleRnn'
+  activation: TfActivation
+  /** [units] */
+  bias: tf.Tensor1D
+}
+
+export interface TfLstm extends RecurrentBase {
+  type: 'lstm'
+  /** [4·units], gate order i, f, c, o */
+  bias: tf.Tensor1D
+}
+
+export interface TfGru extends RecurrentBase {
+  type: 'gru'
+  resetAfter: boolean
+  /** [3·units] (z, r, h) or, with resetAfter, [6·units]: the input bias then the recurrent bias */
+  bias: tf.Tensor1D
+}
+
+export type TfRecurrent = TfSimpleRnn | TfLstm | TfGru
+
+export interface TfDense {
+  name: string
+  units: number
+  /** [in, units] */
+  kernel: tf.Tensor2D
+  bias: tf.Tensor1D
+  /** for the last (output) layer always 'linear': the logits */
+  activation: TfActivation
+}
+
+export interface TfParams {
+  /** token models: [vocab, dim] (the frames are its rows) */
+  embedding: tf.Tensor2D | null
+  /** stacked recurrent layers (all but the last return sequences) */
+  recurrent: TfRecurrent[]
+  /** Dense layers after the recurrence; the last one gives the logits */
+  dense: TfDense[]
+  classes: number
+  /** values per frame (the embedding dimension for token models) */
+  frameSize: number
+  /** the trainable variables behind the tensors (empty for constant params) */
+  variables: tf.Variable[]
+  /** free the tensors the params own (constants from an IR; nothing for a live model) */
+  dispose(): void
+}
+
+// ---------------------------------------------------------------------------------------
+// From the certifier's IR
+
+const mat = (m: Matrix): tf.Tensor2D => tf.tensor2d(Float32Array.from(m.data), [m.rows, m.cols], 'float32')
+const vec = (v: Float64Array): tf.Tensor1D => tf.tensor1d(Float32Array.from(v), 'float32')
+
+function activationOf(name: string, where: string): TfActivation {
+  if (name === 'tanh' || name === 'sigmoid' || name === 'linear') return name
+  throw new Error(`${where}: activation "${name}" is not supported (tanh, sigmoid or linear)`)
+}
+
+/** Constant float32 params of a NetworkIR (validated; throws what the certifier refuses). */
+export function paramsFromNetwork(net: NetworkIR): TfParams {
+  const { classes } = validateNetwork(net)
+  const owned: tf.Tensor[] = []
+  const keep = <T extends tf.Tensor>(t: T): T => {
+    owned.push(t)
+    return t
+  }
+  try {
+    const first = net.layers[0]
+    const embedding = first.type === 'embedding' ? keep(mat(first.embeddings)) : null
+    const frameSize = first.type === 'embedding' ? first.embeddings.cols : net.input.kind === 'frames' ? net.input.frameSize : 0
+    const recurrent: TfRecurrent[] = []
+    const dense: TfDense[] = []
+    const denseIR = net.layers.filter((l) => l.type === 'dense')
+    for (const layer of net.layers) {
+      if (isRecurrent(layer)) {
+        const base = { name: layer.name, units: layer.units, kernel: keep(mat(layer.kernel)), recurrentKernel: keep(mat(layer.recurrentKernel)), bias: keep(vec(layer.bias)) }
+        if (layer.type === 'simpleRnn') recurrent.push({ ...base, type: 'simpleRnn', activation: activationOf(layer.activation, `layer "${layer.name}"`) })
+        else if (layer.type === 'lstm') recurrent.push({ ...base, type: 'lstm' })
+        else recurrent.push({ ...base, type: 'gru', resetAfter: layer.resetAfter })
+      } else if (layer.type === 'dense') {
+        const last = layer === denseIR[denseIR.length - 1]
+        dense.push({
+          name: layer.name,
+          units: layer.units,
+          kernel: keep(mat(layer.kernel)),
+          bias: keep(vec(layer.bias)),
+          activation: last ? 'linear' : activationOf(layer.activation, `layer "${layer.name}"`),
+        })
+      }
+    }
+    return { embedding, recurrent, dense, classes, frameSize, variables: [], dispose: () => owned.forEach((t) => t.dispose()) }
+  } catch (e) {
+    owned.forEach((t) => t.dispose())
+    throw e
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// From a live tf.LayersModel
+
+interface LayerVariableLike {
+  name: string
+  trainable: boolean
+  read(): tf.Tensor
+}
+
+interface LayerLike {
+  name: string
+  getClassName(): string
+  getConfig(): Record<string, unknown>
+  weights: LayerVariableLike[]
+}
+
+function weightOf(layer: LayerLike, suffix: string, required: boolean): tf.Tensor | null {
+  const w = layer.weights.find((v) => v.name === suffix || v.name.endsWith(`/${suffix}`))
+  if (!w) {
+    if (required) throw new Error(`layer "${layer.name}": weight "${suffix}" not found (weights: ${layer.weights.map((v) => v.name).join(', ')})`)
+    return null
+  }
+  return w.read()
+}
+
+function configActivation(layer: LayerLike, key: string, fallback: string): string {
+  const v = layer.getConfig()[key]
+  return typeof v === 'string' ? v : fallback
+}
+
+/**
+ * Params sharing the variables of a live model (Sequential of [Embedding,] SimpleRNN/LSTM/GRU
+ * layers, Dense layers; Dropout/InputLayer skipped). `variables` are the trainable ones
+ * (a layer with `trainable = false`, e.g. a frozen embedding, contributes none).
+ */
+export function paramsFromModel(model: tf.LayersModel): TfParams {
+  let embedding: tf.Tensor2D | null = null
+  const recurrent: TfRecurrent[] = []
+  const dense: TfDense[] = []
+  const variables: tf.Variable[] = []
+  const owned: tf.Tensor[] = []
+  const layers = model.layers as unknown as LayerLike[]
+  const denseLayers = layers.filter((l) => l.getClassName() === 'Dense')
+  for (const layer of layers) {
+    const cls = layer.getClassName()
+    const cfg = layer.getConfig()
+    if (cls === 'InputLayer' || cls === 'Dropout') continue
+    if (layer.weights.some((w) => w.trainable)) {
+      for (const w of layer.weights) if (w.trainable) variables.push(w.read() as tf.Variable)
+    }
+    if (cls === 'Embedding') {
+      if (recurrent.length || dense.length || embedding) throw new Error(`layer "${layer.name}": an Embedding is only supported as the first layer`)
+      embedding = weightOf(layer, 'embeddings', true) as tf.Tensor2D
+      continue
+    }
+    if (cls === 'SimpleRNN' || cls === 'LSTM' || cls === 'GRU') {
+      const kernel = weightOf(layer, 'kernel', true) as tf.Tensor2D
+      const recurrentKernel = weightOf(layer, 'recurrent_kernel', true) as tf.Tensor2D
+      const units = recurrentKernel.shape[0]
+      const gates = cls === 'SimpleRNN' ? 1 : cls === 'LSTM' ? 4 : 3
+      const resetAfter = cls === 'GRU' && cfg.resetAfter === true
+      let bias = weightOf(layer, 'bias', false) as tf.Tensor1D | null
+      if (!bias) {
+        bias = tf.zeros([(resetAfter ? 2 : 1) * gates * units]) as tf.Tensor1D
+        owned.push(bias)
+      } else if (bias.rank !== 1) {
+        throw new Error(`layer "${layer.name}": a bias of shape [${bias.shape.join(', ')}] is not supported (1-D expected)`)
+      }
+      const base = { name: layer.name, units, kernel, recurrentKernel, bias }
+      if (cls === 'SimpleRNN') recurrent.push({ ...base, type: 'simpleRnn', activation: activationOf(configActivation(layer, 'activation', 'tanh'), `layer "${layer.name}"`) })
+      else {
+        const act = configActivation(layer, 'activation', 'tanh')
+        const rec = configActivation(layer, 'recurrentActivation', 'hard_sigmoid')
+        if (act !== 'tanh' || rec !== 'sigmoid') {
+          throw new Error(`layer "${layer.name}" (${cls}): activation ${act} / recurrent activation ${rec} is not supported (tanh / sigmoid)`)
+        }
+        recurrent.push(cls === 'LSTM' ? { ...base, type: 'lstm' } : { ...base, type: 'gru', resetAfter })
+      }
+      continue
+    }
+    if (cls === 'Dense') {
+      if (recurrent.length === 0) throw new Error(`layer "${layer.name}": Dense before any recurrent layer is not supported`)
+      const kernel = weightOf(layer, 'kernel', true) as tf.Tensor2D
+      let bias = weightOf(layer, 'bias', false) as tf.Tensor1D | null
+      if (!bias) {
+        bias = tf.zeros([kernel.shape[1]]) as tf.Tensor1D
+        owned.push(bias)
+      }
+      const last = layer === denseLayers[denseLayers.length - 1]
+      const act = configActivation(layer, 'activation', 'linear')
+      if (last && act !== 'linear' && act !== 'softmax') throw new Error(`layer "${layer.name}": output activation ${act} is not supported (linear or softmax)`)
+      dense.push({ name: layer.name, units: kernel.shape[1], kernel, bias, activation: last ? 'linear' : activationOf(act, `layer "${layer.name}"`) })
+      continue
+    }
+    throw new Error(`layer "${layer.name}": ${cls} is not supported (Embedding, SimpleRNN, LSTM, GRU, Dense, Dropout)`)
+  }
+  if (recurrent.length === 0) throw new Error('the model has no recurrent layer')
+  if (dense.length === 0) throw new Error('the model has no output Dense layer')
+  const frameSize = embedding ? embedding.shape[1] : recurrent[0].kernel.shape[0]
+  return { embedding, recurrent, dense, classes: dense[dense.length - 1].units, frameSize, variables, dispose: () => owned.forEach((t) => t.dispose()) }
+}
+
+/** The frame-level view: the same params without the embedding (for inputs already embedded). */
+export function withoutEmbedding(p: TfParams): TfParams {
+  return { ...p, embedding: null }
+}

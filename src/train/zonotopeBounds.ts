@@ -1,0 +1,303 @@
+/**
+ * Cert-RNN's zonotope bounds as a batched, differentiable TF.js computation, for certified
+ * training (Cert-RNN-VT) and for checking trained models.
+ *
+ * A zonotope of a batch is a centre [B, n] and generators [B, m, n]: x = c + Σ_j G_j·e_j,
+ * e ∈ [−1, 1]^m, where the m columns are noise symbols with consecutive ids
+ * [from, from + m), the same ids for every sample of the batch. Zonotopes are combined by
+ * id (padding with zero columns), never by position. Transformers are the certifier's
+ * cells (src/cert/cells) with the Cert-RNN planes of planes.ts (one fresh symbol per neuron
+ * and transformer; LSTM's f⊙c and i⊙g share one, as the certifier's exact row-local merge
+ * does). The input symbols are one per element of each perturbed frame.
+ *
+ * Layers run step-interleaved (at step t every layer takes its step), so that with
+ * `consolidate` (the default) the cost stays bounded: after every step, in each state
+ * zonotope, the generators of every symbol older than the step (earlier input symbols,
+ * earlier fresh symbols) are folded into one new box symbol per neuron (radius = the row's
+ * Σ|G|, a sound over-approximation); the step's own input symbols and fresh symbols stay.
+ * `consolidate: false` keeps every symbol (exact Cert-RNN; for agreement with the
+ * certifier, O(T²) memory).
+ *
+ * Worst-case logits come from the difference zonotope z_c − z_y (shared symbols cancel):
+ * upper bound = (c_c − c_y) + Σ_j |G_jc − G_jy|.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { InputBox, LogitBounds } from './box.ts'
+import { cols, gruParts, steps } from './forward.ts'
+import type { TfActivation, TfParams, TfRecurrent } from './params.ts'
+import type { TfPlane } from './planes.ts'
+import { sigmoidTanhPlane, unaryPlane, xSigmoidPlane } from './planes.ts'
+
+type T2 = tf.Tensor2D
+type T3 = tf.Tensor3D
+
+/** A batch of zonotopes: centre [B, n]; generators [B, m, n] of symbols [from, from + m). */
+export interface Zono {
+  c: T2
+  /** null: no symbols (a constant) */
+  G: T3 | null
+  /** id of the first column of G */
+  from: number
+}
+
+export interface ZonotopeOptions {
+  /** fold older symbols into one box symbol per neuron after every step (default true) */
+  consolidate?: boolean
+}
+
+/** The symbol source of one propagation. */
+export class Symbols {
+  next = 0
+  alloc(k: number): number {
+    const s = this.next
+    this.next += k
+    return s
+  }
+}
+
+export const constantZono = (c: T2): Zono => ({ c, G: null, from: 0 })
+
+/** diag(w) as generators [B, n, n] (w: [B, n]). */
+function diagGenerators(w: T2): T3 {
+  const n = w.shape[1]
+  return tf.mul(tf.expandDims(w, 1), tf.expandDims(tf.eye(n), 0)) as T3
+}
+
+/** Sum of generator terms lined up by symbol id. */
+function sumGenerators(terms: Array<{ G: T3; from: number }>): { G: T3 | null; from: number } {
+  if (terms.length === 0) return { G: null, from: 0 }
+  if (terms.length === 1) return terms[0]
+  const from = Math.min(...terms.map((t) => t.from))
+  const end = Math.max(...terms.map((t) => t.from + t.G.shape[1]))
+  let G: T3 | null = null
+  for (const t of terms) {
+    const before = t.from - from
+    const after = end - t.from - t.G.shape[1]
+    const padded = before || after ? (tf.pad(t.G, [[0, 0], [before, after], [0, 0]]) as T3) : t.G
+    G = G ? tf.add(G, padded) : padded
+  }
+  return { G, from }
+}
+
+/** A term of a linear combination: W·z (matrix [n, n']) or s⊙z (per-neuron [B, n]). */
+type Term = { z: Zono; W: T2 } | { z: Zono; s: T2 }
+
+/** Σ terms + bias. */
+function combine(terms: Term[], bias: tf.Tensor | null): Zono {
+  let c: T2 | null = null
+  const gens: Array<{ G: T3; from: number }> = []
+  for (const t of terms) {
+    let ct: T2
+    if ('W' in t) {
+      ct = tf.matMul(t.z.c, t.W) as T2
+      if (t.z.G) {
+        const [B, m, n] = t.z.G.shape
+        gens.push({ G: tf.reshape(tf.matMul(tf.reshape(t.z.G, [B * m, n]) as T2, t.W), [B, m, t.W.shape[1]]) as T3, from: t.z.from })
+      }
+    } else {
+      ct = tf.mul(t.z.c, t.s) as T2
+      if (t.z.G) gens.push({ G: tf.mul(t.z.G, tf.expandDims(t.s, 1)) as T3, from: t.z.from })
+    }
+    c = c ? (tf.add(c, ct) as T2) : ct
+  }
+  if (bias) c = tf.add(c!, bias) as T2
+  const { G, from } = sumGenerators(gens)
+  return { c: c!, G, from }
+}
+
+/** Σ_k x_k·W_k + b, where an input box x_k = (centre, radius) contributes radius ⊙ W rows. */
+export function affineZono(terms: Array<[Zono | InputFrame, T2]>, bias: tf.Tensor | null): Zono {
+  const plain: Term[] = []
+  const boxGens: Array<{ G: T3; from: number }> = []
+  let boxC: T2 | null = null
+  for (const [x, W] of terms) {
+    if ('radius' in x) {
+      // diag(r)·W: G[b, j, o] = r[b, j]·W[j, o]
+      boxGens.push({ G: tf.mul(tf.expandDims(x.radius, 2), tf.expandDims(W, 0)) as T3, from: x.from })
+      const cw = tf.matMul(x.c, W) as T2
+      boxC = boxC ? (tf.add(boxC, cw) as T2) : cw
+    } else plain.push({ z: x, W })
+  }
+  let z = plain.length ? combine(plain, bias) : null
+  if (boxC) {
+    const c = z ? tf.add(z.c, boxC) : bias ? tf.add(boxC, bias) : boxC
+    const { G, from } = sumGenerators([...(z?.G ? [{ G: z.G, from: z.from }] : []), ...boxGens])
+    z = { c: c as T2, G, from }
+  }
+  return z!
+}
+
+/** A perturbed input frame: centre [B, d] and radius [B, d], symbols [from, from + d). */
+export interface InputFrame {
+  c: T2
+  radius: T2
+  from: number
+}
+
+export function addZono(a: Zono, b: Zono): Zono {
+  const { G, from } = sumGenerators([a, b].filter((z) => z.G).map((z) => ({ G: z.G!, from: z.from })))
+  return { c: tf.add(a.c, b.c), G, from }
+}
+
+export function subZono(a: Zono, b: Zono): Zono {
+  const gens = [...(a.G ? [{ G: a.G, from: a.from }] : []), ...(b.G ? [{ G: tf.neg(b.G) as T3, from: b.from }] : [])]
+  const { G, from } = sumGenerators(gens)
+  return { c: tf.sub(a.c, b.c), G, from }
+}
+
+/** Neurons [from, from + count). */
+export function sliceZono(z: Zono, start: number, count: number): Zono {
+  return {
+    c: cols(z.c, start, count),
+    G: z.G ? (tf.slice(z.G, [0, 0, start], [z.G.shape[0], z.G.shape[1], count]) as T3) : null,
+    from: z.from,
+  }
+}
+
+/** Σ_j |G_j| per neuron ([B, n]). */
+export function radiusOf(z: Zono): T2 {
+  return z.G ? (tf.sum(tf.abs(z.G), 1) as T2) : (tf.zerosLike(z.c) as T2)
+}
+
+export function zonoBounds(z: Zono): { l: T2; u: T2 } {
+  const r = radiusOf(z)
+  return { l: tf.sub(z.c, r), u: tf.add(z.c, r) }
+}
+
+/** Append one fresh symbol per neuron with coefficient w ([B, n], ≥ 0). */
+export function withFresh(z: Zono, w: T2, symbols: Symbols): Zono {
+  const from = symbols.alloc(w.shape[1])
+  const { G, from: f } = sumGenerators([...(z.G ? [{ G: z.G, from: z.from }] : []), { G: diagGenerators(w), from }])
+  return { c: z.c, G, from: f }
+}
+
+/**
+ * Fold the generators of symbols older than `keepFrom` into one new box symbol per neuron
+ * (sound: the box symbols are fresh and independent of everything else).
+ */
+export function foldZono(z: Zono, keepFrom: number, symbols: Symbols): Zono {
+  if (!z.G || z.from >= keepFrom) return z
+  const [B, m, n] = z.G.shape
+  const k = Math.min(m, keepFrom - z.from)
+  const old = tf.slice(z.G, [0, 0, 0], [B, k, n])
+  const r = tf.sum(tf.abs(old), 1) as T2
+  const kept: Zono = k < m ? { c: z.c, G: tf.slice(z.G, [0, k, 0], [B, m - k, n]) as T3, from: keepFrom } : { c: z.c, G: null, from: 0 }
+  return withFresh(kept, r, symbols)
+}
+
+/** A transformer's output before its fresh symbols: the linear part and their coefficients. */
+interface Linear {
+  z: Zono
+  w: T2
+}
+
+function planeLinear(p: TfPlane, x: Zono, y: Zono | null): Linear {
+  const terms: Term[] = [{ z: x, s: p.a }]
+  if (y && p.b) terms.push({ z: y, s: p.b })
+  const lin = combine(terms, tf.div(tf.add(p.c1, p.c2), 2))
+  return { z: lin, w: tf.div(tf.sub(p.c2, p.c1), 2) as T2 }
+}
+
+function unaryLinear(kind: 'tanh' | 'sigmoid', z: Zono): Linear {
+  const { l, u } = zonoBounds(z)
+  return planeLinear(unaryPlane(kind, l, u), z, null)
+}
+
+function binaryLinear(kind: 'sigmoidTanh' | 'xSigmoid', x: Zono, y: Zono): Linear {
+  const bx = zonoBounds(x)
+  const by = zonoBounds(y)
+  const plane = kind === 'sigmoidTanh' ? sigmoidTanhPlane(bx.l, bx.u, by.l, by.u) : xSigmoidPlane(bx.l, bx.u, by.l, by.u)
+  return planeLinear(plane, x, y)
+}
+
+const finish = (r: Linear, symbols: Symbols) => withFresh(r.z, r.w, symbols)
+
+export function activationZono(act: TfActivation, z: Zono, symbols: Symbols): Zono {
+  return act === 'linear' ? z : finish(unaryLinear(act, z), symbols)
+}
+
+/** One step of a recurrent layer on zonotopes (state = [h] or [h, c]), as src/cert/cells. */
+export function cellStepZono(layer: TfRecurrent, x: Zono | InputFrame, state: Zono[], symbols: Symbols): Zono[] {
+  const u = layer.units
+  if (layer.type === 'simpleRnn') {
+    return [activationZono(layer.activation, affineZono([[x, layer.kernel], [state[0], layer.recurrentKernel]], layer.bias), symbols)]
+  }
+  if (layer.type === 'lstm') {
+    const [h, c] = state
+    const z = affineZono([[x, layer.kernel], [h, layer.recurrentKernel]], layer.bias)
+    const fc = binaryLinear('xSigmoid', c, sliceZono(z, u, u))
+    const ig = binaryLinear('sigmoidTanh', sliceZono(z, 0, u), sliceZono(z, 2 * u, u))
+    // the fresh symbols of f⊙c and i⊙g of a unit live only in its row of c: one symbol (exact)
+    const cNew = withFresh(addZono(fc.z, ig.z), tf.add(fc.w, ig.w) as T2, symbols)
+    const hNew = finish(binaryLinear('sigmoidTanh', sliceZono(z, 3 * u, u), cNew), symbols)
+    return [hNew, cNew]
+  }
+  const g = gruParts(layer)
+  const [h] = state
+  const zr = affineZono([[x, g.WxZR], [h, g.WhZR]], g.bZR)
+  const zPre = sliceZono(zr, 0, u)
+  const rPre = sliceZono(zr, u, u)
+  let pre: Zono
+  if (g.bhH) {
+    const hu = affineZono([[h, g.WhH]], g.bhH)
+    const rhu = finish(binaryLinear('xSigmoid', hu, rPre), symbols)
+    pre = addZono(affineZono([[x, g.WxH]], g.bxH), rhu)
+  } else {
+    const rh = finish(binaryLinear('xSigmoid', h, rPre), symbols)
+    pre = affineZono([[x, g.WxH], [rh, g.WhH]], g.bxH)
+  }
+  const hh = activationZono('tanh', pre, symbols)
+  const dz = finish(binaryLinear('xSigmoid', subZono(h, hh), zPre), symbols)
+  return [addZono(hh, dz)]
+}
+
+const stateParts = (l: TfRecurrent) => (l.type === 'lstm' ? 2 : 1)
+
+/** The logits' zonotope over the box. */
+export function logitZonotope(p: TfParams, box: InputBox, opts: ZonotopeOptions = {}): Zono {
+  if (box.lower.rank !== 3 || box.lower.shape[2] !== p.frameSize) {
+    throw new Error(`the box must have shape [batch, T, ${p.frameSize}], got [${box.lower.shape.join(', ')}]`)
+  }
+  const consolidate = opts.consolidate ?? true
+  const symbols = new Symbols()
+  const lo = steps(box.lower)
+  const hi = steps(box.upper)
+  const B = box.lower.shape[0]
+  const perturbed = box.frames ? new Set(box.frames) : null
+  let states: Zono[][] = p.recurrent.map((l) => Array.from({ length: stateParts(l) }, () => constantZono(tf.zeros([B, l.units]))))
+  for (let t = 0; t < lo.length; t++) {
+    const stepStart = symbols.next
+    const c = tf.div(tf.add(lo[t], hi[t]), 2) as T2
+    let x: Zono | InputFrame = perturbed && !perturbed.has(t) ? constantZono(c) : { c, radius: tf.div(tf.sub(hi[t], lo[t]), 2) as T2, from: symbols.alloc(p.frameSize) }
+    states = states.map((state, k) => {
+      const next = cellStepZono(p.recurrent[k], x, state, symbols)
+      x = next[0]
+      return next
+    })
+    if (consolidate) states = states.map((s) => s.map((z) => foldZono(z, stepStart, symbols)))
+  }
+  let y = states[states.length - 1][0]
+  p.dense.forEach((d, k) => {
+    y = affineZono([[y, d.kernel]], d.bias)
+    if (k < p.dense.length - 1) y = activationZono(d.activation, y, symbols)
+  })
+  return y
+}
+
+/** Upper bounds of z_c − z_y from the difference zonotope (entry y = 0). */
+export function worstFromZonotope(z: Zono, labels: tf.Tensor1D): T2 {
+  const C = z.c.shape[1]
+  const onehot = tf.oneHot(tf.cast(labels, 'int32'), C) as T2
+  const cy = tf.sum(tf.mul(z.c, onehot), 1, true)
+  const dc = tf.sub(z.c, cy)
+  if (!z.G) return dc as T2
+  const Gy = tf.sum(tf.mul(z.G, tf.expandDims(onehot, 1)), 2, true)
+  return tf.add(dc, tf.sum(tf.abs(tf.sub(z.G, Gy)), 1)) as T2
+}
+
+/** Cert-RNN zonotope bounds of the logits over the box (and the worst-case logits for `labels`). */
+export function zonotopeBounds(p: TfParams, box: InputBox, labels?: tf.Tensor1D, opts: ZonotopeOptions = {}): LogitBounds {
+  const z = logitZonotope(p, box, opts)
+  const { l, u } = zonoBounds(z)
+  return { lower: l, upper: u, worst: labels ? worstFromZonotope(z, labels) : null }
+}
