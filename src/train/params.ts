@@ -137,13 +137,16 @@ interface LayerVariableLike {
 
 interface LayerLike {
   name: string
+  trainable: boolean
   getClassName(): string
   getConfig(): Record<string, unknown>
   weights: LayerVariableLike[]
 }
 
 function weightOf(layer: LayerLike, suffix: string, required: boolean): tf.Tensor | null {
-  const w = layer.weights.find((v) => v.name === suffix || v.name.endsWith(`/${suffix}`))
+  // TF.js makes variable names unique per session: a second model's kernel is "rnn/kernel_1"
+  const re = new RegExp(`(^|/)${suffix}(_\\d+)?$`)
+  const w = layer.weights.find((v) => re.test(v.name))
   if (!w) {
     if (required) throw new Error(`layer "${layer.name}": weight "${suffix}" not found (weights: ${layer.weights.map((v) => v.name).join(', ')})`)
     return null
@@ -173,9 +176,9 @@ export function paramsFromModel(model: tf.LayersModel): TfParams {
     const cls = layer.getClassName()
     const cfg = layer.getConfig()
     if (cls === 'InputLayer' || cls === 'Dropout') continue
-    if (layer.weights.some((w) => w.trainable)) {
-      for (const w of layer.weights) if (w.trainable) variables.push(w.read() as tf.Variable)
-    }
+    // a frozen layer's flag is the one to trust: a Sequential's lazy build (on its first
+    // predict) resets every weight's own `trainable` to the model's
+    if (layer.trainable) for (const w of layer.weights) if (w.trainable) variables.push(w.read() as tf.Variable)
     if (cls === 'Embedding') {
       if (recurrent.length || dense.length || embedding) throw new Error(`layer "${layer.name}": an Embedding is only supported as the first layer`)
       embedding = weightOf(layer, 'embeddings', true) as tf.Tensor2D
