@@ -4,7 +4,7 @@
  * every variant, and compare them as a chart and a table (with clean accuracy). Below it,
  * live training of a small model in the page.
  */
-import { useMemo } from 'react'
+import { lazy, Suspense, useMemo } from 'react'
 import { useStore } from 'zustand'
 import { useShallow } from 'zustand/react/shallow'
 import { formatEps } from '../views/geometry.ts'
@@ -16,12 +16,17 @@ import type { DefenseState } from './compare.ts'
 import { cancelDefenseComparison, defenseStore, groupsOf, runDefenseComparison, setDefenseBase, setDefenseN, summarizeVariant } from './compare.ts'
 import { defenseFigure } from './figure.ts'
 
+const LiveTraining = lazy(() => import('./LiveTraining.tsx'))
+
 const useDef = <T,>(sel: (s: DefenseState) => T): T => useStore(defenseStore, useShallow(sel))
 
 export function DefensesView() {
   return (
     <div className="defenses">
       <DefenseComparison />
+      <Suspense fallback={<p className="muted">loading live training…</p>}>
+        <LiveTraining />
+      </Suspense>
     </div>
   )
 }
@@ -37,7 +42,7 @@ function DefenseComparison() {
     return (
       <section className="panel">
         <h2>Defenses</h2>
-        <p className="error" data-testid="defenses-none">
+        <p className="muted" data-testid="defenses-none">
           This build's model zoo has no defended models (see README: npm run train -- --defended).
         </p>
       </section>

@@ -4,6 +4,7 @@ import type { Figure } from '../charts/figure.ts'
 import { baseLayout, CHART_CONFIG } from '../charts/figure.ts'
 import type { VariantResult } from './compare.ts'
 import { summarizeVariant } from './compare.ts'
+import type { EpochReport } from '../../worker/training/protocol.ts'
 
 export function defenseFigure(results: VariantResult[]): Figure {
   const done = results.filter((r) => r.status === 'done' || r.inputs.length > 0)
@@ -38,6 +39,39 @@ export function defenseFigure(results: VariantResult[]): Figure {
     barmode: 'group',
     yaxis: { title: { text: 'ε (mean over correct inputs)' }, rangemode: 'tozero' },
     yaxis2: { title: { text: 'clean accuracy (%)' }, overlaying: 'y', side: 'right', range: [0, 100] },
+  }
+  return { data, layout, config: CHART_CONFIG }
+}
+
+/** Live training: loss and test accuracy per epoch, and the certified bound of the watched digits. */
+export function trainingFigure(history: EpochReport[]): Figure {
+  const x = history.map((h) => h.epoch)
+  const digits = history[0]?.bounds.length ?? 0
+  const colors = ['#9467bd', '#8c564b', '#e377c2', '#7f7f7f']
+  const data: Data[] = [
+    { type: 'scatter', mode: 'lines+markers', name: 'loss', x, y: history.map((h) => h.loss), line: { color: '#ff7f0e' } },
+    { type: 'scatter', mode: 'lines+markers', name: 'test accuracy (%)', x, y: history.map((h) => h.testAccuracy * 100), yaxis: 'y2', line: { color: '#2ca02c' } },
+    ...Array.from(
+      { length: digits },
+      (_, k): Data => ({
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: `bound of test digit ${k}`,
+        x,
+        y: history.map((h) => h.bounds[k]),
+        yaxis: 'y3',
+        line: { color: colors[k % colors.length], dash: 'dot' },
+      }),
+    ),
+  ]
+  const layout: Partial<Layout> = {
+    ...baseLayout('Training: loss, test accuracy and certified bounds per epoch'),
+    height: 340,
+    margin: { l: 56, r: 110, t: 36, b: 44 },
+    xaxis: { title: { text: 'epoch' }, dtick: 1, domain: [0, 0.86] },
+    yaxis: { title: { text: 'loss' }, rangemode: 'tozero' },
+    yaxis2: { title: { text: 'accuracy (%)' }, overlaying: 'y', side: 'right', range: [0, 100] },
+    yaxis3: { title: { text: 'certified ε' }, overlaying: 'y', side: 'right', position: 1, anchor: 'free', rangemode: 'tozero' },
   }
   return { data, layout, config: CHART_CONFIG }
 }

@@ -8,6 +8,8 @@ import { compileNetwork } from '../../cert/runtime.ts'
 import { parseModelFiles } from '../../model/layersJson.ts'
 import type { Tokenizer } from '../../model/tokenizer.ts'
 import { loadTokenizer } from '../../model/tokenizer.ts'
+import type { LoadedModel } from './loaded.ts'
+import { classNamesFor, imageShape } from './loaded.ts'
 
 export interface UploadedFile {
   name: string
@@ -78,4 +80,26 @@ export function readUpload(files: UploadedFile[]): UploadedModel {
   }
   if (net.input.kind === 'frames' && tokenizer) throw new UploadError('a tokenizer was given, but this model reads frames, not tokens')
   return { name: modelFile.name, net, modelJson, shards, tokenizer, classes: cn.classes }
+}
+
+/** An uploaded (or trained-in-the-page) model as the app's LoadedModel. */
+export function loadedFromUpload(up: UploadedModel, title: string, examples: LoadedModel['examples'] = []): LoadedModel {
+  const net = up.net
+  return {
+    key: `upload:${up.name}:${Date.now()}`,
+    source: 'upload',
+    id: up.name,
+    title,
+    entry: null,
+    net,
+    tokenizer: up.tokenizer,
+    examples,
+    classNames: net.classNames ?? classNamesFor(net),
+    domain: net.input.kind === 'frames' && imageShape(net, null) ? { min: 0, max: 1 } : null,
+    inputKind: net.input.kind,
+    frameSize: net.input.kind === 'frames' ? net.input.frameSize : net.layers[0].type === 'embedding' ? net.layers[0].embeddings.cols : 0,
+    image: imageShape(net, null),
+    modelJson: up.modelJson,
+    shards: up.shards,
+  }
 }

@@ -2,9 +2,8 @@ import { useRef, useState } from 'react'
 import { ZOO_TASKS } from '../../model/manifest.ts'
 import type { ManifestModel } from '../../model/manifest.ts'
 import type { LoadedModel } from '../model/loaded.ts'
-import { classNamesFor, imageShape } from '../model/loaded.ts'
 import type { UploadedFile } from '../model/upload.ts'
-import { readUpload } from '../model/upload.ts'
+import { loadedFromUpload, readUpload } from '../model/upload.ts'
 import { selectZooModel } from '../model/zoo.ts'
 import { useApp } from '../state/hooks.ts'
 import { setModel } from '../state/store.ts'
@@ -95,24 +94,7 @@ export function UploadPanel() {
     setBusy(true)
     try {
       const up = readUpload(await toUploaded(files))
-      const net = up.net
-      const loaded: LoadedModel = {
-        key: `upload:${up.name}:${Date.now()}`,
-        source: 'upload',
-        id: up.name,
-        title: Array.from(files).map((f) => f.name).join(', '),
-        entry: null,
-        net,
-        tokenizer: up.tokenizer,
-        examples: [],
-        classNames: net.classNames ?? classNamesFor(net),
-        domain: net.input.kind === 'frames' && imageShape(net, null) ? { min: 0, max: 1 } : null,
-        inputKind: net.input.kind,
-        frameSize: net.input.kind === 'frames' ? net.input.frameSize : net.layers[0].type === 'embedding' ? net.layers[0].embeddings.cols : 0,
-        image: imageShape(net, null),
-        modelJson: up.modelJson,
-        shards: up.shards,
-      }
+      const loaded = loadedFromUpload(up, Array.from(files).map((f) => f.name).join(', '))
       await setModel(loaded)
     } catch (e) {
       setError((e as Error).message)
