@@ -12,7 +12,7 @@ import { Rng } from '../cert/rng.ts'
 import { compileNetwork } from '../cert/runtime.ts'
 import { parseLayersModel } from '../model/layersJson.ts'
 import type { Defense, DefenseConfig, TrainBatch } from './defenses.ts'
-import { DEFENSES, defenseLoss, prepareDefense, scheduleAt } from './defenses.ts'
+import { DEFENSES, defenseLoss, prepareDefense, randomFrameMask, scheduleAt } from './defenses.ts'
 import { logits, tokenLogits } from './forward.ts'
 import { trainLoop } from './loop.ts'
 import { paramsFromModel } from './params.ts'
@@ -78,9 +78,12 @@ describe('params from a live model', () => {
     }
   })
 
-  it('leave a frozen layer out of the variables', () => {
+  it('leave a frozen layer out of the variables (also after the lazy build of a first predict)', () => {
     const t = model('lstm', { vocab: 20 })
     t.layers[0].trainable = false
+    tf.tidy(() => t.predict(tf.tensor2d([[1, 2]], [1, 2], 'int32')))
+    // (TF.js 4.22 resets the weight's own flag there)
+    expect(t.layers[0].weights[0].trainable).toBe(true)
     const p = paramsFromModel(t)
     expect(p.variables.length).toBe(t.trainableWeights.length)
     expect(p.variables.some((v) => v === (t.layers[0].getWeights()[0] as unknown))).toBe(false)
@@ -147,6 +150,48 @@ describe.each(DEFENSES)('%s loss', (method) => {
     expect(r.epochs.length).toBe(10)
     expect(after, `${method}: loss ${before} → ${after}`).toBeLessThan(0.85 * before)
     tf.dispose([all.frames!, all.labels])
+    m.dispose()
+  })
+})
+
+describe('a random-frames threat', () => {
+  it('masks k distinct frames per sample, reproducibly', () => {
+    const m = randomFrameMask(6, 5, 2, 3)
+    const rows = m.reshape([6, 5]).arraySync() as number[][]
+    for (const r of rows) expect(r.reduce((a, b) => a + b, 0)).toBe(2)
+    expect(randomFrameMask(6, 5, 2, 3).arraySync()).toEqual(m.arraySync())
+    expect(randomFrameMask(2, 3, 9, 1).reshape([6]).arraySync()).toEqual([1, 1, 1, 1, 1, 1])
+    m.dispose()
+  })
+
+  it('FGSM / PGD perturb only the drawn frames; IBP / Cert-RNN bound only those (looser bounds with more frames)', () => {
+    const m = model('gru', { vocab: 12 })
+    const p = paramsFromModel(m)
+    const { x, y } = frameTask(8, 4)
+    const batch: TrainBatch = { tokens: tf.tensor2d(x.map((s) => s.map((f) => Math.floor(f[0] * 12))), [8, 4], 'int32'), labels: tf.tensor1d(y, 'int32') }
+    for (const method of ['fgsm', 'pgd'] as Defense[]) {
+      const prep = prepareDefense(p, batch, { method, eps: 0.1, perturb: { frames: 1 } }, 0.1, 2)
+      const mask = prep.mask!.arraySync() as number[][][]
+      const d = prep.delta!.arraySync()
+      d.forEach((row, b) => row.forEach((f, t) => f.forEach((v) => (mask[b][t][0] ? expect(Math.abs(v)).toBeLessThanOrEqual(0.1 + 1e-7) : expect(Math.abs(v)).toBe(0)))))
+      expect(d.flat(2).some((v) => v !== 0)).toBe(true)
+      prep.dispose()
+    }
+    for (const method of ['ibp', 'certrnn'] as Defense[]) {
+      const at = { eps: 0.1, kappa: 0 }
+      const robust = (frames: number) => {
+        const cfg: DefenseConfig = { method, eps: 0.1, perturb: { frames } }
+        const prep = prepareDefense(p, batch, cfg, 0.1, 2)
+        const { value, grads } = tf.variableGrads(() => defenseLoss(p, batch, cfg, at, prep).loss, p.variables)
+        for (const g of Object.values(grads)) expect(g.dataSync().every(Number.isFinite)).toBe(true)
+        const v = value.dataSync()[0]
+        tf.dispose([value, ...Object.values(grads)])
+        prep.dispose()
+        return v
+      }
+      expect(robust(1)).toBeLessThan(robust(4))
+    }
+    tf.dispose([batch.tokens!, batch.labels])
     m.dispose()
   })
 })

@@ -19,6 +19,7 @@
  * params, usable inside tf.grad / optimizer.minimize.
  */
 import * as tf from '@tensorflow/tfjs'
+import { Rng } from '../cert/rng.ts'
 import type { LogitBounds } from './box.ts'
 import { inputBox } from './box.ts'
 import { embedTokens, logits } from './forward.ts'
@@ -53,6 +54,11 @@ export interface DefenseConfig {
   pgd?: { steps?: number; stepSize?: number; randomStart?: boolean }
   /** certrnn: zonotope options (default: consolidated) */
   zonotope?: ZonotopeOptions
+  /**
+   * which frames the threat perturbs: all of them (default), or `frames` random frames per
+   * sample (a fresh draw every step; seeded by prepareDefense's seed)
+   */
+  perturb?: 'all' | { frames: number }
 }
 
 export function defaultKappa(method: Defense): number {
@@ -90,7 +96,20 @@ export interface TrainBatch {
 export interface Prepared {
   /** [B, T, d], added to the (embedded) frames; null for the certified and clean losses */
   delta: tf.Tensor3D | null
+  /** [B, T, 1]: 1 on the frames the threat perturbs (null: all frames) */
+  mask: tf.Tensor3D | null
   dispose(): void
+}
+
+/** [B, T, 1] with `k` distinct random frames per row set to 1 (all of them when k ≥ T). */
+export function randomFrameMask(B: number, T: number, k: number, seed: number): tf.Tensor3D {
+  const rng = new Rng(seed)
+  const m = new Float32Array(B * T)
+  for (let b = 0; b < B; b++) {
+    const order = rng.shuffle(Array.from({ length: T }, (_v, t) => t))
+    for (const t of order.slice(0, Math.min(k, T))) m[b * T + t] = 1
+  }
+  return tf.tensor3d(m, [B, T, 1])
 }
 
 /** Mean cross-entropy of logits [B, C] with integer labels [B]. */
@@ -109,8 +128,9 @@ export function batchFrames(params: TfParams, batch: TrainBatch): tf.Tensor3D {
 /** The params without the embedding: for frames already embedded. */
 const onFrames = (params: TfParams): TfParams => (params.embedding ? { ...params, embedding: null } : params)
 
-function projectDelta(x: tf.Tensor3D, delta: tf.Tensor, eps: number, clip: readonly [number, number] | undefined): tf.Tensor3D {
-  let d = tf.clipByValue(delta, -eps, eps)
+/** Into the box: |δ| ≤ r (r: ε, or ε on the perturbed frames and 0 elsewhere), x + δ within the clip range. */
+function projectDelta(x: tf.Tensor3D, delta: tf.Tensor, r: tf.Tensor, clip: readonly [number, number] | undefined): tf.Tensor3D {
+  let d = tf.minimum(tf.maximum(delta, tf.neg(r)), r)
   if (clip) d = tf.sub(tf.clipByValue(tf.add(x, d), clip[0], clip[1]), x)
   return d as tf.Tensor3D
 }
@@ -120,25 +140,36 @@ function projectDelta(x: tf.Tensor3D, delta: tf.Tensor, eps: number, clip: reado
  * outside any gradient tape). Other defenses (or ε = 0): no perturbation.
  */
 export function prepareDefense(params: TfParams, batch: TrainBatch, cfg: DefenseConfig, eps: number, seed = 0): Prepared {
-  if ((cfg.method !== 'fgsm' && cfg.method !== 'pgd') || !(eps > 0)) return { delta: null, dispose: () => {} }
+  const perturb = cfg.perturb ?? 'all'
+  const shape = batch.tokens ? batch.tokens.shape : batch.frames!.shape
+  const mask = perturb !== 'all' && cfg.method !== 'none' && eps > 0 ? randomFrameMask(shape[0], shape[1], perturb.frames, seed ^ 0x6d61736b) : null
+  if ((cfg.method !== 'fgsm' && cfg.method !== 'pgd') || !(eps > 0)) return { delta: null, mask, dispose: () => mask?.dispose() }
   const delta = tf.tidy(() => {
     const x = batchFrames(params, batch)
     const fp = onFrames(params)
+    const r = mask ? tf.mul(mask, eps) : tf.scalar(eps)
     const lossAt = (d: tf.Tensor) => crossEntropy(logits(fp, tf.add(x, d) as tf.Tensor3D), batch.labels)
     const gradAt = tf.grad(lossAt)
-    if (cfg.method === 'fgsm') return projectDelta(x, tf.mul(tf.sign(gradAt(tf.zerosLike(x))), eps), eps, cfg.clip)
+    if (cfg.method === 'fgsm') return projectDelta(x, tf.mul(tf.sign(gradAt(tf.zerosLike(x))), r), r, cfg.clip)
     const steps = cfg.pgd?.steps ?? 7
     const alpha = (cfg.pgd?.stepSize ?? 2.5 / steps) * eps
-    let d: tf.Tensor3D = cfg.pgd?.randomStart === false ? (tf.zerosLike(x) as tf.Tensor3D) : projectDelta(x, tf.randomUniform(x.shape, -eps, eps, 'float32', seed), eps, cfg.clip)
-    for (let k = 0; k < steps; k++) d = projectDelta(x, tf.add(d, tf.mul(tf.sign(gradAt(d)), alpha)), eps, cfg.clip)
+    let d: tf.Tensor3D = cfg.pgd?.randomStart === false ? (tf.zerosLike(x) as tf.Tensor3D) : projectDelta(x, tf.mul(tf.randomUniform(x.shape, -1, 1, 'float32', seed), r), r, cfg.clip)
+    for (let k = 0; k < steps; k++) d = projectDelta(x, tf.add(d, tf.mul(tf.sign(gradAt(d)), alpha)), r, cfg.clip)
     return d
   })
-  return { delta, dispose: () => delta.dispose() }
+  return {
+    delta,
+    mask,
+    dispose: () => {
+      delta.dispose()
+      mask?.dispose()
+    },
+  }
 }
 
-/** Worst-case logit bounds of the batch's ε-box (ibp or certrnn). */
-export function certifiedBounds(params: TfParams, frames: tf.Tensor3D, labels: tf.Tensor1D, cfg: DefenseConfig, eps: number): LogitBounds {
-  const box = inputBox(frames, eps, { clip: cfg.clip })
+/** Worst-case logit bounds of the batch's ε-box (ibp or certrnn); `mask` [B, T, 1]: only those frames. */
+export function certifiedBounds(params: TfParams, frames: tf.Tensor3D, labels: tf.Tensor1D, cfg: DefenseConfig, eps: number, mask?: tf.Tensor3D | null): LogitBounds {
+  const box = inputBox(frames, mask ? tf.mul(mask, eps) : eps, { clip: cfg.clip })
   const fp = onFrames(params)
   return cfg.method === 'certrnn' ? zonotopeBounds(fp, box, labels, cfg.zonotope) : intervalBounds(fp, box, labels)
 }
@@ -157,7 +188,8 @@ export interface LossParts {
 
 /**
  * The defense's loss at (ε, κ) as a function of the params: call inside tf.grad /
- * optimizer.minimize (FGSM / PGD need `prepared` from `prepareDefense` at the same ε).
+ * optimizer.minimize (FGSM / PGD need `prepared` from `prepareDefense` at the same ε; so do
+ * IBP / Cert-RNN with a random-frames threat, for its mask).
  */
 export function defenseLoss(params: TfParams, batch: TrainBatch, cfg: DefenseConfig, at: ScheduleValue, prepared?: Prepared): LossParts {
   const frames = batchFrames(params, batch)
@@ -176,7 +208,7 @@ export function defenseLoss(params: TfParams, batch: TrainBatch, cfg: DefenseCon
     if (!prepared?.delta) throw new Error(`${cfg.method}: call prepareDefense first (outside the gradient tape)`)
     return parts(crossEntropy(logits(fp, tf.add(frames, prepared.delta) as tf.Tensor3D), batch.labels))
   }
-  const b = certifiedBounds(params, frames, batch.labels, cfg, at.eps)
+  const b = certifiedBounds(params, frames, batch.labels, cfg, at.eps, prepared?.mask)
   const worst = b.worst!
   // certified: z_c − z_y < 0 for every c ≠ y (entry y, 0, masked out)
   const others = tf.sub(worst, tf.mul(tf.oneHot(tf.cast(batch.labels, 'int32'), worst.shape[1]), 1e9))

@@ -5,6 +5,7 @@
  * inside tf.grad / optimizer.minimize, in a Web Worker or in Node.
  */
 import * as tf from '@tensorflow/tfjs'
+import { matMul } from './ops.ts'
 import type { TfActivation, TfDense, TfGru, TfLstm, TfParams, TfRecurrent, TfSimpleRnn } from './params.ts'
 
 export const applyActivation = (name: TfActivation, x: tf.Tensor2D): tf.Tensor2D =>
@@ -49,7 +50,7 @@ export function steps(x: tf.Tensor3D): tf.Tensor2D[] {
 function runLayer(l: TfRecurrent, input: tf.Tensor3D): tf.Tensor2D[] {
   const [B, T, F] = input.shape
   const flat = tf.reshape(input, [B * T, F]) as tf.Tensor2D
-  const project = (W: tf.Tensor2D, b: tf.Tensor1D) => steps(tf.reshape(tf.add(tf.matMul(flat, W), b), [B, T, W.shape[1]]) as tf.Tensor3D)
+  const project = (W: tf.Tensor2D, b: tf.Tensor1D) => steps(tf.reshape(tf.add(matMul(flat, W), b), [B, T, W.shape[1]]) as tf.Tensor3D)
   const u = l.units
   if (l.type === 'simpleRnn') return simpleRnnSeq(l, project(l.kernel, l.bias), B, u)
   if (l.type === 'lstm') return lstmSeq(l, project(l.kernel, l.bias), B, u)
@@ -59,14 +60,14 @@ function runLayer(l: TfRecurrent, input: tf.Tensor3D): tf.Tensor2D[] {
 
 function simpleRnnSeq(l: TfSimpleRnn, xw: tf.Tensor2D[], B: number, u: number): tf.Tensor2D[] {
   let h: tf.Tensor2D = tf.zeros([B, u])
-  return xw.map((x) => (h = applyActivation(l.activation, tf.add(x, tf.matMul(h, l.recurrentKernel)))))
+  return xw.map((x) => (h = applyActivation(l.activation, tf.add(x, matMul(h, l.recurrentKernel)))))
 }
 
 function lstmSeq(l: TfLstm, xw: tf.Tensor2D[], B: number, u: number): tf.Tensor2D[] {
   let h: tf.Tensor2D = tf.zeros([B, u])
   let c: tf.Tensor2D = tf.zeros([B, u])
   return xw.map((x) => {
-    const z = tf.add(x, tf.matMul(h, l.recurrentKernel))
+    const z = tf.add(x, matMul(h, l.recurrentKernel))
     const [zi, zf, zg, zo] = tf.split(z, 4, 1) as tf.Tensor2D[]
     c = tf.add(tf.mul(tf.sigmoid(zf), c), tf.mul(tf.sigmoid(zi), tf.tanh(zg)))
     h = tf.mul(tf.sigmoid(zo), tf.tanh(c))
@@ -77,12 +78,12 @@ function lstmSeq(l: TfLstm, xw: tf.Tensor2D[], B: number, u: number): tf.Tensor2
 function gruSeq(g: ReturnType<typeof gruParts>, xzr: tf.Tensor2D[], xh: tf.Tensor2D[], B: number, u: number): tf.Tensor2D[] {
   let h: tf.Tensor2D = tf.zeros([B, u])
   return xzr.map((xz, t) => {
-    const zr = tf.add(xz, tf.matMul(h, g.WhZR))
+    const zr = tf.add(xz, matMul(h, g.WhZR))
     const [zPre, rPre] = tf.split(zr, 2, 1) as tf.Tensor2D[]
     const r = tf.sigmoid(rPre)
     const pre = g.bhH
-      ? tf.add(xh[t], tf.mul(r, tf.add(tf.matMul(h, g.WhH), g.bhH))) // h̃ = tanh(x·W_h + b_x + r⊙(h·U_h + b_h))
-      : tf.add(xh[t], tf.matMul(tf.mul(r, h), g.WhH)) // h̃ = tanh(x·W_h + b_h + (r⊙h)·U_h)
+      ? tf.add(xh[t], tf.mul(r, tf.add(matMul(h, g.WhH), g.bhH))) // h̃ = tanh(x·W_h + b_x + r⊙(h·U_h + b_h))
+      : tf.add(xh[t], matMul(tf.mul(r, h), g.WhH)) // h̃ = tanh(x·W_h + b_h + (r⊙h)·U_h)
     const hh = tf.tanh(pre)
     // h_t = z⊙h_{t−1} + (1 − z)⊙h̃ = h̃ + (h_{t−1} − h̃)⊙z
     h = tf.add(hh, tf.mul(tf.sub(h, hh), tf.sigmoid(zPre)))
@@ -91,7 +92,7 @@ function gruSeq(g: ReturnType<typeof gruParts>, xzr: tf.Tensor2D[], xh: tf.Tenso
 }
 
 export function denseForward(d: TfDense, x: tf.Tensor2D): tf.Tensor2D {
-  return applyActivation(d.activation, tf.add(tf.matMul(x, d.kernel), d.bias))
+  return applyActivation(d.activation, tf.add(matMul(x, d.kernel), d.bias))
 }
 
 /** Check a frames tensor against the params: [B, T ≥ 1, frameSize]. */

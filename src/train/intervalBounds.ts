@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { InputBox, LogitBounds } from './box.ts'
 import { cols, gruParts, steps } from './forward.ts'
+import { matMul } from './ops.ts'
 import type { TfActivation, TfDense, TfParams, TfRecurrent } from './params.ts'
 
 type T2 = tf.Tensor2D
@@ -31,8 +32,8 @@ export function affineBox(terms: Array<[Box, T2]>, bias: tf.Tensor1D | null): Bo
   let c: T2 | null = null
   let r: T2 | null = null
   for (const [x, W] of terms) {
-    const cw = tf.matMul(mid(x), W) as T2
-    const rw = tf.matMul(rad(x), tf.abs(W)) as T2
+    const cw = matMul(mid(x), W)
+    const rw = matMul(rad(x), tf.abs(W))
     c = c ? (tf.add(c, cw) as T2) : cw
     r = r ? (tf.add(r, rw) as T2) : rw
   }

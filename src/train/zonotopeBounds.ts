@@ -2,9 +2,10 @@
  * Cert-RNN's zonotope bounds as a batched, differentiable TF.js computation, for certified
  * training (Cert-RNN-VT) and for checking trained models.
  *
- * A zonotope of a batch is a centre [B, n] and generators [B, m, n]: x = c + Σ_j G_j·e_j,
- * e ∈ [−1, 1]^m, where the m columns are noise symbols with consecutive ids
- * [from, from + m), the same ids for every sample of the batch. Zonotopes are combined by
+ * A zonotope of a batch is a centre [B, n] and generators [m, B, n]: x = c + Σ_j G_j·e_j,
+ * e ∈ [−1, 1]^m, where the m generators are noise symbols with consecutive ids
+ * [from, from + m), the same ids for every sample of the batch (symbols first, so that
+ * lining up, padding and folding symbols move contiguous blocks). Zonotopes are combined by
  * id (padding with zero columns), never by position. Transformers are the certifier's
  * cells (src/cert/cells) with the Cert-RNN planes of planes.ts (one fresh symbol per neuron
  * and transformer; LSTM's f⊙c and i⊙g share one, as the certifier's exact row-local merge
@@ -25,18 +26,19 @@ import * as tf from '@tensorflow/tfjs'
 import type { InputBox, LogitBounds } from './box.ts'
 import { cols, gruParts, steps } from './forward.ts'
 import type { TfActivation, TfParams, TfRecurrent } from './params.ts'
+import { absSumFirst, eye, matMul } from './ops.ts'
 import type { TfPlane } from './planes.ts'
 import { sigmoidTanhPlane, unaryPlane, xSigmoidPlane } from './planes.ts'
 
 type T2 = tf.Tensor2D
 type T3 = tf.Tensor3D
 
-/** A batch of zonotopes: centre [B, n]; generators [B, m, n] of symbols [from, from + m). */
+/** A batch of zonotopes: centre [B, n]; generators [m, B, n] of symbols [from, from + m). */
 export interface Zono {
   c: T2
   /** null: no symbols (a constant) */
   G: T3 | null
-  /** id of the first column of G */
+  /** id of the first generator of G */
   from: number
 }
 
@@ -57,10 +59,10 @@ export class Symbols {
 
 export const constantZono = (c: T2): Zono => ({ c, G: null, from: 0 })
 
-/** diag(w) as generators [B, n, n] (w: [B, n]). */
+/** diag(w) as generators [n, B, n] (w: [B, n]): symbol j moves neuron j only. */
 function diagGenerators(w: T2): T3 {
   const n = w.shape[1]
-  return tf.mul(tf.expandDims(w, 1), tf.expandDims(tf.eye(n), 0)) as T3
+  return tf.mul(tf.expandDims(w, 0), tf.expandDims(eye(n), 1)) as T3
 }
 
 /** Sum of generator terms lined up by symbol id. */
@@ -68,12 +70,12 @@ function sumGenerators(terms: Array<{ G: T3; from: number }>): { G: T3 | null; f
   if (terms.length === 0) return { G: null, from: 0 }
   if (terms.length === 1) return terms[0]
   const from = Math.min(...terms.map((t) => t.from))
-  const end = Math.max(...terms.map((t) => t.from + t.G.shape[1]))
+  const end = Math.max(...terms.map((t) => t.from + t.G.shape[0]))
   let G: T3 | null = null
   for (const t of terms) {
     const before = t.from - from
-    const after = end - t.from - t.G.shape[1]
-    const padded = before || after ? (tf.pad(t.G, [[0, 0], [before, after], [0, 0]]) as T3) : t.G
+    const after = end - t.from - t.G.shape[0]
+    const padded = before || after ? (tf.pad(t.G, [[before, after], [0, 0], [0, 0]]) as T3) : t.G
     G = G ? tf.add(G, padded) : padded
   }
   return { G, from }
@@ -89,14 +91,14 @@ function combine(terms: Term[], bias: tf.Tensor | null): Zono {
   for (const t of terms) {
     let ct: T2
     if ('W' in t) {
-      ct = tf.matMul(t.z.c, t.W) as T2
+      ct = matMul(t.z.c, t.W)
       if (t.z.G) {
-        const [B, m, n] = t.z.G.shape
-        gens.push({ G: tf.reshape(tf.matMul(tf.reshape(t.z.G, [B * m, n]) as T2, t.W), [B, m, t.W.shape[1]]) as T3, from: t.z.from })
+        const [m, B, n] = t.z.G.shape
+        gens.push({ G: tf.reshape(matMul(tf.reshape(t.z.G, [m * B, n]) as T2, t.W), [m, B, t.W.shape[1]]) as T3, from: t.z.from })
       }
     } else {
       ct = tf.mul(t.z.c, t.s) as T2
-      if (t.z.G) gens.push({ G: tf.mul(t.z.G, tf.expandDims(t.s, 1)) as T3, from: t.z.from })
+      if (t.z.G) gens.push({ G: tf.mul(t.z.G, tf.expandDims(t.s, 0)) as T3, from: t.z.from })
     }
     c = c ? (tf.add(c, ct) as T2) : ct
   }
@@ -112,9 +114,9 @@ export function affineZono(terms: Array<[Zono | InputFrame, T2]>, bias: tf.Tenso
   let boxC: T2 | null = null
   for (const [x, W] of terms) {
     if ('radius' in x) {
-      // diag(r)·W: G[b, j, o] = r[b, j]·W[j, o]
-      boxGens.push({ G: tf.mul(tf.expandDims(x.radius, 2), tf.expandDims(W, 0)) as T3, from: x.from })
-      const cw = tf.matMul(x.c, W) as T2
+      // diag(r)·W: G[j, b, o] = r[b, j]·W[j, o]
+      boxGens.push({ G: tf.mul(tf.expandDims(tf.transpose(x.radius), 2), tf.expandDims(W, 1)) as T3, from: x.from })
+      const cw = matMul(x.c, W)
       boxC = boxC ? (tf.add(boxC, cw) as T2) : cw
     } else plain.push({ z: x, W })
   }
@@ -156,7 +158,7 @@ export function sliceZono(z: Zono, start: number, count: number): Zono {
 
 /** Σ_j |G_j| per neuron ([B, n]). */
 export function radiusOf(z: Zono): T2 {
-  return z.G ? (tf.sum(tf.abs(z.G), 1) as T2) : (tf.zerosLike(z.c) as T2)
+  return z.G ? absSumFirst(z.G) : (tf.zerosLike(z.c) as T2)
 }
 
 export function zonoBounds(z: Zono): { l: T2; u: T2 } {
@@ -177,11 +179,10 @@ export function withFresh(z: Zono, w: T2, symbols: Symbols): Zono {
  */
 export function foldZono(z: Zono, keepFrom: number, symbols: Symbols): Zono {
   if (!z.G || z.from >= keepFrom) return z
-  const [B, m, n] = z.G.shape
+  const [m, B, n] = z.G.shape
   const k = Math.min(m, keepFrom - z.from)
-  const old = tf.slice(z.G, [0, 0, 0], [B, k, n])
-  const r = tf.sum(tf.abs(old), 1) as T2
-  const kept: Zono = k < m ? { c: z.c, G: tf.slice(z.G, [0, k, 0], [B, m - k, n]) as T3, from: keepFrom } : { c: z.c, G: null, from: 0 }
+  const r = absSumFirst(z.G, k)
+  const kept: Zono = k < m ? { c: z.c, G: tf.slice(z.G, [k, 0, 0], [m - k, B, n]) as T3, from: keepFrom } : { c: z.c, G: null, from: 0 }
   return withFresh(kept, r, symbols)
 }
 
@@ -291,8 +292,8 @@ export function worstFromZonotope(z: Zono, labels: tf.Tensor1D): T2 {
   const cy = tf.sum(tf.mul(z.c, onehot), 1, true)
   const dc = tf.sub(z.c, cy)
   if (!z.G) return dc as T2
-  const Gy = tf.sum(tf.mul(z.G, tf.expandDims(onehot, 1)), 2, true)
-  return tf.add(dc, tf.sum(tf.abs(tf.sub(z.G, Gy)), 1)) as T2
+  const Gy = tf.sum(tf.mul(z.G, tf.expandDims(onehot, 0)), 2, true)
+  return tf.add(dc, absSumFirst(tf.sub(z.G, Gy) as T3)) as T2
 }
 
 /** Cert-RNN zonotope bounds of the logits over the box (and the worst-case logits for `labels`). */

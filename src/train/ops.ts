@@ -1,0 +1,57 @@
+/**
+ * Small TF.js helpers for the training library.
+ */
+import * as tf from '@tensorflow/tfjs'
+
+/**
+ * A·B for 2-D tensors with a gradient made of plain products and explicit transposes.
+ * TF.js's own MatMul gradient multiplies with transposeA / transposeB, which the wasm
+ * backend runs about 5× slower than a transpose followed by a plain product (4.7 vs 0.95 ms
+ * for [32, 5120]·[5120, 32], measured); the zonotope's generator products are that shape.
+ */
+export const matMul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSaveFunc) => {
+  save([a, b])
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved as tf.Tensor2D[]
+      return [tf.matMul(dy, tf.transpose(sb)), tf.matMul(tf.transpose(sa), dy)]
+    },
+  }
+}) as never) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D
+
+/**
+ * Σ_{j < count} |G_j| over the first axis of G [m, B, n] (default: all m), as one product
+ * with a 0/1 row (TF.js's wasm Sum over the outer axis is about 5× slower) and the gradient
+ * sign(G_j)·dy on the rows summed.
+ */
+export function absSumFirst(G: tf.Tensor3D, count?: number): tf.Tensor2D {
+  const [m, B, n] = G.shape
+  const k = Math.min(m, count ?? m)
+  const op = tf.customGrad(((g: tf.Tensor3D, save: tf.GradSaveFunc) => {
+    const mask = k === m ? tf.ones([1, m]) : tf.concat([tf.ones([1, k]), tf.zeros([1, m - k])], 1)
+    save([g, mask])
+    const value = tf.reshape(tf.matMul(mask as tf.Tensor2D, tf.reshape(tf.abs(g), [m, B * n]) as tf.Tensor2D), [B, n])
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const s = tf.mul(tf.sign(saved[0]), tf.expandDims(dy, 0))
+        return k === m ? s : tf.mul(s, tf.reshape(saved[1], [m, 1, 1]))
+      },
+    }
+  }) as never) as unknown as (g: tf.Tensor3D) => tf.Tensor2D
+  return op(G)
+}
+
+const eyes = new Map<string, tf.Tensor2D>()
+
+/** The n×n identity, cached per backend (kept: never disposed). */
+export function eye(n: number): tf.Tensor2D {
+  const key = `${tf.getBackend()}:${n}`
+  let e = eyes.get(key)
+  if (!e || e.isDisposed) {
+    e = tf.keep(tf.eye(n))
+    eyes.set(key, e)
+  }
+  return e
+}
