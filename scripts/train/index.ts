@@ -3,13 +3,17 @@
  *
  *   npm run train -- <model-id> [<model-id> …]   train these models
  *   npm run train -- --all [--jobs 2]           train the whole zoo (one process per model)
+ *   npm run train -- --defended [--jobs 1]      fine-tune the 16 defended variants (<base>-<defense>)
  *   npm run train -- --list                     the zoo's ids and settings
  *   npm run train -- --manifest                 only rebuild public/models/manifest.json
  *   npm run train -- --table                    print the zoo table (Markdown) from the manifest
  *
  * Options: --out <dir> (default public/models), --data <dir> (default ../shared/data),
  * --backend wasm|cpu (default wasm), --train-size N, --max-epochs N, --max-seconds S
- * (override the zoo's settings; recorded in training.json).
+ * (override the zoo's settings; recorded in training.json); for defended variants also
+ * --steps N, --eps E, --robust-n N, --perturb-frames K (smoke runs: e.g. --steps 20
+ * --max-seconds 30 --out /tmp/zoo).
+ * A defended variant is fine-tuned from the base model in the output folder.
  * Each model's log goes to scripts/train/logs/<id>.log (and stdout).
  */
 import { spawn } from 'node:child_process'
@@ -19,9 +23,10 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { validateManifest } from '../../src/model/manifest.ts'
 import { buildManifest, writeSharedMnistExamples, zooTable } from './manifest.ts'
+import { trainDefended } from './defended.ts'
 import { trainOne } from './train.ts'
-import type { TrainSettings } from './zoo.ts'
-import { findSpec, ZOO } from './zoo.ts'
+import type { DefenseSettings, TrainSettings } from './zoo.ts'
+import { DEFENDED, findDefended, findSpec, ZOO } from './zoo.ts'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolve(HERE, '..', '..')
@@ -51,6 +56,7 @@ async function main(): Promise<number> {
     args: process.argv.slice(2),
     options: {
       all: { type: 'boolean', default: false },
+      defended: { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
       manifest: { type: 'boolean', default: false },
       table: { type: 'boolean', default: false },
@@ -62,6 +68,10 @@ async function main(): Promise<number> {
       'train-size': { type: 'string' },
       'max-epochs': { type: 'string' },
       'max-seconds': { type: 'string' },
+      steps: { type: 'string' },
+      eps: { type: 'string' },
+      'robust-n': { type: 'string' },
+      'perturb-frames': { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
@@ -70,6 +80,7 @@ async function main(): Promise<number> {
   mkdirSync(outDir, { recursive: true })
   if (values.list) {
     for (const s of ZOO) console.log(`${s.id.padEnd(12)} ${s.task.padEnd(9)} ${s.cell.padEnd(9)} ${JSON.stringify(s.train)}`)
+    for (const s of DEFENDED) console.log(`${s.id.padEnd(18)} ${s.defense.method.padEnd(8)} from ${s.defense.base.padEnd(10)} ${JSON.stringify(s.defense.settings)}`)
     return 0
   }
   if (values.table) {
@@ -82,12 +93,12 @@ async function main(): Promise<number> {
     console.log(`manifest: ${m.models.length} models, ${(m.totalBytes / 1e6).toFixed(2)} MB`)
     return 0
   }
-  const ids = values.all ? ZOO.map((s) => s.id) : positionals
+  const ids = [...(values.all ? ZOO.map((s) => s.id) : []), ...(values.defended ? DEFENDED.map((s) => s.id) : []), ...positionals]
   if (ids.length === 0) {
     console.error('usage: npm run train -- <model-id> … | --all | --list | --manifest   (ids: npm run train -- --list)')
     return 2
   }
-  for (const id of ids) if (!findSpec(id)) throw new Error(`unknown model '${id}' (see npm run train -- --list)`)
+  for (const id of ids) if (!findSpec(id) && !findDefended(id)) throw new Error(`unknown model '${id}' (see npm run train -- --list)`)
   if (values.backend !== 'wasm' && values.backend !== 'cpu') throw new Error('--backend must be wasm or cpu')
   const overrides: Partial<TrainSettings> = {}
   const int = (v: string | undefined, key: keyof TrainSettings) => {
@@ -99,8 +110,17 @@ async function main(): Promise<number> {
   int(values['train-size'], 'trainSize')
   int(values['max-epochs'], 'maxEpochs')
   int(values['max-seconds'], 'maxSeconds')
+  // defended variants: their own settings (train-size and max-seconds apply too)
+  const defendedOverrides: Partial<DefenseSettings> = {}
+  for (const [flag, key] of [['train-size', 'trainSize'], ['max-seconds', 'maxSeconds'], ['steps', 'steps'], ['eps', 'eps'], ['robust-n', 'robustN'], ['perturb-frames', 'perturbFrames']] as const) {
+    const v = values[flag]
+    if (v === undefined) continue
+    const n = Number(v)
+    if (!(n > 0) && !(flag === 'perturb-frames' && n === 0)) throw new Error(`--${flag}: positive number expected`)
+    defendedOverrides[key] = n
+  }
   const passArgs = ['--out', outDir, '--data', values.data, '--backend', values.backend]
-  for (const k of ['train-size', 'max-epochs', 'max-seconds'] as const) if (values[k] !== undefined) passArgs.push(`--${k}`, values[k]!)
+  for (const k of ['train-size', 'max-epochs', 'max-seconds', 'steps', 'eps', 'robust-n', 'perturb-frames'] as const) if (values[k] !== undefined) passArgs.push(`--${k}`, values[k]!)
   mkdirSync(LOGS, { recursive: true })
 
   if (ids.length === 1) {
@@ -117,9 +137,12 @@ async function main(): Promise<number> {
     if (relative(ROOT, outDir) !== join('public', 'models')) flags.push('--out', relative(ROOT, outDir))
     if (resolve(values.data) !== resolve(ROOT, '..', 'shared', 'data')) flags.push('--data', values.data)
     if (values.backend !== 'wasm') flags.push('--backend', values.backend)
-    for (const k of ['train-size', 'max-epochs', 'max-seconds'] as const) if (values[k] !== undefined) flags.push(`--${k}`, values[k]!)
+    for (const k of ['train-size', 'max-epochs', 'max-seconds', 'steps', 'eps', 'robust-n', 'perturb-frames'] as const) if (values[k] !== undefined) flags.push(`--${k}`, values[k]!)
     const command = ['npm run train --', id, ...flags].join(' ')
-    await trainOne(findSpec(id)!, { outDir, dataDir: values.data, backend: values.backend, command, log, overrides })
+    const defended = findDefended(id)
+    if (defended) {
+      await trainDefended(defended, { outDir, dataDir: values.data, backend: values.backend, command, log, defenseOverrides: defendedOverrides })
+    } else await trainOne(findSpec(id)!, { outDir, dataDir: values.data, backend: values.backend, command, log, overrides })
     if (!values['no-manifest']) buildManifest(outDir)
     return 0
   }

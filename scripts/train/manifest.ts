@@ -2,10 +2,13 @@
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Manifest, ManifestFile, ManifestModel } from '../../src/model/manifest.ts'
+import { DEFENSE_LABELS } from '../../src/model/defense.ts'
 import { validateManifest } from '../../src/model/manifest.ts'
 import { loadMnist } from './data.ts'
+import type { DefendedRecord } from './defended.ts'
 import type { TrainingRecord } from './train.ts'
-import { cellLabel, TEXT_TASKS, ZOO } from './zoo.ts'
+import type { DefendedSpec, ModelSpec } from './zoo.ts'
+import { cellLabel, DEFENDED, TEXT_TASKS, ZOO } from './zoo.ts'
 
 export const SHARED_MNIST = 'mnist-examples.json'
 export const SHARED_MNIST_COUNT = 100
@@ -42,7 +45,8 @@ function filesOf(dir: string): ManifestFile[] {
 export function buildManifest(outDir: string): Manifest {
   if (!existsSync(join(outDir, SHARED_MNIST))) writeSharedMnistExamples(outDir)
   const models: ManifestModel[] = []
-  for (const spec of ZOO) {
+  const specs: Array<ModelSpec | DefendedSpec> = [...ZOO, ...DEFENDED]
+  for (const spec of specs) {
     const dir = join(outDir, spec.id)
     const recPath = join(dir, 'training.json')
     if (!existsSync(recPath) || !existsSync(join(dir, 'model.json')) || !existsSync(join(dir, 'examples.json'))) continue
@@ -60,6 +64,8 @@ export function buildManifest(outDir: string): Manifest {
       input = { kind: 'tokens', level: task.level, maxLength: task.maxLength, vocabSize: tok.vocab.length, embeddingDim: task.embeddingDim, tokenizer: 'tokenizer.json' }
       title = `${depth}${cellLabel(spec.cell)} on ${task.level === 'word' ? 'words' : 'characters'} (${task.description}), embedding ${task.embeddingDim}, ${spec.hidden} hidden units`
     }
+    const defended = 'defense' in spec ? (rec as unknown as DefendedRecord).defense : null
+    if (defended) title = `${title}; ${DEFENSE_LABELS[defended.method]} fine-tuned from ${defended.base} (ε = ${defended.eps})`
     models.push({
       id: spec.id,
       task: spec.task,
@@ -75,6 +81,7 @@ export function buildManifest(outDir: string): Manifest {
       path: spec.id,
       files: filesOf(dir),
       examples: ex.examples.length,
+      ...(defended ? { defense: { method: defended.method, eps: defended.eps, base: defended.base } } : {}),
     })
   }
   const shared = [{ name: SHARED_MNIST, bytes: statSync(join(outDir, SHARED_MNIST)).size }]

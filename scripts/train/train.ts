@@ -65,7 +65,7 @@ export interface TrainingRecord {
   examples: { n: number; correct: number }
 }
 
-const tfjsVersion = (): string => {
+export const tfjsVersion = (): string => {
   const require = createRequire(import.meta.url)
   return (require('@tensorflow/tfjs/package.json') as { version: string }).version
 }
@@ -179,7 +179,7 @@ async function fitLoop(tf: typeof TF, model: TF.LayersModel, data: LoopData, set
   return { history, bestEpoch, best, stoppedBecause }
 }
 
-async function predictClasses(tf: typeof TF, model: TF.LayersModel, x: TF.Tensor): Promise<Int32Array> {
+export async function predictClasses(tf: typeof TF, model: TF.LayersModel, x: TF.Tensor): Promise<Int32Array> {
   const y = model.predict(x) as TF.Tensor
   const a = y.argMax(-1)
   const out = (await a.data()) as Int32Array
@@ -189,7 +189,7 @@ async function predictClasses(tf: typeof TF, model: TF.LayersModel, x: TF.Tensor
   return out
 }
 
-const round = (v: number, d: number) => Number(v.toFixed(d))
+export const round = (v: number, d: number) => Number(v.toFixed(d))
 
 /** examples.json: the header fields, then one example per line. */
 function examplesJson(header: Record<string, unknown>, examples: unknown[]): string {
@@ -200,7 +200,7 @@ function examplesJson(header: Record<string, unknown>, examples: unknown[]): str
 // ---------------------------------------------------------------------------------------
 // MNIST
 
-function mnistFrames(tf: typeof TF, data: Mnist, idx: ArrayLike<number>, T: number): TF.Tensor {
+export function mnistFrames(tf: typeof TF, data: Mnist, idx: ArrayLike<number>, T: number): TF.Tensor {
   const x = new Float32Array(idx.length * 784)
   for (let k = 0; k < idx.length; k++) {
     const off = idx[k] * 784
@@ -215,7 +215,7 @@ function oneHot(tf: typeof TF, labels: ArrayLike<number>, idx: ArrayLike<number>
   return tf.tensor2d(y, [idx.length, classes])
 }
 
-async function mnistAccuracy(tf: typeof TF, model: TF.LayersModel, data: Mnist, idx: number[], T: number): Promise<number> {
+export async function mnistAccuracy(tf: typeof TF, model: TF.LayersModel, data: Mnist, idx: number[], T: number): Promise<number> {
   let correct = 0
   for (let a = 0; a < idx.length; a += 1000) {
     const part = idx.slice(a, a + 1000)
@@ -306,13 +306,13 @@ async function trainMnist(tf: typeof TF, spec: MnistModelSpec, opts: TrainOption
 // ---------------------------------------------------------------------------------------
 // Text
 
-interface Seq {
+export interface Seq {
   ids: number[]
   label: number
 }
 
 /** Batches of equal-length sequences (no padding): buckets by length, shuffled. */
-function lengthBuckets(seqs: Seq[], batchSize: number, rng: Rng): Seq[][] {
+export function lengthBuckets(seqs: Seq[], batchSize: number, rng: Rng): Seq[][] {
   const byLen = new Map<number, Seq[]>()
   for (const s of seqs) {
     const list = byLen.get(s.ids.length) ?? []
@@ -327,14 +327,14 @@ function lengthBuckets(seqs: Seq[], batchSize: number, rng: Rng): Seq[][] {
   return rng.shuffle(batches)
 }
 
-function seqTensor(tf: typeof TF, batch: Seq[]): TF.Tensor {
+export function seqTensor(tf: typeof TF, batch: Seq[]): TF.Tensor {
   const L = batch[0].ids.length
   const x = new Int32Array(batch.length * L)
   batch.forEach((s, k) => x.set(s.ids, k * L))
   return tf.tensor2d(x, [batch.length, L], 'int32')
 }
 
-async function textAccuracy(tf: typeof TF, model: TF.LayersModel, seqs: Seq[]): Promise<number> {
+export async function textAccuracy(tf: typeof TF, model: TF.LayersModel, seqs: Seq[]): Promise<number> {
   let correct = 0
   for (const batch of lengthBuckets(seqs, 512, new Rng(1))) {
     const x = seqTensor(tf, batch)

@@ -377,6 +377,34 @@ describe('refusals', () => {
     expect(() => parse(json, weights)).toThrow(/weight 'kernel' is quantized to float16; only float32 weights are supported/)
   })
 
+  it('uint8 / uint16 quantized weights: the values TF.js decodes, fround(q·scale + min)', () => {
+    for (const [dtype, bytes] of [['uint8', 1], ['uint16', 2]] as const) {
+      const source = net('lstm', [4], { vocab: 12, seed: 6 })
+      const { json, weights } = files(source)
+      const all = specs(json)
+      const k = all.findIndex((w) => w.name.endsWith('embeddings'))
+      const n = all[k].shape.reduce((a: number, b: number) => a * b, 1)
+      const before = all.slice(0, k).reduce((o: number, w: Json) => o + 4 * w.shape.reduce((a: number, b: number) => a * b, 1), 0)
+      const codes = Array.from({ length: n }, (_v, i) => (i * 37) % (bytes === 1 ? 256 : 65536))
+      const [scale, min] = [0.0031, -0.4]
+      const q = bytes === 1 ? new Uint8Array(codes) : new Uint8Array(new Uint16Array(codes).buffer)
+      const src = new Uint8Array(weights)
+      const out = new Uint8Array(src.length - 4 * n + bytes * n)
+      out.set(src.subarray(0, before), 0)
+      out.set(q, before)
+      out.set(src.subarray(before + 4 * n), before + bytes * n)
+      all[k].quantization = { dtype, scale, min }
+      const parsed = parse(json, out.buffer)
+      const emb = parsed.layers[0]
+      expect(emb.type).toBe('embedding')
+      if (emb.type === 'embedding') expect(Array.from(emb.embeddings.data)).toEqual(codes.map((c) => Math.fround(c * scale + min)))
+      // the weights after it are read from the right offsets
+      expect(parsed.layers.slice(1).map(plain)).toEqual(source.layers.slice(1).map((l) => plain(rounded(l) as LayerIR)))
+      all[k].quantization = { dtype }
+      expect(() => parse(json, out.buffer)).toThrow(/is quantized to uint8|is quantized to uint16/)
+    }
+  })
+
   it('go_backwards, stateful, return_state', () => {
     for (const [key, re] of [
       ['go_backwards', /layer 'lstm' \(LSTM\): go_backwards=true is not supported/],

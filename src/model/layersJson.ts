@@ -382,10 +382,18 @@ class Weights {
     if (e.shape.length !== expected.length || e.shape.some((d, k) => d !== expected[k])) {
       throw new ModelFileError(`layer '${layer}': weight '${variable}' has shape ${fmtShape(e.shape)}, expected ${fmtShape(expected)}`)
     }
+    // 8- / 16-bit affine quantization (TF.js's uint8 / uint16 scheme): the weight IS the
+    // float32 value TF.js decodes, fround(q·scale + min)
+    let affine: { bytes: 1 | 2; scale: number; min: number } | null = null
     if (isObject(e.quantization)) {
-      throw new UnsupportedModelError(
-        `layer '${layer}': weight '${variable}' is quantized to ${String(e.quantization.dtype)}; only float32 weights are supported (convert without quantization)`,
-      )
+      const q = e.quantization
+      const ok = (q.dtype === 'uint8' || q.dtype === 'uint16') && typeof q.scale === 'number' && typeof q.min === 'number' && Number.isFinite(q.scale) && Number.isFinite(q.min)
+      if (!ok || e.dtype !== 'float32') {
+        throw new UnsupportedModelError(
+          `layer '${layer}': weight '${variable}' is quantized to ${String(q.dtype)}; only float32 weights are supported, or uint8 / uint16 quantization with scale and min (convert without other quantization)`,
+        )
+      }
+      affine = { bytes: q.dtype === 'uint8' ? 1 : 2, scale: q.scale as number, min: q.min as number }
     }
     if (e.dtype !== 'float32') {
       throw new UnsupportedModelError(`layer '${layer}': weight '${variable}' has dtype ${e.dtype}; only float32 weights are supported`)
@@ -397,6 +405,12 @@ class Weights {
     const out = new Float64Array(expected.reduce((a, b) => a * b, 1))
     this.pending.push(() => {
       const data = this.groupData(e.group)
+      if (affine) {
+        const { bytes, scale, min } = affine
+        const view = new DataView(data.buffer, data.byteOffset + offset, bytes * out.length)
+        for (let k = 0; k < out.length; k++) out[k] = Math.fround((bytes === 1 ? view.getUint8(k) : view.getUint16(2 * k, true)) * scale + min)
+        return
+      }
       const view = new DataView(data.buffer, data.byteOffset + offset, 4 * out.length)
       for (let k = 0; k < out.length; k++) out[k] = view.getFloat32(4 * k, true)
     })

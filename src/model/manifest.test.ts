@@ -110,3 +110,37 @@ describe('validateManifest', () => {
     expect(() => validateManifest(JSON.parse(readFileSync(path, 'utf8')))).not.toThrow()
   })
 })
+
+describe('validateManifest: defended variants', () => {
+  /** the sample plus rt-gru-ibp, fine-tuned from rt-gru */
+  function withDefended(): Record<string, any> {
+    const m = sample() as unknown as Record<string, any>
+    const base = m.models[1]
+    const variant = { ...structuredClone(base), id: 'rt-gru-ibp', trainCommand: 'npm run train -- rt-gru-ibp', path: 'rt-gru-ibp', defense: { method: 'ibp', eps: 0.01, base: 'rt-gru' } }
+    m.models.push(variant)
+    m.totalBytes += variant.files.reduce((s: number, f: { bytes: number }) => s + f.bytes, 0)
+    return m
+  }
+
+  it('accepts a defended variant of a listed model', () => {
+    const m = withDefended()
+    expect(validateManifest(m).models[2].defense).toEqual({ method: 'ibp', eps: 0.01, base: 'rt-gru' })
+  })
+
+  const bad: Mutation[] = [
+    ['unknown defense', (m) => (m.models[2].defense.method = 'dropout'), /defense\.method: one of fgsm, pgd, ibp, certrnn/],
+    ['ε ≤ 0', (m) => (m.models[2].defense.eps = 0), /defense\.eps: positive number/],
+    ['no ε', (m) => delete m.models[2].defense.eps, /defense\.eps/],
+    ['base not listed', (m) => (m.models[2].defense.base = 'rt-rnn'), /defense\.base 'rt-rnn' is not in the manifest/],
+    ['its own base', (m) => (m.models[2].defense.base = 'rt-gru-ibp'), /cannot be its own base/],
+    ['base is defended', (m) => (m.models[1].defense = { method: 'pgd', eps: 0.1, base: 'rt-gru-ibp' }), /is itself a defended variant/],
+    ['other input than the base', (m) => (m.models[2].input = { ...m.models[2].input, maxLength: 32 }), /task, input and classes must be those of its base 'rt-gru'/],
+    ['not an object', (m) => (m.models[2].defense = 'ibp'), /defense: \{method, eps, base\} expected/],
+  ]
+
+  it.each(bad)('rejects: %s', (_what, mutate, message) => {
+    const m = withDefended()
+    mutate(m)
+    expect(() => validateManifest(m)).toThrow(message)
+  })
+})

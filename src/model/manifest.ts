@@ -6,6 +6,9 @@
  * typed manifest or throws a ManifestError listing every problem found.
  */
 
+import type { DefenseInfo } from './defense.ts'
+import { DEFENSE_METHODS } from './defense.ts'
+
 export type ZooTask = 'mnist' | 'sentiment' | 'toxic' | 'url'
 export type ZooCell = 'simpleRnn' | 'lstm' | 'gru'
 
@@ -67,6 +70,12 @@ export interface ManifestModel {
   files: ManifestFile[]
   /** number of entries in examples.json */
   examples: number
+  /**
+   * defended variants only: the defense it was fine-tuned with, the training ε (ℓ∞ radius of
+   * every frame: pixels or embedding coordinates) and the id of the original model (same
+   * task, input, tokenizer and examples); `testAccuracy` is its clean test accuracy
+   */
+  defense?: DefenseInfo
 }
 
 export interface Manifest {
@@ -171,6 +180,16 @@ function checkModel(m: unknown, k: number, p: string[]): void {
     }
   }
   if (!isPosInt(m.examples)) p.push(`${at}.examples: positive integer expected`)
+  if (m.defense !== undefined) {
+    const d = m.defense
+    if (!isObject(d)) p.push(`${at}.defense: {method, eps, base} expected`)
+    else {
+      if (!DEFENSE_METHODS.includes(d.method as DefenseInfo['method'])) p.push(`${at}.defense.method: one of ${DEFENSE_METHODS.join(', ')} expected`)
+      if (typeof d.eps !== 'number' || !(d.eps > 0) || !Number.isFinite(d.eps)) p.push(`${at}.defense.eps: positive number expected`)
+      if (!isText(d.base) || !ID_RE.test(d.base)) p.push(`${at}.defense.base: a model id expected`)
+      else if (d.base === m.id) p.push(`${at}.defense.base: a model cannot be its own base`)
+    }
+  }
 }
 
 /** Check a parsed manifest.json; returns it typed, or throws ManifestError with every problem. */
@@ -187,6 +206,17 @@ export function validateManifest(json: unknown): Manifest {
     const ids = json.models.filter(isObject).map((m) => m.id)
     const dup = ids.filter((id, k) => ids.indexOf(id) !== k)
     if (dup.length) p.push(`models: duplicate ids ${[...new Set(dup)].join(', ')}`)
+    // a defended variant's base is a listed, undefended model of the same task and input
+    for (const m of json.models.filter(isObject)) {
+      const d = m.defense
+      if (!isObject(d) || !isText(d.base)) continue
+      const base = json.models.find((b) => isObject(b) && b.id === d.base) as Json | undefined
+      if (!base) p.push(`models (${String(m.id)}): defense.base '${d.base}' is not in the manifest`)
+      else if (base.defense !== undefined) p.push(`models (${String(m.id)}): defense.base '${d.base}' is itself a defended variant`)
+      else if (base.task !== m.task || JSON.stringify(base.input) !== JSON.stringify(m.input) || JSON.stringify(base.classes) !== JSON.stringify(m.classes)) {
+        p.push(`models (${String(m.id)}): task, input and classes must be those of its base '${d.base}'`)
+      }
+    }
   }
   if (!isNonNegInt(json.totalBytes)) p.push('totalBytes: integer ≥ 0 expected')
   else if (p.length === 0) {
