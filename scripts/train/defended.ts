@@ -70,6 +70,8 @@ export interface DefenseRecord {
   eps: number
   kappa: number
   schedule: { warmupSteps: number; rampSteps: number; steps: number; stepsTaken: number }
+  threat: string
+  guard: { baseValidationAccuracy: number; floor: number; checks: Array<{ step: number; validationAccuracy: number }>; restored: { step: number; validationAccuracy: number } | null }
   base: string
   baseTestAccuracy: number
   cleanTestAccuracy: number
@@ -217,7 +219,15 @@ function mnistSource(tf: typeof TF, spec: DefendedSpec & { T: number }, s: Defen
  * Correct / IBP-verified / Cert-RNN-verified / PGD-robust counts at ε, under the training
  * threat: all frames (perturbFrames 0) or `perturbFrames` random frames per sample (seeded).
  */
-export async function robustness(tf: typeof TF, params: TfParams, batches: Array<() => TrainBatch>, eps: number, clip: readonly [number, number] | undefined, perturbFrames: number): Promise<Robustness> {
+export async function robustness(
+  tf: typeof TF,
+  params: TfParams,
+  batches: Array<() => TrainBatch>,
+  eps: number,
+  clip: readonly [number, number] | undefined,
+  perturbFrames: number,
+  consolidate: true | { keep: number },
+): Promise<Robustness> {
   const r: Robustness = { n: 0, correct: 0, ibp: 0, certrnn: 0, pgd: 0 }
   const perturb = perturbFrames > 0 ? { frames: perturbFrames } : ('all' as const)
   const pgd: DefenseConfig = { method: 'pgd', eps, clip, pgd: { steps: 10 }, perturb }
@@ -231,7 +241,7 @@ export async function robustness(tf: typeof TF, params: TfParams, batches: Array
       const ok = tf.equal(tf.argMax(logits(fp, frames as TF.Tensor3D), 1), y)
       const okAdv = tf.equal(tf.argMax(logits(fp, tf.add(frames, adv.delta!) as TF.Tensor3D), 1), y)
       const verified = (method: 'ibp' | 'certrnn') => {
-        const w = certifiedBounds(fp, frames as TF.Tensor3D, b.labels, { method, eps, clip }, eps, adv.mask).worst!
+        const w = certifiedBounds(fp, frames as TF.Tensor3D, b.labels, { method, eps, clip, zonotope: { consolidate } }, eps, adv.frames).worst!
         const others = tf.sub(w, tf.mul(tf.oneHot(y, w.shape[1]), 1e9))
         return tf.logicalAnd(ok, tf.less(tf.max(others, 1), 0))
       }
@@ -290,13 +300,36 @@ export async function trainDefended(spec: DefendedSpec, opts: TrainOptions & { d
   const baseTest = await source.testAccuracy(model)
   opts.log(`base model ${quantized ? '(8-bit embedding) ' : ''}clean test accuracy ${baseTest.value} (recorded for ${base}: ${baseRecord.testAccuracy.value})`)
   const params = paramsFromModel(model)
-  const threat = s.perturbFrames > 0 ? `${s.perturbFrames} random frame${s.perturbFrames > 1 ? 's' : ''} per sample perturbed (ℓ∞ ball of radius ε)` : 'all frames perturbed (ℓ∞ ball of radius ε per frame)'
-  const baseRobust = await robustness(tf, params, source.robustBatches(), s.eps, source.clip, s.perturbFrames)
+  const threat = s.perturbFrames > 0 ? `${s.perturbFrames} random frame${s.perturbFrames > 1 ? 's' : ''} perturbed (ℓ∞ ball of radius ε; one draw per batch of equal-length inputs)` : 'all frames perturbed (ℓ∞ ball of radius ε per frame)'
+  const baseRobust = await robustness(tf, params, source.robustBatches(), s.eps, source.clip, s.perturbFrames, s.consolidate)
   opts.log(`base at ε = ${s.eps} (${threat}) on ${source.robustSubset}: ${fmtRobust(baseRobust)}`)
 
-  const defense: DefenseConfig = { method, eps: s.eps, kappa: s.kappa, clip: source.clip, pgd: { steps: s.pgdSteps }, perturb: s.perturbFrames > 0 ? { frames: s.perturbFrames } : 'all' }
+  const defense: DefenseConfig = {
+    method,
+    eps: s.eps,
+    kappa: s.kappa,
+    clip: source.clip,
+    pgd: { steps: s.pgdSteps },
+    perturb: s.perturbFrames > 0 ? { frames: s.perturbFrames } : 'all',
+    zonotope: { consolidate: s.consolidate },
+  }
   const history: DefendedEpoch[] = []
   let stepsSoFar = 0
+  // the collapse guard: the latest post-ramp checkpoint within maxValidationDrop of the base
+  const baseVal = await source.validationAccuracy(model)
+  const guardFloor = baseVal - s.maxValidationDrop
+  let checkpoint: { step: number; validationAccuracy: number; weights: TF.Tensor[] } | null = null
+  const checks: Array<{ step: number; validationAccuracy: number }> = []
+  const check = async (step: number) => {
+    const val = await source.validationAccuracy(model)
+    checks.push({ step, validationAccuracy: round(val, 5) })
+    if (val >= guardFloor) {
+      checkpoint?.weights.forEach((w) => w.dispose())
+      checkpoint = { step, validationAccuracy: val, weights: model.getWeights().map((w) => w.clone()) }
+    }
+    return val
+  }
+  opts.log(`base validation accuracy ${round(baseVal, 5)}; guard: keep the latest post-ramp checkpoint with validation accuracy ≥ ${round(guardFloor, 5)}`)
   const rng = new Rng(seed)
   const tl = performance.now()
   const result = await trainLoop({
@@ -309,8 +342,12 @@ export async function trainDefended(spec: DefendedSpec, opts: TrainOptions & { d
     maxSeconds: s.maxSeconds,
     seed,
     batches: () => source.epoch(rng),
-    onBatch: (b) => {
+    onBatch: async (b) => {
       stepsSoFar = b.step
+      if (b.step >= s.warmupSteps + s.rampSteps && (b.step - s.warmupSteps - s.rampSteps) % s.evalEvery === 0) {
+        const val = await check(b.step)
+        opts.log(`step ${b.step}: validation accuracy ${round(val, 5)}${val >= guardFloor ? ' (checkpoint)' : ''}`)
+      }
       if (b.step % 50 === 0) {
         opts.log(`step ${b.step}: ε ${b.eps.toFixed(4)} κ ${b.kappa.toFixed(3)} loss ${b.loss.toFixed(4)} clean ${b.cleanLoss.toFixed(4)}${b.robustLoss !== null ? ` robust ${b.robustLoss.toFixed(4)}` : ''}${b.verified !== null ? ` verified ${b.verified.toFixed(3)}` : ''} acc ${b.accuracy.toFixed(3)} (${b.seconds.toFixed(0)} s)`)
       }
@@ -339,9 +376,20 @@ export async function trainDefended(spec: DefendedSpec, opts: TrainOptions & { d
   opts.log(`trained ${result.steps} steps in ${trainSeconds.toFixed(1)} s; stopped: ${stoppedBecause}`)
   if (result.steps < s.warmupSteps + s.rampSteps) opts.log(`WARNING: the ε ramp did not finish (${result.steps} of ${s.warmupSteps + s.rampSteps} steps)`)
 
-  const validationAccuracy = history.length ? history[history.length - 1].validationAccuracy : round(await source.validationAccuracy(model), 5)
+  // the final weights, or the guard's checkpoint if they fell below the floor
+  let finalVal = await check(result.steps)
+  let restored: { step: number; validationAccuracy: number } | null = null
+  const cp = checkpoint as { step: number; validationAccuracy: number; weights: TF.Tensor[] } | null
+  if (finalVal < guardFloor && cp) {
+    model.setWeights(cp.weights)
+    restored = { step: cp.step, validationAccuracy: round(cp.validationAccuracy, 5) }
+    finalVal = cp.validationAccuracy
+    opts.log(`final validation accuracy below ${round(guardFloor, 5)}: restored the checkpoint of step ${cp.step} (validation ${restored.validationAccuracy})`)
+  } else if (finalVal < guardFloor) opts.log(`WARNING: validation accuracy ${round(finalVal, 5)} is below ${round(guardFloor, 5)} and no post-ramp checkpoint qualified`)
+  cp?.weights.forEach((w) => w.dispose())
+  const validationAccuracy = round(finalVal, 5)
   const test = await source.testAccuracy(model)
-  const robust = await robustness(tf, params, source.robustBatches(), s.eps, source.clip, s.perturbFrames)
+  const robust = await robustness(tf, params, source.robustBatches(), s.eps, source.clip, s.perturbFrames, s.consolidate)
   opts.log(`clean test accuracy ${test.value} (base ${baseTest.value}); at ε = ${s.eps}: ${fmtRobust(robust)}`)
 
   await saveModel(model, dir, quantized && embeddingName ? { [embeddingName]: quantized } : undefined)
@@ -373,6 +421,8 @@ export async function trainDefended(spec: DefendedSpec, opts: TrainOptions & { d
       eps: s.eps,
       kappa: s.kappa,
       schedule: { warmupSteps: s.warmupSteps, rampSteps: s.rampSteps, steps: s.steps, stepsTaken: result.steps },
+      threat,
+      guard: { baseValidationAccuracy: round(baseVal, 5), floor: round(guardFloor, 5), checks, restored },
       base,
       baseTestAccuracy: baseRecord.testAccuracy.value,
       cleanTestAccuracy: test.value,

@@ -12,7 +12,7 @@ import { Rng } from '../cert/rng.ts'
 import { compileNetwork } from '../cert/runtime.ts'
 import { parseLayersModel } from '../model/layersJson.ts'
 import type { Defense, DefenseConfig, TrainBatch } from './defenses.ts'
-import { DEFENSES, defenseLoss, prepareDefense, randomFrameMask, scheduleAt } from './defenses.ts'
+import { DEFENSES, defenseLoss, frameMask, prepareDefense, randomFrames, scheduleAt } from './defenses.ts'
 import { logits, tokenLogits } from './forward.ts'
 import { trainLoop } from './loop.ts'
 import { paramsFromModel } from './params.ts'
@@ -155,12 +155,12 @@ describe.each(DEFENSES)('%s loss', (method) => {
 })
 
 describe('a random-frames threat', () => {
-  it('masks k distinct frames per sample, reproducibly', () => {
-    const m = randomFrameMask(6, 5, 2, 3)
-    const rows = m.reshape([6, 5]).arraySync() as number[][]
-    for (const r of rows) expect(r.reduce((a, b) => a + b, 0)).toBe(2)
-    expect(randomFrameMask(6, 5, 2, 3).arraySync()).toEqual(m.arraySync())
-    expect(randomFrameMask(2, 3, 9, 1).reshape([6]).arraySync()).toEqual([1, 1, 1, 1, 1, 1])
+  it('draws k distinct frames, reproducibly', () => {
+    expect(randomFrames(9, 3, 4)).toEqual(randomFrames(9, 3, 4))
+    expect(new Set(randomFrames(9, 3, 4)).size).toBe(3)
+    expect(randomFrames(3, 9, 1)).toEqual([0, 1, 2])
+    const m = frameMask(4, [1, 3])
+    expect(Array.from(m.dataSync())).toEqual([0, 1, 0, 1])
     m.dispose()
   })
 
@@ -171,9 +171,9 @@ describe('a random-frames threat', () => {
     const batch: TrainBatch = { tokens: tf.tensor2d(x.map((s) => s.map((f) => Math.floor(f[0] * 12))), [8, 4], 'int32'), labels: tf.tensor1d(y, 'int32') }
     for (const method of ['fgsm', 'pgd'] as Defense[]) {
       const prep = prepareDefense(p, batch, { method, eps: 0.1, perturb: { frames: 1 } }, 0.1, 2)
-      const mask = prep.mask!.arraySync() as number[][][]
+      const [t] = prep.frames!
       const d = prep.delta!.arraySync()
-      d.forEach((row, b) => row.forEach((f, t) => f.forEach((v) => (mask[b][t][0] ? expect(Math.abs(v)).toBeLessThanOrEqual(0.1 + 1e-7) : expect(Math.abs(v)).toBe(0)))))
+      d.forEach((row) => row.forEach((f, k) => f.forEach((v) => (k === t ? expect(Math.abs(v)).toBeLessThanOrEqual(0.1 + 1e-7) : expect(Math.abs(v)).toBe(0)))))
       expect(d.flat(2).some((v) => v !== 0)).toBe(true)
       prep.dispose()
     }
@@ -182,6 +182,7 @@ describe('a random-frames threat', () => {
       const robust = (frames: number) => {
         const cfg: DefenseConfig = { method, eps: 0.1, perturb: { frames } }
         const prep = prepareDefense(p, batch, cfg, 0.1, 2)
+        expect(prep.frames!.length).toBe(frames)
         const { value, grads } = tf.variableGrads(() => defenseLoss(p, batch, cfg, at, prep).loss, p.variables)
         for (const g of Object.values(grads)) expect(g.dataSync().every(Number.isFinite)).toBe(true)
         const v = value.dataSync()[0]

@@ -55,8 +55,9 @@ export interface DefenseConfig {
   /** certrnn: zonotope options (default: consolidated) */
   zonotope?: ZonotopeOptions
   /**
-   * which frames the threat perturbs: all of them (default), or `frames` random frames per
-   * sample (a fresh draw every step; seeded by prepareDefense's seed)
+   * which frames the threat perturbs: all of them (default), or `frames` random frames (one
+   * draw for the whole batch, fresh every step, seeded by prepareDefense's seed: the
+   * zonotope then gives noise symbols to those frames only)
    */
   perturb?: 'all' | { frames: number }
 }
@@ -96,20 +97,24 @@ export interface TrainBatch {
 export interface Prepared {
   /** [B, T, d], added to the (embedded) frames; null for the certified and clean losses */
   delta: tf.Tensor3D | null
-  /** [B, T, 1]: 1 on the frames the threat perturbs (null: all frames) */
-  mask: tf.Tensor3D | null
+  /** the frames the threat perturbs (null: all frames) */
+  frames: number[] | null
   dispose(): void
 }
 
-/** [B, T, 1] with `k` distinct random frames per row set to 1 (all of them when k ≥ T). */
-export function randomFrameMask(B: number, T: number, k: number, seed: number): tf.Tensor3D {
-  const rng = new Rng(seed)
-  const m = new Float32Array(B * T)
-  for (let b = 0; b < B; b++) {
-    const order = rng.shuffle(Array.from({ length: T }, (_v, t) => t))
-    for (const t of order.slice(0, Math.min(k, T))) m[b * T + t] = 1
-  }
-  return tf.tensor3d(m, [B, T, 1])
+/** `k` distinct random frames of T (sorted; all of them when k ≥ T). */
+export function randomFrames(T: number, k: number, seed: number): number[] {
+  return new Rng(seed)
+    .shuffle(Array.from({ length: T }, (_v, t) => t))
+    .slice(0, Math.min(k, T))
+    .sort((a, b) => a - b)
+}
+
+/** [1, T, 1]: 1 on the given frames. */
+export function frameMask(T: number, frames: readonly number[]): tf.Tensor3D {
+  const m = new Float32Array(T)
+  for (const t of frames) m[t] = 1
+  return tf.tensor3d(m, [1, T, 1])
 }
 
 /** Mean cross-entropy of logits [B, C] with integer labels [B]. */
@@ -141,13 +146,13 @@ function projectDelta(x: tf.Tensor3D, delta: tf.Tensor, r: tf.Tensor, clip: read
  */
 export function prepareDefense(params: TfParams, batch: TrainBatch, cfg: DefenseConfig, eps: number, seed = 0): Prepared {
   const perturb = cfg.perturb ?? 'all'
-  const shape = batch.tokens ? batch.tokens.shape : batch.frames!.shape
-  const mask = perturb !== 'all' && cfg.method !== 'none' && eps > 0 ? randomFrameMask(shape[0], shape[1], perturb.frames, seed ^ 0x6d61736b) : null
-  if ((cfg.method !== 'fgsm' && cfg.method !== 'pgd') || !(eps > 0)) return { delta: null, mask, dispose: () => mask?.dispose() }
+  const T = batch.tokens ? batch.tokens.shape[1] : batch.frames!.shape[1]
+  const frames = perturb !== 'all' && cfg.method !== 'none' && eps > 0 ? randomFrames(T, perturb.frames, seed ^ 0x6d61736b) : null
+  if ((cfg.method !== 'fgsm' && cfg.method !== 'pgd') || !(eps > 0)) return { delta: null, frames, dispose: () => {} }
   const delta = tf.tidy(() => {
     const x = batchFrames(params, batch)
     const fp = onFrames(params)
-    const r = mask ? tf.mul(mask, eps) : tf.scalar(eps)
+    const r = frames ? tf.mul(frameMask(T, frames), eps) : tf.scalar(eps)
     const lossAt = (d: tf.Tensor) => crossEntropy(logits(fp, tf.add(x, d) as tf.Tensor3D), batch.labels)
     const gradAt = tf.grad(lossAt)
     if (cfg.method === 'fgsm') return projectDelta(x, tf.mul(tf.sign(gradAt(tf.zerosLike(x))), r), r, cfg.clip)
@@ -157,19 +162,12 @@ export function prepareDefense(params: TfParams, batch: TrainBatch, cfg: Defense
     for (let k = 0; k < steps; k++) d = projectDelta(x, tf.add(d, tf.mul(tf.sign(gradAt(d)), alpha)), r, cfg.clip)
     return d
   })
-  return {
-    delta,
-    mask,
-    dispose: () => {
-      delta.dispose()
-      mask?.dispose()
-    },
-  }
+  return { delta, frames, dispose: () => delta.dispose() }
 }
 
-/** Worst-case logit bounds of the batch's ε-box (ibp or certrnn); `mask` [B, T, 1]: only those frames. */
-export function certifiedBounds(params: TfParams, frames: tf.Tensor3D, labels: tf.Tensor1D, cfg: DefenseConfig, eps: number, mask?: tf.Tensor3D | null): LogitBounds {
-  const box = inputBox(frames, mask ? tf.mul(mask, eps) : eps, { clip: cfg.clip })
+/** Worst-case logit bounds of the batch's ε-box (ibp or certrnn), on `perturbed` frames only when given. */
+export function certifiedBounds(params: TfParams, frames: tf.Tensor3D, labels: tf.Tensor1D, cfg: DefenseConfig, eps: number, perturbed?: readonly number[] | null): LogitBounds {
+  const box = inputBox(frames, eps, { clip: cfg.clip, frames: perturbed ?? undefined })
   const fp = onFrames(params)
   return cfg.method === 'certrnn' ? zonotopeBounds(fp, box, labels, cfg.zonotope) : intervalBounds(fp, box, labels)
 }
@@ -208,7 +206,7 @@ export function defenseLoss(params: TfParams, batch: TrainBatch, cfg: DefenseCon
     if (!prepared?.delta) throw new Error(`${cfg.method}: call prepareDefense first (outside the gradient tape)`)
     return parts(crossEntropy(logits(fp, tf.add(frames, prepared.delta) as tf.Tensor3D), batch.labels))
   }
-  const b = certifiedBounds(params, frames, batch.labels, cfg, at.eps, prepared?.mask)
+  const b = certifiedBounds(params, frames, batch.labels, cfg, at.eps, prepared?.frames)
   const worst = b.worst!
   // certified: z_c − z_y < 0 for every c ≠ y (entry y, 0, masked out)
   const others = tf.sub(worst, tf.mul(tf.oneHot(tf.cast(batch.labels, 'int32'), worst.shape[1]), 1e9))

@@ -21,15 +21,17 @@ export const matMul: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D = tf.custom
 }) as never) as unknown as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D
 
 /**
- * Σ_{j < count} |G_j| over the first axis of G [m, B, n] (default: all m), as one product
+ * Σ_{j < count} |G_j| over the first axis of G [m, B, n] (default: all m; or the rows where a
+ * 0/1 mask is 1), as one product
  * with a 0/1 row (TF.js's wasm Sum over the outer axis is about 5× slower) and the gradient
  * sign(G_j)·dy on the rows summed.
  */
-export function absSumFirst(G: tf.Tensor3D, count?: number): tf.Tensor2D {
+export function absSumFirst(G: tf.Tensor3D, count?: number | Float32Array): tf.Tensor2D {
   const [m, B, n] = G.shape
-  const k = Math.min(m, count ?? m)
+  // `count` may also be a 0/1 row of length m: the rows to sum
+  const k = typeof count === 'object' ? -1 : Math.min(m, count ?? m)
   const op = tf.customGrad(((g: tf.Tensor3D, save: tf.GradSaveFunc) => {
-    const mask = k === m ? tf.ones([1, m]) : tf.concat([tf.ones([1, k]), tf.zeros([1, m - k])], 1)
+    const mask = typeof count === 'object' ? tf.tensor2d(count, [1, m]) : k === m ? tf.ones([1, m]) : tf.concat([tf.ones([1, k]), tf.zeros([1, m - k])], 1)
     save([g, mask])
     const value = tf.reshape(tf.matMul(mask as tf.Tensor2D, tf.reshape(tf.abs(g), [m, B * n]) as tf.Tensor2D), [B, n])
     return {

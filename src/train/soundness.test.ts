@@ -45,6 +45,7 @@ function boundsOf(params: ReturnType<typeof paramsFromNetwork>, x: number[][], e
       ['ibp', intervalBounds(params, box, labels)],
       ['zonotope (exact)', zonotopeBounds(params, box, labels, { consolidate: false })],
       ['zonotope (consolidated)', zonotopeBounds(params, box, labels, { consolidate: true })],
+      ['zonotope (largest 5 symbols kept)', zonotopeBounds(params, box, labels, { consolidate: { keep: 5 } })],
     ] as const
     return out.map(([name, b]) => ({ name, lower: Array.from(b.lower.dataSync()), upper: Array.from(b.upper.dataSync()), worst: Array.from(b.worst!.dataSync()) }))
   })

@@ -43,8 +43,13 @@ export interface Zono {
 }
 
 export interface ZonotopeOptions {
-  /** fold older symbols into one box symbol per neuron after every step (default true) */
-  consolidate?: boolean
+  /**
+   * After every step: `true` (default) folds every symbol older than the step into one box
+   * symbol per neuron; `{ keep: K }` keeps the K symbols with the largest Σ|G| over the
+   * batch and every state neuron (the certifier's order reduction, shared by all states) and
+   * folds the others; `false` keeps everything (exact).
+   */
+  consolidate?: boolean | { keep: number }
 }
 
 /** The symbol source of one propagation. */
@@ -186,6 +191,49 @@ export function foldZono(z: Zono, keepFrom: number, symbols: Symbols): Zono {
   return withFresh(kept, r, symbols)
 }
 
+/**
+ * Keep the `keep` symbols with the largest Σ_{b,i}|G| over all the state zonotopes (one
+ * choice for all of them, so their correlations through the kept symbols stay), relabelled
+ * as fresh consecutive ids; fold every other symbol into one new box symbol per neuron.
+ * The selection is a gather where the backend has a scatter kernel for its gradient
+ * (UnsortedSegmentSum: cpu, or wasm with registerScatterAdd), else a 0/1 product.
+ */
+export function reduceStates(states: Zono[], keep: number, symbols: Symbols): Zono[] {
+  const live = states.filter((z) => z.G)
+  if (live.length === 0) return states
+  const from = Math.min(...live.map((z) => z.from))
+  const end = Math.max(...live.map((z) => z.from + z.G!.shape[0]))
+  const m = end - from
+  if (m <= keep) return states
+  const padded = states.map((z) => (z.G ? (tf.pad(z.G, [[z.from - from, end - z.from - z.G.shape[0]], [0, 0], [0, 0]]) as T3) : null))
+  // scores: read back (the choice is discrete, off the tape)
+  const score = new Float64Array(m)
+  for (const G of padded) {
+    if (!G) continue
+    const s = tf.tidy(() => tf.sum(tf.abs(tf.reshape(G, [m, -1])), 1).dataSync())
+    for (let j = 0; j < m; j++) score[j] += s[j]
+  }
+  const order = Array.from({ length: m }, (_v, j) => j).sort((p, q) => score[q] - score[p] || p - q)
+  const kept = order.slice(0, keep).sort((p, q) => p - q)
+  const foldMask = new Float32Array(m).fill(1)
+  const sel = new Float32Array(kept.length * m)
+  kept.forEach((j, r) => {
+    sel[r * m + j] = 1
+    foldMask[j] = 0
+  })
+  const useGather = !!tf.getKernel('UnsortedSegmentSum', tf.getBackend())
+  const S = useGather ? null : tf.tensor2d(sel, [kept.length, m])
+  const idx = useGather ? tf.tensor1d(kept, 'int32') : null
+  const newFrom = symbols.alloc(kept.length)
+  return states.map((z, k) => {
+    const G = padded[k]
+    if (!G) return z
+    const [, B, n] = G.shape
+    const keptG = (idx ? tf.gather(G, idx, 0) : tf.reshape(matMul(S!, tf.reshape(G, [m, B * n]) as T2), [kept.length, B, n])) as T3
+    return withFresh({ c: z.c, G: keptG, from: newFrom }, absSumFirst(G, foldMask), symbols)
+  })
+}
+
 /** A transformer's output before its fresh symbols: the linear part and their coefficients. */
 interface Linear {
   z: Zono
@@ -275,7 +323,13 @@ export function logitZonotope(p: TfParams, box: InputBox, opts: ZonotopeOptions 
       x = next[0]
       return next
     })
-    if (consolidate) states = states.map((s) => s.map((z) => foldZono(z, stepStart, symbols)))
+    if (consolidate === true) states = states.map((s) => s.map((z) => foldZono(z, stepStart, symbols)))
+    else if (consolidate) {
+      // one reduction over every state part of every layer (they share symbols)
+      const flat = reduceStates(states.flat(), consolidate.keep, symbols)
+      let k = 0
+      states = states.map((s) => s.map(() => flat[k++]))
+    }
   }
   let y = states[states.length - 1][0]
   p.dense.forEach((d, k) => {
