@@ -64,3 +64,22 @@ test('live training refuses a bad ε, and can be paused and cancelled', async ({
   await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'cancelled')
   await expect(page.getByTestId('train-start')).toBeEnabled()
 })
+
+test('compare an original model with its defended variants on the same inputs', async ({ page }) => {
+  const errors = trackErrors(page)
+  await page.goto('/#view=defenses')
+  await expect(page.getByTestId('defenses')).toBeVisible({ timeout: 20_000 })
+  await page.getByTestId('defense-base').selectOption('rnn-4-32')
+  await page.getByTestId('defense-n').fill('2')
+  await page.getByTestId('defense-run').click()
+  await expect(page.getByTestId('defense-progress')).toHaveAttribute('data-status', 'done', { timeout: 120_000 })
+  const rows = page.getByTestId('defense-table').locator('tbody tr')
+  await expect(rows).toHaveCount(5)
+  for (const id of ['rnn-4-32', 'rnn-4-32-fgsm', 'rnn-4-32-pgd', 'rnn-4-32-ibp', 'rnn-4-32-certrnn']) {
+    await expect(page.getByTestId(`defense-row-${id}`)).toHaveAttribute('data-status', 'done')
+    await expect(page.getByTestId(`defense-bound-${id}`)).toHaveText(/^(\d|–)/)
+  }
+  // bars for the certified bound and the attack radius, markers for accuracy
+  await expect(page.getByTestId('defense-chart').locator('.barlayer .trace')).toHaveCount(2, { timeout: 30_000 })
+  expect(errors).toEqual([])
+})

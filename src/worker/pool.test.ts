@@ -69,4 +69,16 @@ describe('worker pool', () => {
     expect(finished).toBeLessThan(jobs.length)
     p.dispose()
   })
+
+  it('a pool cancelled while its model loads runs nothing', async () => {
+    const { p } = pool(2)
+    const loading = p.load('m', net)
+    p.cancel()
+    await loading
+    let started = 0
+    const r = await p.runAll(jobs, { onStart: () => started++ })
+    expect(r).toEqual({ finished: 0, failed: 0, cancelled: true })
+    expect(started).toBe(0)
+    p.dispose()
+  })
 })

@@ -47,7 +47,6 @@ export class WorkerPool {
    * many finished. Jobs start in order; results arrive as workers finish.
    */
   async runAll<R extends JobResult>(jobs: Job[], cb: PoolCallbacks<R> = {}): Promise<{ finished: number; failed: number; cancelled: boolean }> {
-    this.cancelled = false
     let next = 0
     let finished = 0
     let failed = 0
@@ -81,7 +80,7 @@ export class WorkerPool {
     return { finished, failed, cancelled: this.cancelled }
   }
 
-  /** Stop handing out jobs and cancel the running ones. */
+  /** Stop handing out jobs and cancel the running ones; the pool stays cancelled (also while a model is still loading). */
   cancel() {
     this.cancelled = true
     for (const { client, id } of this.running.values()) client.cancel(id)
