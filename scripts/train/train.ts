@@ -17,6 +17,8 @@ import type { Mnist } from './data.ts'
 import { WRITTEN_EXAMPLES } from './examples.ts'
 import { saveModel } from './io.ts'
 import { hashSeed, Rng } from '../../src/cert/rng.ts'
+import { buildModel as buildLayersModel } from '../../src/train/model.ts'
+import type { ModelShape } from '../../src/train/model.ts'
 import { setupTf } from './tfSetup.ts'
 import type { BackendName } from './tfSetup.ts'
 import type { MnistModelSpec, ModelSpec, TextModelSpec, TrainSettings } from './zoo.ts'
@@ -73,39 +75,8 @@ export const tfjsVersion = (): string => {
 // ---------------------------------------------------------------------------------------
 // Model
 
-function buildModel(tf: typeof TF, spec: ModelSpec, seed: number, input: { frames: [number, number] } | { vocab: number; dim: number }): TF.Sequential {
-  let s = seed
-  const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0)
-  const model = tf.sequential({ name: spec.id.replace(/-/g, '_') })
-  if ('vocab' in input) {
-    model.add(
-      tf.layers.embedding({
-        name: 'embedding',
-        inputDim: input.vocab,
-        outputDim: input.dim,
-        batchInputShape: [null, null],
-        embeddingsInitializer: tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: next() }),
-      }),
-    )
-  }
-  const cellName = spec.cell === 'simpleRnn' ? 'rnn' : spec.cell
-  for (let l = 0; l < spec.layers; l++) {
-    const common = {
-      name: spec.layers > 1 ? `${cellName}_${l + 1}` : cellName,
-      units: spec.hidden,
-      returnSequences: l < spec.layers - 1,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: next() }),
-      recurrentInitializer: tf.initializers.orthogonal({ gain: 1, seed: next() }),
-      ...(l === 0 && 'frames' in input ? { inputShape: input.frames } : {}),
-    }
-    if (spec.cell === 'simpleRnn') model.add(tf.layers.simpleRNN({ ...common, activation: 'tanh' }))
-    else if (spec.cell === 'lstm') model.add(tf.layers.lstm({ ...common, activation: 'tanh', recurrentActivation: 'sigmoid', unitForgetBias: true }))
-    else model.add(tf.layers.gru({ ...common, activation: 'tanh', recurrentActivation: 'sigmoid' }))
-  }
-  model.add(
-    tf.layers.dense({ name: 'dense', units: spec.classes.length, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: next() }) }),
-  )
-  return model
+function buildModel(tf: typeof TF, spec: ModelSpec, seed: number, input: ModelShape['input']): TF.Sequential {
+  return buildLayersModel(tf, { name: spec.id.replace(/-/g, '_'), cell: spec.cell, layers: spec.layers, hidden: spec.hidden, classes: spec.classes.length, input }, seed)
 }
 
 // ---------------------------------------------------------------------------------------
