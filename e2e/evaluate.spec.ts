@@ -80,3 +80,13 @@ test('a running evaluation can be cancelled and keeps what finished', async ({ p
   await expect(page.getByTestId('eval-progress-text')).toHaveText(/Cancelled: \d+ of 60 bound searches/)
   await expect(page.getByTestId('eval-run')).toBeEnabled()
 })
+
+test('a hash typed into the address bar switches the view and the model', async ({ page }) => {
+  await page.goto('/#model=rnn-2-32')
+  await ready(page)
+  await page.evaluate(() => (window.location.hash = '#view=evaluate&model=lstm-1-32'))
+  await expect(page.getByTestId('tab-evaluate')).toHaveAttribute('aria-selected', 'true')
+  await ready(page)
+  await expect(page.getByTestId('eval-run')).toHaveText(/Evaluate 10 inputs/)
+  await expect.poll(() => page.evaluate(() => window.location.hash)).toContain('model=lstm-1-32')
+})

@@ -14,6 +14,14 @@ export async function boot(): Promise<string[]> {
     const hash = configToHash(configOf(s))
     if (hash !== window.location.hash) window.history.replaceState(null, '', hash)
   })
+  // a hash edited by hand or a link opened in this tab: apply it (replaceState above fires no hashchange)
+  window.addEventListener('hashchange', () => {
+    const next = hashToConfig(window.location.hash).config
+    applyConfig(next)
+    const s = appStore.getState()
+    const entry = next.model && s.manifest?.models.find((m) => m.id === next.model)
+    if (entry && s.model?.id !== entry.id) void selectZooModel(entry)
+  })
   let manifest
   try {
     manifest = await fetchManifest()
