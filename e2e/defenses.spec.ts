@@ -15,7 +15,7 @@ test('train a tiny model with IBP-VT for one epoch in the page, then certify and
   await page.getByTestId('train-start').click()
   const progress = page.getByTestId('train-progress')
   await expect(progress).toHaveAttribute('data-status', 'done', { timeout: 90_000 })
-  await expect(page.getByTestId('train-progress-text')).toHaveText(/Done: 1 epochs, test accuracy \d+\.\d %/)
+  await expect(page.getByTestId('train-progress-text')).toHaveText(/Done: 1 epoch, test accuracy \d+\.\d %/)
   await expect(page.getByTestId('train-history').locator('tbody tr')).toHaveCount(1)
   await expect(page.getByTestId('train-test-acc-1')).toHaveText(/\d+\.\d %/)
   await expect(page.getByTestId('train-bound-1-0')).toHaveText(/^(\d|wrong)/)

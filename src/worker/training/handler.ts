@@ -160,7 +160,7 @@ async function train(tf: typeof TF, c: TrainConfig, data: MnistSubset, ctl: Trai
           config: c,
           history,
           testAccuracy: history.length ? history[history.length - 1].testAccuracy : testAccuracy(),
-          stoppedBecause: result.stoppedBecause === 'cancelled' ? 'finished early on request' : `${result.epochs.length} epochs`,
+          stoppedBecause: result.stoppedBecause === 'cancelled' ? 'finished early on request' : `${result.epochs.length} epoch${result.epochs.length === 1 ? '' : 's'}`,
           seconds: (performance.now() - t0) / 1000,
         },
       },
