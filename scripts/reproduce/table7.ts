@@ -13,7 +13,7 @@ import { attackRadius } from '../../src/attack/pgd.ts'
 import { prepareSample } from '../../src/cert/certify.ts'
 import { mean, std } from '../../src/cert/evaluation.ts'
 import { compileNetwork } from '../../src/cert/runtime.ts'
-import { DEFENSE_LABELS, defenseGroups, defenseOf } from '../../src/model/defense.ts'
+import { DEFENSE_SHORT, defenseGroups, defenseOf } from '../../src/model/defense.ts'
 import type { Manifest } from '../../src/model/manifest.ts'
 import { loadModelDir } from '../lib/loadModelDir.ts'
 import { f4, headerLine, KEEP_FRAMES, MAX_FRAMES, MODELS_ROOT, perFrameBounds, readExamples } from './common.ts'
@@ -85,7 +85,7 @@ export function table7(opts: { manifest: Manifest; n: number; textN: number; out
     ...rows.map((r) => {
       const paper = PAPER_TABLE7[r.task]
       const p = paper && (r.defense === 'none' ? paper.original : r.defense === 'ibp' ? paper.ibp : r.defense === 'certrnn' ? paper.certrnn : undefined)
-      return `| ${r.task} | ${r.id} | ${DEFENSE_LABELS[r.defense as keyof typeof DEFENSE_LABELS] ?? r.defense} | ${r.trainEps ?? '–'} | ${(r.testAccuracy * 100).toFixed(1)} % | ${r.correct}/${r.n} | ${pm(r.certrnn)} | ${pm(r.interval)} | ${f4(mean(r.attack.filter(Number.isFinite)))} | ${p === undefined ? '–' : `${p} (${paper.name})`} |`
+      return `| ${r.task} | ${r.id} | ${DEFENSE_SHORT[r.defense as keyof typeof DEFENSE_SHORT] ?? r.defense} | ${r.trainEps ?? '–'} | ${(r.testAccuracy * 100).toFixed(1)} % | ${r.correct}/${r.n} | ${pm(r.certrnn)} | ${pm(r.interval)} | ${f4(mean(r.attack.filter(Number.isFinite)))} | ${p === undefined ? '–' : `${p} (${paper.name})`} |`
     }),
     '',
   ].join('\n')

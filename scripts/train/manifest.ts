@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Manifest, ManifestFile, ManifestModel } from '../../src/model/manifest.ts'
-import { DEFENSE_LABELS } from '../../src/model/defense.ts'
+import { DEFENSE_SHORT } from '../../src/model/defense.ts'
 import { validateManifest } from '../../src/model/manifest.ts'
 import { loadMnist } from './data.ts'
 import type { DefendedRecord } from './defended.ts'
@@ -65,7 +65,7 @@ export function buildManifest(outDir: string): Manifest {
       title = `${depth}${cellLabel(spec.cell)} on ${task.level === 'word' ? 'words' : 'characters'} (${task.description}), embedding ${task.embeddingDim}, ${spec.hidden} hidden units`
     }
     const defended = 'defense' in spec ? (rec as unknown as DefendedRecord).defense : null
-    if (defended) title = `${title}; ${DEFENSE_LABELS[defended.method]} fine-tuned from ${defended.base} (ε = ${defended.eps})`
+    if (defended) title = `${title}; ${DEFENSE_SHORT[defended.method]} fine-tuned from ${defended.base} (ε = ${defended.eps})`
     models.push({
       id: spec.id,
       task: spec.task,

@@ -2,6 +2,8 @@
  * The model zoo: every bundled model and how it is trained. Changing a number here changes
  * what `npm run train -- <id>` produces (the training record stores the values used).
  */
+import type { DefenseMethod } from '../../src/model/defense.ts'
+import { DEFENSE_METHODS } from '../../src/model/defense.ts'
 import type { ZooCell, ZooTask } from '../../src/model/manifest.ts'
 import type { NormalizerName } from '../../src/model/tokenizer.ts'
 
@@ -160,8 +162,8 @@ export function cellLabel(cell: ZooCell): string {
 // ---------------------------------------------------------------------------------------
 // Defended variants (issue 7): fine-tuned from a committed base model with a defense
 
-export type DefenseMethodName = 'fgsm' | 'pgd' | 'ibp' | 'certrnn'
-export const DEFENDED_METHODS: readonly DefenseMethodName[] = ['fgsm', 'pgd', 'ibp', 'certrnn']
+export type DefenseMethodName = DefenseMethod
+export const DEFENDED_METHODS = DEFENSE_METHODS
 export const DEFENDED_BASES = ['rt-rnn', 'toxic-rnn', 'url-rnn', 'rnn-4-32'] as const
 
 export interface DefenseSettings {

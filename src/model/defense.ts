@@ -4,12 +4,15 @@
  * defense, training ε and original ("base") model; this module groups them for the app's
  * defenses view and the reproduction's Table 7.
  */
+import type { Defense } from '../train/defenses.ts'
 import type { Manifest, ManifestModel } from './manifest.ts'
 
-export type DefenseMethod = 'fgsm' | 'pgd' | 'ibp' | 'certrnn'
+/** The defenses a zoo variant can be trained with (src/train's, without 'none'). */
+export type DefenseMethod = Exclude<Defense, 'none'>
 export const DEFENSE_METHODS: readonly DefenseMethod[] = ['fgsm', 'pgd', 'ibp', 'certrnn']
 
-export const DEFENSE_LABELS: Record<DefenseMethod | 'none', string> = {
+/** Short names, as the paper's tables give them (src/train's DEFENSE_LABELS are the long ones). */
+export const DEFENSE_SHORT: Record<Defense, string> = {
   none: 'original',
   fgsm: 'FGSM-AT',
   pgd: 'PGD-AT',

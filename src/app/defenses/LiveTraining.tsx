@@ -8,34 +8,17 @@ import { useMemo } from 'react'
 import { useStore } from 'zustand'
 import { useShallow } from 'zustand/react/shallow'
 import type { Defense } from '../../train/defenses.ts'
+import { DEFENSE_LABELS, DEFENSES } from '../../train/defenses.ts'
 import type { ModelCell } from '../../train/model.ts'
 import { TRAIN_FRAMES, TRAIN_LIMITS } from '../../worker/training/protocol.ts'
 import { LazyPlot } from '../charts/LazyPlot.tsx'
+import { downloadBlob } from '../download.ts'
 import { formatEps } from '../views/geometry.ts'
 import { trainingFigure } from './figure.ts'
 import type { TrainingState } from './training.ts'
 import { cancelTraining, certifyTrained, finishTraining, modelName, pauseTraining, resumeTraining, setTrainConfig, startTraining, trainedFiles, trainingStore } from './training.ts'
 
-const DEFENSE_OPTIONS: Array<[Defense, string]> = [
-  ['none', 'none (clean training)'],
-  ['fgsm', 'FGSM adversarial training'],
-  ['pgd', 'PGD adversarial training'],
-  ['ibp', 'IBP verified training'],
-  ['certrnn', 'Cert-RNN verified training'],
-]
-
 const useTraining = <T,>(sel: (s: TrainingState) => T): T => useStore(trainingStore, useShallow(sel))
-
-function download(name: string, blob: Blob) {
-  const url = URL.createObjectURL(blob)
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 1000)
-}
 
 export default function LiveTraining() {
   const s = useTraining((s) => s)
@@ -90,9 +73,9 @@ export default function LiveTraining() {
         <label>
           defense{' '}
           <select data-testid="train-defense" value={c.defense} disabled={busy} onChange={(e) => setTrainConfig({ defense: e.target.value as Defense })}>
-            {DEFENSE_OPTIONS.map(([d, label]) => (
+            {DEFENSES.map((d) => (
               <option key={d} value={d}>
-                {label}
+                {DEFENSE_LABELS[d]}
               </option>
             ))}
           </select>
@@ -205,7 +188,7 @@ export default function LiveTraining() {
             type="button"
             data-testid="train-download"
             onClick={() => {
-              for (const f of trainedFiles(s.model!)) download(f.name, f.blob)
+              for (const f of trainedFiles(s.model!)) downloadBlob(f.name, f.blob)
             }}
           >
             Download (TF.js: model.json + weights.bin)

@@ -7,7 +7,7 @@ import { createStore } from 'zustand/vanilla'
 import type { SampleInput } from '../../cert/certify.ts'
 import { mean, std } from '../../cert/evaluation.ts'
 import type { DefenseGroup } from '../../model/defense.ts'
-import { DEFENSE_LABELS, defenseGroups, defenseOf } from '../../model/defense.ts'
+import { DEFENSE_SHORT, defenseGroups, defenseOf } from '../../model/defense.ts'
 import type { Manifest, ManifestModel } from '../../model/manifest.ts'
 import { poolSize, WorkerPool } from '../../worker/pool.ts'
 import type { AttackSummary, BoundSummary, Job } from '../../worker/protocol.ts'
@@ -63,7 +63,7 @@ export function setDefenseCores(n: number | undefined) {
 /** The row of a variant before it has run. */
 export function variantRow(m: ManifestModel): VariantResult {
   const d = defenseOf(m)
-  return { id: m.id, label: DEFENSE_LABELS[d?.method ?? 'none'], trainEps: d?.eps ?? null, testAccuracy: m.testAccuracy.value, status: 'pending', error: null, inputs: [] }
+  return { id: m.id, label: DEFENSE_SHORT[d?.method ?? 'none'], trainEps: d?.eps ?? null, testAccuracy: m.testAccuracy.value, status: 'pending', error: null, inputs: [] }
 }
 
 export interface VariantSummary {

@@ -10,6 +10,7 @@ import type { TrainWorkerLike } from '../../worker/training/client.ts'
 import type { EpochReport, TrainConfig, TrainedModel } from '../../worker/training/protocol.ts'
 import { configProblem } from '../../worker/training/protocol.ts'
 import { loadedFromUpload, readUpload } from '../model/upload.ts'
+import { fetchOk } from '../model/zoo.ts'
 import { setModel, setView } from '../state/store.ts'
 
 export interface TrainingState {
@@ -53,15 +54,8 @@ export function setTrainingEnvironment(f: () => TrainWorkerLike, base?: string) 
 let subset: Promise<{ meta: MnistSubsetMeta; data: ArrayBuffer }> | null = null
 function loadSubset() {
   subset ??= (async () => {
-    const get = async (url: string) => {
-      const r = await fetch(url).catch((e: Error) => {
-        throw new Error(`could not fetch ${url}: ${e.message}`)
-      })
-      if (!r.ok) throw new Error(`could not fetch ${url}: HTTP ${r.status}`)
-      return r
-    }
-    const meta = (await (await get(`${dataBase}mnist-subset.json`)).json()) as MnistSubsetMeta
-    const data = await (await get(`${dataBase}${(meta as MnistSubsetMeta & { file?: string }).file ?? 'mnist-subset.bin'}`)).arrayBuffer()
+    const meta = (await (await fetchOk(`${dataBase}mnist-subset.json`)).json()) as MnistSubsetMeta
+    const data = await (await fetchOk(`${dataBase}${(meta as MnistSubsetMeta & { file?: string }).file ?? 'mnist-subset.bin'}`)).arrayBuffer()
     readMnistSubset(meta, data) // checks the size
     return { meta, data }
   })()

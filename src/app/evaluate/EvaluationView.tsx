@@ -17,6 +17,7 @@ import { useApp } from '../state/hooks.ts'
 import { appStore, setClip, setMargin, setSearch, setThreat } from '../state/store.ts'
 import { formatEps } from '../views/geometry.ts'
 import { LazyPlot } from '../charts/LazyPlot.tsx'
+import { downloadText } from '../download.ts'
 import type { EvalState } from './evaluation.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
 import { cancelEvaluation, evalBlocker, evalExport, evalInputs, evalStore, loadEvalFile, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
@@ -212,17 +213,6 @@ function EvalProgress() {
   )
 }
 
-function download(name: string, text: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 1000)
-}
-
 function EvalCharts({ rows, methods }: { rows: EvalRow[]; methods: Method[] }) {
   const acc = useMemo(() => accuracyFigure(rows, methods), [rows, methods])
   const dist = useMemo(() => boundsFigure(rows, methods), [rows, methods])
@@ -278,16 +268,16 @@ function EvalResults() {
         </tbody>
       </table>
       <div className="actions" data-testid="eval-export">
-        <button type="button" data-testid="eval-export-json" onClick={() => download(`${base}.json`, files().json, 'application/json')}>
+        <button type="button" data-testid="eval-export-json" onClick={() => downloadText(`${base}.json`, files().json, 'application/json')}>
           Export JSON
         </button>
-        <button type="button" data-testid="eval-export-samples" onClick={() => download(`${base}-samples.csv`, files().samplesCsv, 'text/csv')}>
+        <button type="button" data-testid="eval-export-samples" onClick={() => downloadText(`${base}-samples.csv`, files().samplesCsv, 'text/csv')}>
           Samples CSV
         </button>
-        <button type="button" data-testid="eval-export-summary" onClick={() => download(`${base}-summary.csv`, files().summaryCsv, 'text/csv')}>
+        <button type="button" data-testid="eval-export-summary" onClick={() => downloadText(`${base}-summary.csv`, files().summaryCsv, 'text/csv')}>
           Summary CSV
         </button>
-        <button type="button" data-testid="eval-export-accuracy" onClick={() => download(`${base}-verified-accuracy.csv`, files().accuracyCsv, 'text/csv')}>
+        <button type="button" data-testid="eval-export-accuracy" onClick={() => downloadText(`${base}-verified-accuracy.csv`, files().accuracyCsv, 'text/csv')}>
           Verified accuracy CSV
         </button>
       </div>

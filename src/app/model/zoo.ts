@@ -9,7 +9,8 @@ import { classNamesFor, imageShape } from './loaded.ts'
 
 export const MODELS_BASE = `${import.meta.env?.BASE_URL ?? '/'}models/`
 
-async function fetchOk(url: string): Promise<Response> {
+/** fetch from the app's origin, with the URL in every error. */
+export async function fetchOk(url: string): Promise<Response> {
   let r: Response
   try {
     r = await fetch(url)
