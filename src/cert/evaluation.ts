@@ -38,6 +38,8 @@ export interface MethodSummary {
   minBound: number
   maxBound: number
   msPerSample: number
+  /** mean PGD attack radius over the correctly classified, attacked samples (NaN: none) */
+  meanAttack: number
 }
 
 export const mean = (v: number[]): number => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN)
@@ -64,6 +66,7 @@ export function summarize(rows: EvalRow[], methods: readonly Method[]): MethodSu
       minBound: bounds.length ? Math.min(...bounds) : NaN,
       maxBound: bounds.length ? Math.max(...bounds) : NaN,
       msPerSample: mean(res.map((r) => r.ms)),
+      meanAttack: mean(res.filter((r) => r.correct && Number.isFinite(r.attack)).map((r) => r.attack)),
     }
   })
 }
@@ -130,6 +133,7 @@ export function summaryRecord(s: MethodSummary, extra: Record<string, unknown> =
     minBound: r6(s.minBound),
     maxBound: r6(s.maxBound),
     msPerSample: r6(s.msPerSample),
+    meanAttack: r6(s.meanAttack),
     ...extra,
   }
 }

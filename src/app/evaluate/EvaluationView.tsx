@@ -20,7 +20,7 @@ import { LazyPlot } from '../charts/LazyPlot.tsx'
 import { downloadText } from '../download.ts'
 import type { EvalState } from './evaluation.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
-import { cancelEvaluation, evalBlocker, evalExport, evalInputs, evalStore, loadEvalFile, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+import { cancelEvaluation, evalBlocker, evalExport, evalInputs, evalStore, loadEvalFile, setEvalAttack, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
 
 
 const useEval = <T,>(sel: (s: EvalState) => T): T => useStore(evalStore, useShallow(sel))
@@ -41,7 +41,7 @@ export function EvaluationView() {
 }
 
 function EvalSettings() {
-  const s = useEval((s) => ({ source: s.source, n: s.n, methods: s.methods, file: s.file, fileError: s.fileError, status: s.status }))
+  const s = useEval((s) => ({ source: s.source, n: s.n, methods: s.methods, attack: s.attack, file: s.file, fileError: s.fileError, status: s.status }))
   const app = useApp((a) => a)
   const blocker = evalBlocker(evalStore.getState(), app)
   const examples = app.model?.examples.length ?? 0
@@ -114,6 +114,10 @@ function EvalSettings() {
           </label>
         ))}
       </fieldset>
+      <label className="row">
+        <input type="checkbox" data-testid="eval-attack" checked={s.attack} onChange={(e) => setEvalAttack(e.target.checked)} /> also attack every input with PGD (the attack radius is an
+        upper bound on the true robustness radius; the certified bound must stay below it)
+      </label>
       <fieldset className="row">
         <legend>Threat model</legend>
         <label>
@@ -148,6 +152,7 @@ function EvalSettings() {
       <div className="actions">
         <button type="button" data-testid="eval-run" disabled={s.status === 'running' || blocker !== null} onClick={() => void startEvaluation()}>
           Evaluate {count} input{count === 1 ? '' : 's'} × {s.methods.length} method{s.methods.length === 1 ? '' : 's'}
+          {s.attack ? ' + PGD attack' : ''}
         </button>
         {s.status === 'running' && (
           <button type="button" className="cancel" data-testid="eval-cancel" onClick={cancelEvaluation}>
@@ -199,7 +204,7 @@ function EvalProgress() {
         <ul className="workers muted" data-testid="eval-workers">
           {s.active.map((w, k) => (
             <li key={k}>
-              worker {k + 1}: {w ? `input ${w.index}, ${METHOD_SHORT[w.method]}, ${Math.round(w.fraction * 100)} %` : 'idle'}
+              worker {k + 1}: {w ? `input ${w.index}, ${w.method === 'attack' ? 'PGD attack' : METHOD_SHORT[w.method]}, ${Math.round(w.fraction * 100)} %` : 'idle'}
             </li>
           ))}
         </ul>
@@ -251,6 +256,7 @@ function EvalResults() {
             <th>min</th>
             <th>max</th>
             <th>time / input</th>
+            {ran.attack && <th>mean PGD attack radius</th>}
           </tr>
         </thead>
         <tbody>
@@ -263,6 +269,7 @@ function EvalResults() {
               <td>{Number.isFinite(x.minBound) ? formatEps(x.minBound) : '–'}</td>
               <td>{Number.isFinite(x.maxBound) ? formatEps(x.maxBound) : '–'}</td>
               <td>{Number.isFinite(x.msPerSample) ? `${x.msPerSample.toFixed(0)} ms` : '–'}</td>
+              {ran.attack && <td>{Number.isFinite(x.meanAttack) ? formatEps(x.meanAttack) : '–'}</td>}
             </tr>
           ))}
         </tbody>
@@ -283,12 +290,12 @@ function EvalResults() {
       </div>
       <EvalCharts rows={rows} methods={methods} />
       {status === 'running' && <p className="muted">The charts and tables fill in as the searches finish.</p>}
-      <SampleTable rows={rows} methods={methods} classNames={classNames ?? null} />
+      <SampleTable rows={rows} methods={methods} classNames={classNames ?? null} attack={ran.attack} />
     </div>
   )
 }
 
-function SampleTable({ rows, methods, classNames }: { rows: EvalRow[]; methods: Method[]; classNames: string[] | null }) {
+function SampleTable({ rows, methods, classNames, attack }: { rows: EvalRow[]; methods: Method[]; classNames: string[] | null; attack: boolean }) {
   const bySample = useMemo(() => {
     const map = new Map<number, EvalRow[]>()
     for (const r of rows) map.set(r.index, [...(map.get(r.index) ?? []), r])
@@ -307,6 +314,7 @@ function SampleTable({ rows, methods, classNames }: { rows: EvalRow[]; methods: 
             {methods.map((m) => (
               <th key={m}>{METHOD_SHORT[m]}</th>
             ))}
+            {attack && <th>PGD attack radius</th>}
           </tr>
         </thead>
         <tbody>
@@ -322,6 +330,7 @@ function SampleTable({ rows, methods, classNames }: { rows: EvalRow[]; methods: 
                 const r = rs.find((x) => x.method === m)
                 return <td key={m}>{r ? formatEps(r.bound) : '…'}</td>
               })}
+              {attack && <td data-testid={`eval-attack-${index}`}>{Number.isFinite(rs[0].attack) ? formatEps(rs[0].attack) : rs[0].attack === Infinity ? 'none found' : '…'}</td>}
             </tr>
           ))}
         </tbody>

@@ -7,7 +7,7 @@ import { InProcessWorker } from '../../worker/testing/inProcessWorker.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 import { classNamesFor } from '../model/loaded.ts'
 import { appStore, setModel, setThreat, setWorkerFactory } from '../state/store.ts'
-import { cancelEvaluation, evalBlocker, evalExport, evalStore, loadEvalFile, resetEvaluation, setEvalCores, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+import { cancelEvaluation, evalBlocker, evalExport, evalStore, loadEvalFile, resetEvaluation, setEvalAttack, setEvalCores, setEvalN, setEvalSource, soundnessViolations, startEvaluation, toggleEvalMethod } from './evaluation.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
 import { parseInputsFile } from './inputsFile.ts'
 
@@ -108,6 +108,28 @@ describe('data-set evaluation', () => {
     expect(ev().rows.map((r) => r.index).sort()).toEqual([0, 1])
     expect(ev().rows.find((r) => r.index === 1)!.label).toBeNull()
     expect(ev().rows.find((r) => r.index === 1)!.correct).toBe(true)
+  })
+
+  it('with the attack on, every input gets a PGD radius at or above its certified bounds; a bound above it is reported', async () => {
+    await setModel(frameModel())
+    setEvalN(3)
+    toggleEvalMethod('interval')
+    setEvalAttack(true)
+    await startEvaluation()
+    expect(ev().status).toBe('done')
+    expect(ev().error).toBeNull()
+    expect(ev().total).toBe(3 * 2 + 3)
+    expect(Object.keys(ev().attacks).map(Number).sort()).toEqual([0, 1, 2])
+    for (const r of ev().rows) {
+      expect(r.attack).toBe(ev().attacks[r.index])
+      expect(r.bound).toBeLessThanOrEqual(r.attack)
+    }
+    expect(ev().ran?.attack).toBe(true)
+    const samples = evalExport(ev()).samplesCsv.trim().split('\n').slice(1)
+    for (const l of samples) expect(Number(l.split(',')[6])).toBeGreaterThan(0)
+    expect(evalExport(ev()).summaryCsv.split('\n')[0]).toContain('meanAttack')
+    expect(soundnessViolations([{ ...ev().rows[0], bound: ev().rows[0].attack * 2 }])).toHaveLength(1)
+    expect(soundnessViolations([{ ...ev().rows[0], attack: Infinity }])).toHaveLength(0)
   })
 
   it('cancels a running evaluation', async () => {

@@ -11,7 +11,7 @@ import { threatLabel } from '../../cert/threat.ts'
 import type { Method } from '../../cert/transformers/index.ts'
 import { METHODS } from '../../cert/transformers/index.ts'
 import { poolSize, WorkerPool } from '../../worker/pool.ts'
-import type { BoundSummary, Job } from '../../worker/protocol.ts'
+import type { AttackSummary, BoundSummary, Job } from '../../worker/protocol.ts'
 import type { AppState } from '../state/store.ts'
 import { appStore, getWorkerFactory } from '../state/store.ts'
 import type { ParsedInputs } from './inputsFile.ts'
@@ -19,7 +19,7 @@ import { parseInputsFile } from './inputsFile.ts'
 
 export interface WorkerStatus {
   index: number
-  method: Method
+  method: Method | 'attack'
   fraction: number
 }
 
@@ -30,6 +30,7 @@ export interface EvalRun {
   fileName: string | null
   n: number
   methods: Method[]
+  attack: boolean
   threat: string
   search: string
   margin: string
@@ -43,12 +44,16 @@ export interface EvalState {
   /** how many bundled examples */
   n: number
   methods: Method[]
+  /** also run the PGD attack on every input: an upper bound on its true robustness radius */
+  attack: boolean
   file: (ParsedInputs & { name: string; modelKey: string }) | null
   fileError: string | null
   status: 'idle' | 'running' | 'done' | 'cancelled' | 'error'
   error: string | null
   rows: EvalRow[]
-  failures: Array<{ index: number; method: Method; message: string }>
+  /** PGD attack radius per input index (when attacked) */
+  attacks: Record<number, number>
+  failures: Array<{ index: number; method: Method | 'attack'; message: string }>
   /** jobs in the run (samples × methods) */
   total: number
   /** what each worker is doing (null: idle) */
@@ -64,11 +69,13 @@ const initial: EvalState = {
   source: 'examples',
   n: DEFAULT_EVAL_N,
   methods: [...METHODS],
+  attack: false,
   file: null,
   fileError: null,
   status: 'idle',
   error: null,
   rows: [],
+  attacks: {},
   failures: [],
   total: 0,
   active: [],
@@ -94,6 +101,7 @@ export function resetEvaluation() {
   set({ ...initial, methods: [...METHODS] })
 }
 
+export const setEvalAttack = (attack: boolean) => set({ attack })
 export const setEvalSource = (source: EvalState['source']) => set({ source })
 export const setEvalN = (n: number) => {
   if (Number.isFinite(n)) set({ n: Math.max(1, Math.round(n)) })
@@ -156,13 +164,19 @@ export async function startEvaluation(): Promise<void> {
   const methods = [...s.methods]
   const clip = app.clip && m.domain ? ([m.domain.min, m.domain.max] as const) : undefined
   const jobs: Job[] = []
-  const meta: Array<{ index: number; method: Method }> = []
+  const meta: Array<{ index: number; method: Method | 'attack' }> = []
   inputs.forEach((input, index) => {
     for (const method of methods) {
       jobs.push({ kind: 'bound', input, threat: app.threat, method, margin: app.margin, search: app.search, clip })
       meta.push({ index, method })
     }
   })
+  // the attacks after all bound searches: the bounds come first
+  if (s.attack)
+    inputs.forEach((input, index) => {
+      jobs.push({ kind: 'attack', input, threat: app.threat, clip })
+      meta.push({ index, method: 'attack' })
+    })
   const size = Math.min(poolSize(cores), jobs.length)
   const p = new WorkerPool(getWorkerFactory(), size)
   pool = p
@@ -173,6 +187,7 @@ export async function startEvaluation(): Promise<void> {
     fileName: s.source === 'file' ? (s.file?.name ?? null) : null,
     n: inputs.length,
     methods,
+    attack: s.attack,
     threat: threatLabel(app.threat),
     search: app.search,
     margin: app.margin,
@@ -180,7 +195,7 @@ export async function startEvaluation(): Promise<void> {
     workers: size,
     date: new Date().toISOString(),
   }
-  set({ status: 'running', error: null, rows: [], failures: [], total: jobs.length, active: Array(size).fill(null), startedAt: performance.now(), finishedAt: null, ran })
+  set({ status: 'running', error: null, rows: [], attacks: {}, failures: [], total: jobs.length, active: Array(size).fill(null), startedAt: performance.now(), finishedAt: null, ran })
   const mine = () => pool === p
   const setActive = (w: number, v: WorkerStatus | null) => {
     if (!mine()) return
@@ -190,15 +205,20 @@ export async function startEvaluation(): Promise<void> {
   }
   try {
     await p.load(m.key, m.net)
-    const res = await p.runAll<BoundSummary>(jobs, {
+    const res = await p.runAll<BoundSummary | AttackSummary>(jobs, {
       onStart: (i, w) => setActive(w, { ...meta[i], fraction: 0 }),
       onProgress: (i, w, pr) => setActive(w, { ...meta[i], fraction: pr.fraction }),
       onResult: (i, w, r) => {
         if (!mine()) return
         const { index, method } = meta[i]
-        const label = inputs[index].label ?? null
-        const row: EvalRow = { index, label, predicted: r.predicted, correct: label === null || label === r.predicted, method, bound: r.result.bound, perFrame: r.result.perFrame, attack: NaN, ms: r.ms }
-        set({ rows: [...get().rows, row] })
+        if (r.kind === 'attack') {
+          set({ attacks: { ...get().attacks, [index]: r.radius }, rows: get().rows.map((x) => (x.index === index ? { ...x, attack: r.radius } : x)) })
+        } else if (method !== 'attack') {
+          const label = inputs[index].label ?? null
+          const attack = get().attacks[index] ?? NaN
+          const row: EvalRow = { index, label, predicted: r.predicted, correct: label === null || label === r.predicted, method, bound: r.result.bound, perFrame: r.result.perFrame, attack, ms: r.ms }
+          set({ rows: [...get().rows, row] })
+        }
         setActive(w, null)
       },
       onError: (i, w, e) => {
@@ -209,9 +229,14 @@ export async function startEvaluation(): Promise<void> {
     })
     if (!mine()) return
     const failed = get().failures
+    const broken = soundnessViolations(get().rows)
     set({
       status: res.cancelled ? 'cancelled' : 'done',
-      error: failed.length ? `${failed.length} of ${jobs.length} searches failed: ${failed[0].message}` : null,
+      error: broken.length
+        ? `SOUNDNESS VIOLATION: ${broken.map((r) => `input ${r.index} ${r.method} certified ${r.bound} > attack radius ${r.attack}`).join('; ')}`
+        : failed.length
+          ? `${failed.length} of ${jobs.length} searches failed: ${failed[0].message}`
+          : null,
       active: [],
       finishedAt: performance.now(),
     })
@@ -221,6 +246,11 @@ export async function startEvaluation(): Promise<void> {
     p.dispose()
     if (mine()) pool = null
   }
+}
+
+/** Rows whose certified bound exceeds the attack radius on the same input: a certifier bug if any. */
+export function soundnessViolations(rows: EvalRow[]): EvalRow[] {
+  return rows.filter((r) => Number.isFinite(r.attack) && r.bound > r.attack)
 }
 
 export function cancelEvaluation() {
