@@ -1,8 +1,10 @@
 import { defineConfig } from '@playwright/test'
+import { findChromium } from './scripts/ensure-chromium.mjs'
 
-// Playwright cannot download its own browsers on these machines: use Debian's Chromium
-// (`apt-get install chromium`), or set CHROMIUM_PATH to another Chromium build.
-const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+// Playwright cannot download its own browsers on these machines: `npm run test:e2e` first runs
+// scripts/ensure-chromium.mjs, which finds Chromium (CHROMIUM_PATH, /usr/bin/chromium, the
+// PATH) or installs Debian's package; this config uses the same lookup.
+const executablePath = findChromium() ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 export default defineConfig({
   testDir: 'e2e',
