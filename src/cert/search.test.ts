@@ -140,9 +140,13 @@ describe('asynchronous bound search (the worker\'s)', () => {
   it('stops promptly when cancelled', async () => {
     const controller = new AbortController()
     let evaluations = 0
-    const run = findBoundAsync(prep, { kind: 'single' }, { search: 'paper', signal: controller.signal, sliceMs: 0, onProgress: (_, n) => (evaluations = n) })
-    setTimeout(() => controller.abort(), 5)
+    const onProgress = (_request: unknown, n: number) => {
+      evaluations = n
+      if (n === 3) controller.abort() // cancelled while running, after its third evaluation
+    }
+    const run = findBoundAsync(prep, { kind: 'single' }, { search: 'paper', signal: controller.signal, sliceMs: 0, onProgress })
     await expect(run).rejects.toBeInstanceOf(CancelledError)
-    expect(evaluations).toBeLessThan(6 * 13)
+    expect(evaluations).toBeGreaterThanOrEqual(3)
+    expect(evaluations).toBeLessThanOrEqual(4) // stops at the next check, not at the end (6 frames × 13 probes)
   })
 })

@@ -116,16 +116,17 @@ describe.each(manifest.models.map((m) => [m.id, m] as [string, ManifestModel]))(
     expect(examples.length).toBe(m.examples)
     for (const e of examples) {
       expect(Number.isInteger(e.label) && e.label >= 0 && e.label < m.classes.length).toBe(true)
-      if (m.input.kind === 'frames') {
-        expect(e.x!.length).toBe(m.input.frames)
+      const input = m.input
+      if (input.kind === 'frames') {
+        expect(e.x!.length).toBe(input.frames)
         for (const f of e.x!) {
-          expect(f.length).toBe(m.input.frameSize)
-          expect(f.every((v) => v >= m.input.domain.min && v <= m.input.domain.max)).toBe(true)
+          expect(f.length).toBe(input.frameSize)
+          expect(f.every((v) => v >= input.domain.min && v <= input.domain.max)).toBe(true)
         }
       } else {
-        const tok = loadTokenizer(readJson(m.path, m.input.tokenizer))
-        expect(tok.spec.vocab.length).toBe(m.input.vocabSize)
-        expect(tok.spec.maxLength).toBe(m.input.maxLength)
+        const tok = loadTokenizer(readJson(m.path, input.tokenizer))
+        expect(tok.spec.vocab.length).toBe(input.vocabSize)
+        expect(tok.spec.maxLength).toBe(input.maxLength)
         expect(typeof e.text).toBe('string')
         expect(e.tokens).toEqual(encode(tok, e.text!))
         expect(e.tokens!.length).toBeGreaterThan(0)

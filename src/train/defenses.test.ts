@@ -300,6 +300,8 @@ describe('trainLoop', () => {
     const control = { paused: false, cancelled: false, whilePaused: undefined as undefined | (() => Promise<void>) }
     let resume!: () => void
     const steps: number[] = []
+    let reachedPause!: () => void
+    const pausedNow = new Promise<void>((r) => (reachedPause = r))
     const run = trainLoop({
       params: p,
       optimizer: tf.train.sgd(0.01),
@@ -311,20 +313,22 @@ describe('trainLoop', () => {
         steps.push(b.step)
         if (b.step === 2) {
           control.paused = true
-          control.whilePaused = () => new Promise<void>((r) => (resume = r))
+          control.whilePaused = () => {
+            reachedPause()
+            return new Promise<void>((r) => (resume = r))
+          }
         }
+        if (b.step === 4) control.cancelled = true // after the resume: stop between batches
       },
     })
-    await new Promise((r) => setTimeout(r, 50))
+    await pausedNow // the loop waits in whilePaused: no batch runs while paused
     expect(steps).toEqual([1, 2])
     control.paused = false
     resume()
-    await new Promise((r) => setTimeout(r, 0))
-    control.cancelled = true
     const r = await run
     expect(r.stoppedBecause).toBe('cancelled')
-    expect(r.steps).toBeGreaterThanOrEqual(2)
-    expect(r.steps).toBeLessThan(12)
+    expect(steps).toEqual([1, 2, 3, 4])
+    expect(r.steps).toBe(4)
     m.dispose()
   })
 

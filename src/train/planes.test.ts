@@ -82,7 +82,8 @@ interface Planes {
 }
 
 function planesOf(kind: Kind, lx: number[], ux: number[], ly: number[], uy: number[]): Planes {
-  return tf.tidy(() => {
+  let out!: Planes
+  tf.tidy(() => {
     const t = (v: number[]) => tf.tensor2d(v, [1, v.length])
     const p =
       kind === 'tanh' || kind === 'sigmoid'
@@ -90,13 +91,14 @@ function planesOf(kind: Kind, lx: number[], ux: number[], ly: number[], uy: numb
         : kind === 'sigmoidTanh'
           ? sigmoidTanhPlane(t(lx), t(ux), t(ly), t(uy))
           : xSigmoidPlane(t(lx), t(ux), t(ly), t(uy))
-    return {
+    out = {
       a: p.a.dataSync() as Float32Array,
       b: p.b ? (p.b.dataSync() as Float32Array) : null,
       c1: p.c1.dataSync() as Float32Array,
       c2: p.c2.dataSync() as Float32Array,
     }
   })
+  return out
 }
 
 /** Points to check: the residual's candidate extremes (float64), a grid and random points. */

@@ -43,9 +43,12 @@ export class CertClient {
   /** number of workers started (for tests and diagnostics) */
   started = 0
   private readonly factory: WorkerFactory
+  private readonly hardCancelMs: number
 
-  constructor(factory: WorkerFactory) {
+  /** `hardCancelMs`: how long a cancelled job may take to stop before its worker is replaced. */
+  constructor(factory: WorkerFactory, options: { hardCancelMs?: number } = {}) {
     this.factory = factory
+    this.hardCancelMs = options.hardCancelMs ?? HARD_CANCEL_MS
   }
 
   private ensureWorker(): WorkerLike {
@@ -157,7 +160,7 @@ export class CertClient {
         q.reject(pid === id ? new CancelledError() : new WorkerCrashError('restarted to cancel another job'))
       }
       this.pending.clear()
-    }, HARD_CANCEL_MS)
+    }, this.hardCancelMs)
   }
 
   dispose() {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { VarSelector } from '../cert/projection.ts'
 import { insideConvexPolygon, selectValue } from '../cert/projection.ts'
 import { Rng } from '../cert/rng.ts'
 import { randomFrames, randomNetwork } from '../cert/testing/randomNetwork.ts'
@@ -20,7 +21,7 @@ describe('trace and projection jobs (the visualiser)', () => {
     for (const m of t.methods) {
       for (const entry of [4, 9, 10]) {
         const n = t.entries[entry].n
-        const vars = entry === 10 ? ([{ index: 0 }, { diff: [t.predicted, (t.predicted + 1) % 3] }] as const) : ([{ index: 0 }, { index: n - 1 }] as const)
+        const vars: [VarSelector, VarSelector] = entry === 10 ? [{ index: 0 }, { diff: [t.predicted, (t.predicted + 1) % 3] }] : [{ index: 0 }, { index: n - 1 }]
         const p = (await client.run({ kind: 'project', traceId: t.traceId, method: m.method, entry, vars: [vars[0], vars[1]] }).result) as ProjectSummary
         expect(p.polygon.length).toBeGreaterThan(2)
         for (let s = 0; s < t.samples; s++) {

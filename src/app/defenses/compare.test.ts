@@ -10,6 +10,7 @@ import type { LoadedModel } from '../model/loaded.ts'
 import { classNamesFor } from '../model/loaded.ts'
 import { setWorkerFactory } from '../state/store.ts'
 import { cancelDefenseComparison, defenseStore, runDefenseComparison, setDefenseCores, setDefenseN, summarizeVariant } from './compare.ts'
+import { waitForState } from '../testing/waitForState.ts'
 import { defenseFigure } from './figure.ts'
 
 const entry = (id: string, defense?: { method: string; eps: number; base: string }): ManifestModel =>
@@ -80,7 +81,7 @@ describe('defense comparison', () => {
 
   it('cancel stops the comparison', async () => {
     const run = runDefenseComparison(defenseGroups(manifest)[0], load)
-    await new Promise((r) => setTimeout(r, 5))
+    await waitForState(defenseStore, (s) => s.status === 'running')
     cancelDefenseComparison()
     await run
     expect(defenseStore.getState().status).toBe('cancelled')

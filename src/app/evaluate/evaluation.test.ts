@@ -8,6 +8,7 @@ import type { LoadedModel } from '../model/loaded.ts'
 import { classNamesFor } from '../model/loaded.ts'
 import { appStore, setModel, setThreat, setWorkerFactory } from '../state/store.ts'
 import { cancelEvaluation, evalBlocker, evalExport, evalStore, loadEvalFile, resetEvaluation, setEvalAttack, setEvalCores, setEvalN, setEvalSource, soundnessViolations, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+import { waitForState } from '../testing/waitForState.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
 import { parseInputsFile } from './inputsFile.ts'
 
@@ -140,8 +141,7 @@ describe('data-set evaluation', () => {
     await setModel(m)
     setEvalN(5)
     const run = startEvaluation()
-    await new Promise((r) => setTimeout(r, 30))
-    expect(ev().status).toBe('running')
+    await waitForState(evalStore, (s) => s.status === 'running')
     cancelEvaluation()
     await run
     expect(ev().status).toBe('cancelled')

@@ -22,6 +22,7 @@ import {
   startRun,
   toggleFrame,
 } from './store.ts'
+import { waitForState } from '../testing/waitForState.ts'
 import { DEFAULT_CONFIG, hashToConfig, configToHash } from './urlState.ts'
 
 const workers: InProcessWorker[] = []
@@ -126,8 +127,7 @@ describe('app store', () => {
     await setModel(slow)
     setThreat({ kind: 'single' })
     const run = startRun('compare')
-    await new Promise((r) => setTimeout(r, 20))
-    expect(state().run.status).toBe('running')
+    await waitForState(appStore, (s) => s.run.status === 'running')
     cancelRun()
     await run
     expect(state().run.status).toBe('cancelled')

@@ -73,8 +73,8 @@ describe('training worker', () => {
       events.push(last.type)
       if (last.type === 'batch' && ms.filter((m) => m.type === 'batch').length === 1) {
         void send({ type: 'pause' })
-        setTimeout(() => void send({ type: 'resume' }), 50)
       }
+      if (last.type === 'paused') void send({ type: 'resume' })
       if (last.type === 'epoch') void send({ type: 'finish' })
     })
     expect(msgs.filter((m) => m.type === 'error')).toEqual([])
