@@ -19,6 +19,8 @@ export const LIMITS = {
   arrayValues: 32e6,
   /** values of all weights together (400 MB as float64; 200 MB of float32 shards) */
   parameters: 50e6,
+  /** tokens in a tokenizer's vocabulary */
+  vocabulary: 2e6,
 } as const
 
 /** Bytes as people read them: 512 bytes, 3.2 KB, 209.7 MB, 128 TB (decimal units, one decimal). */
