@@ -93,7 +93,7 @@ export function loadModelDir(dir: string): NetworkIR {
     for (const group of manifest as Array<{ paths?: unknown }>) {
       if (!Array.isArray(group?.paths)) continue // parseLayersModel says what is wrong
       for (const p of group.paths) {
-        if (typeof p !== 'string' || files.has(p)) continue
+        if (typeof p !== 'string' || p === '' || files.has(p)) continue // parseLayersModel refuses these
         const file = shardFile(base, realBase, p)
         if (file) files.set(p, file)
       }

@@ -342,7 +342,8 @@ describe('refusals', () => {
   it('a short (or long) weights buffer', () => {
     const { json, weights } = lstm()
     const need = weights.byteLength
-    expect(() => parse(json, weights.slice(0, need - 8))).toThrow(new RegExp(`^weights\\.bin is ${need - 8} bytes but the manifest needs ${need}$`))
+    expect(need).toBeLessThan(1000) // sizes below 1 KB are given in bytes only
+    expect(() => parse(json, weights.slice(0, need - 8))).toThrow(new RegExp(`^weights\\.bin is ${need - 8} bytes but the manifest needs ${need} bytes$`))
     expect(() => parse(json, new ArrayBuffer(need + 4))).toThrow(/weights\.bin is \d+ bytes but the manifest needs/)
     json.weightsManifest[0].paths = ['a.bin', 'b.bin']
     expect(() => parseLayersModel(json, new Map([['a.bin', weights.slice(0, 8)], ['b.bin', weights.slice(8, 16)]]))).toThrow(

@@ -398,14 +398,21 @@ function readerFor(source: WeightSource): ShardReader {
   return source
 }
 
+/** 132 bytes; 99 MB (99,000,000 bytes) */
+function byteCount(n: number): string {
+  return n < 1000 ? `${n} bytes` : `${formatBytes(n)} (${formatCount(n)} bytes)`
+}
+
 function shardsProblem(group: Group, g: number, sizes: number[]): string | null {
   const total = sizes.reduce((a, b) => a + b, 0)
   const what =
-    group.paths.length === 1 ? `${group.paths[0]} is ${total} bytes` : `the shards of weight group ${g + 1} (${group.paths.join(' + ')}) are ${total} bytes in all`
-  if (group.needs !== null) return total === group.needs ? null : `${what} but the manifest needs ${group.needs}`
+    group.paths.length === 1
+      ? `${group.paths[0]} is ${byteCount(total)}`
+      : `the shards of weight group ${g + 1} (${group.paths.join(' + ')}) are ${byteCount(total)} in all`
+  if (group.needs !== null) return total === group.needs ? null : `${what} but the manifest needs ${byteCount(group.needs)}`
   // an entry of unknown size (a string dtype): at least not more than any model may hold
   const most = 4 * LIMITS.parameters
-  return total > most ? `${what} (${formatBytes(total)}); the limit is ${formatBytes(most)}` : null
+  return total > most ? `${what}; the limit is ${formatBytes(most)}` : null
 }
 
 class Weights {

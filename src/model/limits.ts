@@ -25,7 +25,7 @@ export const LIMITS = {
 
 /** Bytes as people read them: 512 bytes, 3.2 KB, 209.7 MB, 128 TB (decimal units, one decimal). */
 export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return `${n} bytes`
+  if (!Number.isFinite(n)) return 'more bytes than a number can hold'
   if (n < 1000) return `${n} bytes`
   const units = ['KB', 'MB', 'GB', 'TB', 'PB', 'EB']
   let v = n
@@ -40,7 +40,7 @@ export function formatBytes(n: number): string {
 
 /** An integer with thousands separators (1,000,000), locale independent; huge ones as 1.6e+13. */
 export function formatCount(n: number): string {
-  if (!Number.isFinite(n) || Math.abs(n) >= 1e21) return String(n)
+  if (!Number.isFinite(n)) return 'infinitely many'
   if (Math.abs(n) >= 1e15) return n.toExponential(1)
   return Math.round(n)
     .toString()
