@@ -10,7 +10,7 @@ import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'nod
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { NetworkIR } from '../../src/cert/network.ts'
 import { ModelFileError, parseLayersModel, parseModelJson } from '../../src/model/layersJson.ts'
-import { formatBytes, LIMITS } from '../../src/model/limits.ts'
+import { formatBytes, formatBytesOver, LIMITS } from '../../src/model/limits.ts'
 
 /** what a non-regular file is, for the message */
 function kind(st: Stats): string {
@@ -82,7 +82,7 @@ export function loadModelDir(dir: string): NetworkIR {
   const st = statSync(realModel)
   if (!st.isFile()) throw new ModelFileError(`'${shown}' is ${kind(st)}, not a regular file`)
   if (st.size > LIMITS.jsonBytes) {
-    throw new ModelFileError(`'${shown}' is ${formatBytes(st.size)}; a model.json may be at most ${formatBytes(LIMITS.jsonBytes)} (the weights belong in the shard files)`)
+    throw new ModelFileError(`'${shown}' is ${formatBytesOver(st.size, LIMITS.jsonBytes)}; a model.json may be at most ${formatBytes(LIMITS.jsonBytes)} (the weights belong in the shard files)`)
   }
   const json = parseModelJson(readFileSync(realModel, 'utf8'))
 

@@ -38,6 +38,12 @@ export function formatBytes(n: number): string {
   return `${s} ${units[u]}`
 }
 
+/** `n` bytes, above `limit`: precise enough not to read as the limit itself ('64,000,001 bytes', not '64 MB'). */
+export function formatBytesOver(n: number, limit: number): string {
+  const short = formatBytes(n)
+  return short === formatBytes(limit) ? `${formatCount(n)} bytes` : short
+}
+
 /** An integer with thousands separators (1,000,000), locale independent; huge ones as 1.6e+13. */
 export function formatCount(n: number): string {
   if (!Number.isFinite(n)) return 'infinitely many'
@@ -53,7 +59,7 @@ export function formatCount(n: number): string {
  */
 export function jsonTextProblem(text: string, what: string): string | null {
   if (text.length > LIMITS.jsonBytes) {
-    return `${what} is ${formatBytes(text.length)}; the limit is ${formatBytes(LIMITS.jsonBytes)}`
+    return `${what} is ${formatBytesOver(text.length, LIMITS.jsonBytes)}; the limit is ${formatBytes(LIMITS.jsonBytes)}`
   }
   let depth = 0
   let inString = false

@@ -6,7 +6,7 @@
 import type { NetworkIR } from '../../cert/network.ts'
 import { compileNetwork } from '../../cert/runtime.ts'
 import { parseLayersModel } from '../../model/layersJson.ts'
-import { formatBytes, jsonTextProblem, LIMITS } from '../../model/limits.ts'
+import { formatBytes, formatBytesOver, jsonTextProblem, LIMITS } from '../../model/limits.ts'
 import type { Tokenizer } from '../../model/tokenizer.ts'
 import { loadTokenizer } from '../../model/tokenizer.ts'
 import type { LoadedModel } from './loaded.ts'
@@ -40,7 +40,7 @@ export const MAX_UPLOAD_BYTES = 300e6
 /** A JSON file, refused by its size and nesting (one linear scan) before it is parsed. */
 function parseJson(f: UploadedFile): unknown {
   if (f.bytes.byteLength > LIMITS.jsonBytes) {
-    throw new UploadError(`${f.name} is ${formatBytes(f.bytes.byteLength)}; a model.json or tokenizer.json may be at most ${formatBytes(LIMITS.jsonBytes)}`)
+    throw new UploadError(`${f.name} is ${formatBytesOver(f.bytes.byteLength, LIMITS.jsonBytes)}; a model.json or tokenizer.json may be at most ${formatBytes(LIMITS.jsonBytes)}`)
   }
   const text = new TextDecoder().decode(f.bytes)
   const problem = jsonTextProblem(text, f.name)
@@ -55,7 +55,7 @@ function parseJson(f: UploadedFile): unknown {
 export function readUpload(files: UploadedFile[]): UploadedModel {
   if (files.length === 0) throw new UploadError('no files: drop model.json together with its weight files (e.g. weights.bin)')
   const total = files.reduce((s, f) => s + f.bytes.byteLength, 0)
-  if (total > MAX_UPLOAD_BYTES) throw new UploadError(`the files add up to ${formatBytes(total)}; the limit is ${formatBytes(MAX_UPLOAD_BYTES)}`)
+  if (total > MAX_UPLOAD_BYTES) throw new UploadError(`the files add up to ${formatBytesOver(total, MAX_UPLOAD_BYTES)}; the limit is ${formatBytes(MAX_UPLOAD_BYTES)}`)
   const jsons = files.filter((f) => f.name.toLowerCase().endsWith('.json'))
   const binaries = files.filter((f) => !f.name.toLowerCase().endsWith('.json'))
   if (jsons.length === 0) throw new UploadError(`no model.json among ${files.map((f) => f.name).join(', ')}: a TF.js Layers model is a model.json plus weight files`)
