@@ -11,6 +11,8 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { NetworkIR } from '../../src/cert/network.ts'
 import { ModelFileError, parseLayersModel, parseModelJson } from '../../src/model/layersJson.ts'
 import { formatBytes, formatBytesOver, LIMITS } from '../../src/model/limits.ts'
+import type { Tokenizer } from '../../src/model/tokenizer.ts'
+import { loadTokenizer } from '../../src/model/tokenizer.ts'
 
 /** what a non-regular file is, for the message */
 function kind(st: Stats): string {
@@ -65,6 +67,37 @@ function shardFile(base: string, realBase: string, p: string): string | undefine
 }
 
 /**
+ * The real path of a JSON file of the model folder (model.json, tokenizer.json): a regular
+ * file inside the folder, at most LIMITS.jsonBytes long. `shown` names it in messages.
+ */
+function jsonFileIn(realBase: string, file: string, shown: string, label: 'model.json' | 'tokenizer.json'): string {
+  const real = realpathSync(file)
+  if (!inside(realBase, real)) throw new ModelFileError(`'${shown}' is a symbolic link to '${real}', outside the model folder; copy the model into one folder`)
+  const st = statSync(real)
+  if (!st.isFile()) throw new ModelFileError(`'${shown}' is ${kind(st)}, not a regular file`)
+  if (st.size > LIMITS.jsonBytes) {
+    throw new ModelFileError(`'${shown}' is ${formatBytesOver(st.size, LIMITS.jsonBytes)}; a ${label} may be at most ${formatBytes(LIMITS.jsonBytes)}${label === 'model.json' ? ' (the weights belong in the shard files)' : ''}`)
+  }
+  return real
+}
+
+/**
+ * The tokenizer.json of a model folder (null if it has none), read under the rules of
+ * loadModelDir: a regular file inside the folder, its size and nesting checked first, and
+ * every message naming the file.
+ */
+export function loadModelTokenizer(dir: string): Tokenizer | null {
+  const path = resolve(dir)
+  const isFile = existsSync(path) && !statSync(path).isDirectory() // the path of model.json
+  const base = isFile ? dirname(path) : path
+  const file = join(base, 'tokenizer.json')
+  if (!existsSync(file)) return null
+  const shown = join(isFile ? dirname(dir) : dir, 'tokenizer.json')
+  const real = jsonFileIn(realpathSync(base), file, shown, 'tokenizer.json')
+  return loadTokenizer(parseModelJson(readFileSync(real, 'utf8'), shown), shown)
+}
+
+/**
  * `dir` is a directory holding model.json (or the path of a model.json itself); the shards
  * are read from the paths the weights manifest gives, relative to model.json.
  */
@@ -77,13 +110,7 @@ export function loadModelDir(dir: string): NetworkIR {
   if (!existsSync(modelJson)) throw new ModelFileError(`'${dir}' has no model.json (expected a TF.js Layers model saved with model.save)`)
   const base = dirname(modelJson)
   const realBase = realpathSync(base)
-  const realModel = realpathSync(modelJson)
-  if (!inside(realBase, realModel)) throw new ModelFileError(`'${shown}' is a symbolic link to '${realModel}', outside the model folder; copy the model into one folder`)
-  const st = statSync(realModel)
-  if (!st.isFile()) throw new ModelFileError(`'${shown}' is ${kind(st)}, not a regular file`)
-  if (st.size > LIMITS.jsonBytes) {
-    throw new ModelFileError(`'${shown}' is ${formatBytesOver(st.size, LIMITS.jsonBytes)}; a model.json may be at most ${formatBytes(LIMITS.jsonBytes)} (the weights belong in the shard files)`)
-  }
+  const realModel = jsonFileIn(realBase, modelJson, shown, 'model.json')
   const json = parseModelJson(readFileSync(realModel, 'utf8'))
 
   // every shard path the manifest names, checked before anything is read

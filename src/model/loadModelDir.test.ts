@@ -4,11 +4,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadModelDir } from '../../scripts/lib/loadModelDir.ts'
+import { loadModelDir, loadModelTokenizer } from '../../scripts/lib/loadModelDir.ts'
 import { compileNetwork, forward } from '../cert/runtime.ts'
 import { randomNetwork } from '../cert/testing/randomNetwork.ts'
 import { ModelFileError } from './layersJson.ts'
 import { toLayersJson } from './testing/toLayersJson.ts'
+import { makeTokenizerSpec, PAD, UNK } from './tokenizer.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'cert-rnn-model-'))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -212,5 +213,43 @@ describe('loadModelDir checks sizes before reading', () => {
     writeFileSync(join(small, 'model.json'), '')
     truncateSync(join(small, 'model.json'), 70e6)
     expect(refusal(join(small, 'model.json'))).toBe(`'${join(small, 'model.json')}' is 70 MB; a model.json may be at most 64 MB (the weights belong in the shard files)`)
+  })
+})
+
+describe('loadModelTokenizer: tokenizer.json under the same rules', () => {
+  const spec = makeTokenizerSpec('word', 'text-v1', 8, [PAD, UNK, 'good', 'constructor'])
+
+  it('reads a model folder\'s tokenizer (or none), also given the path of model.json', () => {
+    const { dir } = modelNaming('tok-ok', 'weights.bin')
+    expect(loadModelTokenizer(dir)).toBeNull()
+    writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(spec))
+    expect(loadModelTokenizer(dir)?.index.get('constructor')).toBe(3)
+    expect(loadModelTokenizer(join(dir, 'model.json'))?.spec.vocab).toHaveLength(4)
+  })
+
+  it('names the file once in every message: bad JSON, a bad field, nesting', () => {
+    const { dir } = modelNaming('tok-bad', 'weights.bin')
+    const file = join(dir, 'tokenizer.json')
+    writeFileSync(file, '{"format": ')
+    expect(() => loadModelTokenizer(dir)).toThrow(`${file} is not valid JSON: `)
+    writeFileSync(file, JSON.stringify({ ...spec, vocab: 'nope' }))
+    expect(() => loadModelTokenizer(dir)).toThrow(`${file}: vocab must be a list of at least 3 non-empty strings`)
+    expect(() => loadModelTokenizer(dir)).not.toThrow(/tokenizer\.json: tokenizer\.json/)
+    writeFileSync(file, '['.repeat(100_000) + ']'.repeat(100_000))
+    expect(() => loadModelTokenizer(dir)).toThrow(`${file} nests objects and lists more than 64 deep (at character 64)`)
+  })
+
+  it('refuses a tokenizer.json linked from outside the folder, a FIFO, one above 64 MB', () => {
+    const out = modelNaming('tok-link', 'weights.bin')
+    writeFileSync(join(root, 'outside-tokenizer.json'), JSON.stringify(spec))
+    symlinkSync(join(root, 'outside-tokenizer.json'), join(out.dir, 'tokenizer.json'))
+    expect(() => loadModelTokenizer(out.dir)).toThrow(/tokenizer\.json' is a symbolic link to '.*outside-tokenizer\.json', outside the model folder/)
+    const fifo = modelNaming('tok-fifo', 'weights.bin')
+    execFileSync('mkfifo', [join(fifo.dir, 'tokenizer.json')])
+    expect(() => loadModelTokenizer(fifo.dir)).toThrow(/tokenizer\.json' is a named pipe \(FIFO\), not a regular file/)
+    const big = modelNaming('tok-big', 'weights.bin')
+    writeFileSync(join(big.dir, 'tokenizer.json'), '')
+    truncateSync(join(big.dir, 'tokenizer.json'), 3e9)
+    expect(() => loadModelTokenizer(big.dir)).toThrow(`'${join(big.dir, 'tokenizer.json')}' is 3 GB; a tokenizer.json may be at most 64 MB`)
   })
 })
