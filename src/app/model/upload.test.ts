@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { randomNetwork } from '../../cert/testing/randomNetwork.ts'
 import { toLayersJson } from '../../model/testing/toLayersJson.ts'
 import type { UploadedFile } from './upload.ts'
-import { readUpload } from './upload.ts'
+import { checkUploadSizes, readUpload } from './upload.ts'
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v)).buffer as ArrayBuffer
 
@@ -80,6 +80,12 @@ describe('hostile uploads are refused up front, with the limits in the message',
 
   it('a model.json above 64 MB, before it is decoded', () => {
     expect(refusal([{ name: 'model.json', bytes: new ArrayBuffer(70e6) }, files()[1]])).toBe('model.json is 70 MB; a model.json or tokenizer.json may be at most 64 MB')
+  })
+
+  it('by File.size alone, before any file is read (the view checks this first)', () => {
+    expect(() => checkUploadSizes([{ name: 'model.json', size: 5e9 }])).toThrow(/^the files add up to 5 GB; the limit is 300 MB$/)
+    expect(() => checkUploadSizes([{ name: 'model.json', size: 64e6 + 1 }, { name: 'weights.bin', size: 1e6 }])).toThrow(/^model\.json is 64,000,001 bytes; a model\.json or tokenizer\.json may be at most 64 MB$/)
+    expect(() => checkUploadSizes([{ name: 'model.json', size: 3000 }, { name: 'weights.bin', size: 200e6 }])).not.toThrow()
   })
 
   it('files adding up to more than 300 MB', () => {

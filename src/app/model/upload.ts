@@ -37,11 +37,22 @@ export interface UploadedModel {
 /** all files together: the largest weights a model may have (src/model/limits.ts), model.json and a tokenizer */
 export const MAX_UPLOAD_BYTES = 300e6
 
-/** A JSON file, refused by its size and nesting (one linear scan) before it is parsed. */
-function parseJson(f: UploadedFile): unknown {
-  if (f.bytes.byteLength > LIMITS.jsonBytes) {
-    throw new UploadError(`${f.name} is ${formatBytesOver(f.bytes.byteLength, LIMITS.jsonBytes)}; a model.json or tokenizer.json may be at most ${formatBytes(LIMITS.jsonBytes)}`)
+/**
+ * Refuse files by their sizes alone: the view calls this with File.size before reading any
+ * file into memory, readUpload again with the bytes.
+ */
+export function checkUploadSizes(files: ReadonlyArray<{ name: string; size: number }>): void {
+  const total = files.reduce((s, f) => s + f.size, 0)
+  if (total > MAX_UPLOAD_BYTES) throw new UploadError(`the files add up to ${formatBytesOver(total, MAX_UPLOAD_BYTES)}; the limit is ${formatBytes(MAX_UPLOAD_BYTES)}`)
+  for (const f of files) {
+    if (f.name.toLowerCase().endsWith('.json') && f.size > LIMITS.jsonBytes) {
+      throw new UploadError(`${f.name} is ${formatBytesOver(f.size, LIMITS.jsonBytes)}; a model.json or tokenizer.json may be at most ${formatBytes(LIMITS.jsonBytes)}`)
+    }
   }
+}
+
+/** A JSON file (its size checked), refused by its nesting (one linear scan) before it is parsed. */
+function parseJson(f: UploadedFile): unknown {
   const text = new TextDecoder().decode(f.bytes)
   const problem = jsonTextProblem(text, f.name)
   if (problem) throw new UploadError(problem)
@@ -54,8 +65,7 @@ function parseJson(f: UploadedFile): unknown {
 
 export function readUpload(files: UploadedFile[]): UploadedModel {
   if (files.length === 0) throw new UploadError('no files: drop model.json together with its weight files (e.g. weights.bin)')
-  const total = files.reduce((s, f) => s + f.bytes.byteLength, 0)
-  if (total > MAX_UPLOAD_BYTES) throw new UploadError(`the files add up to ${formatBytesOver(total, MAX_UPLOAD_BYTES)}; the limit is ${formatBytes(MAX_UPLOAD_BYTES)}`)
+  checkUploadSizes(files.map((f) => ({ name: f.name, size: f.bytes.byteLength })))
   const jsons = files.filter((f) => f.name.toLowerCase().endsWith('.json'))
   const binaries = files.filter((f) => !f.name.toLowerCase().endsWith('.json'))
   if (jsons.length === 0) throw new UploadError(`no model.json among ${files.map((f) => f.name).join(', ')}: a TF.js Layers model is a model.json plus weight files`)
