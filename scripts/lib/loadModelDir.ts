@@ -1,8 +1,101 @@
-/** Load a TF.js Layers model directory (model.json + weight shards) from disk into the certifier IR. */
-import { existsSync, readFileSync, statSync } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+/**
+ * Load a TF.js Layers model directory (model.json + weight shards) from disk into the
+ * certifier IR. Nothing outside the model folder is ever read: the shard paths of the
+ * weights manifest must be plain paths inside the folder holding model.json (no URLs,
+ * absolute paths or '..' leading out, no symbolic links to files outside it, only regular
+ * files), and nothing is read whose size the manifest does not declare.
+ */
+import type { Stats } from 'node:fs'
+import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { NetworkIR } from '../../src/cert/network.ts'
-import { ModelFileError, parseModelFiles } from '../../src/model/layersJson.ts'
+import { ModelFileError, parseLayersModel, parseModelJson } from '../../src/model/layersJson.ts'
+import { formatBytes, formatBytesOver, LIMITS } from '../../src/model/limits.ts'
+import type { Tokenizer } from '../../src/model/tokenizer.ts'
+import { loadTokenizer } from '../../src/model/tokenizer.ts'
+
+/** what a non-regular file is, for the message */
+function kind(st: Stats): string {
+  if (st.isDirectory()) return 'a directory'
+  if (st.isFIFO()) return 'a named pipe (FIFO)'
+  if (st.isCharacterDevice()) return 'a character device'
+  if (st.isBlockDevice()) return 'a block device'
+  if (st.isSocket()) return 'a socket'
+  return 'not a regular file'
+}
+
+/** `file` is `folder` or inside it (both absolute, normalised) */
+function inside(folder: string, file: string): boolean {
+  const rel = relative(folder, file)
+  return !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel)
+}
+
+/** A URL scheme ('http:', 'file:', 'data:', …), also a Windows drive letter ('C:'). */
+const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*:/
+
+/**
+ * The real path of the shard a manifest path names, or undefined if there is no such file
+ * (parseLayersModel then reports it missing, if a layer needs it). Refuses every path that
+ * would read anything but a regular file inside the folder.
+ */
+function shardFile(base: string, realBase: string, p: string): string | undefined {
+  const refuse = (why: string): never => {
+    throw new ModelFileError(`model.json: the weights manifest names the shard '${p}', which ${why}; shards are read only from the folder holding model.json`)
+  }
+  if (p.includes('\0')) refuse('contains a NUL character')
+  if (SCHEME.test(p)) refuse(`is a URL; put the file next to model.json and give its name relative to model.json (e.g. '${p.split(/[\\/]/).pop()}')`)
+  if (isAbsolute(p) || p.startsWith('/') || p.startsWith('\\')) refuse('is an absolute path')
+  const target = resolve(base, p)
+  if (!inside(base, target)) refuse(`leads outside the model folder (through '..')`)
+  let link: Stats
+  try {
+    link = lstatSync(target)
+  } catch {
+    return undefined // missing
+  }
+  let real: string
+  try {
+    real = realpathSync(target)
+  } catch {
+    if (link.isSymbolicLink()) refuse('is a symbolic link to a file that does not exist')
+    return undefined
+  }
+  if (!inside(realBase, real)) refuse(`is a symbolic link to '${real}', outside the model folder`)
+  const st = statSync(real)
+  if (!st.isFile()) refuse(`is ${kind(st)}, not a regular file`)
+  return real
+}
+
+/**
+ * The real path of a JSON file of the model folder (model.json, tokenizer.json): a regular
+ * file inside the folder, at most LIMITS.jsonBytes long. `shown` names it in messages.
+ */
+function jsonFileIn(realBase: string, file: string, shown: string, label: 'model.json' | 'tokenizer.json'): string {
+  const real = realpathSync(file)
+  if (!inside(realBase, real)) throw new ModelFileError(`'${shown}' is a symbolic link to '${real}', outside the model folder; copy the model into one folder`)
+  const st = statSync(real)
+  if (!st.isFile()) throw new ModelFileError(`'${shown}' is ${kind(st)}, not a regular file`)
+  if (st.size > LIMITS.jsonBytes) {
+    throw new ModelFileError(`'${shown}' is ${formatBytesOver(st.size, LIMITS.jsonBytes)}; a ${label} may be at most ${formatBytes(LIMITS.jsonBytes)}${label === 'model.json' ? ' (the weights belong in the shard files)' : ''}`)
+  }
+  return real
+}
+
+/**
+ * The tokenizer.json of a model folder (null if it has none), read under the rules of
+ * loadModelDir: a regular file inside the folder, its size and nesting checked first, and
+ * every message naming the file.
+ */
+export function loadModelTokenizer(dir: string): Tokenizer | null {
+  const path = resolve(dir)
+  const isFile = existsSync(path) && !statSync(path).isDirectory() // the path of model.json
+  const base = isFile ? dirname(path) : path
+  const file = join(base, 'tokenizer.json')
+  if (!existsSync(file)) return null
+  const shown = join(isFile ? dirname(dir) : dir, 'tokenizer.json')
+  const real = jsonFileIn(realpathSync(base), file, shown, 'tokenizer.json')
+  return loadTokenizer(parseModelJson(readFileSync(real, 'utf8'), shown), shown)
+}
 
 /**
  * `dir` is a directory holding model.json (or the path of a model.json itself); the shards
@@ -11,29 +104,37 @@ import { ModelFileError, parseModelFiles } from '../../src/model/layersJson.ts'
 export function loadModelDir(dir: string): NetworkIR {
   const path = resolve(dir)
   if (!existsSync(path)) throw new ModelFileError(`model directory '${dir}' does not exist`)
-  const modelJson = statSync(path).isDirectory() ? join(path, 'model.json') : path
+  const isDir = statSync(path).isDirectory()
+  const modelJson = isDir ? join(path, 'model.json') : path
+  const shown = isDir ? join(dir, 'model.json') : dir
   if (!existsSync(modelJson)) throw new ModelFileError(`'${dir}' has no model.json (expected a TF.js Layers model saved with model.save)`)
   const base = dirname(modelJson)
-  const text = readFileSync(modelJson, 'utf8')
-  const files = new Map<string, ArrayBuffer>()
-  // read the shards the manifest lists; parseModelFiles reports the missing ones
-  let manifest: unknown
-  try {
-    manifest = (JSON.parse(text) as { weightsManifest?: unknown }).weightsManifest
-  } catch {
-    manifest = undefined // parseModelFiles gives the JSON error
-  }
+  const realBase = realpathSync(base)
+  const realModel = jsonFileIn(realBase, modelJson, shown, 'model.json')
+  const json = parseModelJson(readFileSync(realModel, 'utf8'))
+
+  // every shard path the manifest names, checked before anything is read
+  const files = new Map<string, string>()
+  const manifest = typeof json === 'object' && json !== null ? (json as { weightsManifest?: unknown }).weightsManifest : undefined
   if (Array.isArray(manifest)) {
     for (const group of manifest as Array<{ paths?: unknown }>) {
-      if (!Array.isArray(group?.paths)) continue
+      if (!Array.isArray(group?.paths)) continue // parseLayersModel says what is wrong
       for (const p of group.paths) {
-        // relative to model.json; else (e.g. an absolute URL) the file name next to model.json
-        const file = [resolve(base, String(p)), join(base, basename(String(p)))].find((f) => existsSync(f) && statSync(f).isFile())
-        if (!file) continue
-        const buf = readFileSync(file)
-        files.set(String(p), buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer)
+        if (typeof p !== 'string' || p === '' || files.has(p)) continue // parseLayersModel refuses these
+        const file = shardFile(base, realBase, p)
+        if (file) files.set(p, file)
       }
     }
   }
-  return parseModelFiles(text, files)
+  // read on demand, after the sizes: parseLayersModel refuses a group whose files do not add up to what the manifest declares
+  return parseLayersModel(json, {
+    size: (p) => {
+      const file = files.get(p)
+      return file === undefined ? undefined : statSync(file).size
+    },
+    read: (p) => {
+      const buf = readFileSync(files.get(p)!)
+      return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer
+    },
+  })
 }

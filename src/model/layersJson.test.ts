@@ -342,7 +342,8 @@ describe('refusals', () => {
   it('a short (or long) weights buffer', () => {
     const { json, weights } = lstm()
     const need = weights.byteLength
-    expect(() => parse(json, weights.slice(0, need - 8))).toThrow(new RegExp(`^weights\\.bin is ${need - 8} bytes but the manifest needs ${need}$`))
+    expect(need).toBeLessThan(1000) // sizes below 1 KB are given in bytes only
+    expect(() => parse(json, weights.slice(0, need - 8))).toThrow(new RegExp(`^weights\\.bin is ${need - 8} bytes but the manifest needs ${need} bytes$`))
     expect(() => parse(json, new ArrayBuffer(need + 4))).toThrow(/weights\.bin is \d+ bytes but the manifest needs/)
     json.weightsManifest[0].paths = ['a.bin', 'b.bin']
     expect(() => parseLayersModel(json, new Map([['a.bin', weights.slice(0, 8)], ['b.bin', weights.slice(8, 16)]]))).toThrow(
@@ -440,5 +441,138 @@ describe('refusals', () => {
     const { json, weights } = lstm()
     json.modelTopology.class_name = 'MyModel'
     expect(() => parse(json, weights)).toThrow(/model class 'MyModel' is not supported/)
+  })
+})
+
+describe('hostile model.json: limits checked before allocating (src/model/limits.ts)', () => {
+  const lstm = () => files(net('lstm', [4]))
+  const perWeight = 'the limit is 32,000,000 values (256 MB) per weight'
+
+  /** The message of parsing `json` (fails the test if it parses or throws anything but a ModelFileError). */
+  function refusal(run: () => unknown): string {
+    try {
+      run()
+    } catch (e) {
+      expect(e).toBeInstanceOf(ModelFileError)
+      return (e as Error).message
+    }
+    throw new Error('parsed')
+  }
+
+  it('LSTM units=2,000,000: the recurrent kernel would need 128 TB', () => {
+    const { json, weights } = lstm()
+    layersOf(json)[0].config.units = 2_000_000
+    expect(refusal(() => parse(json, weights))).toBe(
+      `layer 'lstm' (LSTM) declares units=2000000: its recurrent kernel [2000000,8000000] would hold 16,000,000,000,000 values and need 128 TB as float64; ${perWeight}`,
+    )
+    // the same text through parseModelFiles (no 'Invalid typed array length')
+    expect(refusal(() => parseModelFiles(JSON.stringify(json), new Map([['weights.bin', weights]])))).toMatch(/^layer 'lstm' \(LSTM\) declares units=2000000/)
+  })
+
+  it('units=1e300 (an integer to JSON) is refused by size, not by a RangeError', () => {
+    const { json, weights } = lstm()
+    layersOf(json)[0].config.units = 1e300
+    expect(refusal(() => parse(json, weights))).toMatch(/^layer 'lstm' \(LSTM\) declares units=1e\+300 on inputs of width 3: its kernel \[3,4e\+300\] would hold 1\.2e\+301 values/)
+  })
+
+  it('an Embedding with input_dim=1,000,000,000', () => {
+    const { json, weights } = files(net('lstm', [4], { vocab: 10 }))
+    layersOf(json)[0].config.input_dim = 1e9
+    layersOf(json)[0].config.output_dim = 64
+    expect(refusal(() => parse(json, weights))).toBe(
+      `layer 'embedding' (Embedding) declares input_dim=1000000000 and output_dim=64: its embedding matrix [1000000000,64] would hold 64,000,000,000 values and need 512 GB as float64; ${perWeight}`,
+    )
+  })
+
+  it('a Dense layer with units=100,000,000', () => {
+    const { json, weights } = lstm()
+    layersOf(json)[1].config.units = 1e8
+    expect(refusal(() => parse(json, weights))).toBe(
+      `layer 'dense' (Dense) declares units=100000000 on inputs of width 4: its kernel [4,100000000] would hold 400,000,000 values and need 3.2 GB as float64; ${perWeight}`,
+    )
+  })
+
+  it('weights each under the per-weight limit but more than 50 million in all', () => {
+    const { json, weights } = files(net('lstm', [4, 4]))
+    for (const l of layersOf(json).slice(0, 2)) l.config.units = 2800
+    expect(refusal(() => parse(json, weights))).toBe(
+      "the layers up to 'lstm_1' (LSTM) declare 62,753,600 weights, which would need 502 MB as float64; the limit is 50,000,000 weights (400 MB) in all",
+    )
+  })
+
+  it('a huge weight in the manifest that no layer uses (its bytes would be read)', () => {
+    const { json, weights } = lstm()
+    specs(json).push({ name: 'junk/kernel', shape: [100000, 100000], dtype: 'float32' })
+    expect(refusal(() => parse(json, weights))).toBe(
+      `model.json: weight 'junk/kernel' has shape [100000,100000], 10,000,000,000 values (80 GB as float64); ${perWeight}`,
+    )
+    specs(json).pop()
+    specs(json).push({ name: 'junk/a', shape: [30e6], dtype: 'float32' }, { name: 'junk/b', shape: [30e6], dtype: 'float32' })
+    expect(refusal(() => parse(json, weights))).toMatch(/^model\.json: the weights manifest declares 60,000,\d{3} values \(480 MB as float64\); the limit is 50,000,000 \(400 MB\)$/)
+  })
+
+  it('manifest shapes that are not lists of whole numbers, shard paths that are not names', () => {
+    const { json, weights } = lstm()
+    specs(json)[0].shape = [-1, 16]
+    expect(refusal(() => parse(json, weights))).toBe(`model.json: weight '${specs(json)[0].name}' has shape [-1,16]; expected a list of whole numbers`)
+    specs(json)[0].shape = ['3', 16]
+    expect(refusal(() => parse(json, weights))).toMatch(/has shape \["3",16\]; expected a list of whole numbers/)
+    const other = lstm()
+    other.json.weightsManifest[0].paths = [5]
+    expect(refusal(() => parse(other.json, other.weights))).toBe('model.json: weight group 1 has a shard path 5; expected a file name')
+  })
+
+  it('more than 10,000 manifest weights or shard files', () => {
+    const { json, weights } = lstm()
+    for (let k = 0; k < 10_001; k++) specs(json).push({ name: `w${k}/kernel`, shape: [1], dtype: 'float32' })
+    expect(refusal(() => parse(json, weights))).toBe('model.json: the weights manifest lists more than 10,000 weights; the limit is 10,000')
+    const other = lstm()
+    other.json.weightsManifest[0].paths = Array.from({ length: 10_001 }, (_, k) => `shard${k}.bin`)
+    expect(refusal(() => parse(other.json, other.weights))).toBe('model.json: the weights manifest lists more than 10,000 shard files; the limit is 10,000')
+  })
+
+  it('200,000 layers (Sequential and Functional) are refused by their count, before any per-layer work', () => {
+    const { json, weights } = lstm()
+    const ls = layersOf(json)
+    for (let k = 0; k < 200_000; k++) ls.push({ class_name: 'Dropout', config: { name: `dropout_${k}`, rate: 0.1 } })
+    expect(refusal(() => parseModelFiles(JSON.stringify(json), new Map([['weights.bin', weights]])))).toBe('model.json: the model has 200,002 layers; the limit is 1,000')
+    const fn = files(net('lstm', [4]), 'functional')
+    const config = fn.json.modelTopology.model_config.config
+    for (let k = 0; k < 200_000; k++) config.layers.push({ class_name: 'Dropout', name: `d${k}`, config: { name: `d${k}` }, inbound_nodes: [] })
+    expect(refusal(() => parse(fn.json, fn.weights))).toBe('model.json: the model has 200,003 layers; the limit is 1,000')
+  })
+
+  it('200,000-deep nesting in inbound_nodes: refused by a scan of the text (no stack overflow)', () => {
+    const { json, weights } = files(net('lstm', [4]), 'functional')
+    const config = json.modelTopology.model_config.config
+    config.layers[1].inbound_nodes[0][0][3] = { initial_state: 'DEEP' }
+    const depth = 200_000
+    const text = JSON.stringify(json).replace('"DEEP"', '['.repeat(depth) + ']'.repeat(depth))
+    const message = refusal(() => parseModelFiles(text, new Map([['weights.bin', weights]])))
+    expect(message).toMatch(/^model\.json nests objects and lists more than 64 deep \(at character \d+\); model files nest about 12 deep, the limit is 64$/)
+  })
+
+  it('deep nesting handed over as an object (parseLayersModel): refused, Keras 2 and Keras 3 nodes', () => {
+    let deep: unknown = ['x', 0, 'not a tensor']
+    for (let k = 0; k < 200_000; k++) deep = [deep]
+    const k2 = files(net('lstm', [4]), 'functional')
+    k2.json.modelTopology.model_config.config.layers[1].inbound_nodes[0][0][3] = { initial_state: deep }
+    expect(refusal(() => parse(k2.json, k2.weights))).toBe("model.json: a layer's inbound_nodes nest more than 64 deep; the limit is 64")
+    const k3 = files(net('lstm', [4]), 'functional-keras3')
+    k3.json.modelTopology.config.layers[1].inbound_nodes[0].kwargs = { mask: deep }
+    expect(refusal(() => parse(k3.json, k3.weights))).toBe("model.json: a layer's inbound_nodes nest more than 64 deep; the limit is 64")
+  })
+
+  it('model.json text above 64 MB is refused before JSON.parse', () => {
+    const text = `{"pad": "${'x'.repeat(64e6)}"}`
+    expect(refusal(() => parseModelFiles(text, new Map()))).toBe('model.json is 64,000,011 bytes; the limit is 64 MB')
+  })
+
+  it("class names like 'constructor' and '__proto__' are unknown layer types, not inherited properties", () => {
+    for (const cls of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+      const { json, weights } = lstm()
+      layersOf(json)[0].class_name = cls
+      expect(() => parse(json, weights)).toThrow(`(${cls}): this layer type is not supported`)
+    }
   })
 })

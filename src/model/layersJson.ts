@@ -6,10 +6,13 @@
  * (`modelTopology.model_config`), Sequential (new `config.layers` or old array `config`)
  * and linear-chain Functional/Model topologies. Everything the certifier cannot handle
  * soundly is refused with an UnsupportedModelError naming the layer and the setting;
- * broken files (bad JSON, missing shards, short buffers) with a ModelFileError.
+ * broken files (bad JSON, missing shards, short buffers) with a ModelFileError, and so are
+ * files declaring more than the limits of ./limits.ts (checked before anything is allocated
+ * or read).
  */
 import type { DenseLayer, EmbeddingLayer, InputSpec, LayerIR, Matrix, NetworkIR, RecurrentLayer } from '../cert/network.ts'
 import { UnsupportedModelError, validateNetwork } from '../cert/network.ts'
+import { formatBytes, formatCount, jsonTextProblem, LIMITS } from './limits.ts'
 
 /**
  * The files themselves are broken, inconsistent or incomplete (as opposed to a well-formed
@@ -23,7 +26,16 @@ export class ModelFileError extends UnsupportedModelError {
   }
 }
 
-export type WeightSource = Map<string, ArrayBuffer> | ((path: string) => ArrayBuffer | undefined)
+/**
+ * Shards on demand: `size` first (undefined: missing), so that a group whose files do not
+ * add up to what the manifest declares is refused before any of them is read.
+ */
+export interface ShardReader {
+  size(path: string): number | undefined
+  read(path: string): ArrayBuffer
+}
+
+export type WeightSource = Map<string, ArrayBuffer> | ((path: string) => ArrayBuffer | undefined) | ShardReader
 
 type Json = Record<string, unknown>
 
@@ -87,25 +99,34 @@ function inboundLayers(layer: KerasLayer & { raw: Json }): string[][] {
   })
 }
 
-/** Keras 2 kwargs such as initial_state=[[name, 0, 0], …]: extra tensor inputs. */
-function collectTensorRefs(v: unknown, out: string[]): void {
-  if (Array.isArray(v)) {
-    if (v.length >= 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number') out.push(v[0])
-    else for (const x of v) collectTensorRefs(x, out)
-  } else if (isObject(v)) {
-    for (const x of Object.values(v)) collectTensorRefs(x, out)
+/** Parsed JSON reached by recursion deeper than model files nest (text is checked before parsing; objects given directly are checked here). */
+function checkDepth(depth: number): void {
+  if (depth > LIMITS.jsonDepth) {
+    throw new ModelFileError(`model.json: a layer's inbound_nodes nest more than ${LIMITS.jsonDepth} deep; the limit is ${LIMITS.jsonDepth}`)
   }
 }
 
-function collectKerasTensors(v: unknown, out: string[]): void {
+/** Keras 2 kwargs such as initial_state=[[name, 0, 0], …]: extra tensor inputs. */
+function collectTensorRefs(v: unknown, out: string[], depth = 0): void {
+  checkDepth(depth)
   if (Array.isArray(v)) {
-    for (const x of v) collectKerasTensors(x, out)
+    if (v.length >= 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number') out.push(v[0])
+    else for (const x of v) collectTensorRefs(x, out, depth + 1)
+  } else if (isObject(v)) {
+    for (const x of Object.values(v)) collectTensorRefs(x, out, depth + 1)
+  }
+}
+
+function collectKerasTensors(v: unknown, out: string[], depth = 0): void {
+  checkDepth(depth)
+  if (Array.isArray(v)) {
+    for (const x of v) collectKerasTensors(x, out, depth + 1)
   } else if (isObject(v)) {
     if (v.class_name === '__keras_tensor__' && isObject(v.config) && Array.isArray(v.config.keras_history)) {
       out.push(String(v.config.keras_history[0]))
       return
     }
-    for (const x of Object.values(v)) collectKerasTensors(x, out)
+    for (const x of Object.values(v)) collectKerasTensors(x, out, depth + 1)
   }
 }
 
@@ -116,9 +137,16 @@ function endpointNames(v: unknown): string[] {
   return v.filter((e): e is unknown[] => Array.isArray(e)).map((e) => String(e[0]))
 }
 
+function checkLayerCount(n: number): void {
+  if (n > LIMITS.layers) {
+    throw new ModelFileError(`model.json: the model has ${formatCount(n)} layers; the limit is ${formatCount(LIMITS.layers)}`)
+  }
+}
+
 function sequentialLayers(config: unknown): KerasLayer[] {
   const list = Array.isArray(config) ? config : isObject(config) && Array.isArray(config.layers) ? config.layers : null
   if (!list) throw new ModelFileError('model.json: the Sequential model has no layer list')
+  checkLayerCount(list.length)
   return list.map(toLayer)
 }
 
@@ -126,6 +154,7 @@ function functionalLayers(className: string, config: unknown): KerasLayer[] {
   if (!isObject(config) || !Array.isArray(config.layers)) {
     throw new ModelFileError(`model.json: the ${className} model has no layer list`)
   }
+  checkLayerCount(config.layers.length)
   const layers = config.layers.map(toLayer)
   const inputs = endpointNames(config.input_layers)
   const outputs = endpointNames(config.output_layers)
@@ -153,24 +182,26 @@ function functionalLayers(className: string, config: unknown): KerasLayer[] {
     consumers.set(from[0], list)
   }
   const chain: KerasLayer[] = []
+  const onChain = new Set<KerasLayer>()
   let current = byName.get(inputs[0])
   if (!current) throw new ModelFileError(`model.json: the input layer '${inputs[0]}' is not in the layer list`)
   for (;;) {
     chain.push(current)
+    onChain.add(current)
     const next = consumers.get(current.name) ?? []
     if (next.length > 1) {
       throw new UnsupportedModelError(`layer '${current.name}' feeds ${next.length} layers (${next.join(', ')}); only linear chains are supported`)
     }
     if (next.length === 0) break
     const layer = byName.get(next[0])
-    if (!layer || chain.includes(layer)) throw new ModelFileError(`model.json: the layer graph is broken at '${next[0]}'`)
+    if (!layer || onChain.has(layer)) throw new ModelFileError(`model.json: the layer graph is broken at '${next[0]}'`)
     current = layer
   }
   if (current.name !== outputs[0]) {
     throw new UnsupportedModelError(`the output layer '${outputs[0]}' is not at the end of the chain from the input (which ends at '${current.name}')`)
   }
   if (chain.length !== layers.length) {
-    const off = layers.filter((l) => !chain.includes(l)).map((l) => l.name)
+    const off = layers.filter((l) => !onChain.has(l)).map((l) => l.name)
     throw new UnsupportedModelError(`layers ${off.map((n) => `'${n}'`).join(', ')} are not on the chain from the input to the output; only linear chains are supported`)
   }
   return chain
@@ -277,6 +308,8 @@ interface ManifestEntry {
   /** byte offset inside the group's concatenated shards (null if unknown) */
   offset: number | null
   bytes: number | null
+  /** number of values (the product of the shape) */
+  values: number
 }
 
 interface Group {
@@ -317,32 +350,114 @@ function baseName(path: string): string {
   return parts[parts.length - 1]
 }
 
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
+/**
+ * The file, among files picked or dropped together with model.json (no folders: keyed by
+ * file name, or by path), that a weights-manifest path names: the exact key, else with
+ * leading './' removed, else by file name (also percent-decoded), so that 'weights.bin',
+ * './weights.bin', 'group1-shard1of1.bin' and a converter's absolute URL
+ * 'https://host/dir/group1-shard1of1.bin' all find the file the user picked. The one lookup
+ * for the certifier (parseModelFiles) and for TF.js predictions in the app. The CLI reads
+ * from disk instead, strictly inside the model folder (scripts/lib/loadModelDir.ts).
+ */
+export function findShard<T>(files: ReadonlyMap<string, T>, manifestPath: string): T | undefined {
+  const direct = files.get(manifestPath)
+  if (direct !== undefined) return direct
+  const stripped = manifestPath.replace(/^(\.\/)+/, '')
+  const candidates = [stripped, safeDecode(stripped), baseName(stripped), safeDecode(baseName(stripped))]
+  for (const c of candidates) {
+    const f = files.get(c)
+    if (f !== undefined) return f
+  }
+  // keys given as paths (e.g. 'model/weights.bin'): match on the file name
+  const want = safeDecode(baseName(stripped))
+  for (const [key, f] of files) if (baseName(key) === want) return f
+  return undefined
+}
+
+function readerFor(source: WeightSource): ShardReader {
+  if (source instanceof Map) {
+    return {
+      size: (path) => findShard(source, path)?.byteLength,
+      read: (path) => findShard(source, path)!,
+    }
+  }
+  if (typeof source === 'function') {
+    return {
+      size: (path) => source(path)?.byteLength,
+      read: (path) => source(path)!,
+    }
+  }
+  return source
+}
+
+/** 132 bytes; 99 MB (99,000,000 bytes) */
+function byteCount(n: number): string {
+  return n < 1000 ? `${n} bytes` : `${formatBytes(n)} (${formatCount(n)} bytes)`
+}
+
+function shardsProblem(group: Group, g: number, sizes: number[]): string | null {
+  const total = sizes.reduce((a, b) => a + b, 0)
+  const what =
+    group.paths.length === 1
+      ? `${group.paths[0]} is ${byteCount(total)}`
+      : `the shards of weight group ${g + 1} (${group.paths.join(' + ')}) are ${byteCount(total)} in all`
+  if (group.needs !== null) return total === group.needs ? null : `${what} but the manifest needs ${byteCount(group.needs)}`
+  // an entry of unknown size (a string dtype): at least not more than any model may hold
+  const most = 4 * LIMITS.parameters
+  return total > most ? `${what}; the limit is ${formatBytes(most)}` : null
+}
+
 class Weights {
   readonly entries: ManifestEntry[] = []
+  private readonly split: Array<{ e: ManifestEntry; parts: string[] }> = []
   private readonly groups: Group[] = []
-  private readonly lookup: (path: string) => ArrayBuffer | undefined
+  private readonly reader: ShardReader
   private readonly pending: Array<() => void> = []
 
   constructor(manifest: unknown, source: WeightSource) {
     if (!Array.isArray(manifest)) throw new ModelFileError('model.json: weightsManifest is not a list of weight groups')
-    this.lookup = typeof source === 'function' ? source : (path) => findInMap(source, path)
+    this.reader = readerFor(source)
+    let weights = 0
+    let shards = 0
     manifest.forEach((group, g) => {
       if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) {
         throw new ModelFileError(`model.json: weight group ${g + 1} needs 'paths' and 'weights' lists`)
       }
+      weights += group.weights.length
+      shards += group.paths.length
+      if (weights > LIMITS.weights) throw new ModelFileError(`model.json: the weights manifest lists more than ${formatCount(LIMITS.weights)} weights; the limit is ${formatCount(LIMITS.weights)}`)
+      if (shards > LIMITS.shards) throw new ModelFileError(`model.json: the weights manifest lists more than ${formatCount(LIMITS.shards)} shard files; the limit is ${formatCount(LIMITS.shards)}`)
+      const paths = group.paths.map((p) => {
+        if (typeof p !== 'string' || p === '') throw new ModelFileError(`model.json: weight group ${g + 1} has a shard path ${JSON.stringify(p)}; expected a file name`)
+        return p
+      })
       let offset: number | null = 0
       for (const w of group.weights) {
         if (!isObject(w) || typeof w.name !== 'string' || !Array.isArray(w.shape)) {
           throw new ModelFileError(`model.json: weight group ${g + 1} has an entry without a name or shape`)
         }
-        const shape = w.shape.map(Number)
+        if (!w.shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
+          throw new ModelFileError(`model.json: weight '${w.name}' has shape ${JSON.stringify(w.shape)}; expected a list of whole numbers`)
+        }
+        const shape = w.shape as number[]
         const dtype = typeof w.dtype === 'string' ? w.dtype : String(w.dtype)
         const per = bytesPerElement(dtype, w.quantization)
-        const bytes = per === null ? null : per * shape.reduce((a, b) => a * b, 1)
-        this.entries.push({ name: w.name, shape, dtype, quantization: w.quantization, group: g, offset, bytes })
+        const values = shape.reduce((a, b) => a * b, 1)
+        const bytes = per === null ? null : per * values
+        const entry: ManifestEntry = { name: w.name, shape, dtype, quantization: w.quantization, group: g, offset, bytes, values }
+        this.entries.push(entry)
+        this.split.push({ e: entry, parts: w.name.replace(/:\d+$/, '').split('/') })
         offset = offset === null || bytes === null ? null : offset + bytes
       }
-      this.groups.push({ paths: group.paths.map(String), needs: offset })
+      this.groups.push({ paths, needs: offset })
     })
   }
 
@@ -354,8 +469,7 @@ class Weights {
    * failing that, any path part equal to the layer name.
    */
   find(layer: string, variable: string): ManifestEntry | undefined {
-    const split = this.entries.map((e) => ({ e, parts: e.name.replace(/:\d+$/, '').split('/') }))
-    const named = split.filter(({ parts }) => parts.length >= 2 && parts[parts.length - 1] === variable)
+    const named = this.split.filter(({ parts }) => parts.length >= 2 && parts[parts.length - 1] === variable)
     const owner = (parts: string[]) => {
       let k = parts.length - 2
       if (k > 0 && parts[k].endsWith('_cell')) k--
@@ -372,7 +486,8 @@ class Weights {
   /**
    * A float32 weight of the expected shape, as float64. Names, shapes and dtypes are checked
    * now; the values are filled in by `load()`, so that a wrong shape is reported as such
-   * rather than as the byte-count mismatch it also causes.
+   * rather than as the byte-count mismatch it also causes. The caller has checked the
+   * expected shape against the limits (checkDeclaredSizes).
    */
   read(layer: string, variable: string, expected: number[]): Float64Array {
     const e = this.find(layer, variable)
@@ -417,8 +532,30 @@ class Weights {
     return out
   }
 
+  /**
+   * The manifest's own declarations against the limits (weights no layer uses included: their
+   * bytes are read with the shards).
+   */
+  checkLimits(): void {
+    let total = 0
+    for (const e of this.entries) {
+      if (e.values > LIMITS.arrayValues) {
+        throw new ModelFileError(
+          `model.json: weight '${e.name}' has shape ${fmtShape(e.shape)}, ${formatCount(e.values)} values (${formatBytes(8 * e.values)} as float64); the limit is ${formatCount(LIMITS.arrayValues)} values (${formatBytes(8 * LIMITS.arrayValues)}) per weight`,
+        )
+      }
+      total += e.values
+    }
+    if (total > LIMITS.parameters) {
+      throw new ModelFileError(
+        `model.json: the weights manifest declares ${formatCount(total)} values (${formatBytes(8 * total)} as float64); the limit is ${formatCount(LIMITS.parameters)} (${formatBytes(8 * LIMITS.parameters)})`,
+      )
+    }
+  }
+
   /** Read the shards and fill every array `read` returned. */
   load(): void {
+    this.checkLimits()
     for (const fill of this.pending) fill()
     this.pending.length = 0
   }
@@ -426,21 +563,24 @@ class Weights {
   private groupData(g: number): Uint8Array {
     const group = this.groups[g]
     if (group.data) return group.data
-    const buffers = group.paths.map((path) => {
-      const buf = this.lookup(path)
-      if (!buf) {
+    // sizes first: nothing is read unless the group's files add up to what the manifest declares
+    const sizes = group.paths.map((path) => {
+      const size = this.reader.size(path)
+      if (size === undefined) {
         throw new ModelFileError(`shard '${path}' is missing: model.json's weightsManifest lists it; provide it together with model.json`)
       }
-      return new Uint8Array(buf)
+      return size
     })
+    const before = shardsProblem(group, g, sizes)
+    if (before) throw new ModelFileError(before)
+    const buffers = group.paths.map((path) => new Uint8Array(this.reader.read(path)))
+    const after = shardsProblem(
+      group,
+      g,
+      buffers.map((b) => b.byteLength),
+    )
+    if (after) throw new ModelFileError(after) // a file changed between its size and its bytes
     const total = buffers.reduce((a, b) => a + b.byteLength, 0)
-    if (group.needs !== null && total !== group.needs) {
-      const what =
-        group.paths.length === 1
-          ? `${group.paths[0]} is ${total} bytes`
-          : `the shards of weight group ${g + 1} (${group.paths.join(' + ')}) are ${total} bytes in all`
-      throw new ModelFileError(`${what} but the manifest needs ${group.needs}`)
-    }
     let data: Uint8Array
     if (buffers.length === 1) data = buffers[0]
     else {
@@ -456,29 +596,6 @@ class Weights {
   }
 }
 
-function findInMap(files: Map<string, ArrayBuffer>, path: string): ArrayBuffer | undefined {
-  const direct = files.get(path)
-  if (direct) return direct
-  const stripped = path.replace(/^(\.\/)+/, '')
-  const candidates = [stripped, safeDecode(stripped), baseName(stripped), safeDecode(baseName(stripped))]
-  for (const c of candidates) {
-    const buf = files.get(c)
-    if (buf) return buf
-  }
-  // keys given as paths (e.g. 'model/weights.bin'): match on the file name
-  const want = safeDecode(baseName(stripped))
-  for (const [key, buf] of files) if (baseName(key) === want) return buf
-  return undefined
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s)
-  } catch {
-    return s
-  }
-}
-
 function matrix(rows: number, cols: number, data: Float64Array): Matrix {
   return { rows, cols, data }
 }
@@ -488,6 +605,49 @@ function matrix(rows: number, cols: number, data: Float64Array): Matrix {
 
 const GATES = { SimpleRNN: 1, LSTM: 4, GRU: 3 } as const
 const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense'])
+/** class names come from the file: no inherited keys ('constructor', …) */
+const isRecurrent = (className: string): className is keyof typeof GATES => Object.hasOwn(GATES, className)
+
+/**
+ * The weight arrays every layer's config declares (units, input_dim, output_dim and the
+ * input width), against the limits, before any of them is allocated.
+ */
+function checkDeclaredSizes(body: KerasLayer[], inputWidth: number | null): void {
+  let total = 0
+  const claim = (layer: KerasLayer, what: string, shape: number[], cause: string) => {
+    const n = shape.reduce((a, b) => a * b, 1)
+    if (n > LIMITS.arrayValues) {
+      throw new ModelFileError(
+        `layer '${layer.name}' (${layer.className}) declares ${cause}: its ${what} ${fmtShape(shape)} would hold ${formatCount(n)} values and need ${formatBytes(8 * n)} as float64; the limit is ${formatCount(LIMITS.arrayValues)} values (${formatBytes(8 * LIMITS.arrayValues)}) per weight`,
+      )
+    }
+    total += n
+    if (total > LIMITS.parameters) {
+      throw new ModelFileError(
+        `the layers up to '${layer.name}' (${layer.className}) declare ${formatCount(total)} weights, which would need ${formatBytes(8 * total)} as float64; the limit is ${formatCount(LIMITS.parameters)} weights (${formatBytes(8 * LIMITS.parameters)}) in all`,
+      )
+    }
+  }
+  let width = inputWidth
+  for (const layer of body) {
+    if (layer.className === 'Embedding') {
+      const vocab = num(layer, 'input_dim')
+      const dim = num(layer, 'output_dim')
+      claim(layer, 'embedding matrix', [vocab, dim], `input_dim=${vocab} and output_dim=${dim}`)
+      width = dim
+    } else if (isRecurrent(layer.className)) {
+      const units = num(layer, 'units')
+      const k = GATES[layer.className]
+      if (width !== null) claim(layer, 'kernel', [width, k * units], `units=${units} on inputs of width ${width}`)
+      claim(layer, 'recurrent kernel', [units, k * units], `units=${units}`)
+      width = units
+    } else if (layer.className === 'Dense') {
+      const units = num(layer, 'units')
+      if (width !== null) claim(layer, 'kernel', [width, units], `units=${units} on inputs of width ${width}`)
+      width = units
+    }
+  }
+}
 
 function recurrentLayer(layer: KerasLayer, width: number, weights: Weights): RecurrentLayer {
   const cls = layer.className as keyof typeof GATES
@@ -588,7 +748,7 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
     body.push(layer)
   }
   if (body.length === 0) throw new UnsupportedModelError('the model has no layers')
-  if (!body.some((l) => l.className in GATES)) throw new UnsupportedModelError('the model has no recurrent layer (SimpleRNN, LSTM or GRU)')
+  if (!body.some((l) => isRecurrent(l.className))) throw new UnsupportedModelError('the model has no recurrent layer (SimpleRNN, LSTM or GRU)')
   shape ??= buildShape
 
   let input: InputSpec
@@ -606,7 +766,7 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
       throw new UnsupportedModelError(`the input has shape ${JSON.stringify(shape)}; a recurrent model needs [batch, time, features]`)
     }
     width = shape ? seqLenOf(shape[2]) : null
-    if (width === null && first.className in GATES) {
+    if (width === null && isRecurrent(first.className)) {
       // no recorded input shape: take the frame size from the first kernel
       width = weights.find(first.name, 'kernel')?.shape[0] ?? null
     }
@@ -614,6 +774,7 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
     input = { kind: 'frames', frameSize: width, seqLen: shape ? seqLenOf(shape[1]) : null }
   }
 
+  checkDeclaredSizes(body, width)
   const layers: LayerIR[] = []
   for (const layer of body) {
     switch (layer.className) {
@@ -654,12 +815,17 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
  * model.json text plus the files picked with it (shards by name) → validated NetworkIR,
  * with clear messages for text that is not JSON and for graph models.
  */
-export function parseModelFiles(modelJsonText: string, files: Map<string, ArrayBuffer>): NetworkIR {
-  let json: unknown
+export function parseModelFiles(modelJsonText: string, files: WeightSource): NetworkIR {
+  return parseLayersModel(parseModelJson(modelJsonText), files)
+}
+
+/** model.json text → its JSON, refused first (by one linear scan) if too long or nested too deep. */
+export function parseModelJson(modelJsonText: string, what = 'model.json'): unknown {
+  const problem = jsonTextProblem(modelJsonText, what)
+  if (problem) throw new ModelFileError(problem)
   try {
-    json = JSON.parse(modelJsonText)
+    return JSON.parse(modelJsonText)
   } catch (e) {
-    throw new ModelFileError(`model.json is not valid JSON: ${e instanceof Error ? e.message : String(e)}`)
+    throw new ModelFileError(`${what} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`)
   }
-  return parseLayersModel(json, files)
 }

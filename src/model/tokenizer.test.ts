@@ -122,3 +122,39 @@ describe('loadTokenizer validation', () => {
     expect(loadTokenizer(JSON.parse(JSON.stringify(good))).index.get('x')).toBe(2)
   })
 })
+
+describe('text that names Object.prototype properties', () => {
+  const proto = ['constructor', '__proto__', 'tostring', 'hasownproperty', 'valueof', 'isprototypeof']
+
+  it('entities named like them are left as they are', () => {
+    expect(decodeEntities('&constructor; &__proto__; &toString; &hasOwnProperty; &valueOf;')).toBe('&constructor; &__proto__; &toString; &hasOwnProperty; &valueOf;')
+    expect(decodeEntities('&constructor;&amp;')).toBe('&constructor;&')
+    expect(words('a &constructor; b')).toEqual(['a', '&', 'constructor', ';', 'b'])
+  })
+
+  it('words named like them are [UNK] unless in the vocabulary, then their own ids', () => {
+    const text = 'constructor __proto__ toString hasOwnProperty valueOf isPrototypeOf the'
+    // '_' is punctuation to text-v1: __proto__ is '_' 'proto' '_'
+    expect(words(text)).toEqual(['constructor', '_', 'proto', '_', 'tostring', 'hasownproperty', 'valueof', 'isprototypeof', 'the'])
+    const without = loadTokenizer(makeTokenizerSpec('word', 'text-v1', 20, [PAD, UNK, 'the']))
+    expect(encode(without, text)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 2])
+    const withThem = loadTokenizer(JSON.parse(JSON.stringify(makeTokenizerSpec('word', 'text-v1', 20, [PAD, UNK, ...proto, 'proto']))))
+    expect(encode(withThem, text)).toEqual([2, 1, 8, 1, 4, 5, 6, 7, 1])
+    expect(withThem.index.get('__proto__')).toBe(3)
+    expect(decode(withThem, [2, 3])).toEqual(['constructor', '__proto__'])
+    const chars = loadTokenizer(makeTokenizerSpec('char', 'url-v1', 20, [PAD, UNK, 'c']))
+    expect(encode(chars, 'constructor')).toEqual([2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1])
+  })
+})
+
+describe('tokenizer.json messages', () => {
+  const good = makeTokenizerSpec('word', 'text-v1', 8, [PAD, UNK, 'x'])
+  it('name the file once (tokenizer.json by default)', () => {
+    expect(() => loadTokenizer({ ...good, vocab: 'nope' })).toThrow(/^tokenizer\.json: vocab must be a list of at least 3 non-empty strings$/)
+    expect(() => loadTokenizer({ ...good, vocab: 'nope' }, 'vocab.json')).toThrow(/^vocab\.json: vocab must be a list of at least 3 non-empty strings$/)
+  })
+  it('a vocabulary above 2,000,000 tokens is refused', () => {
+    const vocab = [PAD, UNK, ...Array.from({ length: 2_000_000 }, (_, k) => `t${k}`)]
+    expect(() => loadTokenizer({ ...good, vocab })).toThrow(/^tokenizer\.json: the vocabulary has 2,000,002 tokens; the limit is 2,000,000$/)
+  })
+})

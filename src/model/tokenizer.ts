@@ -28,6 +28,8 @@
  *   removed; case kept; tokens are the Unicode code points.
  */
 
+import { formatCount, LIMITS } from './limits.ts'
+
 export const PAD = '[PAD]'
 export const UNK = '[UNK]'
 export const PAD_ID = 0
@@ -71,7 +73,15 @@ export class TokenizerError extends Error {
 // ---------------------------------------------------------------------------------------
 // Normalisers
 
-const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' }
+/** a Map: the keys come from the text (no inherited '&constructor;') */
+const NAMED_ENTITIES = new Map<string, string>([
+  ['amp', '&'],
+  ['lt', '<'],
+  ['gt', '>'],
+  ['quot', '"'],
+  ['apos', "'"],
+  ['nbsp', ' '],
+])
 
 /** One pass of HTML entity decoding (named: amp lt gt quot apos nbsp; numeric decimal and hex). */
 export function decodeEntities(s: string): string {
@@ -81,7 +91,7 @@ export function decodeEntities(s: string): string {
       if (!Number.isFinite(code) || code <= 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return whole
       return String.fromCodePoint(code)
     }
-    const named = NAMED_ENTITIES[body.toLowerCase()]
+    const named = NAMED_ENTITIES.get(body.toLowerCase())
     return named ?? whole
   })
 }
@@ -128,10 +138,10 @@ export function splitTokens(text: string, normalizer: NormalizerName, level: 'wo
 // ---------------------------------------------------------------------------------------
 // Tokenizer
 
-/** Validate a parsed tokenizer.json and build the lookup table. */
-export function loadTokenizer(json: unknown): Tokenizer {
+/** Validate a parsed tokenizer.json and build the lookup table; `file` names it in messages. */
+export function loadTokenizer(json: unknown, file = 'tokenizer.json'): Tokenizer {
   const fail = (why: string): never => {
-    throw new TokenizerError(`tokenizer.json: ${why}`)
+    throw new TokenizerError(`${file}: ${why}`)
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('not a JSON object')
   const j = json as Record<string, unknown>
@@ -148,6 +158,7 @@ export function loadTokenizer(json: unknown): Tokenizer {
     fail('vocab must be a list of at least 3 non-empty strings')
   }
   const v = vocab as string[]
+  if (v.length > LIMITS.vocabulary) fail(`the vocabulary has ${formatCount(v.length)} tokens; the limit is ${formatCount(LIMITS.vocabulary)}`)
   if (v[PAD_ID] !== PAD || v[UNK_ID] !== UNK) fail(`vocab must start with ${PAD} and ${UNK}`)
   const index = new Map<string, number>()
   v.forEach((t, i) => {

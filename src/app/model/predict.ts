@@ -6,6 +6,7 @@
 import type { SampleInput } from '../../cert/certify.ts'
 import { argmax, prepareSample } from '../../cert/certify.ts'
 import { compileNetwork } from '../../cert/runtime.ts'
+import { findShard } from '../../model/layersJson.ts'
 import type { LoadedModel } from './loaded.ts'
 
 export interface Prediction {
@@ -24,6 +25,13 @@ export function softmax(v: ArrayLike<number>): number[] {
 
 const tfModels = new WeakMap<LoadedModel, Promise<unknown>>()
 
+/** A weight shard of the model, found as the certifier found it (by path, './' or file name). */
+export function shardOf(m: Pick<LoadedModel, 'shards'>, path: string): ArrayBuffer {
+  const buf = findShard(m.shards, path)
+  if (!buf) throw new Error(`shard '${path}' is missing`)
+  return buf
+}
+
 async function tfModel(m: LoadedModel) {
   let p = tfModels.get(m)
   if (!p) {
@@ -32,7 +40,7 @@ async function tfModel(m: LoadedModel) {
       await tf.setBackend('cpu')
       const mj = m.modelJson as { modelTopology: object; weightsManifest: Array<{ paths: string[]; weights: unknown[] }> }
       const specs = mj.weightsManifest.flatMap((g) => g.weights)
-      const buffers = mj.weightsManifest.flatMap((g) => g.paths.map((path) => new Uint8Array(m.shards.get(path)!)))
+      const buffers = mj.weightsManifest.flatMap((g) => g.paths.map((path) => new Uint8Array(shardOf(m, path))))
       const total = buffers.reduce((s, b) => s + b.length, 0)
       const data = new Uint8Array(total)
       let off = 0

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { randomNetwork } from '../../cert/testing/randomNetwork.ts'
 import { toLayersJson } from '../../model/testing/toLayersJson.ts'
 import type { UploadedFile } from './upload.ts'
-import { readUpload } from './upload.ts'
+import { checkUploadSizes, readUpload } from './upload.ts'
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v)).buffer as ArrayBuffer
 
@@ -65,5 +65,61 @@ describe('uploaded models', () => {
     ['a broken tokenizer', () => [...files(), { name: 'tokenizer.json', bytes: enc({ ...tokenizer(10), vocab: 'nope' }) }], /tokenizer.json/],
   ])('refuses %s with a specific message', (_, make, message) => {
     expect(() => readUpload(make())).toThrow(message)
+  })
+})
+
+describe('hostile uploads are refused up front, with the limits in the message', () => {
+  const refusal = (fs: UploadedFile[]): string => {
+    try {
+      readUpload(fs)
+    } catch (e) {
+      return (e as Error).message
+    }
+    throw new Error('accepted')
+  }
+
+  it('a model.json above 64 MB, before it is decoded', () => {
+    expect(refusal([{ name: 'model.json', bytes: new ArrayBuffer(70e6) }, files()[1]])).toBe('model.json is 70 MB; a model.json or tokenizer.json may be at most 64 MB')
+  })
+
+  it('by File.size alone, before any file is read (the view checks this first)', () => {
+    expect(() => checkUploadSizes([{ name: 'model.json', size: 5e9 }])).toThrow(/^the files add up to 5 GB; the limit is 300 MB$/)
+    expect(() => checkUploadSizes([{ name: 'model.json', size: 64e6 + 1 }, { name: 'weights.bin', size: 1e6 }])).toThrow(/^model\.json is 64,000,001 bytes; a model\.json or tokenizer\.json may be at most 64 MB$/)
+    expect(() => checkUploadSizes([{ name: 'model.json', size: 3000 }, { name: 'weights.bin', size: 200e6 }])).not.toThrow()
+  })
+
+  it('files adding up to more than 300 MB', () => {
+    expect(refusal([...files(), { name: 'big.bin', bytes: new ArrayBuffer(301e6) }])).toMatch(/^the files add up to 301 MB; the limit is 300 MB$/)
+  })
+
+  it('a tokenizer.json nested 200,000 deep, before JSON.parse', () => {
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000)
+    expect(refusal([...files(), { name: 'tokenizer.json', bytes: enc(deep) }])).toMatch(/^tokenizer\.json nests objects and lists more than 64 deep \(at character 64\); model files nest about 12 deep, the limit is 64$/)
+  })
+
+  it('a Functional model.json with 200,000-deep inbound_nodes', () => {
+    const [model, weights] = files()
+    const text = new TextDecoder().decode(model.bytes).replace('"modelTopology":', `"x": ${'['.repeat(200_000)}${']'.repeat(200_000)}, "modelTopology":`)
+    expect(refusal([{ name: 'model.json', bytes: enc(text) }, weights])).toMatch(/^model\.json nests objects and lists more than 64 deep/)
+  })
+
+  it('200,000 layers, by their count', () => {
+    const fs = files(undefined, (j) => {
+      const layers = j.modelTopology.config.layers as unknown[]
+      for (let k = 0; k < 200_000; k++) layers.push({ class_name: 'Dropout', config: { name: `d${k}`, rate: 0.1 } })
+    })
+    expect(refusal(fs)).toBe('model.json: the model has 200,002 layers; the limit is 1,000')
+  })
+
+  it('an LSTM declaring units=2,000,000', () => {
+    expect(refusal(files(undefined, (j) => (layerOf(j, 0).config.units = 2_000_000)))).toMatch(
+      /^layer 'lstm_0' \(LSTM\) declares units=2000000: its recurrent kernel \[2000000,8000000\] would hold 16,000,000,000,000 values and need 128 TB as float64; the limit is 32,000,000 values \(256 MB\) per weight$/,
+    )
+  })
+
+  it("a broken tokenizer is named once, by its file name ('tokenizer.json: tokenizer.json:' no more)", () => {
+    const broken = { ...tokenizer(10), vocab: 'nope' }
+    expect(refusal([...files(), { name: 'tokenizer.json', bytes: enc(broken) }])).toBe('tokenizer.json: vocab must be a list of at least 3 non-empty strings')
+    expect(refusal([...files(), { name: 'vocab.json', bytes: enc(broken) }])).toBe('vocab.json: vocab must be a list of at least 3 non-empty strings')
   })
 })

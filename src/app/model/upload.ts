@@ -5,7 +5,8 @@
  */
 import type { NetworkIR } from '../../cert/network.ts'
 import { compileNetwork } from '../../cert/runtime.ts'
-import { parseModelFiles } from '../../model/layersJson.ts'
+import { parseLayersModel } from '../../model/layersJson.ts'
+import { formatBytes, formatBytesOver, jsonTextProblem, LIMITS } from '../../model/limits.ts'
 import type { Tokenizer } from '../../model/tokenizer.ts'
 import { loadTokenizer } from '../../model/tokenizer.ts'
 import type { LoadedModel } from './loaded.ts'
@@ -33,10 +34,28 @@ export interface UploadedModel {
   classes: number
 }
 
-const MAX_BYTES = 200 * 1024 * 1024
+/** all files together: the largest weights a model may have (src/model/limits.ts), model.json and a tokenizer */
+export const MAX_UPLOAD_BYTES = 300e6
 
+/**
+ * Refuse files by their sizes alone: the view calls this with File.size before reading any
+ * file into memory, readUpload again with the bytes.
+ */
+export function checkUploadSizes(files: ReadonlyArray<{ name: string; size: number }>): void {
+  const total = files.reduce((s, f) => s + f.size, 0)
+  if (total > MAX_UPLOAD_BYTES) throw new UploadError(`the files add up to ${formatBytesOver(total, MAX_UPLOAD_BYTES)}; the limit is ${formatBytes(MAX_UPLOAD_BYTES)}`)
+  for (const f of files) {
+    if (f.name.toLowerCase().endsWith('.json') && f.size > LIMITS.jsonBytes) {
+      throw new UploadError(`${f.name} is ${formatBytesOver(f.size, LIMITS.jsonBytes)}; a model.json or tokenizer.json may be at most ${formatBytes(LIMITS.jsonBytes)}`)
+    }
+  }
+}
+
+/** A JSON file (its size checked), refused by its nesting (one linear scan) before it is parsed. */
 function parseJson(f: UploadedFile): unknown {
   const text = new TextDecoder().decode(f.bytes)
+  const problem = jsonTextProblem(text, f.name)
+  if (problem) throw new UploadError(problem)
   try {
     return JSON.parse(text)
   } catch (e) {
@@ -46,8 +65,7 @@ function parseJson(f: UploadedFile): unknown {
 
 export function readUpload(files: UploadedFile[]): UploadedModel {
   if (files.length === 0) throw new UploadError('no files: drop model.json together with its weight files (e.g. weights.bin)')
-  const total = files.reduce((s, f) => s + f.bytes.byteLength, 0)
-  if (total > MAX_BYTES) throw new UploadError(`the files add up to ${(total / 1e6).toFixed(0)} MB; the limit is ${MAX_BYTES / 1e6} MB`)
+  checkUploadSizes(files.map((f) => ({ name: f.name, size: f.bytes.byteLength })))
   const jsons = files.filter((f) => f.name.toLowerCase().endsWith('.json'))
   const binaries = files.filter((f) => !f.name.toLowerCase().endsWith('.json'))
   if (jsons.length === 0) throw new UploadError(`no model.json among ${files.map((f) => f.name).join(', ')}: a TF.js Layers model is a model.json plus weight files`)
@@ -63,9 +81,9 @@ export function readUpload(files: UploadedFile[]): UploadedModel {
       modelJson = j
     } else if (j && typeof j === 'object' && j.format === 'cert-rnn-tokenizer') {
       try {
-        tokenizer = loadTokenizer(j)
+        tokenizer = loadTokenizer(j, f.name)
       } catch (e) {
-        throw new UploadError(`${f.name}: ${(e as Error).message}`)
+        throw new UploadError((e as Error).message) // names the file already
       }
     } else {
       throw new UploadError(`${f.name} is neither a TF.js model.json (no modelTopology / weightsManifest) nor a Cert-RNN tokenizer (format "cert-rnn-tokenizer")`)
@@ -73,7 +91,8 @@ export function readUpload(files: UploadedFile[]): UploadedModel {
   }
   if (!modelFile) throw new UploadError('none of the JSON files is a TF.js model.json (no modelTopology / weightsManifest)')
   const shards = new Map(binaries.map((f) => [f.name, f.bytes]))
-  const net = parseModelFiles(new TextDecoder().decode(modelFile.bytes), shards)
+  // shards by file name (findShard): the user picks files, there is no folder
+  const net = parseLayersModel(modelJson, shards)
   const cn = compileNetwork(net)
   if (net.input.kind === 'tokens' && tokenizer && tokenizer.spec.vocab.length > cn.embedding!.embeddings.rows) {
     throw new UploadError(`the tokenizer has ${tokenizer.spec.vocab.length} tokens but the model's Embedding only ${cn.embedding!.embeddings.rows}: they do not belong together`)

@@ -3,7 +3,7 @@ import { ZOO_TASKS } from '../../model/manifest.ts'
 import type { ManifestModel } from '../../model/manifest.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 import type { UploadedFile } from '../model/upload.ts'
-import { loadedFromUpload, readUpload } from '../model/upload.ts'
+import { checkUploadSizes, loadedFromUpload, readUpload } from '../model/upload.ts'
 import { selectZooModel } from '../model/zoo.ts'
 import { useApp } from '../state/hooks.ts'
 import { setModel } from '../state/store.ts'
@@ -81,6 +81,7 @@ function ModelFacts({ model }: { model: LoadedModel }) {
 }
 
 async function toUploaded(files: FileList | File[]): Promise<UploadedFile[]> {
+  checkUploadSizes(Array.from(files)) // before reading any of them into memory
   return Promise.all(Array.from(files).map(async (f) => ({ name: f.name, bytes: await f.arrayBuffer() })))
 }
 
