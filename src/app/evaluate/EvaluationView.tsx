@@ -20,7 +20,8 @@ import { LazyPlot } from '../charts/LazyPlot.tsx'
 import { downloadText } from '../download.ts'
 import type { EvalState } from './evaluation.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
-import { cancelEvaluation, evalBlocker, evalExport, evalInputs, evalStore, loadEvalFile, setEvalAttack, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+import { cancelEvaluation, evalBlocker, evalExport, evalInputs, evalStore, loadEvalFile, refuseEvalFile, setEvalAttack, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+import { inputsFileSizeProblem } from './inputsFile.ts'
 
 
 const useEval = <T,>(sel: (s: EvalState) => T): T => useStore(evalStore, useShallow(sel))
@@ -48,7 +49,11 @@ function EvalSettings() {
   const inputs = evalInputs(evalStore.getState(), app)
   const count = 'inputs' in inputs ? inputs.inputs.length : 0
   const [drag, setDrag] = useState(false)
-  const readFile = (f: File) => f.text().then((t) => loadEvalFile(t, f.name), (e: Error) => loadEvalFile('', `${f.name} (${e.message})`))
+  const readFile = (f: File) => {
+    const tooBig = inputsFileSizeProblem(f.name, f.size) // before reading it into memory
+    if (tooBig) return refuseEvalFile(tooBig)
+    return f.text().then((t) => loadEvalFile(t, f.name), (e: Error) => refuseEvalFile(`${f.name} could not be read (${e.message})`))
+  }
   return (
     <div className="eval-settings">
       <fieldset className="row">

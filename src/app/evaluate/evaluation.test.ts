@@ -10,7 +10,7 @@ import { appStore, setModel, setThreat, setWorkerFactory } from '../state/store.
 import { cancelEvaluation, evalBlocker, evalExport, evalStore, loadEvalFile, resetEvaluation, setEvalAttack, setEvalCores, setEvalN, setEvalSource, soundnessViolations, startEvaluation, toggleEvalMethod } from './evaluation.ts'
 import { waitForState } from '../testing/waitForState.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
-import { parseInputsFile } from './inputsFile.ts'
+import { inputsFileSizeProblem, parseInputsFile } from './inputsFile.ts'
 
 const workers: InProcessWorker[] = []
 beforeEach(() => {
@@ -157,6 +157,9 @@ describe('inputs file', () => {
   }
   it('reports each kind of problem by input number', () => {
     expect(() => parseInputsFile('{', 'f.json', m)).toThrow(/f.json is not valid JSON/)
+    expect(() => parseInputsFile('['.repeat(100_000) + ']'.repeat(100_000), 'deep.json', m)).toThrow(/deep.json nests objects and lists more than 64 deep/)
+    expect(inputsFileSizeProblem('big.json', 70e6)).toBe('big.json is 70 MB; an inputs file may be at most 64 MB')
+    expect(inputsFileSizeProblem('ok.json', 1e6)).toBeNull()
     expect(() => parseInputsFile('{"a": 1}', 'f.json', m)).toThrow(/expected a JSON array/)
     expect(() => parseInputsFile('[]', 'f.json', m)).toThrow(/has no inputs/)
     expect(() => parseInputsFile('[3]', 'f.json', m)).toThrow(/input 1 is not an object/)

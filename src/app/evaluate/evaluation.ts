@@ -112,6 +112,11 @@ export function toggleEvalMethod(m: Method) {
 }
 
 /** Read an uploaded inputs file for the current model; a bad file keeps the previous one. */
+/** An inputs file that could not be read at all (too large, unreadable): its message. */
+export function refuseEvalFile(message: string) {
+  set({ fileError: message })
+}
+
 export function loadEvalFile(text: string, name: string) {
   const m = appStore.getState().model
   if (!m) {

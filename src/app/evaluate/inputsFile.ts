@@ -6,6 +6,7 @@
  * the model cannot read.
  */
 import type { SampleInput } from '../../cert/certify.ts'
+import { formatBytes, formatBytesOver, jsonTextProblem, LIMITS } from '../../model/limits.ts'
 import { encode } from '../../model/tokenizer.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 
@@ -29,7 +30,14 @@ export class InputsFileError extends Error {
 
 const isNumberArray = (v: unknown): v is number[] => Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x))
 
+/** Why a file of this size is refused before it is read (null when it may be read). */
+export function inputsFileSizeProblem(fileName: string, bytes: number): string | null {
+  return bytes > LIMITS.jsonBytes ? `${fileName} is ${formatBytesOver(bytes, LIMITS.jsonBytes)}; an inputs file may be at most ${formatBytes(LIMITS.jsonBytes)}` : null
+}
+
 export function parseInputsFile(text: string, fileName: string, m: InputsModel): ParsedInputs {
+  const tooBig = jsonTextProblem(text, fileName)
+  if (tooBig) throw new InputsFileError(tooBig)
   let data: unknown
   try {
     data = JSON.parse(text)
