@@ -11,8 +11,8 @@ import { join } from 'node:path'
 import type { SampleInput } from '../src/cert/certify.ts'
 import { certifyThreat, findBound, verifiedAccuracy } from '../src/cert/certify.ts'
 import { compileNetwork } from '../src/cert/runtime.ts'
-import { checkClip, perturbedFrames, threatLabel } from '../src/cert/threat.ts'
-import { defineCli, InputError, list, nonNegativeNumber, option, repeated, runCli, text, UsageError } from './lib/args.ts'
+import { threatLabel } from '../src/cert/threat.ts'
+import { defineCli, InputError, list, nonNegativeNumber, option, repeated, runCli, UsageError } from './lib/args.ts'
 import { float32Predictions, isCloseCall, NEAR_TIE_GAP } from './lib/float32.ts'
 import type { TextInput } from './lib/inputs.ts'
 import { encodeTexts, modelFolder, prepareInputs, readInputsFile, readTokenizer, truncationNote } from './lib/inputs.ts'
@@ -80,9 +80,9 @@ async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Prom
     inputs = readInputsFile(inputsPath, values.inputs ? `--inputs ${inputsPath}` : inputsPath)
   }
   if (n !== undefined) inputs = inputs.slice(0, n)
-  // every input checked (model fit, length cap) before anything is certified
+  // every input checked (model fit, threat, clip, length cap) before anything is certified
   const evaluations = eps !== undefined ? 1 : search === 'paper' ? 13 : 8
-  const preps = prepareInputs(cn, inputs, { maxFrames: values['max-frames'], threat: threat.kind === 'frames' ? { frames: threat.frames } : threat.kind, evaluations })
+  const preps = prepareInputs(cn, inputs, { maxFrames: values['max-frames'], threat, clip, evaluations })
   const check = values.float32 ?? 'auto'
   let f32: Array<number | null> = preps.map(() => null)
   if (check !== 'never') {
@@ -94,14 +94,6 @@ async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Prom
   }
 
   const opts = { method, margin, clip }
-  preps.forEach((prep, index) => {
-    try {
-      if (threat.kind !== 'single') perturbedFrames(threat, prep.frames.length)
-      checkClip(clip, prep.frames)
-    } catch (e) {
-      throw new InputError(`input ${index}: ${(e as Error).message}${clip ? ' (--clip)' : ''}`)
-    }
-  })
   const bounds: number[] = []
   const graded: Array<{ bound: number; correct: boolean }> = []
   let certifiedCount = 0

@@ -13,6 +13,8 @@ import { prepareSample } from '../../src/cert/certify.ts'
 import type { CostThreat } from '../../src/cert/limits.ts'
 import { costShape, sequenceCostProblem } from '../../src/cert/limits.ts'
 import type { CompiledNetwork } from '../../src/cert/runtime.ts'
+import type { Clip, Threat } from '../../src/cert/threat.ts'
+import { checkClip, perturbedFrames } from '../../src/cert/threat.ts'
 import type { Tokenizer } from '../../src/model/tokenizer.ts'
 import { encodeDetailed, loadTokenizer } from '../../src/model/tokenizer.ts'
 import { InputError, UsageError } from './args.ts'
@@ -102,27 +104,35 @@ export const truncationNote = (k: number, t: { tokens: number; kept: number }) =
 export interface PrepareOptions {
   /** the frame cap (limits.ts MAX_FRAMES unless given) */
   maxFrames?: number
-  threat?: CostThreat
+  /** checked against every input's length (frames=… beyond it) */
+  threat?: Threat
+  /** checked against every input's values */
+  clip?: Clip
   /** certificates per region, for the time estimate */
   evaluations?: number
 }
 
 /**
- * Check every input against the model (frame width, token ids, labels) and against the
- * frame cap, before anything is certified; the first problem is an InputError naming the
+ * Check every input against the model (frame width, token ids, labels), the threat (its
+ * frames), the clip range (the input's values inside it) and the frame cap, before anything is certified; the first problem is an InputError naming the
  * input.
  */
 export function prepareInputs(cn: CompiledNetwork, inputs: SampleInput[], opts: PrepareOptions = {}): PreparedSample[] {
   const shape = costShape(cn.net)
   const unit = cn.embedding ? 'tokens' : 'frames'
+  const threat = opts.threat ?? { kind: 'single' }
+  const costThreat: CostThreat = threat.kind === 'frames' ? { frames: threat.frames } : threat.kind
   inputs.forEach((input, k) => {
     const T = input.tokens?.length ?? input.x?.length ?? 0
-    const problem = sequenceCostProblem(T, shape, { maxFrames: opts.maxFrames, index: k, raiseWith: '--max-frames', threat: opts.threat, evaluations: opts.evaluations, unit })
+    const problem = sequenceCostProblem(T, shape, { maxFrames: opts.maxFrames, index: k, raiseWith: '--max-frames', threat: costThreat, evaluations: opts.evaluations, unit })
     if (problem) throw new InputError(problem)
   })
   return inputs.map((input, k) => {
     try {
-      return prepareSample(cn, input)
+      const prep = prepareSample(cn, input)
+      if (threat.kind !== 'single') perturbedFrames(threat, prep.frames.length)
+      checkClip(opts.clip, prep.frames)
+      return prep
     } catch (e) {
       throw new InputError(`input ${k}: ${(e as Error).message}`)
     }
