@@ -103,21 +103,22 @@ export interface SequenceCheck extends CostOptions {
 }
 
 export class SequenceTooLongError extends Error {
-  constructor(
-    message: string,
-    readonly frames: number,
-    readonly maxFrames: number,
-    readonly estimatedSeconds: number,
-  ) {
+  readonly frames: number
+  readonly maxFrames: number
+  readonly estimatedSeconds: number
+  constructor(message: string, frames: number, maxFrames: number, estimatedSeconds: number) {
     super(message)
     this.name = 'SequenceTooLongError'
+    this.frames = frames
+    this.maxFrames = maxFrames
+    this.estimatedSeconds = estimatedSeconds
   }
 }
 
 /**
  * Why an input of T frames is refused (null when it is within the cap), e.g. "input 3 has
  * 1000 frames; the certifier's cap is 256 frames (its time grows faster than the square of
- * the length: about 5 h estimated); raise the cap with --max-frames 1000".
+ * the length; estimated 5 h for this input); raise the cap with --max-frames 1000".
  */
 export function sequenceCostProblem(T: number, shape: CostShape, opts: SequenceCheck = {}): string | null {
   const cap = opts.maxFrames ?? MAX_FRAMES
@@ -126,7 +127,8 @@ export function sequenceCostProblem(T: number, shape: CostShape, opts: SequenceC
   const who = opts.index === undefined ? 'the input' : `input ${opts.index}`
   const est = estimateSeconds(T, shape, opts)
   const raise = opts.raiseWith ? `; raise the cap with ${opts.raiseWith} ${T}` : ''
-  return `${who} has ${T} ${unit}; the certifier's cap is ${cap} ${unit} (its time grows faster than the square of the length: about ${roughDuration(est)} estimated for this input)${raise}`
+  const capUnit = cap === 1 ? unit.replace(/s$/, '') : unit
+  return `${who} has ${T} ${unit}; the certifier's cap is ${cap} ${capUnit} (its time grows faster than the square of the length; estimated ${roughDuration(est)} for this input)${raise}`
 }
 
 /** Throws a SequenceTooLongError when T is above the cap. */
