@@ -313,7 +313,7 @@ export function defineCli<O extends Record<string, OptionSpec>>(spec: CliSpec<O>
     if (!p && positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (this command takes options only)`)
     if (p?.choices) {
       const unknown = positionals.filter((x) => !p.choices!.includes(x))
-      if (unknown.length) throw new UsageError(`unknown ${p.name.replace(/^<(.*)>$/, "$1")} ${unknown.map((x) => JSON.stringify(x)).join(', ')}; valid: ${p.choices.join(', ')}`)
+      if (unknown.length) throw new UsageError(`unknown ${p.name.replace(/[<>]/g, "").replace(/-/g, " ")} ${unknown.map((x) => JSON.stringify(x)).join(', ')}; valid: ${p.choices.join(', ')}`)
     }
     if (p?.max !== undefined && positionals.length > p.max) throw new UsageError(`give at most ${p.max} ${p.name} (got ${positionals.join(' ')})`)
     // 3. values, validated in the order given
