@@ -59,7 +59,6 @@ export interface RepeatedOption<T> extends OptionBase {
   value: string
   parse: Parse<T>
 }
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type OptionSpec = BooleanOption | ValueOption<any> | RepeatedOption<any>
 
 export const flag = (help: string, extra: Partial<BooleanOption> = {}): BooleanOption => ({ kind: 'boolean', help, ...extra })
