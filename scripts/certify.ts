@@ -4,7 +4,12 @@
  *
  *   npm run certify --silent -- --model <dir> [--inputs <file.json>] [--n N]
  *     [--threat single|all|frames=0,3,5] [--method certrnn|deepz|interval]
- *     [--margin diff|paper] [--search paper|fast] [--eps E] [--clip lo,hi] [--json]
+ *     [--margin diff|paper] [--search paper|fast] [--eps E] [--clip lo,hi] [--max-eps E]
+ *     [--max-frames N] [--float32 auto|always|never] [--json]
+ *
+ * Every input is checked (model fit, threat, clip range, length cap) before anything is
+ * certified; options and messages come from scripts/lib/args.ts (exit 2 a bad option, 1 a
+ * bad model or input).
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'

@@ -1,7 +1,8 @@
 /**
  * Data-set evaluation: `npm run evaluate -- --model <dir> [--inputs file.json] [--n N]
  *   [--methods certrnn,deepz,interval] [--threat single|all|frames=…] [--search fast|paper]
- *   [--margin diff|paper] [--clip lo,hi] [--attack] [--eps-list 0.001,0.002,…] [--out dir]`
+ *   [--margin diff|paper] [--clip lo,hi] [--attack] [--eps-list 0.001,0.002,…] [--max-frames N]
+ *   [--out dir]`
  *
  * For every sample and method: the robustness bound (and per-frame bounds), the time; with
  * --attack, the PGD attack radius (an upper bound on the true radius). Writes
