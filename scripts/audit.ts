@@ -127,6 +127,8 @@ export function auditZoo(opts: ZooAuditOptions, onModel?: (r: ModelReport) => vo
 }
 
 export async function setBackend(name: 'wasm' | 'cpu'): Promise<string> {
+  // no "install the node backend" banner on every (child) process
+  tf.env().set('PROD', true)
   if (name === 'wasm') {
     try {
       if (await tf.setBackend('wasm')) {
