@@ -7,7 +7,7 @@
  * certified bound and it.
  *
  *   npm run audit [-- --models rnn-2-32,rnn-4-32] [--n 3] [--samples 10000] [--methods certrnn,deepz]
- *     [--steps 20] [--restarts 5] [--clip none|domain] [--backend wasm|cpu] [--budget 10] [--jobs 2] [--json]
+ *     [--steps 20] [--restarts 5] [--clip none|domain|lo,hi] [--backend wasm|cpu] [--budget 10] [--jobs 2] [--json]
  */
 import { mean } from '../src/cert/evaluation.ts'
 import * as tf from '@tensorflow/tfjs'
@@ -17,53 +17,28 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import type { AuditOptions, ModelAudit, Violation } from '../src/attack/audit.ts'
 import { auditNetwork } from '../src/attack/audit.ts'
 import type { SampleInput } from '../src/cert/certify.ts'
 import type { NetworkIR } from '../src/cert/network.ts'
 import { UnsupportedModelError, validateNetwork } from '../src/cert/network.ts'
-import type { Method } from '../src/cert/transformers/index.ts'
 import { METHODS } from '../src/cert/transformers/index.ts'
 import type { ManifestModel } from '../src/model/manifest.ts'
 import { validateManifest } from '../src/model/manifest.ts'
+import { costShape, MAX_FRAMES, sequenceCostProblem } from '../src/cert/limits.ts'
+import type { Clip } from '../src/cert/threat.ts'
+import { choice, clipRange, debugging, defineCli, flag, InputError, integer, list, option, positiveInt, positiveNumber, runCli, text, UsageError, wholeNumber } from './lib/args.ts'
+import { readInputsFile } from './lib/inputs.ts'
 import { loadModelDir } from './lib/loadModelDir.ts'
+import { checkMaxEps, common } from './lib/options.ts'
 
-const USAGE = `usage: npm run audit [-- options]
-  --models a,b,...       zoo model ids (default: every model in public/models/manifest.json)
-  --n N                  first N examples of each model's examples.json (default 3)
-  --samples S            random points per certified frame ball, half at vertices (default 10000)
-  --methods M,...        certrnn (default) | deepz | interval, comma-separated
-  --steps K              PGD steps at the certified radius (default 20)
-  --restarts R           PGD restarts (default 5; the first from the clean input)
-  --radius-steps K       PGD steps inside the attack-radius bisection (default 20)
-  --radius-restarts R    PGD restarts inside the bisection (default 3)
-  --clip none|domain     the ball as certified: unclipped (default, as npm run certify and the
-                         paper) or intersected with the model's input domain (pixels in [0, 1])
-  --max-eps E            upper end of the bound and radius searches (default 1)
-  --budget G             sampling work per sample, in 10^9 multiply-adds (default 10): big
-                         models get fewer points per frame (at least 1,000), then fewer frames
-  --max-frames F         inputs longer than F frames (default 16; 0 = no limit) are audited on
-  --long-frames K        K evenly spaced frames (default 8): certified bound, PGD, sampling and
-                         attack radius are then minima over those frames
-  --backend wasm|cpu     TF.js backend for PGD (default wasm; cpu if wasm cannot start)
-  --jobs J               models audited in parallel processes (default: min(2, cores))
-  --seed S               (default 1)
-  --zoo DIR              the zoo folder (default public/models)
-  --inflate X            self-test of the audit: pretend the certifier claimed X × its bounds
-                         (X > 1 simulates an unsound certifier; the audit must then fail)
-  --save-violations F    write violating inputs to F (default: <tmp>/cert-rnn-audit-violations.json)
-  --json                 one JSON line per model, then a summary line
-exit code: 1 if any input inside a certified ball changes the prediction (a soundness
-violation) or the audit of a model failed; 0 otherwise; 2 for a usage error.`
-
-class UsageError extends Error {}
 
 export interface ZooAuditOptions extends AuditOptions {
   zoo: string
   models?: string[]
   n: number
-  clipMode: 'none' | 'domain'
+  /** no clipping, the model's input domain (pixels in [0, 1]), or a range lo,hi */
+  clipMode: 'none' | 'domain' | Clip
 }
 
 export interface ModelReport {
@@ -80,16 +55,17 @@ export interface ModelReport {
 
 function readManifest(zoo: string): ManifestModel[] {
   const path = join(zoo, 'manifest.json')
-  if (!existsSync(path)) throw new UsageError(`${path} does not exist`)
-  return validateManifest(JSON.parse(readFileSync(path, 'utf8'))).models
+  if (!existsSync(path)) throw new UsageError(`--zoo ${zoo}: no manifest.json there (give the folder of a model zoo)`)
+  let json: unknown
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (e) {
+    throw new InputError(`${path}: not valid JSON (${(e as Error).message})`)
+  }
+  return validateManifest(json).models
 }
 
-function readExamples(dir: string): SampleInput[] {
-  const data = JSON.parse(readFileSync(join(dir, 'examples.json'), 'utf8')) as unknown
-  const list = Array.isArray(data) ? data : (data as { examples?: unknown }).examples
-  if (!Array.isArray(list)) throw new Error(`${dir}/examples.json holds no examples list`)
-  return list.map((e: { x?: number[][]; tokens?: number[]; label?: number }) => ({ x: e.x, tokens: e.tokens, label: e.label }))
-}
+const readExamples = (dir: string): SampleInput[] => readInputsFile(join(dir, 'examples.json'), join(dir, 'examples.json'))
 
 /** The models to audit, in manifest order; unknown ids are an error. */
 export function selectModels(all: ManifestModel[], ids?: string[]): ManifestModel[] {
@@ -131,12 +107,13 @@ export function auditZooModel(m: ManifestModel, opts: ZooAuditOptions): ModelRep
     // a model still being written, or one the certifier refuses: nothing is certified
     return { id: m.id, title: m.title, skipped: `${e instanceof UnsupportedModelError ? 'not certifiable' : 'could not load'}: ${(e as Error).message}`, n: 0 }
   }
-  const clip = opts.clipMode === 'domain' && m.input.kind === 'frames' ? ([m.input.domain.min, m.input.domain.max] as const) : undefined
+  const clip = opts.clipMode === 'domain' ? (m.input.kind === 'frames' ? ([m.input.domain.min, m.input.domain.max] as const) : undefined) : opts.clipMode === 'none' ? undefined : opts.clipMode
   try {
     const audit = auditNetwork(net, inputs, { ...opts, clip })
     return { id: m.id, title: m.title, audit, n: inputs.length }
   } catch (e) {
-    return { id: m.id, title: m.title, error: (e as Error).stack ?? String(e), n: inputs.length }
+    // one line (the stack trace with CERT_RNN_DEBUG=1)
+    return { id: m.id, title: m.title, error: (debugging() ? (e as Error).stack : (e as Error).message) ?? String(e), n: inputs.length }
   }
 }
 
@@ -150,6 +127,8 @@ export function auditZoo(opts: ZooAuditOptions, onModel?: (r: ModelReport) => vo
 }
 
 export async function setBackend(name: 'wasm' | 'cpu'): Promise<string> {
+  // no "install the node backend" banner on every (child) process
+  tf.env().set('PROD', true)
   if (name === 'wasm') {
     try {
       if (await tf.setBackend('wasm')) {
@@ -203,95 +182,98 @@ function describeViolation(id: string, v: Violation): string {
 }
 
 interface CliOptions extends ZooAuditOptions {
+  frameCap: number
   json: boolean
   jobs: number
   backend: 'wasm' | 'cpu'
   saveViolations: string
 }
 
-function positiveInt(flag: string, v: string | undefined, fallback: number): number {
-  if (v === undefined) return fallback
-  const n = Number(v)
-  if (!(Number.isInteger(n) && n > 0)) throw new UsageError(`--${flag} ${v}: give a positive whole number`)
-  return n
-}
+const cli = defineCli({
+  name: 'audit',
+  synopsis: 'npm run audit [-- options]',
+  options: {
+    models: option('a,b,...', 'zoo model ids (default: every model in public/models/manifest.json)', list(text, 'model ids')),
+    n: { ...common.n, help: "first N examples of each model's examples.json (default 3)" },
+    samples: option('S', 'random points per certified frame ball, half at vertices (default 10000)', positiveInt),
+    methods: { ...common.methods, help: `${METHODS.join(' | ')}, comma-separated (default certrnn)` },
+    steps: option('K', 'PGD steps at the certified radius (default 20)', positiveInt),
+    restarts: option('R', 'PGD restarts (default 5; the first from the clean input)', positiveInt),
+    'radius-steps': option('K', 'PGD steps inside the attack-radius bisection (default 20)', positiveInt),
+    'radius-restarts': option('R', 'PGD restarts inside the bisection (default 3)', positiveInt),
+    clip: option(
+      'lo,hi|none|domain',
+      "the ball as certified: unclipped (none, the default, as npm run certify and\nthe paper), intersected with [lo, hi] as in npm run certify --clip lo,hi, or\nwith each model's own input domain (domain: pixels in [0, 1])",
+      (raw, f) => (raw === 'none' || raw === 'domain' ? raw : clipRange(raw, f)),
+    ),
+    'max-eps': { ...common.maxEps, help: 'upper end of the bound and radius searches (default 1)' },
+    budget: option('G', 'sampling work per sample, in 10^9 multiply-adds (default 10): big\nmodels get fewer points per frame (at least 1,000), then fewer frames', positiveNumber('the budget')),
+    'max-frames': option('F', 'inputs longer than F frames (default 16; 0 = no limit) are audited on', wholeNumber(0, ' (0 = every frame)')),
+    'long-frames': option('K', 'K evenly spaced frames (default 8): certified bound, PGD, sampling and\nattack radius are then minima over those frames', positiveInt),
+    'frame-cap': option('N', `refuse (before auditing) examples longer than N frames (tokens); default ${MAX_FRAMES}`, positiveInt),
+    backend: option('B', 'wasm|cpu: TF.js backend for PGD (default wasm; cpu if wasm cannot start)', choice(['wasm', 'cpu'] as const)),
+    jobs: option('J', 'models audited in parallel processes (default: min(2, cores))', positiveInt),
+    seed: option('S', '(default 1)', integer),
+    zoo: option('DIR', 'the zoo folder (default public/models)', text),
+    inflate: option('X', 'self-test of the audit: pretend the certifier claimed X × its bounds\n(X > 1 simulates an unsound certifier; the audit must then fail)', positiveNumber('the factor')),
+    'save-violations': option('F', 'write violating inputs to F (default: <tmp>/cert-rnn-audit-violations.json)', text),
+    json: flag('one JSON line per model, then a summary line'),
+    'worker-model': option('ID', 'internal: audit this one model and print its report as JSON', text, { hidden: true }),
+  },
+  epilog: `exit code: 1 if any input inside a certified ball changes the prediction (a soundness
+violation), the audit of a model failed, or an example is too long; 0 otherwise; 2 for a usage error.`,
+})
 
-function positive(flag: string, v: string | undefined, fallback: number): number {
-  if (v === undefined) return fallback
-  const n = Number(v)
-  if (v.trim() === '' || !(n > 0 && Number.isFinite(n))) throw new UsageError(`--${flag} ${v}: give a positive number`)
-  return n
-}
+type Args = NonNullable<ReturnType<typeof cli.parse>>
 
-function maxFramesOf(v: string | undefined): number | undefined {
-  if (v === undefined) return 16
-  const n = Number(v)
-  if (!(Number.isInteger(n) && n >= 0)) throw new UsageError(`--max-frames ${v}: give a whole number (0 = every frame)`)
-  return n === 0 ? undefined : n
-}
-
-function parseCli(argv: string[]): CliOptions | null {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      models: { type: 'string' },
-      n: { type: 'string' },
-      samples: { type: 'string' },
-      methods: { type: 'string' },
-      steps: { type: 'string' },
-      restarts: { type: 'string' },
-      'radius-steps': { type: 'string' },
-      'radius-restarts': { type: 'string' },
-      clip: { type: 'string' },
-      'max-eps': { type: 'string' },
-      budget: { type: 'string' },
-      'max-frames': { type: 'string' },
-      'long-frames': { type: 'string' },
-      backend: { type: 'string' },
-      jobs: { type: 'string' },
-      seed: { type: 'string' },
-      zoo: { type: 'string' },
-      'save-violations': { type: 'string' },
-      inflate: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-    allowPositionals: false,
-  })
-  if (values.help) return null
-  const methods = (values.methods ?? 'certrnn').split(',').map((m) => m.trim()) as Method[]
-  const bad = methods.filter((m) => !METHODS.includes(m))
-  if (bad.length || methods.length === 0) throw new UsageError(`--methods ${values.methods}: use ${METHODS.join(', ')} (comma-separated)`)
-  const clip = values.clip ?? 'none'
-  if (clip !== 'none' && clip !== 'domain') throw new UsageError(`--clip ${clip}: use none or domain`)
-  const backend = values.backend ?? 'wasm'
-  if (backend !== 'wasm' && backend !== 'cpu') throw new UsageError(`--backend ${backend}: use wasm or cpu`)
-  const models = values.models?.split(',').map((s) => s.trim()).filter(Boolean)
-  if (models && models.length === 0) throw new UsageError('--models: give at least one model id')
-  const seed = values.seed === undefined ? 1 : Number(values.seed)
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed ${values.seed}: give a whole number`)
+function cliOptions({ values }: Args): CliOptions {
+  const maxEps = values['max-eps'] ?? 1
+  checkMaxEps('fast', maxEps) // the audit's bound search is the fast one
+  const maxFrames = values['max-frames'] ?? 16
   return {
     zoo: resolve(values.zoo ?? join(import.meta.dirname, '..', 'public', 'models')),
-    models,
-    n: positiveInt('n', values.n, 3),
-    samples: positiveInt('samples', values.samples, 10000),
-    methods,
-    steps: positiveInt('steps', values.steps, 20),
-    restarts: positiveInt('restarts', values.restarts, 5),
-    radiusSteps: positiveInt('radius-steps', values['radius-steps'], 20),
-    radiusRestarts: positiveInt('radius-restarts', values['radius-restarts'], 3),
-    clipMode: clip,
-    maxEps: positive('max-eps', values['max-eps'], 1),
-    budget: positive('budget', values.budget, 10) * 1e9,
-    maxFrames: maxFramesOf(values['max-frames']),
-    longFrames: positiveInt('long-frames', values['long-frames'], 8),
-    inflate: positive('inflate', values.inflate, 1),
-    seed,
-    backend,
-    jobs: positiveInt('jobs', values.jobs, Math.max(1, Math.min(2, availableParallelism()))),
+    models: values.models,
+    n: values.n ?? 3,
+    samples: values.samples ?? 10000,
+    methods: values.methods ?? ['certrnn'],
+    steps: values.steps ?? 20,
+    restarts: values.restarts ?? 5,
+    radiusSteps: values['radius-steps'] ?? 20,
+    radiusRestarts: values['radius-restarts'] ?? 3,
+    clipMode: values.clip ?? 'none',
+    maxEps,
+    budget: (values.budget ?? 10) * 1e9,
+    maxFrames: maxFrames === 0 ? undefined : maxFrames,
+    longFrames: values['long-frames'] ?? 8,
+    frameCap: values['frame-cap'] ?? MAX_FRAMES,
+    inflate: values.inflate ?? 1,
+    seed: values.seed ?? 1,
+    backend: values.backend ?? 'wasm',
+    jobs: values.jobs ?? Math.max(1, Math.min(2, availableParallelism())),
     json: values.json,
     saveViolations: values['save-violations'] ?? join(tmpdir(), 'cert-rnn-audit-violations.json'),
+  }
+}
+
+/** Refuse examples longer than the frame cap, before anything is audited. */
+function checkLengths(models: ManifestModel[], opts: CliOptions): void {
+  for (const m of models) {
+    const dir = join(opts.zoo, m.path)
+    let inputs: SampleInput[]
+    let net: NetworkIR
+    try {
+      inputs = readExamples(dir).slice(0, opts.n)
+      net = loadModelDir(dir)
+    } catch {
+      continue // not available or not loadable: the audit skips it and says why
+    }
+    const shape = costShape(net)
+    inputs.forEach((e, k) => {
+      const T = e.tokens?.length ?? e.x?.length ?? 0
+      const evaluations = 8 * opts.methods.length
+      const problem = sequenceCostProblem(T, shape, { maxFrames: opts.frameCap, index: k, raiseWith: '--frame-cap', evaluations, unit: m.input.kind === 'tokens' ? 'tokens' : 'frames' })
+      if (problem) throw new InputError(`${m.id}: example ${problem.replace(/^input /, '')}`)
+    })
   }
 }
 
@@ -314,30 +296,26 @@ function runChild(id: string, argv: string[]): Promise<ModelReport> {
 const jsonSafe = (_: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? null : v > 0 ? 'Infinity' : '-Infinity') : v)
 const revive = (_: string, v: unknown) => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v)
 
-async function main(argv: string[]): Promise<number> {
+async function main(args: Args): Promise<number> {
+  const opts = cliOptions(args)
   // a worker: one model, the report as one JSON line
-  const wi = argv.indexOf('--worker-model')
-  if (wi >= 0) {
-    const id = argv[wi + 1]
-    const opts = parseCli([...argv.slice(0, wi), ...argv.slice(wi + 2)])!
+  const id = args.values['worker-model']
+  if (id !== undefined) {
     await setBackend(opts.backend)
     const [report] = auditZoo({ ...opts, models: [id] })
     process.stdout.write(`${JSON.stringify({ report }, jsonSafe)}\n`)
     return 0
   }
-  const opts = parseCli(argv)
-  if (!opts) {
-    console.log(USAGE)
-    return 0
-  }
+  const argv = process.argv.slice(2)
   const t0 = performance.now()
   const models = selectModels(readManifest(opts.zoo), opts.models)
+  checkLengths(models, opts)
   const backend = await setBackend(opts.backend)
   const jobs = Math.min(opts.jobs, models.length)
   if (!opts.json) {
     console.log(
       `audit of ${models.length} model${models.length === 1 ? '' : 's'}: first ${opts.n} examples each, methods ${opts.methods.join(', ')}, threat single (every frame alone), fast search, ` +
-        `${opts.clipMode === 'domain' ? 'balls clipped to the input domain' : 'unclipped balls'}; at each frame's certified radius PGD (${opts.steps} steps × ${opts.restarts} restarts) and ` +
+        `${opts.clipMode === 'domain' ? 'balls clipped to the input domain' : opts.clipMode === 'none' ? 'unclipped balls' : `balls clipped to [${opts.clipMode.join(', ')}]`}; at each frame's certified radius PGD (${opts.steps} steps × ${opts.restarts} restarts) and ` +
         `${count(opts.samples)} random points (half at vertices) with the float64 forward pass; attack radius by PGD bisection (${opts.radiusSteps} × ${opts.radiusRestarts}); TF.js ${backend}, ${jobs} job${jobs === 1 ? '' : 's'}\n`,
     )
     if (opts.inflate !== 1) console.log(`SELF-TEST: the certified bounds are multiplied by ${opts.inflate} (--inflate): violations are expected when that overstates them\n`)
@@ -405,7 +383,7 @@ async function main(argv: string[]): Promise<number> {
       const first = violations[0]
       if (first) {
         console.log(
-          `reproduce: npm run certify -- --model ${join(opts.zoo, first.id)} --n ${first.v.sample + 1} --search fast${opts.clipMode === 'domain' ? ' --clip <domain>' : ''} ` +
+          `reproduce: npm run certify -- --model ${join(opts.zoo, first.id)} --n ${first.v.sample + 1} --search fast${opts.clipMode === 'domain' ? ' --clip <domain>' : opts.clipMode === 'none' ? '' : ` --clip ${opts.clipMode.join(',')}`} ` +
             `(bound of example #${first.v.sample}), then run the certifier's float64 forward pass (src/cert/runtime.ts forward) on the saved input`,
         )
       }
@@ -416,17 +394,4 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const invoked = process.argv[1] ? resolve(process.argv[1]) : ''
-if (invoked === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code
-    },
-    (e: unknown) => {
-      const err = e as Error & { code?: string }
-      const usage = e instanceof UsageError || err.code?.startsWith('ERR_PARSE_ARGS')
-      console.error(`audit: ${err.message}`)
-      if (usage) console.error(`\n${USAGE}`)
-      process.exitCode = usage ? 2 : 1
-    },
-  )
-}
+if (invoked === fileURLToPath(import.meta.url)) void runCli(cli, main)

@@ -20,6 +20,7 @@ import { randomNetwork } from '../src/cert/testing/randomNetwork.ts'
 import type { Method } from '../src/cert/transformers/index.ts'
 import type { BenchModel, Plan } from './bench/models.ts'
 import { allModels, planModel, QUICK_MODELS, sampleInputs, selectModels, WEIGHT_SCALE } from './bench/models.ts'
+import { defineCli, flag, option, positiveInt, positiveNumber, runCli, text, UsageError } from './lib/args.ts'
 import { fmtBound, fmtDur, fmtMs, fmtRatio, geomean, mdTable, mean, median, ratio, std, textTable } from './bench/stats.ts'
 
 const METHODS: Method[] = ['certrnn', 'deepz', 'interval']
@@ -42,44 +43,31 @@ interface Options {
   planOnly: boolean
 }
 
-const USAGE = `usage: npm run bench -- [options]
-  --samples N        samples per model (default 3; 1 with --quick); the largest models get fewer
-  --models LIST      comma list of model names or regular expressions (whole-name match),
-                     e.g. rnn-7-32,lstm-7-32 or 'lstm-.*-32'
-  --quick            a subset that finishes in under a minute (${QUICK_MODELS.join(', ')} + targets)
-  --out DIR          output directory (default results/bench)
-  --budget S         seconds a model may take before samples/frames are cut (default 15)
-  --no-limits        every model gets all samples and all frames (hours for LSTM-28-128)
-  --plan             print the per-model plan and time estimate, run nothing`
+const cli = defineCli({
+  name: 'bench',
+  synopsis: 'npm run bench -- [options]',
+  options: {
+    samples: option('N', 'samples per model (default 3; 1 with --quick); the largest models get fewer', positiveInt),
+    models: option('LIST', "comma list of model names or regular expressions (whole-name match),\ne.g. rnn-7-32,lstm-7-32 or 'lstm-.*-32'", text),
+    quick: flag(`a subset that finishes in under a minute (${QUICK_MODELS.join(', ')} + targets)`),
+    out: option('DIR', 'output directory (default results/bench)', text),
+    budget: option('S', 'seconds a model may take before samples/frames are cut (default 15)', positiveNumber('the budget')),
+    'no-limits': flag('every model gets all samples and all frames (hours for LSTM-28-128)'),
+    plan: flag('print the per-model plan and time estimate, run nothing'),
+  },
+})
 
-function parseArgs(argv: string[]): Options {
-  const o: Options = { samples: 3, samplesGiven: false, models: null, quick: false, out: 'results/bench', budget: 15, limits: true, planOnly: false }
-  const value = (k: number, flag: string) => {
-    const v = argv[k + 1]
-    if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`)
-    return v
+function options({ values }: NonNullable<ReturnType<typeof cli.parse>>): Options {
+  return {
+    samples: values.samples ?? (values.quick ? 1 : 3),
+    samplesGiven: values.samples !== undefined,
+    models: values.models ?? null,
+    quick: values.quick,
+    out: values.out ?? 'results/bench',
+    budget: values.budget ?? 15,
+    limits: !values['no-limits'],
+    planOnly: values.plan,
   }
-  for (let k = 0; k < argv.length; k++) {
-    const a = argv[k]
-    if (a === '--samples') {
-      o.samples = Number(value(k++, a))
-      o.samplesGiven = true
-      if (!Number.isInteger(o.samples) || o.samples < 1) throw new Error(`--samples must be a positive integer, got ${argv[k]}`)
-    } else if (a === '--models') o.models = value(k++, a)
-    else if (a === '--quick') o.quick = true
-    else if (a === '--out') o.out = value(k++, a)
-    else if (a === '--budget') {
-      o.budget = Number(value(k++, a))
-      if (!(o.budget > 0)) throw new Error(`--budget must be a positive number of seconds, got ${argv[k]}`)
-    } else if (a === '--no-limits') o.limits = false
-    else if (a === '--plan') o.planOnly = true
-    else if (a === '--help' || a === '-h') {
-      console.log(USAGE)
-      process.exit(0)
-    } else throw new Error(`unknown option "${a}"\n${USAGE}`)
-  }
-  if (o.quick && !o.samplesGiven) o.samples = 1
-  return o
 }
 
 function commandLine(argv: string[]): string {
@@ -514,13 +502,17 @@ function summaryLines(cs: Comparison[], rows: RowResult[]): string[] {
 
 // ---------------------------------------------------------------------------------------
 
-function main() {
+function main(args: NonNullable<ReturnType<typeof cli.parse>>) {
   const argv = process.argv.slice(2)
-  const opts = parseArgs(argv)
+  const opts = options(args)
   const command = commandLine(argv)
   let models = allModels()
-  if (opts.models) models = selectModels(models, opts.models)
-  else if (opts.quick) models = selectModels(models, QUICK_MODELS.join(','))
+  try {
+    if (opts.models) models = selectModels(models, opts.models)
+    else if (opts.quick) models = selectModels(models, QUICK_MODELS.join(','))
+  } catch (e) {
+    throw new UsageError((e as Error).message)
+  }
   const plans = new Map(models.map((m) => [m.name, planModel(m, opts.samples, opts.budget, opts.limits)]))
   const estTotal = [...plans.values()].reduce((s, p) => s + p.estSeconds, 0)
 
@@ -670,9 +662,4 @@ function main() {
   log(`wrote ${path.join(opts.out, 'results.json')} and ${path.join(opts.out, 'results.md')}`)
 }
 
-try {
-  main()
-} catch (e) {
-  console.error(e instanceof Error ? e.message : e)
-  process.exit(1)
-}
+void runCli(cli, main)

@@ -1,102 +1,71 @@
 /**
  * Data-set evaluation: `npm run evaluate -- --model <dir> [--inputs file.json] [--n N]
  *   [--methods certrnn,deepz,interval] [--threat single|all|frames=…] [--search fast|paper]
- *   [--margin diff|paper] [--clip lo,hi] [--attack] [--eps-list 0.001,0.002,…] [--out dir]`
+ *   [--margin diff|paper] [--clip lo,hi] [--attack] [--eps-list 0.001,0.002,…] [--max-frames N]
+ *   [--out dir]`
  *
  * For every sample and method: the robustness bound (and per-frame bounds), the time; with
  * --attack, the PGD attack radius (an upper bound on the true radius). Writes
  * <out>/samples.csv, <out>/summary.csv, <out>/verified-accuracy.csv and <out>/evaluation.json
  * and prints the summary table.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
 import { attackRadius, createAttackModel } from '../src/attack/pgd.ts'
-import type { SampleInput } from '../src/cert/certify.ts'
-import { findBound, prepareSample } from '../src/cert/certify.ts'
 import type { EvalRow } from '../src/cert/evaluation.ts'
 import { accuracyCurve, curveRecords, mean, r6, rowRecord, summarize, summaryRecord, toCsv } from '../src/cert/evaluation.ts'
+import { findBound } from '../src/cert/certify.ts'
 import { compileNetwork } from '../src/cert/runtime.ts'
-import type { SearchKind } from '../src/cert/search.ts'
-import type { Clip } from '../src/cert/threat.ts'
-import { parseThreat, threatLabel } from '../src/cert/threat.ts'
-import type { Method } from '../src/cert/transformers/index.ts'
+import { threatLabel } from '../src/cert/threat.ts'
 import { METHODS } from '../src/cert/transformers/index.ts'
-import type { MarginCheck } from '../src/cert/verify.ts'
+import { defineCli, flag, list, nonNegativeNumber, option, runCli, UsageError } from './lib/args.ts'
+import { modelFolder, prepareInputs, readInputsFile } from './lib/inputs.ts'
 import { loadModelDir } from './lib/loadModelDir.ts'
+import { common } from './lib/options.ts'
 
-const USAGE = `usage: npm run evaluate -- --model <dir> [--inputs file.json] [--n N] [--methods certrnn,deepz,interval]
-  [--threat single|all|frames=…] [--search fast|paper] [--margin diff|paper] [--clip lo,hi] [--attack]
-  [--eps-list e1,e2,…] [--out dir (default results/evaluate/<model>)]`
+const cli = defineCli({
+  name: 'evaluate',
+  synopsis: 'npm run evaluate -- --model <dir> [options]',
+  options: {
+    model: common.model,
+    inputs: common.inputs,
+    n: common.n,
+    methods: { ...common.methods, help: `comma-separated, from ${METHODS.join(', ')} (default: all three)` },
+    threat: common.threat,
+    search: { ...common.search, help: 'fast (default: adaptive) | paper (Algorithm 1)' },
+    margin: { ...common.margin, help: 'diff (default: difference zonotope) | paper (interval comparison)' },
+    clip: common.clip,
+    attack: flag('also the PGD attack radius of every input (an upper bound on the true radius)'),
+    'eps-list': option('e1,e2,...', 'ε (≥ 0) of the verified-accuracy table (default 0.001,0.002,0.005,0.01,0.02,0.05,0.1)', list(nonNegativeNumber, 'numbers')),
+    'max-frames': common.maxFrames,
+    out: { ...common.out, help: 'output folder (default results/evaluate/<model>)' },
+  },
+  epilog: 'Writes <out>/samples.csv, summary.csv, verified-accuracy.csv and evaluation.json.\nexit code: 0 done; 1 a bad model or input (nothing is evaluated); 2 a bad option.',
+})
 
-function fail(message: string): never {
-  console.error(`evaluate: ${message}\n\n${USAGE}`)
-  process.exit(2)
-}
-
-function readInputs(path: string): SampleInput[] {
-  if (!existsSync(path)) fail(`${path}: no such file`)
-  let data: unknown
-  try {
-    data = JSON.parse(readFileSync(path, 'utf8'))
-  } catch (e) {
-    fail(`${path}: not valid JSON (${(e as Error).message})`)
-  }
-  const list = Array.isArray(data) ? data : (data as { examples?: unknown })?.examples
-  if (!Array.isArray(list)) fail(`${path}: expected a JSON array of {"x" | "tokens", "label"?} objects`)
-  return list as SampleInput[]
-}
-
-function main() {
-  const { values } = parseArgs({
-    options: {
-      model: { type: 'string' },
-      inputs: { type: 'string' },
-      n: { type: 'string' },
-      methods: { type: 'string' },
-      threat: { type: 'string' },
-      search: { type: 'string' },
-      margin: { type: 'string' },
-      clip: { type: 'string' },
-      attack: { type: 'boolean', default: false },
-      'eps-list': { type: 'string' },
-      out: { type: 'string' },
-    },
-  })
-  if (!values.model) fail('--model <dir> is required')
-  const methods = (values.methods ?? METHODS.join(',')).split(',').map((m) => m.trim()) as Method[]
-  for (const m of methods) if (!METHODS.includes(m)) fail(`--methods: "${m}" is not one of ${METHODS.join(', ')}`)
-  const search = (values.search ?? 'fast') as SearchKind
-  if (search !== 'fast' && search !== 'paper') fail(`--search ${search}: use fast or paper`)
-  const margin = (values.margin ?? 'diff') as MarginCheck
-  if (margin !== 'diff' && margin !== 'paper') fail(`--margin ${margin}: use diff or paper`)
-  let threat
-  try {
-    threat = parseThreat(values.threat ?? 'single')
-  } catch (e) {
-    fail(`--threat: ${(e as Error).message}`)
-  }
-  let clip: Clip | undefined
-  if (values.clip) {
-    const c = values.clip.split(',').map(Number)
-    if (c.length !== 2 || !(c[0] < c[1])) fail(`--clip ${values.clip}: give lo,hi with lo < hi`)
-    clip = [c[0], c[1]]
-  }
-  const epsList = (values['eps-list'] ?? '0.001,0.002,0.005,0.01,0.02,0.05,0.1').split(',').map(Number)
-  if (epsList.some((e) => !(e >= 0))) fail('--eps-list: give non-negative numbers')
-  const n = values.n === undefined ? Infinity : Number(values.n)
-  if (!(n > 0)) fail('--n: give a positive number')
+function main({ values }: NonNullable<ReturnType<typeof cli.parse>>) {
+  if (!values.model) throw new UsageError('--model <dir> is required')
+  const methods = values.methods ?? [...METHODS]
+  const search = values.search ?? 'fast'
+  const margin = values.margin ?? 'diff'
+  const threat = values.threat ?? { kind: 'single' as const }
+  const clip = values.clip
+  const epsList = values['eps-list'] ?? [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
+  const n = values.n ?? Infinity
 
   const net = loadModelDir(values.model)
   const cn = compileNetwork(net)
-  const inputs = readInputs(values.inputs ?? join(values.model, 'examples.json')).slice(0, n)
+  const inputsPath = values.inputs ?? join(modelFolder(values.model), 'examples.json')
+  const inputs = readInputsFile(inputsPath, values.inputs ? `--inputs ${inputsPath}` : inputsPath).slice(0, n)
+  // every input checked (model fit, threat, clip, length cap) before anything is evaluated
+  const preps = prepareInputs(cn, inputs, { maxFrames: values['max-frames'], threat, clip, evaluations: methods.length * (search === 'paper' ? 13 : 8) })
   const attackModel = values.attack ? createAttackModel(net) : null
-  const name = resolve(values.model).split('/').filter(Boolean).pop() ?? 'model'
+  const name = resolve(modelFolder(values.model)).split('/').filter(Boolean).pop() ?? 'model'
   const out = values.out ?? join('results', 'evaluate', name)
 
   const rows: EvalRow[] = []
   inputs.forEach((input, index) => {
-    const prep = prepareSample(cn, input)
+    const prep = preps[index]
     const correct = input.label === undefined ? true : input.label === prep.predicted
     let attack = NaN
     if (attackModel) {
@@ -131,4 +100,4 @@ function main() {
   console.log(`wrote ${out}/{samples,summary,verified-accuracy}.csv and evaluation.json`)
 }
 
-main()
+void runCli(cli, main)

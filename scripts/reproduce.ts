@@ -13,7 +13,6 @@
 import { mean, std } from '../src/cert/evaluation.ts'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { auditedFrames } from '../src/attack/audit.ts'
 import { attackRadius, attackModelOf } from '../src/attack/pgd.ts'
 import type { SampleInput } from '../src/cert/certify.ts'
@@ -24,143 +23,155 @@ import { METHODS } from '../src/cert/transformers/index.ts'
 import type { Manifest } from '../src/model/manifest.ts'
 import { validateManifest } from '../src/model/manifest.ts'
 import { decode, loadTokenizer } from '../src/model/tokenizer.ts'
+import { defineCli, list, option, positiveInt, runCli, text, UsageError } from './lib/args.ts'
 import { loadModelDir } from './lib/loadModelDir.ts'
 import { defenseOf, f4, headerLine, KEEP_FRAMES, MAX_FRAMES, MODELS_ROOT, perFrameBounds, readExamples } from './reproduce/common.ts'
 import { table7 } from './reproduce/table7.ts'
 
 const EPS_GRID = [0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1]
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { n: { type: 'string' }, 'text-n': { type: 'string' }, models: { type: 'string' }, out: { type: 'string' } } })
-const N = Number(values.n ?? 10)
-const TEXT_N = Number(values['text-n'] ?? 5)
-const OUT = values.out ?? join('results', 'reproduce')
-const command = `npm run reproduce${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
-const root = MODELS_ROOT
-const manifest: Manifest = validateManifest(JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')))
-const wanted = values.models ? new Set(values.models.split(',')) : null
-// the paper's tables are over the zoo's original models; defended variants are Table 7's
-const models = manifest.models.filter((m) => !defenseOf(m) && (!wanted || wanted.has(m.id)))
+const TABLES = ['table7'] as const
 
+const cli = defineCli({
+  name: 'reproduce',
+  synopsis: 'npm run reproduce [-- [table7] [options]]',
+  description: 'The paper\'s tables for our zoo, written as markdown + CSV. Without an argument: Table 2,\nTable 6, Figure 7 and the sensitive words; with table7: Table 7 (defended variants).',
+  positionals: { name: '<table>', help: `${TABLES.join(', ')} (optional)`, choices: TABLES, max: 1 },
+  options: {
+    n: option('N', 'first N bundled MNIST examples per model (default 10)', positiveInt),
+    'text-n': option('N', 'first N bundled text examples per model (default 5; table7: all)', positiveInt),
+    models: option('a,b,...', 'only these zoo model ids', list(text, 'model ids')),
+    out: option('DIR', 'output folder (default results/reproduce)', text),
+  },
+})
 
-if (positionals.length && !(positionals.length === 1 && positionals[0] === 'table7')) {
-  console.error(`reproduce: unknown argument ${positionals.join(' ')} (give table7, or nothing for tables 2 and 6, figure 7 and the sensitive words)`)
-  process.exit(2)
-}
-if (positionals[0] === 'table7') {
-  try {
+function main({ values, positionals }: NonNullable<ReturnType<typeof cli.parse>>): number {
+  const N = values.n ?? 10
+  const TEXT_N = values['text-n'] ?? 5
+  const OUT = values.out ?? join('results', 'reproduce')
+  const command = `npm run reproduce${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
+  const root = MODELS_ROOT
+  const manifest: Manifest = validateManifest(JSON.parse(readFileSync(join(root, 'manifest.json'), 'utf8')))
+  const unknown = (values.models ?? []).filter((id) => !manifest.models.some((m) => m.id === id))
+  if (unknown.length) throw new UsageError(`--models: ${unknown.join(', ')} not in the zoo (known: ${manifest.models.map((m) => m.id).join(', ')})`)
+  const wanted = values.models ? new Set(values.models) : null
+  // the paper's tables are over the zoo's original models; defended variants are Table 7's
+  const models = manifest.models.filter((m) => !defenseOf(m) && (!wanted || wanted.has(m.id)))
+
+  if (positionals[0] === 'table7') {
     table7({ manifest, n: N, textN: values['text-n'] === undefined ? Infinity : TEXT_N, out: OUT, command, wanted })
-  } catch (e) {
-    console.error((e as Error).message)
-    process.exit(1)
+    return 0
   }
-  process.exit(0)
-}
 
-interface Row {
-  id: string
-  task: string
-  n: number
-  correct: number
-  frames: string
-  bounds: Record<Method, number[]>
-  ms: Record<Method, number[]>
-  attack: number[]
-}
+  interface Row {
+    id: string
+    task: string
+    n: number
+    correct: number
+    frames: string
+    bounds: Record<Method, number[]>
+    ms: Record<Method, number[]>
+    attack: number[]
+  }
 
-const rows: Row[] = []
-const t0 = performance.now()
-for (const m of models) {
-  const net = loadModelDir(join(root, m.path))
-  const cn = compileNetwork(net)
-  const examples = readExamples(m.path).slice(0, m.task === 'mnist' ? N : TEXT_N)
-  const row: Row = { id: m.id, task: m.task, n: examples.length, correct: 0, frames: 'all', bounds: { certrnn: [], deepz: [], interval: [] }, ms: { certrnn: [], deepz: [], interval: [] }, attack: [] }
-  for (const [k, ex] of examples.entries()) {
-    const prep = prepareSample(cn, ex)
-    if (ex.label !== undefined && ex.label !== prep.predicted) continue // the paper's bounds are over correctly classified samples
-    row.correct++
-    const frames = auditedFrames(prep.frames.length, MAX_FRAMES, KEEP_FRAMES)
-    if (frames.length < prep.frames.length) row.frames = `${KEEP_FRAMES} of ≤ ${Math.max(prep.frames.length, Number(row.frames.split(' ').pop()) || 0)}`
-    for (const method of METHODS) {
-      const s = performance.now()
-      row.bounds[method].push(Math.min(...perFrameBounds(prep, method, frames)))
-      row.ms[method].push(performance.now() - s)
+  const rows: Row[] = []
+  const t0 = performance.now()
+  for (const m of models) {
+    const net = loadModelDir(join(root, m.path))
+    const cn = compileNetwork(net)
+    const examples = readExamples(m.path).slice(0, m.task === 'mnist' ? N : TEXT_N)
+    const row: Row = { id: m.id, task: m.task, n: examples.length, correct: 0, frames: 'all', bounds: { certrnn: [], deepz: [], interval: [] }, ms: { certrnn: [], deepz: [], interval: [] }, attack: [] }
+    for (const [k, ex] of examples.entries()) {
+      const prep = prepareSample(cn, ex)
+      if (ex.label !== undefined && ex.label !== prep.predicted) continue // the paper's bounds are over correctly classified samples
+      row.correct++
+      const frames = auditedFrames(prep.frames.length, MAX_FRAMES, KEEP_FRAMES)
+      if (frames.length < prep.frames.length) row.frames = `${KEEP_FRAMES} of ≤ ${Math.max(prep.frames.length, Number(row.frames.split(' ').pop()) || 0)}`
+      for (const method of METHODS) {
+        const s = performance.now()
+        row.bounds[method].push(Math.min(...perFrameBounds(prep, method, frames)))
+        row.ms[method].push(performance.now() - s)
+      }
+      const a = attackRadius(attackModelOf(net), prep.frames, prep.predicted, { kind: 'single' }, { steps: 20, restarts: 5, seed: k + 1, onlyMin: true, frames, guess: row.bounds.certrnn.at(-1)! || 1e-3 })
+      row.attack.push(a.radius)
     }
-    const a = attackRadius(attackModelOf(net), prep.frames, prep.predicted, { kind: 'single' }, { steps: 20, restarts: 5, seed: k + 1, onlyMin: true, frames, guess: row.bounds.certrnn.at(-1)! || 1e-3 })
-    row.attack.push(a.radius)
+    rows.push(row)
+    console.error(`${m.id}: ${row.correct}/${row.n} correct; Cert-RNN ${f4(mean(row.bounds.certrnn))}, DeepZ ${f4(mean(row.bounds.deepz))}, interval ${f4(mean(row.bounds.interval))}, attack ${f4(mean(row.attack.filter(Number.isFinite)))} (${((performance.now() - t0) / 1000).toFixed(0)} s)`)
   }
-  rows.push(row)
-  console.error(`${m.id}: ${row.correct}/${row.n} correct; Cert-RNN ${f4(mean(row.bounds.certrnn))}, DeepZ ${f4(mean(row.bounds.deepz))}, interval ${f4(mean(row.bounds.interval))}, attack ${f4(mean(row.attack.filter(Number.isFinite)))} (${((performance.now() - t0) / 1000).toFixed(0)} s)`)
+
+  mkdirSync(OUT, { recursive: true })
+  const header = headerLine(command, (performance.now() - t0) / 60000)
+
+  // Table 2
+  const t2 = [
+    '# Table 2: certified robustness bounds, single-frame threat',
+    '',
+    header,
+    `Bounds are over the correctly classified samples among the first ${N} (MNIST) / ${TEXT_N} (text) bundled examples; the sample's bound is the minimum over frames; fast search (resolution 2⁻¹³), diff margin check. Attack: PGD radius (20 steps, 5 restarts), an upper bound on the true radius.`,
+    '',
+    '| model | task | n | frames | Cert-RNN | DeepZ | interval | Cert-RNN / DeepZ | attack radius | ms/sample (Cert-RNN / DeepZ / interval) |',
+    '|---|---|--:|---|---|---|---|--:|--:|---|',
+    ...rows.map((r) => {
+      const b = (m: Method) => `${f4(mean(r.bounds[m]))} ± ${f4(std(r.bounds[m]))}`
+      return `| ${r.id} | ${r.task} | ${r.correct} | ${r.frames} | ${b('certrnn')} | ${b('deepz')} | ${b('interval')} | ${(mean(r.bounds.certrnn) / mean(r.bounds.deepz)).toFixed(2)} | ${f4(mean(r.attack.filter(Number.isFinite)))} | ${METHODS.map((m) => mean(r.ms[m]).toFixed(0)).join(' / ')} |`
+    }),
+  ].join('\n')
+  writeFileSync(join(OUT, 'table2.md'), t2 + '\n')
+  writeFileSync(
+    join(OUT, 'table2.csv'),
+    ['model,task,n,frames,' + METHODS.flatMap((m) => [`${m}_mean`, `${m}_std`, `${m}_ms`]).join(',') + ',attack_mean'].concat(rows.map((r) => [r.id, r.task, r.correct, r.frames, ...METHODS.flatMap((m) => [mean(r.bounds[m]), std(r.bounds[m]), mean(r.ms[m])]), mean(r.attack.filter(Number.isFinite))].join(','))).join('\n') + '\n',
+  )
+
+  // Table 6: MNIST vanilla RNNs, all frames perturbed
+  const t6rows: string[] = []
+  for (const m of models.filter((x) => x.task === 'mnist' && x.cell === 'simpleRnn')) {
+    const cn = compileNetwork(loadModelDir(join(root, m.path)))
+    const per: Record<Method, number[]> = { certrnn: [], deepz: [], interval: [] }
+    for (const ex of readExamples(m.path).slice(0, N)) {
+      const prep = prepareSample(cn, ex)
+      if (ex.label !== prep.predicted) continue
+      for (const method of METHODS) per[method].push(findBound(prep, { kind: 'all' }, { method, search: 'fast' }).bound)
+    }
+    t6rows.push(`| ${m.id} | ${per.certrnn.length} | ${METHODS.map((x) => `${f4(mean(per[x]))} ± ${f4(std(per[x]))}`).join(' | ')} |`)
+  }
+  writeFileSync(
+    join(OUT, 'table6.md'),
+    ['# Table 6: all frames perturbed (MNIST vanilla RNNs)', '', header, '', '| model | n | Cert-RNN | DeepZ | interval |', '|---|--:|---|---|---|', ...t6rows].join('\n') + '\n',
+  )
+
+  // Figure 7: verified accuracy against ε (MNIST models)
+  const f7 = ['model,method,' + EPS_GRID.join(',')]
+  const f7md = ['# Figure 7: verified accuracy against ε (single-frame threat)', '', header, '', `| model | method | ${EPS_GRID.join(' | ')} |`, `|---|---|${EPS_GRID.map(() => '--:').join('|')}|`]
+  for (const r of rows.filter((x) => x.task === 'mnist')) {
+    for (const m of METHODS) {
+      // misclassified samples count as not verified
+      const graded = [...r.bounds[m].map((bound) => ({ bound, correct: true })), ...Array.from({ length: r.n - r.correct }, () => ({ bound: 0, correct: false }))]
+      const acc = verifiedAccuracy(graded, EPS_GRID)
+      f7.push(`${r.id},${m},${acc.join(',')}`)
+      f7md.push(`| ${r.id} | ${m} | ${acc.map((a) => a.toFixed(2)).join(' | ')} |`)
+    }
+  }
+  writeFileSync(join(OUT, 'figure7.csv'), f7.join('\n') + '\n')
+  writeFileSync(join(OUT, 'figure7.md'), f7md.join('\n') + '\n')
+
+  // Sensitive words: per-token bounds on our toxic examples
+  const toxic = manifest.models.find((m) => m.id === 'toxic-lstm')
+  if (toxic) {
+    const net = loadModelDir(join(root, toxic.path))
+    const cn = compileNetwork(net)
+    const tok = loadTokenizer(JSON.parse(readFileSync(join(root, toxic.path, 'tokenizer.json'), 'utf8')))
+    const lines = ['# Sensitive words (toxic-lstm, Cert-RNN per-token bounds; smaller = more sensitive)', '', header, '', '| text | prediction | 3 most sensitive tokens (bound) |', '|---|---|---|']
+    for (const ex of readExamples(toxic.path) as Array<SampleInput & { text?: string }>) {
+      const prep = prepareSample(cn, ex)
+      const perFrame = findBound(prep, { kind: 'single' }, { search: 'fast' }).perFrame!
+      const words = decode(tok, ex.tokens!)
+      const top = perFrame.map((b, k) => [b, k] as const).sort((a, b) => a[0] - b[0]).slice(0, 3)
+      lines.push(`| ${ex.text ?? words.join(' ')} | ${toxic.classes[prep.predicted]} | ${top.map(([b, k]) => `${words[k]} (${f4(b)})`).join(', ')} |`)
+    }
+    writeFileSync(join(OUT, 'sensitive-words.md'), lines.join('\n') + '\n')
+  }
+  console.error(`wrote ${OUT}/{table2,table6,figure7,sensitive-words}.md and CSVs in ${((performance.now() - t0) / 60000).toFixed(1)} min`)
+  return 0
 }
 
-mkdirSync(OUT, { recursive: true })
-const header = headerLine(command, (performance.now() - t0) / 60000)
-
-// Table 2
-const t2 = [
-  '# Table 2: certified robustness bounds, single-frame threat',
-  '',
-  header,
-  `Bounds are over the correctly classified samples among the first ${N} (MNIST) / ${TEXT_N} (text) bundled examples; the sample's bound is the minimum over frames; fast search (resolution 2⁻¹³), diff margin check. Attack: PGD radius (20 steps, 5 restarts), an upper bound on the true radius.`,
-  '',
-  '| model | task | n | frames | Cert-RNN | DeepZ | interval | Cert-RNN / DeepZ | attack radius | ms/sample (Cert-RNN / DeepZ / interval) |',
-  '|---|---|--:|---|---|---|---|--:|--:|---|',
-  ...rows.map((r) => {
-    const b = (m: Method) => `${f4(mean(r.bounds[m]))} ± ${f4(std(r.bounds[m]))}`
-    return `| ${r.id} | ${r.task} | ${r.correct} | ${r.frames} | ${b('certrnn')} | ${b('deepz')} | ${b('interval')} | ${(mean(r.bounds.certrnn) / mean(r.bounds.deepz)).toFixed(2)} | ${f4(mean(r.attack.filter(Number.isFinite)))} | ${METHODS.map((m) => mean(r.ms[m]).toFixed(0)).join(' / ')} |`
-  }),
-].join('\n')
-writeFileSync(join(OUT, 'table2.md'), t2 + '\n')
-writeFileSync(
-  join(OUT, 'table2.csv'),
-  ['model,task,n,frames,' + METHODS.flatMap((m) => [`${m}_mean`, `${m}_std`, `${m}_ms`]).join(',') + ',attack_mean'].concat(rows.map((r) => [r.id, r.task, r.correct, r.frames, ...METHODS.flatMap((m) => [mean(r.bounds[m]), std(r.bounds[m]), mean(r.ms[m])]), mean(r.attack.filter(Number.isFinite))].join(','))).join('\n') + '\n',
-)
-
-// Table 6: MNIST vanilla RNNs, all frames perturbed
-const t6rows: string[] = []
-for (const m of models.filter((x) => x.task === 'mnist' && x.cell === 'simpleRnn')) {
-  const cn = compileNetwork(loadModelDir(join(root, m.path)))
-  const per: Record<Method, number[]> = { certrnn: [], deepz: [], interval: [] }
-  for (const ex of readExamples(m.path).slice(0, N)) {
-    const prep = prepareSample(cn, ex)
-    if (ex.label !== prep.predicted) continue
-    for (const method of METHODS) per[method].push(findBound(prep, { kind: 'all' }, { method, search: 'fast' }).bound)
-  }
-  t6rows.push(`| ${m.id} | ${per.certrnn.length} | ${METHODS.map((x) => `${f4(mean(per[x]))} ± ${f4(std(per[x]))}`).join(' | ')} |`)
-}
-writeFileSync(
-  join(OUT, 'table6.md'),
-  ['# Table 6: all frames perturbed (MNIST vanilla RNNs)', '', header, '', '| model | n | Cert-RNN | DeepZ | interval |', '|---|--:|---|---|---|', ...t6rows].join('\n') + '\n',
-)
-
-// Figure 7: verified accuracy against ε (MNIST models)
-const f7 = ['model,method,' + EPS_GRID.join(',')]
-const f7md = ['# Figure 7: verified accuracy against ε (single-frame threat)', '', header, '', `| model | method | ${EPS_GRID.join(' | ')} |`, `|---|---|${EPS_GRID.map(() => '--:').join('|')}|`]
-for (const r of rows.filter((x) => x.task === 'mnist')) {
-  for (const m of METHODS) {
-    // misclassified samples count as not verified
-    const graded = [...r.bounds[m].map((bound) => ({ bound, correct: true })), ...Array.from({ length: r.n - r.correct }, () => ({ bound: 0, correct: false }))]
-    const acc = verifiedAccuracy(graded, EPS_GRID)
-    f7.push(`${r.id},${m},${acc.join(',')}`)
-    f7md.push(`| ${r.id} | ${m} | ${acc.map((a) => a.toFixed(2)).join(' | ')} |`)
-  }
-}
-writeFileSync(join(OUT, 'figure7.csv'), f7.join('\n') + '\n')
-writeFileSync(join(OUT, 'figure7.md'), f7md.join('\n') + '\n')
-
-// Sensitive words: per-token bounds on our toxic examples
-const toxic = manifest.models.find((m) => m.id === 'toxic-lstm')
-if (toxic) {
-  const net = loadModelDir(join(root, toxic.path))
-  const cn = compileNetwork(net)
-  const tok = loadTokenizer(JSON.parse(readFileSync(join(root, toxic.path, 'tokenizer.json'), 'utf8')))
-  const lines = ['# Sensitive words (toxic-lstm, Cert-RNN per-token bounds; smaller = more sensitive)', '', header, '', '| text | prediction | 3 most sensitive tokens (bound) |', '|---|---|---|']
-  for (const ex of readExamples(toxic.path) as Array<SampleInput & { text?: string }>) {
-    const prep = prepareSample(cn, ex)
-    const perFrame = findBound(prep, { kind: 'single' }, { search: 'fast' }).perFrame!
-    const words = decode(tok, ex.tokens!)
-    const top = perFrame.map((b, k) => [b, k] as const).sort((a, b) => a[0] - b[0]).slice(0, 3)
-    lines.push(`| ${ex.text ?? words.join(' ')} | ${toxic.classes[prep.predicted]} | ${top.map(([b, k]) => `${words[k]} (${f4(b)})`).join(', ')} |`)
-  }
-  writeFileSync(join(OUT, 'sensitive-words.md'), lines.join('\n') + '\n')
-}
-console.error(`wrote ${OUT}/{table2,table6,figure7,sensitive-words}.md and CSVs in ${((performance.now() - t0) / 60000).toFixed(1)} min`)
+void runCli(cli, main)

@@ -20,8 +20,8 @@ import { spawn } from 'node:child_process'
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
 import { validateManifest } from '../../src/model/manifest.ts'
+import { choice, defineCli, epsValue, flag, option, positiveInt, positiveNumber, runCli, text, UsageError, wholeNumber } from '../lib/args.ts'
 import { buildManifest, writeSharedMnistExamples, zooTable } from './manifest.ts'
 import { trainDefended } from './defended.ts'
 import { trainOne } from './train.ts'
@@ -51,31 +51,41 @@ async function runChild(id: string, passArgs: string[]): Promise<number> {
   })
 }
 
-async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: process.argv.slice(2),
-    options: {
-      all: { type: 'boolean', default: false },
-      defended: { type: 'boolean', default: false },
-      list: { type: 'boolean', default: false },
-      manifest: { type: 'boolean', default: false },
-      table: { type: 'boolean', default: false },
-      'no-manifest': { type: 'boolean', default: false },
-      jobs: { type: 'string', default: '1' },
-      out: { type: 'string', default: join(ROOT, 'public', 'models') },
-      data: { type: 'string', default: resolve(ROOT, '..', 'shared', 'data') },
-      backend: { type: 'string', default: 'wasm' },
-      'train-size': { type: 'string' },
-      'max-epochs': { type: 'string' },
-      'max-seconds': { type: 'string' },
-      steps: { type: 'string' },
-      eps: { type: 'string' },
-      'robust-n': { type: 'string' },
-      'perturb-frames': { type: 'string' },
-    },
-    allowPositionals: true,
-    strict: true,
-  })
+const IDS = [...ZOO.map((z) => z.id), ...DEFENDED.map((d) => d.id)]
+
+const cli = defineCli({
+  name: 'train',
+  synopsis: 'npm run train -- <model-id> … | --all | --defended | --list | --manifest | --table [options]',
+  positionals: { name: '<model-id>', help: 'zoo models to train (ids: npm run train -- --list)', choices: IDS },
+  options: {
+    all: flag('train the whole zoo (one process per model)'),
+    defended: flag('fine-tune the defended variants (<base>-<defense>)'),
+    list: flag("the zoo's ids and settings"),
+    manifest: flag('only rebuild public/models/manifest.json'),
+    table: flag('print the zoo table (Markdown) from the manifest'),
+    'no-manifest': flag('do not rebuild the manifest after training', { hidden: true }),
+    jobs: option('J', 'models trained in parallel processes (default 1)', positiveInt),
+    out: option('DIR', 'output folder (default public/models)', text),
+    data: option('DIR', 'data folder (default ../shared/data)', text),
+    backend: option('B', 'wasm (default) | cpu', choice(['wasm', 'cpu'] as const)),
+    'train-size': option('N', "override the zoo's training-set size", positiveInt),
+    'max-epochs': option('N', "override the zoo's epochs", positiveInt),
+    'max-seconds': option('S', "override the zoo's time limit", positiveNumber('the time limit')),
+    steps: option('N', 'defended variants: optimiser steps', positiveInt),
+    eps: option('E', 'defended variants: training ε', epsValue),
+    'robust-n': option('N', 'defended variants: inputs of the robustness check', positiveInt),
+    'perturb-frames': option('K', 'defended variants: frames perturbed (0 = all)', wholeNumber(0)),
+  },
+  epilog: 'Each model\'s log goes to scripts/train/logs/<id>.log (and stdout).',
+})
+
+async function main({ values: v, positionals }: NonNullable<ReturnType<typeof cli.parse>>): Promise<number> {
+  const values = {
+    ...v,
+    out: v.out ?? join(ROOT, 'public', 'models'),
+    data: v.data ?? resolve(ROOT, '..', 'shared', 'data'),
+    backend: v.backend ?? 'wasm',
+  }
   const outDir = resolve(values.out)
   mkdirSync(outDir, { recursive: true })
   if (values.list) {
@@ -94,33 +104,19 @@ async function main(): Promise<number> {
     return 0
   }
   const ids = [...(values.all ? ZOO.map((s) => s.id) : []), ...(values.defended ? DEFENDED.map((s) => s.id) : []), ...positionals]
-  if (ids.length === 0) {
-    console.error('usage: npm run train -- <model-id> … | --all | --list | --manifest   (ids: npm run train -- --list)')
-    return 2
-  }
-  for (const id of ids) if (!findSpec(id) && !findDefended(id)) throw new Error(`unknown model '${id}' (see npm run train -- --list)`)
-  if (values.backend !== 'wasm' && values.backend !== 'cpu') throw new Error('--backend must be wasm or cpu')
+  if (ids.length === 0) throw new UsageError('give model ids, --all or --defended (ids: npm run train -- --list)')
   const overrides: Partial<TrainSettings> = {}
-  const int = (v: string | undefined, key: keyof TrainSettings) => {
-    if (v === undefined) return
-    const n = Number(v)
-    if (!(n > 0)) throw new Error(`--${key}: positive number expected`)
-    overrides[key] = n
-  }
-  int(values['train-size'], 'trainSize')
-  int(values['max-epochs'], 'maxEpochs')
-  int(values['max-seconds'], 'maxSeconds')
+  if (values['train-size'] !== undefined) overrides.trainSize = values['train-size']
+  if (values['max-epochs'] !== undefined) overrides.maxEpochs = values['max-epochs']
+  if (values['max-seconds'] !== undefined) overrides.maxSeconds = values['max-seconds']
   // defended variants: their own settings (train-size and max-seconds apply too)
   const defendedOverrides: Partial<DefenseSettings> = {}
   for (const [flag, key] of [['train-size', 'trainSize'], ['max-seconds', 'maxSeconds'], ['steps', 'steps'], ['eps', 'eps'], ['robust-n', 'robustN'], ['perturb-frames', 'perturbFrames']] as const) {
-    const v = values[flag]
-    if (v === undefined) continue
-    const n = Number(v)
-    if (!(n > 0) && !(flag === 'perturb-frames' && n === 0)) throw new Error(`--${flag}: positive number expected`)
-    defendedOverrides[key] = n
+    const n = values[flag]
+    if (n !== undefined) defendedOverrides[key] = n
   }
   const passArgs = ['--out', outDir, '--data', values.data, '--backend', values.backend]
-  for (const k of ['train-size', 'max-epochs', 'max-seconds', 'steps', 'eps', 'robust-n', 'perturb-frames'] as const) if (values[k] !== undefined) passArgs.push(`--${k}`, values[k]!)
+  for (const k of ['train-size', 'max-epochs', 'max-seconds', 'steps', 'eps', 'robust-n', 'perturb-frames'] as const) if (values[k] !== undefined) passArgs.push(`--${k}`, String(values[k]))
   mkdirSync(LOGS, { recursive: true })
 
   if (ids.length === 1) {
@@ -137,7 +133,7 @@ async function main(): Promise<number> {
     if (relative(ROOT, outDir) !== join('public', 'models')) flags.push('--out', relative(ROOT, outDir))
     if (resolve(values.data) !== resolve(ROOT, '..', 'shared', 'data')) flags.push('--data', values.data)
     if (values.backend !== 'wasm') flags.push('--backend', values.backend)
-    for (const k of ['train-size', 'max-epochs', 'max-seconds', 'steps', 'eps', 'robust-n', 'perturb-frames'] as const) if (values[k] !== undefined) flags.push(`--${k}`, values[k]!)
+    for (const k of ['train-size', 'max-epochs', 'max-seconds', 'steps', 'eps', 'robust-n', 'perturb-frames'] as const) if (values[k] !== undefined) flags.push(`--${k}`, String(values[k]))
     const command = ['npm run train --', id, ...flags].join(' ')
     const defended = findDefended(id)
     if (defended) {
@@ -148,7 +144,7 @@ async function main(): Promise<number> {
   }
 
   // several models: one child process each (clean TF.js state), `jobs` at a time
-  const jobs = Math.max(1, Number(values.jobs) || 1)
+  const jobs = values.jobs ?? 1
   const t0 = performance.now()
   const queue = ids.slice()
   const failed: string[] = []
@@ -169,10 +165,4 @@ async function main(): Promise<number> {
   return failed.length ? 1 : 0
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e))
-    process.exit(1)
-  },
-)
+void runCli(cli, main, { exit: true })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { compileNetwork } from './runtime.ts'
 import { CancelledError, certifyFrames, certifyThreat, findBound, findBoundAsync, prepareSample, verifiedAccuracy } from './certify.ts'
 import { Rng } from './rng.ts'
-import { fastSearch, paperSearch, SEARCH_RESOLUTION } from './search.ts'
+import { fastSearch, maxEpsProblem, paperSearch, runSearch, SEARCH_RESOLUTION } from './search.ts'
 import { randomFrames, randomNetwork } from './testing/randomNetwork.ts'
 import { parseThreat } from './threat.ts'
 
@@ -148,5 +148,49 @@ describe('asynchronous bound search (the worker\'s)', () => {
     await expect(run).rejects.toBeInstanceOf(CancelledError)
     expect(evaluations).toBeGreaterThanOrEqual(3)
     expect(evaluations).toBeLessThanOrEqual(4) // stops at the next check, not at the end (6 frames × 13 probes)
+  })
+})
+
+describe('the upper end of the searches (maxEps)', () => {
+  it('the paper search without maxEps (or with maxEps 1) is Algorithm 1 unchanged', () => {
+    for (const root of [0.0003, 0.01, 0.3, 0.9, 2]) {
+      const f = (e: number) => root - e
+      const plain = paperSearch(f)
+      expect(plain.evaluations).toBe(13)
+      expect(runSearch('paper', f, { maxEps: 1 })).toEqual(plain)
+    }
+  })
+
+  it('the paper search never returns (nor evaluates) an ε above maxEps', () => {
+    for (const maxEps of [0.001, 0.05, 0.3, 0.75]) {
+      for (const root of [0.0005, 0.02, 0.2, 5]) {
+        const evaluated: number[] = []
+        const r = runSearch('paper', (e) => {
+          evaluated.push(e)
+          return root - e
+        }, { maxEps })
+        expect(Math.max(...evaluated)).toBeLessThanOrEqual(maxEps)
+        expect(r.bound).toBeLessThanOrEqual(Math.min(maxEps, root))
+        // still the paper's grid and resolution below the cap
+        expect(Math.min(maxEps, root) - r.bound).toBeLessThanOrEqual(SEARCH_RESOLUTION)
+        expect(r.evaluations).toBe(evaluated.length)
+      }
+    }
+  })
+
+  it('the fast search honours maxEps too', () => {
+    expect(fastSearch(() => 1, { maxEps: 0.2 }).bound).toBe(0.2)
+    expect(fastSearch((e) => 0.5 - e, { maxEps: 0.2 }).bound).toBe(0.2)
+  })
+
+  it('refuses upper ends a search cannot use', () => {
+    expect(maxEpsProblem('paper', 0.5)).toBeNull()
+    expect(maxEpsProblem('fast', 50)).toBeNull()
+    expect(maxEpsProblem('paper', 0)).toMatch(/positive/)
+    expect(maxEpsProblem('fast', NaN)).toMatch(/positive/)
+    expect(maxEpsProblem('fast', Infinity)).toMatch(/positive/)
+    expect(maxEpsProblem('paper', 1e-5)).toMatch(/below the search's resolution/)
+    expect(maxEpsProblem('paper', 2)).toMatch(/paper search's range/)
+    expect(maxEpsProblem('fast', 1e7)).toMatch(/largest ε/)
   })
 })

@@ -4,7 +4,9 @@
  *
  * paper: Algorithm 1 of the paper: start at 0.5, twelve steps of ±0.5^l (l = 2…13).
  *   The paper returns the final grid point without checking it; we evaluate it too and
- *   return the largest certified point (resolution 2⁻¹³ ≈ 1.2e-4, range (0, 1)).
+ *   return the largest certified point (resolution 2⁻¹³ ≈ 1.2e-4, range (0, 1)). With a
+ *   `maxEps` below 1 the probes above it count as not certified without being evaluated,
+ *   so the bound never exceeds maxEps and the grid (and its resolution) stays the paper's.
  * fast: root finding on the certified margin m(ε), which is continuous and nearly linear for
  *   small ε: a bracket [certified, not certified] is found from a first guess (the previous
  *   frame's bound) and narrowed with the ITP method (regula falsi where the margin is smooth,
@@ -34,18 +36,42 @@ export type MarginFn = (eps: number) => number
  */
 export type SearchSteps = Generator<number, SearchResult, number>
 
-export function* paperSteps(): SearchSteps {
+/** The largest ε any search accepts as its upper end (the certifier's own limit on ε). */
+export const MAX_SEARCH_EPS = 1e6
+
+export function* paperSteps(opts: { maxEps?: number } = {}): SearchSteps {
+  const maxEps = opts.maxEps ?? Infinity
   let eps = 0.5
   let best = 0
   let failedAt = Infinity
-  // twelve probes with steps ±0.5^l (l = 2…13), then the final point itself
+  let evaluations = 0
+  // twelve probes with steps ±0.5^l (l = 2…13), then the final point itself; a probe above
+  // maxEps is not evaluated and counts as not certified
   for (let l = 2; l <= 14; l++) {
-    const m: number = yield eps
+    let m: number
+    if (eps > maxEps) m = -Infinity
+    else {
+      m = yield eps
+      evaluations++
+    }
     if (m > 0) best = Math.max(best, eps)
     else failedAt = Math.min(failedAt, eps)
     if (l <= 13) eps = m > 0 ? eps + 0.5 ** l : eps - 0.5 ** l
   }
-  return { bound: best, failedAt, evaluations: 13 }
+  return { bound: best, failedAt, evaluations }
+}
+
+/**
+ * Why `maxEps` cannot be the upper end of this search (null when it can): not a positive
+ * number, below the search's resolution (nothing could be certified), or above the range
+ * the search covers (the paper's grid ends below 1; the fast search at the certifier's 1e6).
+ */
+export function maxEpsProblem(kind: SearchKind, maxEps: number): string | null {
+  if (!Number.isFinite(maxEps) || maxEps <= 0) return `must be a positive number, got ${maxEps}`
+  if (maxEps < SEARCH_RESOLUTION) return `${maxEps} is below the search's resolution 2⁻¹³ ≈ ${SEARCH_RESOLUTION.toPrecision(3)}: no bound could be found`
+  if (kind === 'paper' && maxEps > 1) return `${maxEps} is above the paper search's range (0, 1); the fast search takes a larger one`
+  if (maxEps > MAX_SEARCH_EPS) return `${maxEps} is above the largest ε the certifier accepts (${MAX_SEARCH_EPS})`
+  return null
 }
 
 export interface FastSearchOptions {
@@ -123,7 +149,7 @@ export function* fastSteps(opts: FastSearchOptions = {}): SearchSteps {
 }
 
 export function searchSteps(kind: SearchKind, opts: FastSearchOptions = {}): SearchSteps {
-  if (kind === 'paper') return paperSteps()
+  if (kind === 'paper') return paperSteps({ maxEps: opts.maxEps })
   if (kind === 'fast') return fastSteps(opts)
   throw new Error(`unknown search "${kind}": use paper or fast`)
 }

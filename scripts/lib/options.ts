@@ -1,0 +1,51 @@
+/**
+ * Options several scripts share, declared once: same name, same value syntax, same checks
+ * and messages everywhere (e.g. --clip is `lo,hi` in every script).
+ */
+import { MAX_FRAMES } from '../../src/cert/limits.ts'
+import type { SearchKind } from '../../src/cert/search.ts'
+import { maxEpsProblem, SEARCHES } from '../../src/cert/search.ts'
+import type { Threat } from '../../src/cert/threat.ts'
+import { parseThreat } from '../../src/cert/threat.ts'
+import type { Method } from '../../src/cert/transformers/index.ts'
+import { METHODS } from '../../src/cert/transformers/index.ts'
+import type { MarginCheck } from '../../src/cert/verify.ts'
+import { MARGIN_CHECKS } from '../../src/cert/verify.ts'
+import type { Parse } from './args.ts'
+import { choice, clipRange, epsValue, flag, list, option, positiveInt, positiveNumber, text, UsageError, wholeNumber } from './args.ts'
+
+export const threatValue: Parse<Threat> = (raw, flagName) => {
+  try {
+    return parseThreat(raw)
+  } catch (e) {
+    throw new UsageError(`${flagName}: ${(e as Error).message}`)
+  }
+}
+
+/** An upper end of the bound search; checked against the search in use with `checkMaxEps`. */
+export const maxEpsValue = positiveNumber('the upper end of the search')
+
+/** Refuse an upper end the chosen search cannot use, before anything runs. */
+export function checkMaxEps(search: SearchKind, maxEps: number | undefined, flagName = '--max-eps'): void {
+  if (maxEps === undefined) return
+  const problem = maxEpsProblem(search, maxEps)
+  if (problem) throw new UsageError(`${flagName}: ${problem.replace('the fast search takes', '--search fast takes')}`)
+}
+
+export const common = {
+  model: option('DIR', 'the model: a folder with model.json and its weight files\n(or the path of the model.json itself)', text),
+  inputs: option('FILE', 'JSON array of {"x": T×features numbers | "tokens": ids, "label"?: n}\n(default: <model dir>/examples.json when it exists)', text),
+  n: option('N', 'only the first N inputs', positiveInt),
+  threat: option('T', 'single (default: every frame alone) | all | frames=0,3,5', threatValue),
+  method: option('M', `${METHODS.join(' | ')} (default certrnn)`, choice<Method>(METHODS)),
+  methods: option('M,...', `comma-separated, from ${METHODS.join(', ')}`, list(choice<Method>(METHODS), 'methods')),
+  margin: option('C', 'diff (difference zonotope) | paper (interval comparison)', choice<MarginCheck>(MARGIN_CHECKS)),
+  search: option('S', 'paper (Algorithm 1) | fast (adaptive, same resolution)', choice<SearchKind>(SEARCHES)),
+  eps: option('E', 'certify at ε = E (a positive number) instead of searching the bound', epsValue),
+  clip: option('lo,hi', 'intersect the ball with the input domain [lo, hi], e.g. 0,1 for pixels', clipRange),
+  maxEps: option('E', 'upper end of the bound search (default 1; at most 1 with --search paper)', maxEpsValue),
+  maxFrames: option('N', `refuse inputs longer than N frames (tokens) before certifying\n(default ${MAX_FRAMES}: the time grows faster than the square of the length)`, wholeNumber(1)),
+  json: flag('one JSON line per sample, then one summary line'),
+  out: option('DIR', 'output folder', text),
+}
+
