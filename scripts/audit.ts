@@ -65,7 +65,12 @@ function readManifest(zoo: string): ManifestModel[] {
   return validateManifest(json).models
 }
 
-const readExamples = (dir: string): SampleInput[] => readInputsFile(join(dir, 'examples.json'), join(dir, 'examples.json'))
+/** A zoo model's examples.json, checked against the model (the frame cap is checked by checkLengths, with the audit's flag). */
+function readExamples(dir: string): SampleInput[] {
+  const net = loadModelDir(dir)
+  const file = join(dir, 'examples.json')
+  return readInputsFile(file, { net, classes: validateNetwork(net).classes, tokenizer: null }, { maxFrames: Infinity }, file).inputs
+}
 
 /** The models to audit, in manifest order; unknown ids are an error. */
 export function selectModels(all: ManifestModel[], ids?: string[]): ManifestModel[] {

@@ -20,7 +20,7 @@ import { threatLabel } from '../src/cert/threat.ts'
 import { defineCli, InputError, list, nonNegativeNumber, option, repeated, runCli, UsageError } from './lib/args.ts'
 import { float32Predictions, isCloseCall, NEAR_TIE_GAP } from './lib/float32.ts'
 import type { TextInput } from './lib/inputs.ts'
-import { encodeTexts, modelFolder, prepareInputs, readInputsFile, readTokenizer, truncationNote } from './lib/inputs.ts'
+import { encodeTexts, inputsModel, modelFolder, prepareInputs, readInputsFile, readTokenizer, truncationNote } from './lib/inputs.ts'
 import { loadModelDir } from './lib/loadModelDir.ts'
 import { checkMaxEps, common } from './lib/options.ts'
 
@@ -82,7 +82,11 @@ async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Prom
     if (!values.inputs && !existsSync(inputsPath)) {
       throw new UsageError(`--inputs <file.json> is required: ${values.model} has no examples.json`)
     }
-    inputs = readInputsFile(inputsPath, values.inputs ? `--inputs ${inputsPath}` : inputsPath)
+    const evaluations = eps !== undefined ? 1 : search === 'paper' ? 13 : 8
+    const costThreat = threat.kind === 'frames' ? { frames: threat.frames } : threat.kind
+    const parsed = readInputsFile(inputsPath, inputsModel(values.model, cn), { maxFrames: values['max-frames'], threat: costThreat, evaluations }, values.inputs ? `--inputs ${inputsPath}` : inputsPath)
+    inputs = parsed.inputs
+    for (const t of parsed.truncated) console.error(`note: input ${t.index} has ${t.tokens} tokens; the model reads the first ${t.kept}`)
   }
   if (n !== undefined) inputs = inputs.slice(0, n)
   // every input checked (model fit, threat, clip, length cap) before anything is certified

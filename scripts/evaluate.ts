@@ -19,7 +19,7 @@ import { compileNetwork } from '../src/cert/runtime.ts'
 import { threatLabel } from '../src/cert/threat.ts'
 import { METHODS } from '../src/cert/transformers/index.ts'
 import { defineCli, flag, list, nonNegativeNumber, option, runCli, UsageError } from './lib/args.ts'
-import { modelFolder, prepareInputs, readInputsFile } from './lib/inputs.ts'
+import { inputsModel, modelFolder, prepareInputs, readInputsFile } from './lib/inputs.ts'
 import { loadModelDir } from './lib/loadModelDir.ts'
 import { common } from './lib/options.ts'
 
@@ -56,9 +56,13 @@ function main({ values }: NonNullable<ReturnType<typeof cli.parse>>) {
   const net = loadModelDir(values.model)
   const cn = compileNetwork(net)
   const inputsPath = values.inputs ?? join(modelFolder(values.model), 'examples.json')
-  const inputs = readInputsFile(inputsPath, values.inputs ? `--inputs ${inputsPath}` : inputsPath).slice(0, n)
+  const evaluations = methods.length * (search === 'paper' ? 13 : 8)
+  const costThreat = threat.kind === 'frames' ? { frames: threat.frames } : threat.kind
+  const parsed = readInputsFile(inputsPath, inputsModel(values.model, cn), { maxFrames: values['max-frames'], threat: costThreat, evaluations }, values.inputs ? `--inputs ${inputsPath}` : inputsPath)
+  for (const t of parsed.truncated) console.error(`note: input ${t.index} has ${t.tokens} tokens; the model reads the first ${t.kept}`)
+  const inputs = parsed.inputs.slice(0, n)
   // every input checked (model fit, threat, clip, length cap) before anything is evaluated
-  const preps = prepareInputs(cn, inputs, { maxFrames: values['max-frames'], threat, clip, evaluations: methods.length * (search === 'paper' ? 13 : 8) })
+  const preps = prepareInputs(cn, inputs, { maxFrames: values['max-frames'], threat, clip, evaluations })
   const attackModel = values.attack ? createAttackModel(net) : null
   const name = resolve(modelFolder(values.model)).split('/').filter(Boolean).pop() ?? 'model'
   const out = values.out ?? join('results', 'evaluate', name)

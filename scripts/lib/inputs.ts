@@ -7,7 +7,7 @@
  * models) or {"tokens": ids} (token models), each with an optional "label".
  */
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { dirname } from 'node:path'
 import type { PreparedSample, SampleInput } from '../../src/cert/certify.ts'
 import { prepareSample } from '../../src/cert/certify.ts'
 import type { CostThreat } from '../../src/cert/limits.ts'
@@ -16,69 +16,47 @@ import type { CompiledNetwork } from '../../src/cert/runtime.ts'
 import type { Clip, Threat } from '../../src/cert/threat.ts'
 import { checkClip, perturbedFrames } from '../../src/cert/threat.ts'
 import type { Tokenizer } from '../../src/model/tokenizer.ts'
-import { encodeDetailed, loadTokenizer } from '../../src/model/tokenizer.ts'
+import { encodeDetailed } from '../../src/model/tokenizer.ts'
+import type { InputsModel, InputsOptions, ParsedInputs } from '../../src/model/inputs.ts'
+import { InputsError, parseInputsText } from '../../src/model/inputs.ts'
+import { jsonFileSizeProblem } from '../../src/model/limits.ts'
 import { InputError, UsageError } from './args.ts'
+import { loadModelTokenizer } from './loadModelDir.ts'
 
 /** The folder of a --model argument (a folder, or the path of its model.json). */
 export function modelFolder(model: string): string {
   return existsSync(model) && statSync(model).isFile() ? dirname(model) : model
 }
 
-const describe = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'string' ? `the text ${JSON.stringify(v.length > 20 ? `${v.slice(0, 20)}…` : v)}` : typeof v === 'object' ? 'an object' : String(v))
-
-/** Read and check the shape of an inputs file (not yet against a model). `what` names it in messages. */
-export function readInputsFile(path: string, what = `--inputs ${path}`): SampleInput[] {
+/**
+ * Read an inputs file and check every item against the model (frame width, token ids,
+ * labels, "text" items through the model's tokenizer, the frame cap): src/model/inputs.ts,
+ * the same checks as the app's Evaluate tab. `what` names the file in messages.
+ */
+export function readInputsFile(path: string, m: InputsModel, opts: InputsOptions = {}, what = `--inputs ${path}`): ParsedInputs {
   if (!existsSync(path)) throw new InputError(`${what}: no such file`)
-  if (statSync(path).isDirectory()) throw new InputError(`${what} is a folder; give a JSON file`)
-  let data: unknown
+  const st = statSync(path)
+  if (st.isDirectory()) throw new InputError(`${what} is a folder; give a JSON file`)
+  if (!st.isFile()) throw new InputError(`${what} is not a regular file; give a JSON file`)
+  const tooBig = jsonFileSizeProblem(what, st.size)
+  if (tooBig) throw new InputError(tooBig)
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'))
+    return parseInputsText(readFileSync(path, 'utf8'), what, m, { raiseWith: '--max-frames', ...opts })
   } catch (e) {
-    throw new InputError(`${what}: not valid JSON (${(e as Error).message})`)
+    throw e instanceof InputsError ? new InputError(e.message) : e
   }
-  // a bundled examples.json may wrap the array: { "examples": [...] }
-  if (data && typeof data === 'object' && !Array.isArray(data) && Array.isArray((data as { examples?: unknown }).examples)) data = (data as { examples: unknown }).examples
-  if (!Array.isArray(data)) throw new InputError(`${what}: expected a JSON array of {"x": [[...]], "label"?: n} or {"tokens": [...]} objects, got ${describe(data)}`)
-  if (data.length === 0) throw new InputError(`${what} holds no inputs (an empty list)`)
-  return data.map((d: unknown, k) => {
-    const at = `${what}: input ${k}`
-    if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new InputError(`${at} is ${describe(d)}, not an object {"x": frames} or {"tokens": ids}`)
-    const { x, tokens, label } = d as Record<string, unknown>
-    if (x !== undefined) {
-      if (!Array.isArray(x) || x.length === 0) throw new InputError(`${at}: "x" must be a non-empty array of frames, got ${describe(x)}`)
-      x.forEach((f: unknown, t) => {
-        if (!Array.isArray(f)) throw new InputError(`${at}: frame ${t} is ${describe(f)}, not an array of numbers`)
-        f.forEach((v: unknown, i) => {
-          if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`${at}: frame ${t} value ${i} is ${describe(v)}, not a finite number`)
-        })
-      })
-    }
-    if (tokens !== undefined) {
-      if (!Array.isArray(tokens) || tokens.length === 0) throw new InputError(`${at}: "tokens" must be a non-empty array of token ids, got ${describe(tokens)}`)
-      tokens.forEach((v: unknown, i) => {
-        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new InputError(`${at}: token ${i} is ${describe(v)}, not a token id (a whole number ≥ 0)`)
-      })
-    }
-    if (x === undefined && tokens === undefined) throw new InputError(`${at} has neither "x" (frames) nor "tokens"`)
-    if (x !== undefined && tokens !== undefined) throw new InputError(`${at} has both "x" and "tokens"; give one`)
-    if (label !== undefined && label !== null && !(typeof label === 'number' && Number.isInteger(label) && label >= 0)) {
-      throw new InputError(`${at}: "label" must be a class index (a whole number ≥ 0), got ${describe(label)}`)
-    }
-    return { x: x as number[][] | undefined, tokens: tokens as number[] | undefined, label: label === null ? undefined : (label as number | undefined) }
-  })
 }
 
-/** The model folder's tokenizer (a UsageError when the model has none). */
+/** The model folder's tokenizer (a UsageError when the model has none), read under the loader's rules. */
 export function readTokenizer(model: string): Tokenizer {
-  const path = join(modelFolder(model), 'tokenizer.json')
-  if (!existsSync(path)) throw new UsageError(`--text needs a text model with a tokenizer.json; ${model} has none`)
-  let json: unknown
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'))
-  } catch (e) {
-    throw new InputError(`${path}: not valid JSON (${(e as Error).message})`)
-  }
-  return loadTokenizer(json) // TokenizerError messages start with "tokenizer.json: "
+  const tok = loadModelTokenizer(model)
+  if (!tok) throw new UsageError(`--text needs a text model with a tokenizer.json; ${model} has none`)
+  return tok
+}
+
+/** What the input checks need: the network, its classes and the folder's tokenizer (if any). */
+export function inputsModel(model: string, cn: CompiledNetwork): InputsModel {
+  return { net: cn.net, classes: cn.classes, tokenizer: cn.embedding ? loadModelTokenizer(model) : null }
 }
 
 export interface TextInput {

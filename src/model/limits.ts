@@ -78,3 +78,8 @@ export function jsonTextProblem(text: string, what: string): string | null {
   }
   return null
 }
+
+/** Why a JSON file of this many bytes is refused before it is read (null when it may be read). */
+export function jsonFileSizeProblem(what: string, bytes: number): string | null {
+  return bytes > LIMITS.jsonBytes ? `${what} is ${formatBytesOver(bytes, LIMITS.jsonBytes)}; the limit is ${formatBytes(LIMITS.jsonBytes)}` : null
+}
