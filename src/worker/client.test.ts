@@ -60,6 +60,9 @@ describe('certification worker client', () => {
     await client.load('good', net)
     await expect(client.run({ ...bound, input: { x: [[1, 2]] } }).result).rejects.toThrow(/frame 0 has 2 values, the model expects 4/)
     await expect(client.run({ ...bound, threat: { kind: 'frames', frames: [9] } }).result).rejects.toThrow(/beyond the input's 5 frames/)
+    // over the frame cap: refused before any work, with an estimate
+    await expect(client.run({ ...bound, input: { x: randomFrames(new Rng(2), 300, 4) } }).result).rejects.toThrow(/the input has 300 frames; the certifier's cap is 256 frames \(.*estimated .*\); raise the cap with the command line/)
+    expect((await client.run(bound).result).kind).toBe('bound') // and the worker stays usable
   })
 
   it('cancels a running job cooperatively (the worker stops it) and stays usable', async () => {

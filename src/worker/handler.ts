@@ -4,6 +4,7 @@
  */
 import type { BoundRequest, PreparedSample, RegionResult } from '../cert/certify.ts'
 import { CancelledError, certifyFrames, certifyThreatAsync, findBoundAsync, prepareSample } from '../cert/certify.ts'
+import { costShape, sequenceCostProblem } from '../cert/limits.ts'
 import type { TraceEntry } from '../cert/cells/context.ts'
 import { projectVariables } from '../cert/projection.ts'
 import { Rng } from '../cert/rng.ts'
@@ -128,6 +129,13 @@ export function createCertHandler(post: (msg: FromWorker) => void): (msg: ToWork
       } finally {
         running.delete(id)
       }
+    }
+    // the frame cap, before any work: a long input is refused with an estimate, never run for minutes
+    const length = job.input.tokens?.length ?? job.input.x?.length ?? 0
+    const tooLong = sequenceCostProblem(length, costShape(cn.net), { unit: cn.embedding ? 'tokens' : 'frames', raiseWith: 'the command line (npm run certify -- --max-frames)' })
+    if (tooLong) {
+      running.delete(id)
+      throw new Error(tooLong)
     }
     const prep: PreparedSample = prepareSample(cn, job.input)
     if (job.kind === 'attack') {
