@@ -13,10 +13,8 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import type { SampleInput } from '../src/cert/certify.ts'
-import { certifyThreat, findBound, verifiedAccuracy } from '../src/cert/certify.ts'
-import { compileNetwork } from '../src/cert/runtime.ts'
-import { threatLabel } from '../src/cert/threat.ts'
+import type { SampleInput } from '../src/cert/index.ts'
+import { certifyThreat, compileNetwork, findBound, threatLabel, verifiedAccuracy } from '../src/cert/index.ts'
 import { defineCli, InputError, list, nonNegativeNumber, option, repeated, runCli, UsageError } from './lib/args.ts'
 import { float32Predictions, isCloseCall, NEAR_TIE_GAP } from './lib/float32.ts'
 import type { TextInput } from './lib/inputs.ts'

@@ -4,8 +4,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { NetworkIR } from '../src/cert/network.ts'
-import { randomNetwork } from '../src/cert/testing/randomNetwork.ts'
+import type { NetworkIR } from '../src/cert/index.ts'
+import { randomNetwork } from '../src/cert/index.ts'
 import { toLayersJson } from '../src/model/testing/toLayersJson.ts'
 
 const root = join(import.meta.dirname, '..', 'e2e', 'fixtures')

@@ -10,16 +10,12 @@
  * Inputs longer than 16 frames (URLs) are searched on 8 evenly spaced frames (said in the
  * table), to keep the run in minutes.
  */
-import { mean, std } from '../src/cert/evaluation.ts'
+import type { Method, SampleInput } from '../src/cert/index.ts'
+import { compileNetwork, findBound, mean, METHODS, prepareSample, std, verifiedAccuracy } from '../src/cert/index.ts'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { auditedFrames } from '../src/attack/audit.ts'
 import { attackRadius, attackModelOf } from '../src/attack/pgd.ts'
-import type { SampleInput } from '../src/cert/certify.ts'
-import { findBound, prepareSample, verifiedAccuracy } from '../src/cert/certify.ts'
-import { compileNetwork } from '../src/cert/runtime.ts'
-import type { Method } from '../src/cert/transformers/index.ts'
-import { METHODS } from '../src/cert/transformers/index.ts'
 import type { Manifest } from '../src/model/manifest.ts'
 import { validateManifest } from '../src/model/manifest.ts'
 import { decode, loadTokenizer } from '../src/model/tokenizer.ts'

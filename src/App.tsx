@@ -12,8 +12,7 @@ import { InputPanel } from './app/views/InputPanel.tsx'
 import { ModelPicker } from './app/views/ModelPicker.tsx'
 import { ResultsPanel } from './app/views/ResultsPanel.tsx'
 import { SettingsPanel } from './app/views/SettingsPanel.tsx'
-import { selfCheck } from './cert/selfCheck.ts'
-
+import { selfCheck } from './cert/index.ts'
 function App() {
   const [notices, setNotices] = useState<string[]>([])
   const [check, setCheck] = useState<ReturnType<typeof selfCheck> | null>(null)

@@ -4,10 +4,7 @@
  *   e.g. lstm-28-32 0 — the certified margin is flat (the frame is forgotten) up to a
  *   cliff where the abstraction blows up, and the fast search needs ~2× the paper's probes.
  */
-import { certifyFrames, prepareSample } from '../../src/cert/certify.ts'
-import { compileNetwork } from '../../src/cert/runtime.ts'
-import { fastSearch, paperSearch } from '../../src/cert/search.ts'
-import { randomNetwork } from '../../src/cert/testing/randomNetwork.ts'
+import { certifyFrames, compileNetwork, fastSearch, paperSearch, prepareSample, randomNetwork } from '../../src/cert/index.ts'
 import { allModels, sampleInputs } from './models.ts'
 
 const [name = 'lstm-28-32', frameArg = '0', sampleArg = '0'] = process.argv.slice(2)

@@ -3,11 +3,8 @@
  * seeded inputs, and a cost model that decides how many samples (and, for the largest
  * models, which frames) the default run can afford.
  */
-import type { SampleInput } from '../../src/cert/certify.ts'
-import { hashSeed, Rng } from '../../src/cert/rng.ts'
-import type { CellType, RandomNetworkSpec } from '../../src/cert/testing/randomNetwork.ts'
-import { randomFrames } from '../../src/cert/testing/randomNetwork.ts'
-
+import type { CellType, RandomNetworkSpec, SampleInput } from '../../src/cert/index.ts'
+import { hashSeed, randomFrames, Rng } from '../../src/cert/index.ts'
 /**
  * Weight scale passed to randomNetwork (multiplies its Glorot-like std √(2/(in+out))).
  * Checked 0.25, 0.5, 1, 2, 4 on RNN/LSTM/GRU-7-32 (and 0.25/1 on T = 1…28, h up to 128):

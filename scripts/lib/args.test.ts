@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { UnsupportedModelError } from '../../src/cert/network.ts'
+import { UnsupportedModelError } from '../../src/cert/index.ts'
 import { choice, clipRange, defineCli, epsValue, flag, InputError, list, option, positiveInt, reportError, UsageError } from './args.ts'
 
 const cli = defineCli({

@@ -11,8 +11,7 @@
  * Values may start with a minus sign: `--eps -0.1` reads -0.1 as the value of --eps (and
  * refuses it as ε), unlike node's parseArgs, which calls that ambiguous.
  */
-import { UnsupportedModelError } from '../../src/cert/network.ts'
-import { SequenceTooLongError } from '../../src/cert/limits.ts'
+import { SequenceTooLongError, UnsupportedModelError } from '../../src/cert/index.ts'
 import { ManifestError } from '../../src/model/manifest.ts'
 import { TokenizerError } from '../../src/model/tokenizer.ts'
 

@@ -8,10 +8,8 @@
  * input's float64 top-two gap is within NEAR_TIE_GAP (or when asked for every input), so
  * that the common case costs nothing.
  */
-import type { PreparedSample } from '../../src/cert/certify.ts'
-import { argmax } from '../../src/cert/certify.ts'
-import type { NetworkIR } from '../../src/cert/network.ts'
-
+import type { NetworkIR, PreparedSample } from '../../src/cert/index.ts'
+import { argmax } from '../../src/cert/index.ts'
 /**
  * Relative gap between the two largest float64 logits below which the float32 prediction
  * is checked: far above float32 rounding (about 1e-7 relative per operation).

@@ -8,7 +8,7 @@
 import type { Stats } from 'node:fs'
 import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
-import type { NetworkIR } from '../../src/cert/network.ts'
+import type { NetworkIR } from '../../src/cert/index.ts'
 import { ModelFileError, parseLayersModel, parseModelJson } from '../../src/model/layersJson.ts'
 import { formatBytes, formatBytesOver, LIMITS } from '../../src/model/limits.ts'
 import type { Tokenizer } from '../../src/model/tokenizer.ts'

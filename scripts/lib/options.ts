@@ -2,15 +2,8 @@
  * Options several scripts share, declared once: same name, same value syntax, same checks
  * and messages everywhere (e.g. --clip is `lo,hi` in every script).
  */
-import { MAX_FRAMES } from '../../src/cert/limits.ts'
-import type { SearchKind } from '../../src/cert/search.ts'
-import { maxEpsProblem, SEARCHES } from '../../src/cert/search.ts'
-import type { Threat } from '../../src/cert/threat.ts'
-import { parseThreat } from '../../src/cert/threat.ts'
-import type { Method } from '../../src/cert/transformers/index.ts'
-import { METHODS } from '../../src/cert/transformers/index.ts'
-import type { MarginCheck } from '../../src/cert/verify.ts'
-import { MARGIN_CHECKS } from '../../src/cert/verify.ts'
+import type { MarginCheck, Method, SearchKind, Threat } from '../../src/cert/index.ts'
+import { MARGIN_CHECKS, MAX_FRAMES, maxEpsProblem, METHODS, parseThreat, SEARCHES } from '../../src/cert/index.ts'
 import type { Parse } from './args.ts'
 import { choice, clipRange, epsValue, flag, list, option, positiveInt, positiveNumber, text, UsageError, wholeNumber } from './args.ts'
 

@@ -1,10 +1,8 @@
 /** What the reproduction tables share: reading a zoo model's examples and per-frame bounds. */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { PreparedSample, SampleInput } from '../../src/cert/certify.ts'
-import { certifyFrames, findBound } from '../../src/cert/certify.ts'
-import { runSearch } from '../../src/cert/search.ts'
-import type { Method } from '../../src/cert/transformers/index.ts'
+import type { Method, PreparedSample, SampleInput } from '../../src/cert/index.ts'
+import { certifyFrames, findBound, runSearch } from '../../src/cert/index.ts'
 export { defenseOf } from '../../src/model/defense.ts'
 
 export const MODELS_ROOT = 'public/models'

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { compileNetwork, embedTokens, forward } from '../../src/cert/runtime.ts'
+import { compileNetwork, embedTokens, forward } from '../../src/cert/index.ts'
 import { loadModelDir } from '../lib/loadModelDir.ts'
 import { loadModel } from './io.ts'
 

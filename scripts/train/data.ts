@@ -5,8 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { Rng } from '../../src/cert/rng.ts'
-
+import { Rng } from '../../src/cert/index.ts'
 // ---------------------------------------------------------------------------------------
 // MNIST
 

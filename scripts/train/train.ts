@@ -16,7 +16,7 @@ import { loadMnist, loadTextTask, stratifiedSplit, stratifiedSubset } from './da
 import type { Mnist } from './data.ts'
 import { WRITTEN_EXAMPLES } from './examples.ts'
 import { saveModel } from './io.ts'
-import { hashSeed, Rng } from '../../src/cert/rng.ts'
+import { hashSeed, Rng } from '../../src/cert/index.ts'
 import { buildModel as buildLayersModel } from '../../src/train/model.ts'
 import type { ModelShape } from '../../src/train/model.ts'
 import { setupTf } from './tfSetup.ts'

@@ -7,13 +7,8 @@
  * an upper bound on the true radius) gives the gap between the certified bound and what an
  * attacker achieves.
  */
-import { mean } from '../cert/evaluation.ts'
-import type { PreparedSample, SampleInput } from '../cert/certify.ts'
-import { findBound, prepareSample } from '../cert/certify.ts'
-import type { NetworkIR } from '../cert/network.ts'
-import type { CompiledNetwork } from '../cert/runtime.ts'
-import type { Clip } from '../cert/threat.ts'
-import type { Method } from '../cert/transformers/index.ts'
+import type { Clip, CompiledNetwork, Method, NetworkIR, PreparedSample, SampleInput } from '../cert/index.ts'
+import { findBound, mean, prepareSample } from '../cert/index.ts'
 import { ballOf, insideBall, margin64, sampleBall } from './ball.ts'
 import type { AttackModel } from './pgd.ts'
 import { attackRadius, createAttackModel, pgdAttackRegions } from './pgd.ts'

@@ -4,14 +4,8 @@
  * only violations the certifier's forward pass confirms.
  */
 import { describe, expect, it } from 'vitest'
-import { certifyFrames, prepareSample } from '../cert/certify.ts'
-import type { DenseLayer, NetworkIR } from '../cert/network.ts'
-import { Rng } from '../cert/rng.ts'
-import { compileNetwork, forward } from '../cert/runtime.ts'
-import type { CellType } from '../cert/testing/randomNetwork.ts'
-import { randomFrames, randomNetwork } from '../cert/testing/randomNetwork.ts'
-import { SymbolSource, zonotopeBounds } from '../cert/zonotope.ts'
-import { inputRegion } from '../cert/threat.ts'
+import type { CellType, DenseLayer, NetworkIR } from '../cert/index.ts'
+import { certifyFrames, compileNetwork, forward, inputRegion, prepareSample, randomFrames, randomNetwork, Rng, SymbolSource, zonotopeBounds } from '../cert/index.ts'
 import { batchForward } from './batch64.ts'
 import { ballOf, clampToBall, forwardFrom, insideBall, margin64, sampleBall } from './ball.ts'
 

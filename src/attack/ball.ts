@@ -5,12 +5,8 @@
  * forward pass that reuses the clean run's states before the first perturbed frame, and
  * random sampling of the region.
  */
-import type { ConcreteRun, CompiledNetwork } from '../cert/runtime.ts'
-import { forward } from '../cert/runtime.ts'
-import { affineConcrete } from '../cert/cells/cell.ts'
-import { Rng } from '../cert/rng.ts'
-import type { Clip } from '../cert/threat.ts'
-import { sigmoid } from '../cert/transformers/plane.ts'
+import type { Clip, CompiledNetwork, ConcreteRun } from '../cert/index.ts'
+import { affineConcrete, forward, Rng, sigmoid } from '../cert/index.ts'
 import { batchForward } from './batch64.ts'
 
 /** Per perturbed frame (in the order given), the box [lo, hi] of the region. */

@@ -6,12 +6,8 @@
  * perturbed frame. Callers still confirm anything that matters with the certifier's own
  * forward pass.
  */
-import type { GruLayer, LstmLayer, SimpleRnnLayer } from '../cert/network.ts'
-import { transpose } from '../cert/network.ts'
-import { gruWeights } from '../cert/cells/gru.ts'
-import type { CompiledNetwork, ConcreteRun } from '../cert/runtime.ts'
-import { sigmoid } from '../cert/transformers/plane.ts'
-
+import type { CompiledNetwork, ConcreteRun, GruLayer, LstmLayer, SimpleRnnLayer } from '../cert/index.ts'
+import { gruWeights, sigmoid, transpose } from '../cert/index.ts'
 /**
  * Y[s, o] += Σ_i W[o, i]·X[s, i] for s < S, o < out (X: S × n, W: out × n, Y: S × out, all
  * row-major), each dot product summed in order i = 0…n−1 from 0 and then added to Y, as

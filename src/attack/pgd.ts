@@ -12,13 +12,8 @@
  * margin is ≤ 0, i.e. the label is no longer the strict winner at a point of the region.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { NetworkIR } from '../cert/network.ts'
-import { Rng } from '../cert/rng.ts'
-import type { CompiledNetwork } from '../cert/runtime.ts'
-import { checkFrames, compileNetwork } from '../cert/runtime.ts'
-import { SEARCH_RESOLUTION } from '../cert/search.ts'
-import type { Clip, Threat } from '../cert/threat.ts'
-import { checkClip, perturbedFrames } from '../cert/threat.ts'
+import type { Clip, CompiledNetwork, NetworkIR, Threat } from '../cert/index.ts'
+import { checkClip, checkFrames, compileNetwork, perturbedFrames, Rng, SEARCH_RESOLUTION } from '../cert/index.ts'
 import type { Ball } from './ball.ts'
 import { ballOf, checkPerturbed, clampToBall, linfDistance, margin64 } from './ball.ts'
 import type { TfForward } from './tfNetwork.ts'

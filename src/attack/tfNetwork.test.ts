@@ -4,11 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { DenseLayer, NetworkIR, RecurrentLayer } from '../cert/network.ts'
-import { Rng } from '../cert/rng.ts'
-import { compileNetwork, embedTokens, forward } from '../cert/runtime.ts'
-import type { CellType } from '../cert/testing/randomNetwork.ts'
-import { randomFrames, randomNetwork } from '../cert/testing/randomNetwork.ts'
+import type { CellType, DenseLayer, NetworkIR, RecurrentLayer } from '../cert/index.ts'
+import { compileNetwork, embedTokens, forward, randomFrames, randomNetwork, Rng } from '../cert/index.ts'
 import { buildTfForward } from './tfNetwork.ts'
 
 beforeAll(async () => {

@@ -11,7 +11,7 @@
  * src/cert/runtime.ts `forward` computes them.
  */
 import type * as tf from '@tensorflow/tfjs'
-import type { NetworkIR } from '../cert/network.ts'
+import type { NetworkIR } from '../cert/index.ts'
 import { logits } from '../train/forward.ts'
 import { paramsFromNetwork } from '../train/params.ts'
 

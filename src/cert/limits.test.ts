@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { checkSequenceCost, costShape, estimateSeconds, MAX_FRAMES, roughDuration, SequenceTooLongError, sequenceCostProblem } from './limits.ts'
-import { randomNetwork } from './testing/randomNetwork.ts'
+import { randomNetwork } from './randomNetwork.ts'
 
 const lstm = costShape(randomNetwork({ cell: 'lstm', hidden: [32], frameSize: 4, classes: 3, seed: 1 }))
 const text = costShape(randomNetwork({ cell: 'gru', hidden: [8], frameSize: 5, classes: 2, seed: 1, vocab: 20 }))

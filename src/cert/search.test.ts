@@ -3,7 +3,7 @@ import { compileNetwork } from './runtime.ts'
 import { CancelledError, certifyFrames, certifyThreat, findBound, findBoundAsync, prepareSample, verifiedAccuracy } from './certify.ts'
 import { Rng } from './rng.ts'
 import { fastSearch, maxEpsProblem, paperSearch, runSearch, SEARCH_RESOLUTION } from './search.ts'
-import { randomFrames, randomNetwork } from './testing/randomNetwork.ts'
+import { randomFrames, randomNetwork } from './randomNetwork.ts'
 import { parseThreat } from './threat.ts'
 
 /** Margin functions with a known root r: linear, convex blow-up, and a nasty kink. */

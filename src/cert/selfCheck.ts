@@ -6,7 +6,7 @@
 import { certifyFrames, findBound, prepareSample } from './certify.ts'
 import { Rng } from './rng.ts'
 import { compileNetwork, forward } from './runtime.ts'
-import { randomFrames, randomNetwork } from './testing/randomNetwork.ts'
+import { randomFrames, randomNetwork } from './randomNetwork.ts'
 
 export interface SelfCheck {
   ok: boolean

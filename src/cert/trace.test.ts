@@ -4,7 +4,7 @@ import { certifyFrames, prepareSample } from './certify.ts'
 import { Rng } from './rng.ts'
 import type { ConcreteEntry } from './runtime.ts'
 import { compileNetwork, forward } from './runtime.ts'
-import { randomFrames, randomNetwork } from './testing/randomNetwork.ts'
+import { randomFrames, randomNetwork } from './randomNetwork.ts'
 import { transformerSet } from './transformers/index.ts'
 import { zonotopeBounds } from './zonotope.ts'
 

@@ -353,24 +353,6 @@ export function zonotopeSlice(z: Zonotope, start: number, count: number): Zonoto
   }
 }
 
-/** Drop generator columns that are zero in every row. */
-export function zonotopeCompact(z: Zonotope): Zonotope {
-  const keep: number[] = []
-  for (let j = 0; j < z.m; j++) {
-    for (let i = 0; i < z.n; i++) {
-      if (z.G[i * z.m + j] !== 0) {
-        keep.push(j)
-        break
-      }
-    }
-  }
-  if (keep.length === z.m) return z
-  const m = keep.length
-  const G = new Float64Array(z.n * m)
-  for (let i = 0; i < z.n; i++) for (let k = 0; k < m; k++) G[i * m + k] = z.G[i * z.m + keep[k]]
-  return { n: z.n, m, c: z.c, G, ids: Int32Array.from(keep, (j) => z.ids[j]) }
-}
-
 /**
  * Replace z by its interval box (one fresh symbol per variable): what interval bound
  * propagation keeps after every operation.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { randomNetwork } from '../cert/testing/randomNetwork.ts'
+import { randomNetwork } from '../cert/index.ts'
 import type { InputsModel } from './inputs.ts'
 import { InputsError, parseInputsData, parseInputsText } from './inputs.ts'
 import { loadTokenizer, makeTokenizerSpec } from './tokenizer.ts'

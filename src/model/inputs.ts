@@ -10,10 +10,8 @@
  *
  * Pure (no Node or DOM APIs): the caller reads the file.
  */
-import type { SampleInput } from '../cert/certify.ts'
-import type { CostThreat } from '../cert/limits.ts'
-import { costShape, MAX_FRAMES, sequenceCostProblem } from '../cert/limits.ts'
-import type { NetworkIR } from '../cert/network.ts'
+import type { CostThreat, NetworkIR, SampleInput } from '../cert/index.ts'
+import { costShape, MAX_FRAMES, sequenceCostProblem } from '../cert/index.ts'
 import { jsonTextProblem } from './limits.ts'
 import type { Tokenizer } from './tokenizer.ts'
 import { encodeDetailed } from './tokenizer.ts'

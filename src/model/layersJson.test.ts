@@ -3,11 +3,8 @@
  * and every refusal with its message.
  */
 import { describe, expect, it } from 'vitest'
-import type { LayerIR, NetworkIR } from '../cert/network.ts'
-import { UnsupportedModelError } from '../cert/network.ts'
-import { compileNetwork, forward } from '../cert/runtime.ts'
-import type { CellType } from '../cert/testing/randomNetwork.ts'
-import { randomNetwork } from '../cert/testing/randomNetwork.ts'
+import type { CellType, LayerIR, NetworkIR } from '../cert/index.ts'
+import { compileNetwork, forward, randomNetwork, UnsupportedModelError } from '../cert/index.ts'
 import { ModelFileError, parseLayersModel, parseModelFiles } from './layersJson.ts'
 import type { LayersJsonStyle } from './testing/toLayersJson.ts'
 import { toLayersJson } from './testing/toLayersJson.ts'

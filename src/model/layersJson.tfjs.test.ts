@@ -4,10 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { NetworkIR } from '../cert/network.ts'
-import { Rng } from '../cert/rng.ts'
-import { compileNetwork, forward } from '../cert/runtime.ts'
-import { randomNetwork } from '../cert/testing/randomNetwork.ts'
+import type { NetworkIR } from '../cert/index.ts'
+import { compileNetwork, forward, randomNetwork, Rng } from '../cert/index.ts'
 import { parseLayersModel } from './layersJson.ts'
 import { toLayersJson } from './testing/toLayersJson.ts'
 

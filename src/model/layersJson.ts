@@ -10,8 +10,8 @@
  * files declaring more than the limits of ./limits.ts (checked before anything is allocated
  * or read).
  */
-import type { DenseLayer, EmbeddingLayer, InputSpec, LayerIR, Matrix, NetworkIR, RecurrentLayer } from '../cert/network.ts'
-import { UnsupportedModelError, validateNetwork } from '../cert/network.ts'
+import type { DenseLayer, EmbeddingLayer, InputSpec, LayerIR, Matrix, NetworkIR, RecurrentLayer } from '../cert/index.ts'
+import { UnsupportedModelError, validateNetwork } from '../cert/index.ts'
 import { formatBytes, formatCount, jsonTextProblem, LIMITS } from './limits.ts'
 
 /**

@@ -7,7 +7,7 @@
  */
 
 import type { DefenseInfo } from './defense.ts'
-import { DEFENSE_METHODS } from './defense.ts'
+import { DEFENSE_METHODS, defenseOf } from './defense.ts'
 
 export type ZooTask = 'mnist' | 'sentiment' | 'toxic' | 'url'
 export type ZooCell = 'simpleRnn' | 'lstm' | 'gru'
@@ -226,4 +226,21 @@ export function validateManifest(json: unknown): Manifest {
   }
   if (p.length) throw new ManifestError(p)
   return json as unknown as Manifest
+}
+
+export interface DefenseGroup {
+  base: ManifestModel
+  /** the original first, then its defended variants in DEFENSE_METHODS order */
+  variants: ManifestModel[]
+}
+
+export function defenseGroups(manifest: Manifest): DefenseGroup[] {
+  const defended = manifest.models.filter((m) => defenseOf(m))
+  const bases = [...new Set(defended.map((m) => defenseOf(m)!.base))]
+  return bases.flatMap((id) => {
+    const base = manifest.models.find((m) => m.id === id)
+    if (!base) return []
+    const mine = defended.filter((m) => defenseOf(m)!.base === id)
+    return [{ base, variants: [base, ...DEFENSE_METHODS.flatMap((d) => mine.filter((m) => defenseOf(m)!.method === d))] }]
+  })
 }

@@ -11,11 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { certifyFrames, prepareSample } from '../cert/certify.ts'
-import { Rng } from '../cert/rng.ts'
-import { compileNetwork } from '../cert/runtime.ts'
-import type { CellType } from '../cert/testing/randomNetwork.ts'
-import { randomFrames, randomNetwork } from '../cert/testing/randomNetwork.ts'
+import type { CellType } from '../cert/index.ts'
+import { certifyFrames, compileNetwork, prepareSample, randomFrames, randomNetwork, Rng } from '../cert/index.ts'
 import { inputBox } from './box.ts'
 import { intervalBounds } from './intervalBounds.ts'
 import { paramsFromNetwork } from './params.ts'

@@ -19,25 +19,15 @@
  * params, usable inside tf.grad / optimizer.minimize.
  */
 import * as tf from '@tensorflow/tfjs'
-import { Rng } from '../cert/rng.ts'
+import { Rng } from '../cert/index.ts'
 import type { LogitBounds } from './box.ts'
 import { inputBox } from './box.ts'
+import type { Defense } from '../model/defense.ts'
 import { embedTokens, logits } from './forward.ts'
 import { intervalBounds } from './intervalBounds.ts'
 import type { TfParams } from './params.ts'
 import type { ZonotopeOptions } from './zonotopeBounds.ts'
 import { zonotopeBounds } from './zonotopeBounds.ts'
-
-export type Defense = 'none' | 'fgsm' | 'pgd' | 'ibp' | 'certrnn'
-export const DEFENSES: readonly Defense[] = ['none', 'fgsm', 'pgd', 'ibp', 'certrnn']
-
-export const DEFENSE_LABELS: Record<Defense, string> = {
-  none: 'clean training',
-  fgsm: 'FGSM adversarial training (Goodfellow et al. 2015)',
-  pgd: 'PGD adversarial training (Madry et al. 2018)',
-  ibp: 'IBP verified training (Gowal et al. 2019)',
-  certrnn: 'Cert-RNN verified training (zonotope bounds)',
-}
 
 export interface DefenseConfig {
   method: Defense

@@ -13,9 +13,8 @@
  * Browser-safe: TF.js only, no node: imports.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { Matrix, NetworkIR } from '../cert/network.ts'
-import { isRecurrent, validateNetwork } from '../cert/network.ts'
-
+import type { Matrix, NetworkIR } from '../cert/index.ts'
+import { isRecurrent, validateNetwork } from '../cert/index.ts'
 /** What a recurrent or hidden Dense layer may apply (the output layer's softmax is dropped: logits). */
 export type TfActivation = 'tanh' | 'sigmoid' | 'linear'
 

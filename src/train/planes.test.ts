@@ -8,13 +8,7 @@
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Rng } from '../cert/rng.ts'
-import { sigmoid } from '../cert/transformers/plane.ts'
-import { transformerSet } from '../cert/transformers/index.ts'
-import { sigmoidTanhCandidates } from '../cert/transformers/sigmoidTanh.ts'
-import { sigmoidSlopePoints } from '../cert/transformers/sigmoid.ts'
-import { tanhSlopePoints } from '../cert/transformers/tanh.ts'
-import { xSigmoidCandidates } from '../cert/transformers/xSigmoid.ts'
+import { Rng, sigmoid, sigmoidSlopePoints, sigmoidTanhCandidates, tanhSlopePoints, transformerSet, xSigmoidCandidates } from '../cert/index.ts'
 import { PADDING, sigmoidTanhPlane, unaryPlane, xSigmoidPlane } from './planes.ts'
 
 beforeAll(async () => {

@@ -24,9 +24,7 @@
  * since the offsets are the residual's extremes for whatever slope is used.
  */
 import * as tf from '@tensorflow/tfjs'
-import { sigmoidTanhCandidates } from '../cert/transformers/sigmoidTanh.ts'
-import { xSigmoidCandidates } from '../cert/transformers/xSigmoid.ts'
-
+import { sigmoidTanhCandidates, xSigmoidCandidates } from '../cert/index.ts'
 /**
  * The outward offset padding: abs + rel·(magnitude of the residual's terms). Measured need
  * (planes.test.ts, cpu and wasm): about 1e-7 relative. Mutable for tests only (agreement

@@ -3,8 +3,8 @@
  * cancel them (cooperatively, or by restarting a worker that does not answer in time), and
  * survive a crashed worker by starting a new one and re-sending the model.
  */
-import { CancelledError } from '../cert/certify.ts'
-import type { NetworkIR } from '../cert/network.ts'
+import type { NetworkIR } from '../cert/index.ts'
+import { CancelledError } from '../cert/index.ts'
 import type { FromWorker, Job, JobResult, Progress, ToWorker } from './protocol.ts'
 
 export interface WorkerLike {

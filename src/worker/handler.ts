@@ -2,18 +2,8 @@
  * The certification worker's logic, independent of the Worker global so that it can be
  * tested in Node: `createCertHandler(post)` returns the function that handles each message.
  */
-import type { BoundRequest, PreparedSample, RegionResult } from '../cert/certify.ts'
-import { CancelledError, certifyFrames, certifyThreatAsync, findBoundAsync, prepareSample } from '../cert/certify.ts'
-import { costShape, sequenceCostProblem } from '../cert/limits.ts'
-import type { TraceEntry } from '../cert/cells/context.ts'
-import { projectVariables } from '../cert/projection.ts'
-import { Rng } from '../cert/rng.ts'
-import type { ConcreteEntry } from '../cert/runtime.ts'
-import { forward } from '../cert/runtime.ts'
-import type { Method } from '../cert/transformers/index.ts'
-import type { Zonotope } from '../cert/zonotope.ts'
-import type { CompiledNetwork } from '../cert/runtime.ts'
-import { compileNetwork } from '../cert/runtime.ts'
+import type { BoundRequest, CompiledNetwork, ConcreteEntry, Method, PreparedSample, RegionResult, TraceEntry, Zonotope } from '../cert/index.ts'
+import { CancelledError, certifyFrames, certifyThreatAsync, compileNetwork, costShape, findBoundAsync, forward, prepareSample, projectVariables, Rng, sequenceCostProblem } from '../cert/index.ts'
 import type { CertifySummary, FromWorker, Job, JobResult, Progress, ToWorker, TraceSummary } from './protocol.ts'
 
 /** Progress messages are throttled to this interval (the last one always goes out). */

@@ -4,8 +4,8 @@
  * client keeps its own crash recovery and hard cancel; a crashed job is retried once on a
  * fresh worker before it counts as failed.
  */
-import { CancelledError } from '../cert/certify.ts'
-import type { NetworkIR } from '../cert/network.ts'
+import type { NetworkIR } from '../cert/index.ts'
+import { CancelledError } from '../cert/index.ts'
 import type { WorkerFactory } from './client.ts'
 import { CertClient, WorkerCrashError } from './client.ts'
 import type { Job, JobResult, Progress } from './protocol.ts'

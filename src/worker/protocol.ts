@@ -2,15 +2,7 @@
  * The typed message protocol between the app and the certification worker.
  * The model is sent once (`load`); every job names the model it expects.
  */
-import type { BoundResult, CertifyResult, SampleInput } from '../cert/certify.ts'
-import type { NetworkIR } from '../cert/network.ts'
-import type { SearchKind } from '../cert/search.ts'
-import type { Clip, Threat } from '../cert/threat.ts'
-import type { Method } from '../cert/transformers/index.ts'
-import type { MarginCheck } from '../cert/verify.ts'
-import type { PlaneRecord } from '../cert/apply.ts'
-import type { Projection, VarSelector } from '../cert/projection.ts'
-
+import type { BoundResult, CertifyResult, Clip, MarginCheck, Method, NetworkIR, PlaneRecord, Projection, SampleInput, SearchKind, Threat, VarSelector } from '../cert/index.ts'
 export interface JobSettings {
   threat: Threat
   method: Method

@@ -3,9 +3,8 @@
  * sampled points; SVG path strings; which sampled points fall outside which polygon.
  */
 import { scaleLinear } from 'd3'
-import type { Projection, VarSelector } from '../../cert/projection.ts'
-import { insideConvexPolygon, selectValue } from '../../cert/projection.ts'
-import type { Method } from '../../cert/transformers/index.ts'
+import type { Method, Projection, VarSelector } from '../../cert/index.ts'
+import { insideConvexPolygon, selectValue } from '../../cert/index.ts'
 import type { TraceEntrySummary, TraceSummary } from '../../worker/protocol.ts'
 
 export const METHOD_COLORS: Record<Method, string> = { certrnn: '#1f77b4', deepz: '#ff7f0e', interval: '#2ca02c' }

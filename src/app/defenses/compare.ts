@@ -4,10 +4,11 @@
  * inputs (the original model's bundled examples), model by model on a worker pool.
  */
 import { createStore } from 'zustand/vanilla'
-import type { SampleInput } from '../../cert/certify.ts'
-import { mean, std } from '../../cert/evaluation.ts'
-import type { DefenseGroup } from '../../model/defense.ts'
-import { DEFENSE_SHORT, defenseGroups, defenseOf } from '../../model/defense.ts'
+import type { SampleInput } from '../../cert/index.ts'
+import { mean, std } from '../../cert/index.ts'
+import { DEFENSE_SHORT, defenseOf } from '../../model/defense.ts'
+import type { DefenseGroup } from '../../model/manifest.ts'
+import { defenseGroups } from '../../model/manifest.ts'
 import type { Manifest, ManifestModel } from '../../model/manifest.ts'
 import { poolSize, WorkerPool } from '../../worker/pool.ts'
 import type { AttackSummary, BoundSummary, Job } from '../../worker/protocol.ts'

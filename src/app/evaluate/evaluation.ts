@@ -4,12 +4,8 @@
  * the model and the threat / margin / search / clip settings come from the app's store.
  */
 import { createStore } from 'zustand/vanilla'
-import type { SampleInput } from '../../cert/certify.ts'
-import type { EvalRow } from '../../cert/evaluation.ts'
-import { accuracyCurve, curveRecords, epsGrid, rowRecord, summarize, summaryRecord, toCsv } from '../../cert/evaluation.ts'
-import { threatLabel } from '../../cert/threat.ts'
-import type { Method } from '../../cert/transformers/index.ts'
-import { METHODS } from '../../cert/transformers/index.ts'
+import type { EvalRow, Method, SampleInput } from '../../cert/index.ts'
+import { accuracyCurve, curveRecords, epsGrid, METHODS, rowRecord, summarize, summaryRecord, threatLabel, toCsv } from '../../cert/index.ts'
 import { poolSize, WorkerPool } from '../../worker/pool.ts'
 import type { AttackSummary, BoundSummary, Job } from '../../worker/protocol.ts'
 import type { AppState } from '../state/store.ts'

@@ -4,10 +4,8 @@
  * method (violins with the box and every sample's point, as the paper's Figure 6).
  */
 import type { Data, Layout } from 'plotly.js'
-import type { EvalRow } from '../../cert/evaluation.ts'
-import { accuracyCurve, epsGrid } from '../../cert/evaluation.ts'
-import type { Method } from '../../cert/transformers/index.ts'
-import { METHOD_SHORT } from '../../cert/transformers/index.ts'
+import type { EvalRow, Method } from '../../cert/index.ts'
+import { accuracyCurve, epsGrid, METHOD_SHORT } from '../../cert/index.ts'
 import { METHOD_COLORS } from '../abstraction/scene.ts'
 import type { Figure } from '../charts/figure.ts'
 import { baseLayout, CHART_CONFIG } from '../charts/figure.ts'

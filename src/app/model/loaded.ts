@@ -1,6 +1,5 @@
 /** A model ready for the app: the certifier's IR plus what the views need around it. */
-import type { SampleInput } from '../../cert/certify.ts'
-import type { NetworkIR } from '../../cert/network.ts'
+import type { NetworkIR, SampleInput } from '../../cert/index.ts'
 import type { ManifestModel } from '../../model/manifest.ts'
 import type { Tokenizer } from '../../model/tokenizer.ts'
 

@@ -1,7 +1,6 @@
 /** The app's TF.js prediction finds the weight shards as the certifier does (findShard). */
 import { describe, expect, it } from 'vitest'
-import { compileNetwork, forward } from '../../cert/runtime.ts'
-import { randomNetwork } from '../../cert/testing/randomNetwork.ts'
+import { compileNetwork, forward, randomNetwork } from '../../cert/index.ts'
 import { findShard } from '../../model/layersJson.ts'
 import { toLayersJson } from '../../model/testing/toLayersJson.ts'
 import { predict, shardOf, softmax } from './predict.ts'

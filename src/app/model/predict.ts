@@ -3,9 +3,8 @@
  * the first paint does not wait for it). Models TF.js cannot load (GRU reset_after=true)
  * fall back to the certifier's float64 forward pass, and say so.
  */
-import type { SampleInput } from '../../cert/certify.ts'
-import { argmax, prepareSample } from '../../cert/certify.ts'
-import { compileNetwork } from '../../cert/runtime.ts'
+import type { SampleInput } from '../../cert/index.ts'
+import { argmax, compileNetwork, prepareSample } from '../../cert/index.ts'
 import { findShard } from '../../model/layersJson.ts'
 import type { LoadedModel } from './loaded.ts'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { randomNetwork } from '../../cert/testing/randomNetwork.ts'
+import { randomNetwork } from '../../cert/index.ts'
 import { toLayersJson } from '../../model/testing/toLayersJson.ts'
 import type { UploadedFile } from './upload.ts'
 import { checkUploadSizes, readUpload } from './upload.ts'

@@ -3,8 +3,8 @@
  * shards and an optional tokenizer, and turn them into the certifier's IR, with a specific
  * message for every way this can go wrong. Pure (no DOM): the view reads the files.
  */
-import type { NetworkIR } from '../../cert/network.ts'
-import { compileNetwork } from '../../cert/runtime.ts'
+import type { NetworkIR } from '../../cert/index.ts'
+import { compileNetwork } from '../../cert/index.ts'
 import { parseLayersModel } from '../../model/layersJson.ts'
 import { formatBytes, formatBytesOver, jsonTextProblem, LIMITS } from '../../model/limits.ts'
 import type { Tokenizer } from '../../model/tokenizer.ts'

@@ -7,8 +7,8 @@
  */
 import type { ReactNode } from 'react'
 import { Component, lazy, Suspense, useCallback, useMemo, useState } from 'react'
-import type { PlaneBox, TransformerKind } from '../../cert/transformers/index.ts'
-import { METHOD_LABELS, METHOD_SHORT } from '../../cert/transformers/index.ts'
+import type { PlaneBox, TransformerKind } from '../../cert/index.ts'
+import { METHOD_LABELS, METHOD_SHORT } from '../../cert/index.ts'
 import type { ChartGeometry } from './chartGeometry.ts'
 import { curveGeometry, sliceGeometry } from './chartGeometry.ts'
 import type { MethodPlanes, PlanesData, RecordedPlane } from './planeData.ts'

@@ -3,7 +3,7 @@
  * watch every method's planes, gaps and residual extremes update live.
  */
 import { useEffect, useRef, useState } from 'react'
-import type { PlaneBox, TransformerKind } from '../../cert/transformers/index.ts'
+import type { PlaneBox, TransformerKind } from '../../cert/index.ts'
 import type { BoxField, BoxText } from './boxInput.ts'
 import { BOX_PRESETS, boxFields, boxText, DEFAULT_BOX, parseBox, parseNumber, slideValue } from './boxInput.ts'
 import { KIND_LABELS, KINDS } from './planeData.ts'

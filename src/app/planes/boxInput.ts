@@ -1,7 +1,7 @@
 /**
  * The playground's box fields: typed text to a box, or every problem with it. Pure.
  */
-import type { PlaneBox, TransformerKind } from '../../cert/transformers/index.ts'
+import type { PlaneBox, TransformerKind } from '../../cert/index.ts'
 import { boxProblem, isUnary } from './planeData.ts'
 
 export type BoxField = keyof PlaneBox

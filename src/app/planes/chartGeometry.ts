@@ -4,7 +4,7 @@
  * thin loop and the shaping is testable without a DOM.
  */
 import { line, scaleLinear } from 'd3'
-import type { Method } from '../../cert/transformers/index.ts'
+import type { Method } from '../../cert/index.ts'
 import type { PlanesData, Slice } from './planeData.ts'
 import { formatNumber } from './planeData.ts'
 

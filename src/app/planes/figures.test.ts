@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Data } from 'plotly.js'
-import { METHODS, transformerSet } from '../../cert/transformers/index.ts'
+import { METHODS, transformerSet } from '../../cert/index.ts'
 import { curveGeometry, sliceGeometry } from './chartGeometry.ts'
 import { planesData } from './planeData.ts'
 import { planesFigure } from './plotlyFigure.ts'

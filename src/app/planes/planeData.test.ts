@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { TraceEntry } from '../../cert/cells/context.ts'
-import { certifyFrames, prepareSample } from '../../cert/certify.ts'
-import { Rng } from '../../cert/rng.ts'
-import { compileNetwork } from '../../cert/runtime.ts'
-import { randomFrames, randomNetwork } from '../../cert/testing/randomNetwork.ts'
-import type { Method, PlaneBox, TransformerKind } from '../../cert/transformers/index.ts'
-import { METHODS, transformerSet } from '../../cert/transformers/index.ts'
+import type { Method, PlaneBox, TraceEntry, TransformerKind } from '../../cert/index.ts'
+import { certifyFrames, compileNetwork, METHODS, prepareSample, randomFrames, randomNetwork, Rng, transformerSet } from '../../cert/index.ts'
 import { boxProblem, formatNumber, isUnary, KINDS, kindFunction, linspace, planesData, recordedTransformer, residualExtremes, transformersAt } from './planeData.ts'
 
 const BOXES: PlaneBox[] = [

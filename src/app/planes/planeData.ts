@@ -7,15 +7,8 @@
  * Pure: no DOM, no React. The planes come from the engine (`transformerSet`), or, for the
  * method a certification trace used, verbatim from its PlaneRecord.
  */
-import type { PlaneRecord } from '../../cert/apply.ts'
-import type { Method, Plane, PlaneBox, TransformerKind, UnaryKind } from '../../cert/transformers/index.ts'
-import { METHODS, transformerSet } from '../../cert/transformers/index.ts'
-import { sigmoid } from '../../cert/transformers/plane.ts'
-import { sigmoidSlopePoints } from '../../cert/transformers/sigmoid.ts'
-import { sigmoidTanhCandidates } from '../../cert/transformers/sigmoidTanh.ts'
-import { tanhSlopePoints } from '../../cert/transformers/tanh.ts'
-import { xSigmoidCandidates } from '../../cert/transformers/xSigmoid.ts'
-
+import type { Method, Plane, PlaneBox, PlaneRecord, TransformerKind, UnaryKind } from '../../cert/index.ts'
+import { METHODS, sigmoid, sigmoidSlopePoints, sigmoidTanhCandidates, tanhSlopePoints, transformerSet, xSigmoidCandidates } from '../../cert/index.ts'
 export type { Method, Plane, PlaneBox, TransformerKind }
 
 /** Every transformer kind, binary first (the order of the playground's selector). */

@@ -5,7 +5,7 @@
  * lazily loaded Surface3D hands it to plotly.
  */
 import type { Config, Data, Layout } from 'plotly.js'
-import type { Method } from '../../cert/transformers/index.ts'
+import type { Method } from '../../cert/index.ts'
 import type { PlanesData } from './planeData.ts'
 import { formatNumber } from './planeData.ts'
 

@@ -1,6 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest'
-import { randomFrames, randomNetwork } from '../../cert/testing/randomNetwork.ts'
-import { Rng } from '../../cert/rng.ts'
+import { randomFrames, randomNetwork, Rng } from '../../cert/index.ts'
 import { loadTokenizer } from '../../model/tokenizer.ts'
 import { InProcessWorker } from '../../worker/testing/inProcessWorker.ts'
 import type { LoadedModel } from '../model/loaded.ts'

@@ -4,13 +4,8 @@
  * call them without React. The shareable part is mirrored in the URL hash (urlState.ts).
  */
 import { createStore } from 'zustand/vanilla'
-import type { SampleInput } from '../../cert/certify.ts'
-import { CancelledError } from '../../cert/certify.ts'
-import type { Threat } from '../../cert/threat.ts'
-import type { Method } from '../../cert/transformers/index.ts'
-import { METHODS } from '../../cert/transformers/index.ts'
-import type { MarginCheck } from '../../cert/verify.ts'
-import type { SearchKind } from '../../cert/search.ts'
+import type { MarginCheck, Method, SampleInput, SearchKind, Threat } from '../../cert/index.ts'
+import { CancelledError, METHODS } from '../../cert/index.ts'
 import type { Manifest } from '../../model/manifest.ts'
 import { encodeDetailed } from '../../model/tokenizer.ts'
 import { CertClient } from '../../worker/client.ts'
@@ -356,6 +351,3 @@ export function runJob(job: Job, onProgress?: (p: Progress) => void) {
   return theClient().run(job, onProgress)
 }
 
-export function cancelJob(id: number) {
-  client?.cancel(id)
-}

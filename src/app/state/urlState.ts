@@ -3,15 +3,8 @@
  * (#model=lstm-4-64&digit=3&eps=0.01&threat=single&method=certrnn&margin=diff&search=fast&clip=1).
  * Parsing never throws: a bad or missing value falls back to its default and is reported.
  */
-import type { SearchKind } from '../../cert/search.ts'
-import { SEARCHES } from '../../cert/search.ts'
-import { parseThreat, threatLabel } from '../../cert/threat.ts'
-import type { Threat } from '../../cert/threat.ts'
-import type { Method } from '../../cert/transformers/index.ts'
-import { METHODS } from '../../cert/transformers/index.ts'
-import type { MarginCheck } from '../../cert/verify.ts'
-import { MARGIN_CHECKS } from '../../cert/verify.ts'
-
+import type { MarginCheck, Method, SearchKind, Threat } from '../../cert/index.ts'
+import { MARGIN_CHECKS, METHODS, parseThreat, SEARCHES, threatLabel } from '../../cert/index.ts'
 export type View = 'certify' | 'abstraction' | 'evaluate' | 'defenses' | 'playground' | 'walkthrough'
 export const VIEWS: readonly View[] = ['certify', 'abstraction', 'evaluate', 'defenses', 'playground', 'walkthrough']
 

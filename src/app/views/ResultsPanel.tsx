@@ -1,5 +1,5 @@
-import type { BoundResult } from '../../cert/certify.ts'
-import { METHOD_LABELS } from '../../cert/transformers/index.ts'
+import type { BoundResult } from '../../cert/index.ts'
+import { METHOD_LABELS } from '../../cert/index.ts'
 import { useState } from 'react'
 import type { AttackSummary, RunResult } from '../../worker/protocol.ts'
 import type { LoadedModel } from '../model/loaded.ts'

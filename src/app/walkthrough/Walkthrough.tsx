@@ -1,9 +1,7 @@
 import { useMemo } from 'react'
 import type { ReactNode } from 'react'
-import { projectVariables } from '../../cert/projection.ts'
-import type { Method } from '../../cert/transformers/index.ts'
-import { METHODS } from '../../cert/transformers/index.ts'
-import { SymbolSource, zonotopeFromBox } from '../../cert/zonotope.ts'
+import type { Method } from '../../cert/index.ts'
+import { METHODS, projectVariables, SymbolSource, zonotopeFromBox } from '../../cert/index.ts'
 import { ProjectionSvg } from '../abstraction/ProjectionSvg.tsx'
 import { buildScene, METHOD_COLORS } from '../abstraction/scene.ts'
 import { useApp } from '../state/hooks.ts'
@@ -257,7 +255,6 @@ const STEPS: Step[] = [
   },
 ]
 
-export const WALKTHROUGH_STEPS = STEPS.length
 
 export function Walkthrough() {
   const stepRaw = useApp((s) => s.step)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { insideConvexPolygon, projectVariables } from '../../cert/projection.ts'
+import { insideConvexPolygon, projectVariables } from '../../cert/index.ts'
 import { runTiny } from './tinyRnn.ts'
 
 describe('the walkthrough network', () => {

@@ -3,16 +3,8 @@
  * that at ε = 1 (all frames) Cert-RNN certifies while DeepZ and interval bounds do not.
  * Everything is computed live by the engine; nothing here is pre-baked.
  */
-import type { TraceEntry } from '../../cert/cells/context.ts'
-import { certifyFrames, prepareSample } from '../../cert/certify.ts'
-import type { RegionResult } from '../../cert/certify.ts'
-import type { NetworkIR } from '../../cert/network.ts'
-import { Rng } from '../../cert/rng.ts'
-import type { ConcreteEntry } from '../../cert/runtime.ts'
-import { compileNetwork, forward } from '../../cert/runtime.ts'
-import type { Method } from '../../cert/transformers/index.ts'
-import { METHODS } from '../../cert/transformers/index.ts'
-
+import type { ConcreteEntry, Method, NetworkIR, RegionResult, TraceEntry } from '../../cert/index.ts'
+import { certifyFrames, compileNetwork, forward, METHODS, prepareSample, Rng } from '../../cert/index.ts'
 const m = (rows: number, cols: number, data: number[]) => ({ rows, cols, data: Float64Array.from(data) })
 
 export const TINY_RNN: NetworkIR = {

@@ -3,7 +3,6 @@ import type { Zonotope } from '../zonotope.ts'
 import type { AbstractContext } from './context.ts'
 import type { Matrix } from '../network.ts'
 import { transpose } from '../network.ts'
-import { sigmoid } from '../transformers/plane.ts'
 
 export type ConcreteRecorder = (op: string, values: Float64Array) => void
 
@@ -40,6 +39,3 @@ export function affineConcrete(terms: Array<[Float64Array, Float64Array]>, out: 
   return y
 }
 
-export const mapArray = (v: Float64Array, f: (x: number) => number) => v.map(f)
-export const sigmoidArray = (v: Float64Array) => v.map(sigmoid)
-export const tanhArray = (v: Float64Array) => v.map(Math.tanh)

@@ -47,8 +47,6 @@ export const tanhPrime = (x: number): number => {
   return 1 - t * t
 }
 
-export const logit = (p: number): number => Math.log(p / (1 - p))
-
 /**
  * Offsets from residual values sampled at the candidate points (which must include the
  * true extremes), widened by a small margin for float64 rounding in f and in A·x + B·y.
@@ -74,10 +72,6 @@ export function residualScale(a: number, b: number, box: PlaneBox, fMax: number)
 }
 
 /** Evaluate a plane. */
-export const planeAt = (p: Plane, x: number, y = 0) => ({
-  lo: p.a * x + p.b * y + p.c1,
-  hi: p.a * x + p.b * y + p.c2,
-})
 
 /** The box's centre and radius in one variable. */
 export const mid = (l: number, u: number) => (l + u) / 2

@@ -5,8 +5,7 @@
  * (Sequential config as a bare array), Keras 3 (batch_shape, path-scoped weight names) and
  * linear Functional models (Keras 2 and Keras 3 inbound-node formats). For tests and demos.
  */
-import type { LayerIR, NetworkIR } from '../../cert/network.ts'
-
+import type { LayerIR, NetworkIR } from '../../cert/index.ts'
 export type LayersJsonStyle = 'tfjs' | 'keras2' | 'keras2-old' | 'keras3' | 'functional' | 'functional-keras3'
 
 export interface LayersJsonFiles {

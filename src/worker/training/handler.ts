@@ -6,9 +6,7 @@
  * finish / cancel between batches, and hand back the model as TF.js files.
  */
 import type * as TF from '@tensorflow/tfjs'
-import { findBound, prepareSample } from '../../cert/certify.ts'
-import { Rng } from '../../cert/rng.ts'
-import { compileNetwork } from '../../cert/runtime.ts'
+import { compileNetwork, findBound, prepareSample, Rng } from '../../cert/index.ts'
 import { parseModelFiles } from '../../model/layersJson.ts'
 import type { DefenseConfig, TrainBatch } from '../../train/defenses.ts'
 import type { TrainControl } from '../../train/loop.ts'

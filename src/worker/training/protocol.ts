@@ -2,7 +2,7 @@
  * The typed messages between the app and the training worker (live defended training of a
  * small MNIST model in the page).
  */
-import type { Defense } from '../../train/defenses.ts'
+import type { Defense } from '../../model/defense.ts'
 import type { ModelCell } from '../../train/model.ts'
 import type { MnistSubsetMeta } from '../../train/mnistSubset.ts'
 

@@ -2,8 +2,8 @@
  * Random networks with fixed seeds, for soundness tests and benchmarks
  * (Glorot-like weight scales, so that activations are neither all saturated nor all linear).
  */
-import type { DenseLayer, LayerIR, Matrix, NetworkIR, RecurrentLayer } from '../network.ts'
-import { Rng } from '../rng.ts'
+import type { DenseLayer, LayerIR, Matrix, NetworkIR, RecurrentLayer } from './network.ts'
+import { Rng } from './rng.ts'
 
 export type CellType = 'simpleRnn' | 'lstm' | 'gru' | 'gruResetAfter'
 

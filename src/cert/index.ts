@@ -1,0 +1,83 @@
+/**
+ * The certifier's public API: the only module that code outside src/cert imports
+ * (enforced by src/architecture.test.ts). Pure TypeScript, no DOM, React, TF.js or Node.
+ *
+ *   model IR        NetworkIR and its layers, validateNetwork, compileNetwork, forward
+ *   certification   prepareSample, certifyThreat / certifyFrames, findBound (+ async forms)
+ *   threat models   Threat, parseThreat, Clip; margin checks; bound searches
+ *   methods         METHODS (certrnn, deepz, interval) and their plane transformers
+ *   zonotopes       the domain itself, projections for the views, traces
+ *   evaluation      summaries of data-set runs; limits (the frame cap and its estimate)
+ *   utilities       Rng, random networks (benchmarks, self-check, tests)
+ */
+export type { PlaneRecord, Applied } from './apply.ts'
+export type {
+  AsyncOptions,
+  BoundOptions,
+  BoundRequest,
+  BoundResult,
+  CertifyOptions,
+  CertifyResult,
+  PreparedSample,
+  Provenance,
+  RegionResult,
+  SampleInput,
+} from './certify.ts'
+export {
+  argmax,
+  CancelledError,
+  certifyFrames,
+  certifyThreat,
+  certifyThreatAsync,
+  findBound,
+  findBoundAsync,
+  prepareSample,
+  verifiedAccuracy,
+} from './certify.ts'
+export type { AccuracyPoint, EvalRow, MethodSummary } from './evaluation.ts'
+export { accuracyCurve, curveRecords, epsGrid, mean, r6, rowRecord, std, summarize, summaryRecord, toCsv } from './evaluation.ts'
+export type { CostOptions, CostShape, CostThreat, SequenceCheck } from './limits.ts'
+export { checkSequenceCost, costShape, estimateSeconds, MAX_FRAMES, roughDuration, sequenceCostProblem, SequenceTooLongError } from './limits.ts'
+export type {
+  DenseLayer,
+  EmbeddingLayer,
+  GruLayer,
+  InputSpec,
+  LayerIR,
+  LstmLayer,
+  Matrix,
+  NetworkIR,
+  RecurrentLayer,
+  SimpleRnnLayer,
+} from './network.ts'
+export { isRecurrent, transpose, UnsupportedModelError, validateNetwork } from './network.ts'
+export type { Projection, VarSelector } from './projection.ts'
+export { checkSelector, insideConvexPolygon, projectVariables, selectorRow, selectValue } from './projection.ts'
+export type { CellType, RandomNetworkSpec } from './randomNetwork.ts'
+export { randomFrames, randomNetwork } from './randomNetwork.ts'
+export { hashSeed, Rng } from './rng.ts'
+export type { CompiledNetwork, ConcreteEntry, ConcreteRun } from './runtime.ts'
+export { abstractForward, checkFrames, compileNetwork, embedTokens, forward } from './runtime.ts'
+export type { FastSearchOptions, MarginFn, SearchKind, SearchResult, SearchSteps } from './search.ts'
+export { fastSearch, MAX_SEARCH_EPS, maxEpsProblem, paperSearch, runSearch, SEARCH_RESOLUTION, SEARCHES, searchSteps } from './search.ts'
+export type { SelfCheck } from './selfCheck.ts'
+export { selfCheck } from './selfCheck.ts'
+export type { Clip, Threat } from './threat.ts'
+export { checkClip, checkEps, inputRegion, parseThreat, perturbedFrames, threatLabel } from './threat.ts'
+export type { MarginCheck, Verdict } from './verify.ts'
+export { MARGIN_CHECKS, verifyLabel } from './verify.ts'
+export type { Box, Zonotope } from './zonotope.ts'
+export { SymbolSource, zonotopeBounds, zonotopeFromBox, zonotopeProject2d } from './zonotope.ts'
+export type { TraceEntry, TraceOptions } from './cells/context.ts'
+// methods and their transformers (the playground and the training planes draw them)
+export type { Method, TransformerSet } from './transformers/index.ts'
+export { METHOD_LABELS, METHOD_SHORT, METHODS, transformerSet } from './transformers/index.ts'
+export type { BinaryKind, Plane, PlaneBox, TransformerKind, UnaryKind } from './transformers/plane.ts'
+export { sigmoid } from './transformers/plane.ts'
+export { sigmoidSlopePoints } from './transformers/sigmoid.ts'
+export { sigmoidTanhCandidates } from './transformers/sigmoidTanh.ts'
+export { tanhSlopePoints } from './transformers/tanh.ts'
+export { xSigmoidCandidates } from './transformers/xSigmoid.ts'
+// the cells' building blocks still used by the batched attack forward (src/attack/batch64.ts)
+export { affineConcrete } from './cells/cell.ts'
+export { gruWeights } from './cells/gru.ts'
