@@ -16,7 +16,8 @@ import { certifyFrames, certifyThreat, compileNetwork, findBound, prepareSample,
 import type { BenchModel, Plan } from './bench/models.ts'
 import { allModels, planModel, QUICK_MODELS, sampleInputs, selectModels, WEIGHT_SCALE } from './bench/models.ts'
 import { defineCli, flag, option, positiveInt, positiveNumber, runCli, text, UsageError } from './lib/args.ts'
-import { fmtBound, fmtDur, fmtMs, fmtRatio, geomean, mdTable, mean, median, ratio, std, textTable } from './bench/stats.ts'
+import { fmtBound, fmtDur, fmtMs, fmtRatio, mdTable, textTable } from './bench/format.ts'
+import { geomean, mean, median, ratio, sampleStd } from '../src/cert/index.ts'
 
 const METHODS: Method[] = ['certrnn', 'deepz', 'interval']
 const METHOD_NAMES: Record<Method, string> = { certrnn: 'Cert-RNN', deepz: 'DeepZ', interval: 'interval' }
@@ -185,12 +186,12 @@ function measureModel(m: BenchModel, plan: Plan): { rows: RowResult[]; prepMs: n
       frames: plan.frames,
       allFrames: plan.allFrames,
       meanBound: mean(bounds),
-      stdBound: std(bounds),
+      stdBound: sampleStd(bounds),
       minBound: Math.min(...bounds),
       maxBound: Math.max(...bounds),
       trivial: bounds.filter((b) => b === 0 || b >= CAP).length,
       msPerSample: mean(ms),
-      stdMsPerSample: std(ms),
+      stdMsPerSample: sampleStd(ms),
       evaluations: evals,
       msPerEvaluation: mean(ms) / evals,
       argminFrames: perSample.map((r) => argminFrame(r.paper, plan.frames)),

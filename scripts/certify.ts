@@ -14,7 +14,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { SampleInput } from '../src/cert/index.ts'
-import { certifyThreat, compileNetwork, findBound, threatLabel, verifiedAccuracy } from '../src/cert/index.ts'
+import { certifyThreat, compileNetwork, findBound, mean, populationStd, threatLabel, verifiedAccuracy } from '../src/cert/index.ts'
 import { defineCli, InputError, list, nonNegativeNumber, option, repeated, runCli, UsageError } from './lib/args.ts'
 import { float32Predictions, isCloseCall, NEAR_TIE_GAP } from './lib/float32.ts'
 import type { TextInput } from './lib/inputs.ts'
@@ -151,12 +151,12 @@ async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Prom
       if (line.nearTie) console.log(`   near tie: TF.js (float32) predicts ${tfjs}; the certificate is about the float64 prediction ${prep.predicted}`)
     }
   })
-  const mean = bounds.length ? bounds.reduce((s, b) => s + b, 0) / bounds.length : null
-  const std = bounds.length && mean !== null ? Math.sqrt(bounds.reduce((s, b) => s + (b - mean) ** 2, 0) / bounds.length) : null
+  const boundMean = bounds.length ? mean(bounds) : null
+  const boundStd = bounds.length ? populationStd(bounds) : null
   const summary = {
     n: inputs.length,
-    mean: mean === null ? null : round(mean),
-    std: std === null ? null : round(std),
+    mean: boundMean === null ? null : round(boundMean),
+    std: boundStd === null ? null : round(boundStd),
     msPerSample: round(totalMs / inputs.length, 2),
     method,
     threat: threatLabel(threat),

@@ -11,7 +11,8 @@
  * table), to keep the run in minutes.
  */
 import type { Method, SampleInput } from '../src/cert/index.ts'
-import { compileNetwork, findBound, mean, METHODS, prepareSample, std, verifiedAccuracy } from '../src/cert/index.ts'
+import { toCsv } from '../src/model/csv.ts'
+import { compileNetwork, findBound, mean, METHODS, populationStd, prepareSample, verifiedAccuracy } from '../src/cert/index.ts'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { auditedFrames } from '../src/attack/audit.ts'
@@ -108,14 +109,23 @@ function main({ values, positionals }: NonNullable<ReturnType<typeof cli.parse>>
     '| model | task | n | frames | Cert-RNN | DeepZ | interval | Cert-RNN / DeepZ | attack radius | ms/sample (Cert-RNN / DeepZ / interval) |',
     '|---|---|--:|---|---|---|---|--:|--:|---|',
     ...rows.map((r) => {
-      const b = (m: Method) => `${f4(mean(r.bounds[m]))} ± ${f4(std(r.bounds[m]))}`
+      const b = (m: Method) => `${f4(mean(r.bounds[m]))} ± ${f4(populationStd(r.bounds[m]))}`
       return `| ${r.id} | ${r.task} | ${r.correct} | ${r.frames} | ${b('certrnn')} | ${b('deepz')} | ${b('interval')} | ${(mean(r.bounds.certrnn) / mean(r.bounds.deepz)).toFixed(2)} | ${f4(mean(r.attack.filter(Number.isFinite)))} | ${METHODS.map((m) => mean(r.ms[m]).toFixed(0)).join(' / ')} |`
     }),
   ].join('\n')
   writeFileSync(join(OUT, 'table2.md'), t2 + '\n')
   writeFileSync(
     join(OUT, 'table2.csv'),
-    ['model,task,n,frames,' + METHODS.flatMap((m) => [`${m}_mean`, `${m}_std`, `${m}_ms`]).join(',') + ',attack_mean'].concat(rows.map((r) => [r.id, r.task, r.correct, r.frames, ...METHODS.flatMap((m) => [mean(r.bounds[m]), std(r.bounds[m]), mean(r.ms[m])]), mean(r.attack.filter(Number.isFinite))].join(','))).join('\n') + '\n',
+    toCsv(
+      rows.map((r) => ({
+        model: r.id,
+        task: r.task,
+        n: r.correct,
+        frames: r.frames,
+        ...Object.fromEntries(METHODS.flatMap((m) => [[`${m}_mean`, mean(r.bounds[m])], [`${m}_std`, populationStd(r.bounds[m])], [`${m}_ms`, mean(r.ms[m])]])),
+        attack_mean: mean(r.attack.filter(Number.isFinite)),
+      })),
+    ),
   )
 
   // Table 6: MNIST vanilla RNNs, all frames perturbed
@@ -128,7 +138,7 @@ function main({ values, positionals }: NonNullable<ReturnType<typeof cli.parse>>
       if (ex.label !== prep.predicted) continue
       for (const method of METHODS) per[method].push(findBound(prep, { kind: 'all' }, { method, search: 'fast' }).bound)
     }
-    t6rows.push(`| ${m.id} | ${per.certrnn.length} | ${METHODS.map((x) => `${f4(mean(per[x]))} ± ${f4(std(per[x]))}`).join(' | ')} |`)
+    t6rows.push(`| ${m.id} | ${per.certrnn.length} | ${METHODS.map((x) => `${f4(mean(per[x]))} ± ${f4(populationStd(per[x]))}`).join(' | ')} |`)
   }
   writeFileSync(
     join(OUT, 'table6.md'),
@@ -136,18 +146,18 @@ function main({ values, positionals }: NonNullable<ReturnType<typeof cli.parse>>
   )
 
   // Figure 7: verified accuracy against ε (MNIST models)
-  const f7 = ['model,method,' + EPS_GRID.join(',')]
+  const f7: Array<Record<string, unknown>> = []
   const f7md = ['# Figure 7: verified accuracy against ε (single-frame threat)', '', header, '', `| model | method | ${EPS_GRID.join(' | ')} |`, `|---|---|${EPS_GRID.map(() => '--:').join('|')}|`]
   for (const r of rows.filter((x) => x.task === 'mnist')) {
     for (const m of METHODS) {
       // misclassified samples count as not verified
       const graded = [...r.bounds[m].map((bound) => ({ bound, correct: true })), ...Array.from({ length: r.n - r.correct }, () => ({ bound: 0, correct: false }))]
       const acc = verifiedAccuracy(graded, EPS_GRID)
-      f7.push(`${r.id},${m},${acc.join(',')}`)
+      f7.push({ model: r.id, method: m, ...Object.fromEntries(EPS_GRID.map((e, k) => [String(e), acc[k]])) })
       f7md.push(`| ${r.id} | ${m} | ${acc.map((a) => a.toFixed(2)).join(' | ')} |`)
     }
   }
-  writeFileSync(join(OUT, 'figure7.csv'), f7.join('\n') + '\n')
+  writeFileSync(join(OUT, 'figure7.csv'), toCsv(f7))
   writeFileSync(join(OUT, 'figure7.md'), f7md.join('\n') + '\n')
 
   // Sensitive words: per-token bounds on our toxic examples

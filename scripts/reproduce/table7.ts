@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import { auditedFrames } from '../../src/attack/audit.ts'
 import { attackModelOf } from '../../src/attack/pgd.ts'
 import { attackRadius } from '../../src/attack/pgd.ts'
-import { compileNetwork, mean, prepareSample, std } from '../../src/cert/index.ts'
+import { compileNetwork, mean, prepareSample, populationStd } from '../../src/cert/index.ts'
+import { toCsv } from '../../src/model/csv.ts'
 import { DEFENSE_SHORT, defenseOf } from '../../src/model/defense.ts'
 import { defenseGroups } from '../../src/model/manifest.ts'
 import type { Manifest } from '../../src/model/manifest.ts'
@@ -72,7 +73,7 @@ export function table7(opts: { manifest: Manifest; n: number; textN: number; out
   }
   const minutes = (performance.now() - t0) / 60000
   mkdirSync(opts.out, { recursive: true })
-  const pm = (v: number[]) => (v.length ? `${f4(mean(v))} ± ${f4(std(v))}` : '–')
+  const pm = (v: number[]) => (v.length ? `${f4(mean(v))} ± ${f4(populationStd(v))}` : '–')
   const md = [
     '# Table 7: certified robustness of defended models',
     '',
@@ -89,11 +90,25 @@ export function table7(opts: { manifest: Manifest; n: number; textN: number; out
     '',
   ].join('\n')
   writeFileSync(join(opts.out, 'table7.md'), md)
-  const csv = [
-    'base,task,model,defense,train_eps,test_accuracy,n,correct,certrnn_mean,certrnn_std,interval_mean,interval_std,attack_mean,seconds',
-    ...rows.map((r) => [r.base, r.task, r.id, r.defense, r.trainEps ?? '', r.testAccuracy, r.n, r.correct, mean(r.certrnn), std(r.certrnn), mean(r.interval), std(r.interval), mean(r.attack.filter(Number.isFinite)), r.seconds.toFixed(1)].join(',')),
-  ].join('\n')
-  writeFileSync(join(opts.out, 'table7.csv'), csv + '\n')
+  const csv = toCsv(
+    rows.map((r) => ({
+      base: r.base,
+      task: r.task,
+      model: r.id,
+      defense: r.defense,
+      train_eps: r.trainEps ?? '',
+      test_accuracy: r.testAccuracy,
+      n: r.n,
+      correct: r.correct,
+      certrnn_mean: mean(r.certrnn),
+      certrnn_std: populationStd(r.certrnn),
+      interval_mean: mean(r.interval),
+      interval_std: populationStd(r.interval),
+      attack_mean: mean(r.attack.filter(Number.isFinite)),
+      seconds: r.seconds.toFixed(1),
+    })),
+  )
+  writeFileSync(join(opts.out, 'table7.csv'), csv)
   log(`wrote ${opts.out}/table7.md and table7.csv in ${minutes.toFixed(1)} min`)
   return rows
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { Rng } from '../../src/cert/index.ts'
+import { parseCsvRows } from '../../src/model/csv.ts'
 // ---------------------------------------------------------------------------------------
 // MNIST
 
@@ -50,44 +51,10 @@ export interface TextExample {
   label: number
 }
 
-/** RFC 4180 CSV (quoted fields may hold commas, quotes and newlines). */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = []
-  let row: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"'
-          i++
-        } else quoted = false
-      } else field += c
-    } else if (c === '"') quoted = true
-    else if (c === ',') {
-      row.push(field)
-      field = ''
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++
-      row.push(field)
-      rows.push(row)
-      row = []
-      field = ''
-    } else field += c
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field)
-    rows.push(row)
-  }
-  return rows
-}
-
+/** The records of a CSV file with a header row (d3-dsv); rows with a different number of fields are left out. */
 function csvRecords(path: string): Record<string, string>[] {
-  const rows = parseCsv(readFileSync(path, 'utf8'))
-  const header = rows[0]
-  return rows.slice(1).filter((r) => r.length === header.length).map((r) => Object.fromEntries(header.map((h, k) => [h, r[k]])))
+  const [header, ...rows] = parseCsvRows(readFileSync(path, 'utf8'))
+  return rows.filter((r) => r.length === header.length).map((r) => Object.fromEntries(header.map((h, k) => [h, r[k]])))
 }
 
 export type TextTask = 'sentiment' | 'toxic' | 'url'

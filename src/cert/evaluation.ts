@@ -6,6 +6,7 @@
  */
 import type { Method } from './transformers/index.ts'
 import { verifiedAccuracy } from './certify.ts'
+import { mean, populationStd } from './stats.ts'
 
 export interface EvalRow {
   /** the sample's index in the evaluated list */
@@ -42,14 +43,6 @@ export interface MethodSummary {
   meanAttack: number
 }
 
-export const mean = (v: number[]): number => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN)
-
-/** Population standard deviation (as the paper's tables report it). */
-export const std = (v: number[]): number => {
-  const m = mean(v)
-  return v.length ? Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / v.length) : NaN
-}
-
 /** Six significant digits, for tables and CSV. */
 export const r6 = (v: number): number => (Number.isFinite(v) ? Number(v.toPrecision(6)) : v)
 
@@ -62,7 +55,7 @@ export function summarize(rows: EvalRow[], methods: readonly Method[]): MethodSu
       n: res.length,
       accuracy: res.length ? res.filter((r) => r.correct).length / res.length : NaN,
       meanBound: mean(bounds),
-      stdBound: std(bounds),
+      stdBound: populationStd(bounds),
       minBound: bounds.length ? Math.min(...bounds) : NaN,
       maxBound: bounds.length ? Math.max(...bounds) : NaN,
       msPerSample: mean(res.map((r) => r.ms)),
@@ -93,19 +86,6 @@ export function epsGrid(rows: EvalRow[], points = 40): number[] {
   const lo = Math.log10(Math.min(...b)) - 1
   const hi = Math.log10(Math.max(...b)) + 0.1
   return Array.from({ length: points }, (_, k) => r6(10 ** (lo + ((hi - lo) * k) / (points - 1))))
-}
-
-const csvEscape = (v: unknown): string => {
-  if (v === null || v === undefined) return ''
-  const s = String(v)
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
-}
-
-/** CSV with a header row from the first object's keys. */
-export function toCsv(rows: Array<Record<string, unknown>>): string {
-  if (!rows.length) return ''
-  const keys = Object.keys(rows[0])
-  return [keys.join(','), ...rows.map((r) => keys.map((k) => csvEscape(r[k])).join(','))].join('\n') + '\n'
 }
 
 /** A row as it goes into CSV: rounded numbers, per-frame bounds space-separated. */

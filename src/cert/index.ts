@@ -35,7 +35,8 @@ export {
   verifiedAccuracy,
 } from './certify.ts'
 export type { AccuracyPoint, EvalRow, MethodSummary } from './evaluation.ts'
-export { accuracyCurve, curveRecords, epsGrid, mean, r6, rowRecord, std, summarize, summaryRecord, toCsv } from './evaluation.ts'
+export { accuracyCurve, curveRecords, epsGrid, r6, rowRecord, summarize, summaryRecord } from './evaluation.ts'
+export { geomean, mean, median, populationStd, ratio, sampleStd } from './stats.ts'
 export type { CostOptions, CostShape, CostThreat, SequenceCheck } from './limits.ts'
 export { checkSequenceCost, costShape, estimateSeconds, MAX_FRAMES, roughDuration, sequenceCostProblem, SequenceTooLongError } from './limits.ts'
 export type {

@@ -6,7 +6,8 @@ import { useApp, useAppShallow, useCurrentInput } from '../state/hooks.ts'
 import { runJob } from '../state/store.ts'
 import { formatEps } from '../views/geometry.ts'
 import { ProjectionSvg } from './ProjectionSvg.tsx'
-import { buildScene, cloudPoints, METHOD_COLORS, stepsOf, variableNames } from './scene.ts'
+import { METHOD_COLORS } from '../theme.ts'
+import { buildScene, cloudPoints, stepsOf, variableNames } from './scene.ts'
 
 const PlanesView = lazy(() => import('../planes/PlanesView.tsx').then((m) => ({ default: m.PlanesView })))
 

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react'
 import type { Scene } from './scene.ts'
-import { METHOD_COLORS } from './scene.ts'
+import { METHOD_COLORS } from '../theme.ts'
 
 /** A projection scene: per method the polygon and its interval box, the sampled cloud and the input. */
 export function ProjectionSvg({ scene, labels, testId, children }: { scene: Scene; labels: [string, string]; testId: string; children?: ReactNode }) {

@@ -7,7 +7,6 @@ import type { Method, Projection, VarSelector } from '../../cert/index.ts'
 import { insideConvexPolygon, selectValue } from '../../cert/index.ts'
 import type { TraceEntrySummary, TraceSummary } from '../../worker/protocol.ts'
 
-export const METHOD_COLORS: Record<Method, string> = { certrnn: '#1f77b4', deepz: '#ff7f0e', interval: '#2ca02c' }
 
 export interface SceneLayer {
   method: Method

@@ -5,7 +5,7 @@
  */
 import { createStore } from 'zustand/vanilla'
 import type { SampleInput } from '../../cert/index.ts'
-import { mean, std } from '../../cert/index.ts'
+import { mean, populationStd } from '../../cert/index.ts'
 import { DEFENSE_SHORT, defenseOf } from '../../model/defense.ts'
 import type { DefenseGroup } from '../../model/manifest.ts'
 import { defenseGroups } from '../../model/manifest.ts'
@@ -79,7 +79,7 @@ export interface VariantSummary {
 export function summarizeVariant(v: VariantResult): VariantSummary {
   const ok = v.inputs.filter((r) => r.correct)
   const attacks = ok.map((r) => r.attack).filter(Number.isFinite)
-  return { meanBound: mean(ok.map((r) => r.bound)), stdBound: std(ok.map((r) => r.bound)), meanAttack: mean(attacks), correct: ok.length, n: v.inputs.length }
+  return { meanBound: mean(ok.map((r) => r.bound)), stdBound: populationStd(ok.map((r) => r.bound)), meanAttack: mean(attacks), correct: ok.length, n: v.inputs.length }
 }
 
 export type ModelLoader = (entry: ManifestModel) => Promise<LoadedModel>

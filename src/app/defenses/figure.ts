@@ -1,4 +1,5 @@
 /** The defenses chart: per model, mean certified bound (± std) and mean attack radius as bars, clean accuracy as markers. */
+import { SERIES_COLORS } from '../theme.ts'
 import type { Data, Layout } from 'plotly.js'
 import type { Figure } from '../charts/figure.ts'
 import { baseLayout, CHART_CONFIG } from '../charts/figure.ts'
@@ -17,10 +18,10 @@ export function defenseFigure(results: VariantResult[]): Figure {
       x,
       y: s.map((v) => v.meanBound),
       error_y: { type: 'data', array: s.map((v) => v.stdBound), visible: true },
-      marker: { color: '#1f77b4' },
+      marker: { color: SERIES_COLORS.bound },
       hovertemplate: '%{x}: certified %{y:.4g}<extra></extra>',
     },
-    { type: 'bar', name: 'attack radius (PGD)', x, y: s.map((v) => v.meanAttack), marker: { color: '#d62728' }, hovertemplate: '%{x}: attack %{y:.4g}<extra></extra>' },
+    { type: 'bar', name: 'attack radius (PGD)', x, y: s.map((v) => v.meanAttack), marker: { color: SERIES_COLORS.attack }, hovertemplate: '%{x}: attack %{y:.4g}<extra></extra>' },
     {
       type: 'scatter',
       mode: 'markers',
@@ -28,7 +29,7 @@ export function defenseFigure(results: VariantResult[]): Figure {
       x,
       y: done.map((r) => r.testAccuracy * 100),
       yaxis: 'y2',
-      marker: { color: '#2ca02c', size: 11, symbol: 'diamond' },
+      marker: { color: SERIES_COLORS.accuracy, size: 11, symbol: 'diamond' },
       hovertemplate: '%{x}: clean accuracy %{y:.1f} %<extra></extra>',
     },
   ]
@@ -47,10 +48,10 @@ export function defenseFigure(results: VariantResult[]): Figure {
 export function trainingFigure(history: EpochReport[]): Figure {
   const x = history.map((h) => h.epoch)
   const digits = history[0]?.bounds.length ?? 0
-  const colors = ['#9467bd', '#8c564b', '#e377c2', '#7f7f7f']
+  const colors = SERIES_COLORS.more
   const data: Data[] = [
-    { type: 'scatter', mode: 'lines+markers', name: 'loss', x, y: history.map((h) => h.loss), line: { color: '#ff7f0e' } },
-    { type: 'scatter', mode: 'lines+markers', name: 'test accuracy (%)', x, y: history.map((h) => h.testAccuracy * 100), yaxis: 'y2', line: { color: '#2ca02c' } },
+    { type: 'scatter', mode: 'lines+markers', name: 'loss', x, y: history.map((h) => h.loss), line: { color: SERIES_COLORS.loss } },
+    { type: 'scatter', mode: 'lines+markers', name: 'test accuracy (%)', x, y: history.map((h) => h.testAccuracy * 100), yaxis: 'y2', line: { color: SERIES_COLORS.accuracy } },
     ...Array.from(
       { length: digits },
       (_, k): Data => ({

@@ -5,7 +5,8 @@
  */
 import { createStore } from 'zustand/vanilla'
 import type { EvalRow, Method, SampleInput } from '../../cert/index.ts'
-import { accuracyCurve, curveRecords, epsGrid, METHODS, rowRecord, summarize, summaryRecord, threatLabel, toCsv } from '../../cert/index.ts'
+import { accuracyCurve, curveRecords, epsGrid, METHODS, rowRecord, summarize, summaryRecord, threatLabel } from '../../cert/index.ts'
+import { toCsv } from '../../model/csv.ts'
 import { poolSize, WorkerPool } from '../../worker/pool.ts'
 import type { AttackSummary, BoundSummary, Job } from '../../worker/protocol.ts'
 import type { AppState } from '../state/store.ts'

@@ -6,7 +6,7 @@
 import type { Data, Layout } from 'plotly.js'
 import type { EvalRow, Method } from '../../cert/index.ts'
 import { accuracyCurve, epsGrid, METHOD_SHORT } from '../../cert/index.ts'
-import { METHOD_COLORS } from '../abstraction/scene.ts'
+import { METHOD_COLORS } from '../theme.ts'
 import type { Figure } from '../charts/figure.ts'
 import { baseLayout, CHART_CONFIG } from '../charts/figure.ts'
 

@@ -3,9 +3,10 @@
  * surface): scales, path strings, ticks and markers in plain numbers, so that drawing is a
  * thin loop and the shaping is testable without a DOM.
  */
+import { SLICE_COLORS } from '../theme.ts'
 import { line, scaleLinear } from 'd3'
 import type { Method } from '../../cert/index.ts'
-import type { PlanesData, Slice } from './planeData.ts'
+import type { PlanesData } from './planeData.ts'
 import { formatNumber } from './planeData.ts'
 
 export interface ChartPath {
@@ -49,7 +50,6 @@ export interface ChartGeometry {
 const MARGIN = { left: 46, right: 10, top: 10, bottom: 34 }
 
 /** Colours of the fixed y-slices (bottom, middle, top of the box). */
-export const SLICE_COLORS: Record<Slice['role'], string> = { ly: '#7b3294', mid: '#1b7837', uy: '#d95f02' }
 
 function frame(data: PlanesData, width: number, height: number) {
   const { lx, ux } = data.box

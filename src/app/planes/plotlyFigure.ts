@@ -4,12 +4,12 @@
  * their plane: zero length when the offset is exact, the slack otherwise). Pure data; the
  * lazily loaded Surface3D hands it to plotly.
  */
+import { CHART_THEME, PLANE_COLORS } from '../theme.ts'
 import type { Config, Data, Layout } from 'plotly.js'
 import type { Method } from '../../cert/index.ts'
 import type { PlanesData } from './planeData.ts'
 import { formatNumber } from './planeData.ts'
 
-export const PLANE_COLORS = { lower: '#2563eb', upper: '#dc2626', surface: [[0, '#c7e9c0'], [0.5, '#41ab5d'], [1, '#00441b']] as Array<[number, string]> }
 
 export interface FigureTheme {
   fg: string
@@ -17,7 +17,7 @@ export interface FigureTheme {
   grid: string
 }
 
-export const LIGHT_THEME: FigureTheme = { fg: '#1f2328', muted: '#59636e', grid: '#d1d9e0' }
+export const LIGHT_THEME: FigureTheme = CHART_THEME
 
 /** Axis range of one box side, padded when the side has zero width. */
 function axisRange(l: number, u: number): [number, number] {
@@ -76,7 +76,7 @@ export function planesFigure(d: PlanesData, method: Method, theme: FigureTheme =
     const pick = (g: number[][]) => (alongX ? g[0] : g.map((row) => row[0]))
     const mode = n > 1 && (ux > lx || uy > ly) ? 'lines' : 'markers'
     const line3d = (name: string, zz: number[], color: string, dash?: 'dash'): Data => ({ type: 'scatter3d', mode, name, x: px, y: py, z: zz, line: { color, width: 5, dash }, marker: { color, size: 4 }, hovertemplate: hover(name) })
-    data.push(line3d(d.label, pick(z), '#238b45'), line3d('lower plane', pick(m.lower), PLANE_COLORS.lower, 'dash'), line3d('upper plane', pick(m.upper), PLANE_COLORS.upper, 'dash'))
+    data.push(line3d(d.label, pick(z), PLANE_COLORS.curve), line3d('lower plane', pick(m.lower), PLANE_COLORS.lower, 'dash'), line3d('upper plane', pick(m.upper), PLANE_COLORS.upper, 'dash'))
   }
   const { a, b, c1, c2 } = m.plane
   for (const [p, c, name, color] of [

@@ -1,34 +1,4 @@
-/** Small statistics and formatting helpers for the benchmark. */
-
-export function mean(xs: number[]): number {
-  return xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN
-}
-
-/** Sample standard deviation (n − 1); 0 for a single value. */
-export function std(xs: number[]): number {
-  if (xs.length < 2) return 0
-  const m = mean(xs)
-  return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1))
-}
-
-export function median(xs: number[]): number {
-  if (!xs.length) return NaN
-  const s = [...xs].sort((a, b) => a - b)
-  const k = s.length >> 1
-  return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2
-}
-
-export function geomean(xs: number[]): number {
-  const ok = xs.filter((x) => Number.isFinite(x) && x > 0)
-  return ok.length ? Math.exp(mean(ok.map(Math.log))) : NaN
-}
-
-/** a / b; Infinity when only b is 0; NaN when both are 0 or either is not finite. */
-export function ratio(a: number, b: number): number {
-  if (!(Number.isFinite(a) && Number.isFinite(b))) return NaN
-  if (b === 0) return a > 0 ? Infinity : NaN
-  return a / b
-}
+/** Formatting helpers for the benchmark's tables (the statistics are src/cert/index.ts's). */
 
 export function fmtBound(x: number): string {
   if (!Number.isFinite(x)) return '–'
