@@ -12,7 +12,7 @@
  * Plain Node (no dependencies): it runs before anything else could be set up.
  */
 import { spawnSync } from 'node:child_process'
-import { accessSync, closeSync, constants, existsSync, openSync, readFileSync } from 'node:fs'
+import { accessSync, closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -60,11 +60,14 @@ function main() {
   if (!isRoot) fail('no Chromium found: install it with `sudo apt-get install -y chromium` (the end-to-end tests need it), or set CHROMIUM_PATH')
   console.error('ensure-chromium: no Chromium found: installing Debian\'s chromium package (apt-get, about a minute)')
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
-  const logPath = join(tmpdir(), 'ensure-chromium-apt.log')
+  const logPath = join(mkdtempSync(join(tmpdir(), 'ensure-chromium-')), 'apt.log')
   const log = openSync(logPath, 'w')
   const t0 = Date.now()
-  for (const args of [['update'], ['install', '-y', 'chromium']]) {
+  // wait for another apt-get or dpkg (an unattended upgrade, a second test run) instead of failing on its lock
+  const wait = ['-o', 'DPkg::Lock::Timeout=600']
+  for (const args of [['update', ...wait], ['install', '-y', ...wait, 'chromium']]) {
     const r = spawnSync('apt-get', args, { stdio: ['ignore', log, log], env })
+    if (r.status !== 0 && findChromium()) break // installed meanwhile by someone else
     if (r.status !== 0) {
       closeSync(log)
       const tail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-5).join('\n')
