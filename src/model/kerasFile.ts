@@ -13,7 +13,6 @@
  * fflate unzips, jsfive (pure JavaScript, ~40 KB gzipped) reads HDF5. The app imports this
  * module dynamically, only when such a file is dropped; the CLI imports it directly.
  */
-/// <reference path="./jsfive.d.ts" />
 import { strFromU8, unzipSync } from 'fflate'
 import type { Dataset as H5Dataset, Group as H5Group } from 'jsfive'
 import { File as H5File, Group as H5GroupClass } from 'jsfive'
