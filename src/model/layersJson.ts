@@ -480,6 +480,11 @@ export function kerasSavePaths(layers: ReadonlyArray<{ className: string; name: 
   return paths
 }
 
+/** A weight name of Keras 3's native format, kept by the converter: 'layers/lstm/cell/vars/0'. */
+export function isKerasSaveName(name: string): boolean {
+  return /^layers\/.+\/vars\/\d+$/.test(name)
+}
+
 /** The order in which each layer creates its variables, i.e. the N of `vars/N`. */
 const VAR_ORDER: Record<string, readonly string[]> = {
   Dense: ['kernel', 'bias'],
@@ -563,7 +568,7 @@ class Weights {
 
   /** Read `layers/<class>/vars/N` names too, if the manifest has them (a .keras conversion). */
   useSavePaths(layers: KerasLayer[]): void {
-    if (!this.entries.some((e) => /^layers\/.+\/vars\/\d+$/.test(e.name))) return
+    if (!this.entries.some((e) => isKerasSaveName(e.name))) return
     for (const [name, path] of kerasSavePaths(layers)) {
       const layer = layers.find((l) => l.name === name)!
       this.savePaths.set(name, { path, className: layer.className })

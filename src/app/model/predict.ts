@@ -7,7 +7,7 @@
  */
 import type { SampleInput } from '../../cert/index.ts'
 import { argmax, compileNetwork, prepareSample } from '../../cert/index.ts'
-import { findShard } from '../../model/layersJson.ts'
+import { findShard, isKerasSaveName } from '../../model/layersJson.ts'
 import type { LoadedModel } from './loaded.ts'
 
 export interface Prediction {
@@ -45,7 +45,7 @@ export function tfjsObstacle(modelJson: unknown): string | null {
   if (!isObject(modelJson)) return null
   const manifest = Array.isArray(modelJson.weightsManifest) ? modelJson.weightsManifest : []
   const names = manifest.flatMap((g) => (isObject(g) && Array.isArray(g.weights) ? g.weights : [])).map((w) => (isObject(w) ? String(w.name) : ''))
-  if (names.some((n) => /^layers\/.+\/vars\/\d+$/.test(n))) return 'TF.js cannot match the weight names of a Keras 3 .keras file (layers/…/vars/N) to its layers'
+  if (names.some(isKerasSaveName)) return 'TF.js cannot match the weight names of a Keras 3 .keras file (layers/…/vars/N) to its layers'
   const topology = isObject(modelJson.modelTopology) ? modelJson.modelTopology : {}
   const model = isObject(topology.model_config) ? topology.model_config : topology
   const layers = isObject(model.config) && Array.isArray(model.config.layers) ? model.config.layers : []
