@@ -53,7 +53,7 @@ exit code: 0 done; 1 a bad model or input (nothing is certified); 2 a bad option
 const round = (v: number, d = 6) => (Number.isFinite(v) ? Number(v.toFixed(d)) : v)
 
 async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Promise<number> {
-  if (!values.model) throw new UsageError('--model <dir> is required (a folder with model.json and its weight files)')
+  if (!values.model) throw new UsageError('--model <dir> is required (a folder with model.json and its weight files, or a Keras .keras / .h5 file)')
   const method = values.method ?? 'certrnn'
   const margin = values.margin ?? 'diff'
   const search = values.search ?? 'paper'

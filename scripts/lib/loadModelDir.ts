@@ -1,14 +1,16 @@
 /**
- * Load a TF.js Layers model directory (model.json + weight shards) from disk into the
- * certifier IR. Nothing outside the model folder is ever read: the shard paths of the
+ * Load a TF.js Layers model directory (model.json + weight shards), or a Keras `.keras` /
+ * `.h5` file (read directly, src/model/kerasFile.ts), from disk into the certifier IR. Nothing outside the model folder is ever read: the shard paths of the
  * weights manifest must be plain paths inside the folder holding model.json (no URLs,
  * absolute paths or '..' leading out, no symbolic links to files outside it, only regular
  * files), and nothing is read whose size the manifest does not declare.
  */
 import type { Stats } from 'node:fs'
-import { existsSync, lstatSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { NetworkIR } from '../../src/cert/index.ts'
+import { MAX_WEIGHTS_H5_BYTES, parseKerasFile } from '../../src/model/kerasFile.ts'
+import { hasKerasFileName, kerasFileKind } from '../../src/model/kerasFileKind.ts'
 import { ModelFileError, parseLayersModel, parseModelJson } from '../../src/model/layersJson.ts'
 import { formatBytes, formatBytesOver, LIMITS } from '../../src/model/limits.ts'
 import type { Tokenizer } from '../../src/model/tokenizer.ts'
@@ -97,13 +99,39 @@ export function loadModelTokenizer(dir: string): Tokenizer | null {
   return loadTokenizer(parseModelJson(readFileSync(real, 'utf8'), shown), shown)
 }
 
+/** The largest .keras / .h5 file read: its weights (with an optimizer's state) and its config. */
+const MAX_KERAS_FILE_BYTES = MAX_WEIGHTS_H5_BYTES + LIMITS.jsonBytes
+
+/** A .keras / .h5 file (by name, or by its first bytes whatever its name), or null. */
+function kerasFile(path: string, shown: string): NetworkIR | null {
+  const st = statSync(path)
+  if (!st.isFile()) return null
+  let kind = hasKerasFileName(path)
+  if (!kind) {
+    const head = Buffer.alloc(8)
+    const fd = openSync(path, 'r')
+    try {
+      readSync(fd, head, 0, 8, 0)
+    } finally {
+      closeSync(fd)
+    }
+    kind = kerasFileKind(head) !== null
+  }
+  if (!kind) return null
+  if (st.size > MAX_KERAS_FILE_BYTES) throw new ModelFileError(`'${shown}' is ${formatBytesOver(st.size, MAX_KERAS_FILE_BYTES)}; the limit is ${formatBytes(MAX_KERAS_FILE_BYTES)}`)
+  return parseKerasFile(new Uint8Array(readFileSync(path)), shown).net
+}
+
 /**
- * `dir` is a directory holding model.json (or the path of a model.json itself); the shards
- * are read from the paths the weights manifest gives, relative to model.json.
+ * `dir` is a directory holding model.json (or the path of a model.json itself, or of a Keras
+ * .keras / .h5 file); the shards are read from the paths the weights manifest gives,
+ * relative to model.json.
  */
 export function loadModelDir(dir: string): NetworkIR {
   const path = resolve(dir)
   if (!existsSync(path)) throw new ModelFileError(`model directory '${dir}' does not exist`)
+  const keras = kerasFile(path, dir)
+  if (keras) return keras
   const isDir = statSync(path).isDirectory()
   const modelJson = isDir ? join(path, 'model.json') : path
   const shown = isDir ? join(dir, 'model.json') : dir

@@ -298,10 +298,13 @@ describe('refusals', () => {
     expect(() => parse(json, weights)).toThrow(/layer 'conv1d' \(Conv1D\): this layer type is not supported \(supported: InputLayer, Embedding/)
   })
 
-  it('an Embedding with mask_zero', () => {
+  it("an Embedding with mask_zero, in the words of the file's framework", () => {
     const { json, weights } = files(net('lstm', [4], { vocab: 10 }))
     layersOf(json)[0].config.mask_zero = true
-    expect(() => parse(json, weights)).toThrow(/layer 'embedding' \(Embedding\): mask_zero=true \(masking\) is not supported/)
+    expect(() => parse(json, weights)).toThrow(/layer 'embedding' \(Embedding\): maskZero: true \(masking\) is not supported yet.*retrain with maskZero: false/)
+    const k = files(net('lstm', [4], { vocab: 10 }), 'keras3')
+    layersOf(k.json)[1].config.mask_zero = true
+    expect(() => parse(k.json, k.weights)).toThrow(/layer 'embedding' \(Embedding\): mask_zero=True \(masking\) is not supported yet.*retrain with mask_zero=False/)
   })
 
   it('a relu SimpleRNN (refused by validateNetwork)', () => {
@@ -313,7 +316,10 @@ describe('refusals', () => {
   it("LSTM/GRU without recurrent_activation: TF.js's default hard_sigmoid", () => {
     const { json, weights } = lstm()
     delete layersOf(json)[0].config.recurrent_activation
-    expect(() => parse(json, weights)).toThrow(/layer 'lstm' \(LSTM\): recurrent_activation is not set.*hard_sigmoid.*recurrentActivation 'sigmoid'/)
+    expect(() => parse(json, weights)).toThrow(/layer 'lstm' \(LSTM\): recurrentActivation is not set.*hardSigmoid.*recurrentActivation: 'sigmoid'/)
+    const k = files(net('lstm', [4]), 'keras3')
+    delete layersOf(k.json)[1].config.recurrent_activation
+    expect(() => parse(k.json, k.weights)).toThrow(/layer 'lstm' \(LSTM\): recurrent_activation is not recorded.*recurrent_activation='sigmoid'/)
     const g = files(net('gru', [4]))
     layersOf(g.json)[0].config.recurrent_activation = 'hard_sigmoid'
     expect(() => parse(g.json, g.weights)).toThrow(/recurrent activation "hard_sigmoid" is not supported; retrain with recurrentActivation 'sigmoid'/)
@@ -371,6 +377,9 @@ describe('refusals', () => {
     specs(json)[0].dtype = 'float16'
     expect(() => parse(json, weights)).toThrow(/dtype float16; only float32/)
     specs(json)[0].dtype = 'float32'
+    specs(json)[0].quantization = { dtype: 'int4' }
+    expect(() => parse(json, weights)).toThrow(/weight 'kernel' is quantized to int4; only float32 weights are supported/)
+    specs(json)[0].dtype = 'int32'
     specs(json)[0].quantization = { dtype: 'float16' }
     expect(() => parse(json, weights)).toThrow(/weight 'kernel' is quantized to float16; only float32 weights are supported/)
   })
@@ -403,15 +412,18 @@ describe('refusals', () => {
     }
   })
 
-  it('go_backwards, stateful, return_state', () => {
-    for (const [key, re] of [
-      ['go_backwards', /layer 'lstm' \(LSTM\): go_backwards=true is not supported/],
-      ['stateful', /stateful=true is not supported/],
-      ['return_state', /return_state=true is not supported/],
+  it('go_backwards, stateful, return_state: TF.js and Keras spellings', () => {
+    for (const [key, tfjs, keras] of [
+      ['go_backwards', /layer 'lstm' \(LSTM\): goBackwards: true is not supported.*retrain with goBackwards: false/, /layer 'lstm' \(LSTM\): go_backwards=True is not supported.*retrain with go_backwards=False/],
+      ['stateful', /stateful: true is not supported; re-create the layer with stateful: false/, /stateful=True is not supported; re-create the layer with stateful=False/],
+      ['return_state', /returnState: true is not supported/, /return_state=True is not supported/],
     ] as const) {
       const { json, weights } = lstm()
       layersOf(json)[0].config[key] = true
-      expect(() => parse(json, weights)).toThrow(re)
+      expect(() => parse(json, weights)).toThrow(tfjs)
+      const k = files(net('lstm', [4]), 'keras3')
+      layersOf(k.json)[1].config[key] = true
+      expect(() => parse(k.json, k.weights)).toThrow(keras)
     }
   })
 

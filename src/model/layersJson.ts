@@ -56,7 +56,36 @@ interface KerasLayer {
   config: Json
 }
 
-const SUPPORTED = 'InputLayer, Embedding, SimpleRNN, LSTM, GRU, Dense, Dropout'
+/**
+ * Whose words a message uses: a Keras file (converted by tensorflowjs_converter, or a
+ * .keras / .h5 file read directly) gets Keras's Python spelling (`mask_zero=False`,
+ * `recurrent_activation='sigmoid'`), a model saved by TF.js gets TF.js's
+ * (`maskZero: false`, `recurrentActivation: 'sigmoid'`).
+ */
+export type Dialect = 'keras' | 'tfjs'
+
+function camel(key: string): string {
+  return key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())
+}
+
+/** A setting as the file's framework writes it in code: `go_backwards=True` / `goBackwards: true`. */
+function setting(dialect: Dialect, key: string, value: boolean | string): string {
+  if (dialect === 'keras') return `${key}=${typeof value === 'boolean' ? (value ? 'True' : 'False') : `'${value}'`}`
+  return `${camel(key)}: ${typeof value === 'boolean' ? String(value) : `'${camel(value)}'`}`
+}
+
+/** A layer option's name as the framework spells it. */
+function option(dialect: Dialect, key: string): string {
+  return dialect === 'keras' ? key : camel(key)
+}
+
+/** Keras/TF.js model.json (TF.js's model.save writes keras_version 'tfjs-layers …'). */
+function dialectOf(modelJson: Json, topology: Json): Dialect {
+  const by = typeof modelJson.generatedBy === 'string' ? modelJson.generatedBy : ''
+  const version = typeof topology.keras_version === 'string' ? topology.keras_version : ''
+  if (/tensorflow\.js|tfjs/i.test(by) || /^tfjs/i.test(version)) return 'tfjs'
+  return 'keras'
+}
 
 /** `modelTopology` as TF.js writes it ({class_name, config}) or as the converter does ({model_config: …}). */
 function modelConfig(topology: Json): { className: string; config: unknown } {
@@ -277,8 +306,15 @@ function refuse(layer: KerasLayer, why: string): never {
   throw new UnsupportedModelError(`layer '${layer.name}' (${layer.className}): ${why}`)
 }
 
+const ACCEPTED = ['InputLayer', 'Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense']
+
+/** Every layer class the loader accepts, including those skipped as the identity at inference. */
+export const SUPPORTED_LAYERS = `${ACCEPTED.join(', ')}; ignored at inference (the identity): ${[...IGNORED].join(', ')}`
+
 function refusalFor(layer: KerasLayer): string {
   switch (layer.className) {
+    case 'Reshape':
+      return 'Reshape is not supported yet (for a leading 784 → (28, 28) Reshape, give the model its frames directly: an input of shape (28, 28))'
     case 'Bidirectional':
       return 'bidirectional RNNs are not supported; use a single forward SimpleRNN, LSTM or GRU'
     case 'Masking':
@@ -292,7 +328,7 @@ function refusalFor(layer: KerasLayer): string {
     case 'RNN':
       return 'the generic RNN wrapper is not supported; use the SimpleRNN, LSTM or GRU layers'
     default:
-      return `this layer type is not supported (supported: ${SUPPORTED})`
+      return `this layer type is not supported (supported: ${SUPPORTED_LAYERS})`
   }
 }
 
@@ -415,8 +451,65 @@ function shardsProblem(group: Group, g: number, sizes: number[]): string | null 
   return total > most ? `${what}; the limit is ${formatBytes(most)}` : null
 }
 
+/** keras.src.utils.naming.to_snake_case: 'SimpleRNN' → 'simple_rnn', 'Conv1D' → 'conv1d'. */
+export function kerasSnakeCase(name: string): string {
+  return name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+}
+
+/**
+ * Where Keras 3's native format (.keras, model.weights.h5) keeps each layer's variables:
+ * not under the layer's name but under `layers/<snake_case class name>`, numbered `_1`,
+ * `_2`… for repeated classes in the model's layer order (keras.src.saving.saving_lib
+ * `_save_container_state`); the tensorflowjs converter keeps these paths
+ * (`layers/lstm/cell/vars/0`). Layer name → path.
+ */
+export function kerasSavePaths(layers: ReadonlyArray<{ className: string; name: string }>): Map<string, string> {
+  const used = new Map<string, number>()
+  const paths = new Map<string, string>()
+  for (const layer of layers) {
+    let key = kerasSnakeCase(layer.className)
+    const n = used.get(key)
+    used.set(key, n === undefined ? 0 : n + 1)
+    if (n !== undefined) key = `${key}_${n + 1}`
+    paths.set(layer.name, `layers/${key}`)
+  }
+  return paths
+}
+
+/** A weight name of Keras 3's native format, kept by the converter: 'layers/lstm/cell/vars/0'. */
+export function isKerasSaveName(name: string): boolean {
+  return /^layers\/.+\/vars\/\d+$/.test(name)
+}
+
+/** The order in which each layer creates its variables, i.e. the N of `vars/N`. */
+const VAR_ORDER: Record<string, readonly string[]> = {
+  Dense: ['kernel', 'bias'],
+  Embedding: ['embeddings'],
+  SimpleRNN: ['kernel', 'recurrent_kernel', 'bias'],
+  LSTM: ['kernel', 'recurrent_kernel', 'bias'],
+  GRU: ['kernel', 'recurrent_kernel', 'bias'],
+}
+const RNN_CLASSES = new Set(['SimpleRNN', 'LSTM', 'GRU'])
+
+/** IEEE 754 half-precision bits → its value (exact: every half is a float32), as TF.js decodes `--quantize_float16` weights. */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1
+  const exponent = (h >> 10) & 0x1f
+  const mantissa = h & 0x3ff
+  if (exponent === 0) return sign * mantissa * 2 ** -24
+  if (exponent === 31) return mantissa ? Number.NaN : sign * Number.POSITIVE_INFINITY
+  return sign * (1024 + mantissa) * 2 ** (exponent - 25)
+}
+
 class Weights {
   readonly entries: ManifestEntry[] = []
+  /** Keras 3 native-format weight names (`layers/<layer>/…/vars/N`): layer name → its save path and class */
+  private savePaths = new Map<string, { path: string; className: string }>()
+  private readonly byName = new Map<string, ManifestEntry>()
   private readonly split: Array<{ e: ManifestEntry; parts: string[] }> = []
   private readonly groups: Group[] = []
   private readonly reader: ShardReader
@@ -454,6 +547,7 @@ class Weights {
         const bytes = per === null ? null : per * values
         const entry: ManifestEntry = { name: w.name, shape, dtype, quantization: w.quantization, group: g, offset, bytes, values }
         this.entries.push(entry)
+        this.byName.set(w.name.replace(/:\d+$/, ''), entry)
         this.split.push({ e: entry, parts: w.name.replace(/:\d+$/, '').split('/') })
         offset = offset === null || bytes === null ? null : offset + bytes
       }
@@ -469,6 +563,33 @@ class Weights {
    * failing that, any path part equal to the layer name.
    */
   find(layer: string, variable: string): ManifestEntry | undefined {
+    return this.findByName(layer, variable) ?? this.findBySavePath(layer, variable)
+  }
+
+  /** Read `layers/<class>/vars/N` names too, if the manifest has them (a .keras conversion). */
+  useSavePaths(layers: KerasLayer[]): void {
+    if (!this.entries.some((e) => isKerasSaveName(e.name))) return
+    for (const [name, path] of kerasSavePaths(layers)) {
+      const layer = layers.find((l) => l.name === name)!
+      this.savePaths.set(name, { path, className: layer.className })
+    }
+  }
+
+  /** The name a weight has in a .keras conversion ('layers/lstm/cell/vars/0'), or null. */
+  savePathOf(layer: string, variable: string): string | null {
+    const at = this.savePaths.get(layer)
+    if (!at) return null
+    const k = VAR_ORDER[at.className]?.indexOf(variable) ?? -1
+    if (k < 0) return null
+    return `${at.path}${RNN_CLASSES.has(at.className) ? '/cell' : ''}/vars/${k}`
+  }
+
+  private findBySavePath(layer: string, variable: string): ManifestEntry | undefined {
+    const name = this.savePathOf(layer, variable)
+    return name === null ? undefined : this.byName.get(name)
+  }
+
+  private findByName(layer: string, variable: string): ManifestEntry | undefined {
     const named = this.split.filter(({ parts }) => parts.length >= 2 && parts[parts.length - 1] === variable)
     const owner = (parts: string[]) => {
       let k = parts.length - 2
@@ -492,23 +613,31 @@ class Weights {
   read(layer: string, variable: string, expected: number[]): Float64Array {
     const e = this.find(layer, variable)
     if (!e) {
-      throw new ModelFileError(`layer '${layer}': weight '${variable}' is missing from the weights manifest (expected a weight named '${layer}/${variable}')`)
+      const saved = this.savePathOf(layer, variable)
+      throw new ModelFileError(
+        saved === null
+          ? `layer '${layer}': weight '${variable}' is missing from the weights manifest (expected a weight named '${layer}/${variable}')`
+          : `layer '${layer}': weight '${variable}' is missing from the weights manifest, which uses .keras-converter weight names (expected '${saved}'); convert the model's .h5 file instead, or drop the .keras file itself`,
+      )
     }
     if (e.shape.length !== expected.length || e.shape.some((d, k) => d !== expected[k])) {
       throw new ModelFileError(`layer '${layer}': weight '${variable}' has shape ${fmtShape(e.shape)}, expected ${fmtShape(expected)}`)
     }
     // 8- / 16-bit affine quantization (TF.js's uint8 / uint16 scheme): the weight IS the
     // float32 value TF.js decodes, fround(q·scale + min)
+    // float16 quantization (--quantize_float16): the weight IS the half's value, exactly as TF.js decodes it
     let affine: { bytes: 1 | 2; scale: number; min: number } | null = null
+    let half = false
     if (isObject(e.quantization)) {
       const q = e.quantization
       const ok = (q.dtype === 'uint8' || q.dtype === 'uint16') && typeof q.scale === 'number' && typeof q.min === 'number' && Number.isFinite(q.scale) && Number.isFinite(q.min)
-      if (!ok || e.dtype !== 'float32') {
+      half = q.dtype === 'float16' && e.dtype === 'float32'
+      if ((!ok && !half) || e.dtype !== 'float32') {
         throw new UnsupportedModelError(
-          `layer '${layer}': weight '${variable}' is quantized to ${String(q.dtype)}; only float32 weights are supported, or uint8 / uint16 quantization with scale and min (convert without other quantization)`,
+          `layer '${layer}': weight '${variable}' is quantized to ${String(q.dtype)}; only float32 weights are supported, or the converter's uint8 / uint16 (with scale and min) and float16 quantization (convert without other quantization)`,
         )
       }
-      affine = { bytes: q.dtype === 'uint8' ? 1 : 2, scale: q.scale as number, min: q.min as number }
+      if (ok) affine = { bytes: q.dtype === 'uint8' ? 1 : 2, scale: q.scale as number, min: q.min as number }
     }
     if (e.dtype !== 'float32') {
       throw new UnsupportedModelError(`layer '${layer}': weight '${variable}' has dtype ${e.dtype}; only float32 weights are supported`)
@@ -520,6 +649,11 @@ class Weights {
     const out = new Float64Array(expected.reduce((a, b) => a * b, 1))
     this.pending.push(() => {
       const data = this.groupData(e.group)
+      if (half) {
+        const view = new DataView(data.buffer, data.byteOffset + offset, 2 * out.length)
+        for (let k = 0; k < out.length; k++) out[k] = halfToFloat(view.getUint16(2 * k, true))
+        return
+      }
       if (affine) {
         const { bytes, scale, min } = affine
         const view = new DataView(data.buffer, data.byteOffset + offset, bytes * out.length)
@@ -649,13 +783,14 @@ function checkDeclaredSizes(body: KerasLayer[], inputWidth: number | null): void
   }
 }
 
-function recurrentLayer(layer: KerasLayer, width: number, weights: Weights): RecurrentLayer {
+function recurrentLayer(layer: KerasLayer, width: number, weights: Weights, dialect: Dialect): RecurrentLayer {
   const cls = layer.className as keyof typeof GATES
   const c = layer.config
-  if (flag(layer, 'go_backwards', false)) refuse(layer, 'go_backwards=true is not supported (the certifier reads the sequence forwards)')
-  if (flag(layer, 'stateful', false)) refuse(layer, 'stateful=true is not supported; re-create the layer with stateful=false')
-  if (flag(layer, 'return_state', false)) refuse(layer, 'return_state=true is not supported')
-  if (flag(layer, 'time_major', false)) refuse(layer, 'time_major=true is not supported')
+  const say = (key: string, value: boolean | string) => setting(dialect, key, value)
+  if (flag(layer, 'go_backwards', false)) refuse(layer, `${say('go_backwards', true)} is not supported (the certifier reads the sequence forwards); retrain with ${say('go_backwards', false)}`)
+  if (flag(layer, 'stateful', false)) refuse(layer, `${say('stateful', true)} is not supported; re-create the layer with ${say('stateful', false)}`)
+  if (flag(layer, 'return_state', false)) refuse(layer, `${say('return_state', true)} is not supported; save the model with ${say('return_state', false)}`)
+  if (flag(layer, 'time_major', false)) refuse(layer, `${say('time_major', true)} is not supported; save the model with ${say('time_major', false)}`)
   const units = num(layer, 'units')
   const k = GATES[cls]
   const useBias = flag(layer, 'use_bias', true)
@@ -671,7 +806,9 @@ function recurrentLayer(layer: KerasLayer, width: number, weights: Weights): Rec
   if (c.recurrent_activation === undefined) {
     refuse(
       layer,
-      "recurrent_activation is not set, and TF.js then uses hard_sigmoid, which the certifier does not support; retrain with recurrentActivation 'sigmoid'",
+      dialect === 'tfjs'
+        ? `${option(dialect, 'recurrent_activation')} is not set, and TF.js then uses hardSigmoid, which the certifier does not support; retrain with ${say('recurrent_activation', 'sigmoid')}`
+        : `recurrent_activation is not recorded in the file (Keras writes it; TF.js would default to hard_sigmoid, which the certifier does not support); save the model again with ${say('recurrent_activation', 'sigmoid')}`,
     )
   }
   const recurrentActivation = activation(layer, 'recurrent_activation', 'hard_sigmoid')
@@ -691,16 +828,16 @@ function recurrentLayer(layer: KerasLayer, width: number, weights: Weights): Rec
 
 function denseLayer(layer: KerasLayer, width: number, weights: Weights): DenseLayer {
   const c = layer.config
-  if (typeof c.lora_rank === 'number' && c.lora_rank > 0) refuse(layer, 'LoRA-adapted Dense layers are not supported; merge the adapter first')
+  if (typeof c.lora_rank === 'number' && c.lora_rank > 0) refuse(layer, `LoRA-adapted Dense layers are not supported (lora_rank=${c.lora_rank}); merge the adapter first (layer.disable_lora()) and save again`)
   const units = num(layer, 'units')
   const kernel = matrix(width, units, weights.read(layer.name, 'kernel', [width, units]))
   const bias = flag(layer, 'use_bias', true) ? weights.read(layer.name, 'bias', [units]) : new Float64Array(units)
   return { type: 'dense', name: layer.name, units, kernel, bias, activation: activation(layer, 'activation', 'linear') }
 }
 
-function embeddingLayer(layer: KerasLayer, weights: Weights): EmbeddingLayer {
+function embeddingLayer(layer: KerasLayer, weights: Weights, dialect: Dialect): EmbeddingLayer {
   if (flag(layer, 'mask_zero', false)) {
-    refuse(layer, 'mask_zero=true (masking) is not supported: the certifier runs every time step; retrain with maskZero false')
+    refuse(layer, `${setting(dialect, 'mask_zero', true)} (masking) is not supported yet: the certifier runs every time step; retrain with ${setting(dialect, 'mask_zero', false)}`)
   }
   const vocab = num(layer, 'input_dim')
   const dim = num(layer, 'output_dim')
@@ -731,7 +868,9 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
     throw new ModelFileError('model.json has no weightsManifest: the weights are missing (save the model with its weights)')
   }
   const weights = new Weights(modelJson.weightsManifest, weightBuffers)
+  const dialect = dialectOf(modelJson, topology)
   const { modelName, layers: kerasLayers, buildShape } = orderedLayers(topology)
+  weights.useSavePaths(kerasLayers)
 
   // input shape: an InputLayer, or the first real layer's batch_input_shape
   let shape: (number | null)[] | null = null
@@ -779,7 +918,7 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
   for (const layer of body) {
     switch (layer.className) {
       case 'Embedding': {
-        const emb = embeddingLayer(layer, weights)
+        const emb = embeddingLayer(layer, weights, dialect)
         layers.push(emb)
         width = emb.embeddings.cols
         break
@@ -788,7 +927,7 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
       case 'LSTM':
       case 'GRU': {
         if (width === null) refuse(layer, 'its input width is unknown')
-        const rnn = recurrentLayer(layer, width, weights)
+        const rnn = recurrentLayer(layer, width, weights, dialect)
         layers.push(rnn)
         width = rnn.units
         break

@@ -1,11 +1,13 @@
 /**
  * The prediction and confidence shown beside a certificate, from TF.js (loaded lazily so
- * the first paint does not wait for it). Models TF.js cannot load (GRU reset_after=true)
- * fall back to the certifier's float64 forward pass, and say so.
+ * the first paint does not wait for it). Models TF.js cannot load fall back to the
+ * certifier's float64 forward pass, and say so: those known beforehand (Keras 3 files:
+ * their InputLayer's batch_shape, .keras weight names) without trying, others (GRU
+ * reset_after=true, …) when TF.js throws.
  */
 import type { SampleInput } from '../../cert/index.ts'
 import { argmax, compileNetwork, prepareSample } from '../../cert/index.ts'
-import { findShard } from '../../model/layersJson.ts'
+import { findShard, isKerasSaveName } from '../../model/layersJson.ts'
 import type { LoadedModel } from './loaded.ts'
 
 export interface Prediction {
@@ -29,6 +31,27 @@ export function shardOf(m: Pick<LoadedModel, 'shards'>, path: string): ArrayBuff
   const buf = findShard(m.shards, path)
   if (!buf) throw new Error(`shard '${path}' is missing`)
   return buf
+}
+
+type Json = Record<string, unknown>
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * Why TF.js (4.22) cannot load this model.json, when it is known without trying, or null.
+ * Every Keras 3 file, converted or read directly, is one: TF.js's InputLayer needs
+ * batch_input_shape, and it matches weights to layers by name.
+ */
+export function tfjsObstacle(modelJson: unknown): string | null {
+  if (!isObject(modelJson)) return null
+  const manifest = Array.isArray(modelJson.weightsManifest) ? modelJson.weightsManifest : []
+  const names = manifest.flatMap((g) => (isObject(g) && Array.isArray(g.weights) ? g.weights : [])).map((w) => (isObject(w) ? String(w.name) : ''))
+  if (names.some(isKerasSaveName)) return 'TF.js cannot match the weight names of a Keras 3 .keras file (layers/…/vars/N) to its layers'
+  const topology = isObject(modelJson.modelTopology) ? modelJson.modelTopology : {}
+  const model = isObject(topology.model_config) ? topology.model_config : topology
+  const layers = isObject(model.config) && Array.isArray(model.config.layers) ? model.config.layers : []
+  const input = layers.find((l) => isObject(l) && l.class_name === 'InputLayer' && isObject(l.config) && 'batch_shape' in l.config && !('batch_input_shape' in l.config))
+  if (input) return "TF.js cannot read a Keras 3 InputLayer (batch_shape)"
+  return null
 }
 
 async function tfModel(m: LoadedModel) {
@@ -60,7 +83,19 @@ function outputIsSoftmax(m: LoadedModel): boolean {
   return last.type === 'dense' && last.activation === 'softmax'
 }
 
+function float64Prediction(m: LoadedModel, input: SampleInput, why: string): Prediction {
+  const prep = prepareSample(compileNetwork(m.net), input)
+  return {
+    predicted: prep.predicted,
+    probabilities: softmax(prep.concrete.logits),
+    source: 'float64',
+    note: `TF.js could not run this model (${why}); the certifier's float64 forward pass is shown instead`,
+  }
+}
+
 export async function predict(m: LoadedModel, input: SampleInput): Promise<Prediction> {
+  const obstacle = tfjsObstacle(m.modelJson)
+  if (obstacle) return float64Prediction(m, input, obstacle)
   try {
     const { tf, model } = await tfModel(m)
     const x = input.tokens ? tf.tensor2d([input.tokens], [1, input.tokens.length]) : tf.tensor3d([input.x!])
@@ -71,12 +106,6 @@ export async function predict(m: LoadedModel, input: SampleInput): Promise<Predi
     const probabilities = outputIsSoftmax(m) ? out : softmax(out)
     return { predicted: argmax(probabilities), probabilities, source: 'tfjs' }
   } catch (e) {
-    const prep = prepareSample(compileNetwork(m.net), input)
-    return {
-      predicted: prep.predicted,
-      probabilities: softmax(prep.concrete.logits),
-      source: 'float64',
-      note: `TF.js could not run this model (${(e as Error).message.split('\n')[0]}); the certifier's float64 forward pass is shown instead`,
-    }
+    return float64Prediction(m, input, (e as Error).message.split('\n')[0])
   }
 }

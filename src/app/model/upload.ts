@@ -1,10 +1,13 @@
 /**
  * "Load your own model": sort the dropped or picked files into model.json, its weight
- * shards and an optional tokenizer, and turn them into the certifier's IR, with a specific
- * message for every way this can go wrong. Pure (no DOM): the view reads the files.
+ * shards and an optional tokenizer, or a Keras .keras / .h5 file (read without a converter;
+ * its reader, with fflate and jsfive, is imported only when such a file is dropped), and
+ * turn them into the certifier's IR, with a specific message for every way this can go
+ * wrong. Pure (no DOM): the view reads the files.
  */
 import type { NetworkIR } from '../../cert/index.ts'
 import { compileNetwork } from '../../cert/index.ts'
+import { hasKerasFileName, kerasFileKind } from '../../model/kerasFileKind.ts'
 import { parseLayersModel } from '../../model/layersJson.ts'
 import { formatBytes, formatBytesOver, jsonTextProblem, LIMITS } from '../../model/limits.ts'
 import type { Tokenizer } from '../../model/tokenizer.ts'
@@ -63,13 +66,18 @@ function parseJson(f: UploadedFile): unknown {
   }
 }
 
-export function readUpload(files: UploadedFile[]): UploadedModel {
-  if (files.length === 0) throw new UploadError('no files: drop model.json together with its weight files (e.g. weights.bin)')
+/** A Keras .keras / .h5 file, by its name or (whatever its name) its first bytes. */
+export function isKerasUpload(f: UploadedFile): boolean {
+  return hasKerasFileName(f.name) || kerasFileKind(new Uint8Array(f.bytes, 0, Math.min(8, f.bytes.byteLength))) !== null
+}
+
+function checkFiles(files: UploadedFile[]): void {
+  if (files.length === 0) throw new UploadError('no files: drop model.json together with its weight files (e.g. weights.bin), or a Keras .keras / .h5 file')
   checkUploadSizes(files.map((f) => ({ name: f.name, size: f.bytes.byteLength })))
-  const jsons = files.filter((f) => f.name.toLowerCase().endsWith('.json'))
-  const binaries = files.filter((f) => !f.name.toLowerCase().endsWith('.json'))
-  if (jsons.length === 0) throw new UploadError(`no model.json among ${files.map((f) => f.name).join(', ')}: a TF.js Layers model is a model.json plus weight files`)
-  // which JSON is the model and which the tokenizer: by content, not by name
+}
+
+/** The JSON files, by content: the model.json (if any) and the tokenizer (if any). */
+function sortJsons(jsons: UploadedFile[]): { modelFile: UploadedFile | null; modelJson: unknown; tokenizer: Tokenizer | null } {
   let modelFile: UploadedFile | null = null
   let modelJson: unknown = null
   let tokenizer: Tokenizer | null = null
@@ -89,16 +97,52 @@ export function readUpload(files: UploadedFile[]): UploadedModel {
       throw new UploadError(`${f.name} is neither a TF.js model.json (no modelTopology / weightsManifest) nor a Cert-RNN tokenizer (format "cert-rnn-tokenizer")`)
     }
   }
-  if (!modelFile) throw new UploadError('none of the JSON files is a TF.js model.json (no modelTopology / weightsManifest)')
-  const shards = new Map(binaries.map((f) => [f.name, f.bytes]))
-  // shards by file name (findShard): the user picks files, there is no folder
+  return { modelFile, modelJson, tokenizer }
+}
+
+/** model.json (or a Keras file's conversion) and its shards → the IR, checked with the tokenizer. */
+function uploadedModel(name: string, modelJson: unknown, shards: Map<string, ArrayBuffer>, tokenizer: Tokenizer | null): UploadedModel {
   const net = parseLayersModel(modelJson, shards)
   const cn = compileNetwork(net)
   if (net.input.kind === 'tokens' && tokenizer && tokenizer.spec.vocab.length > cn.embedding!.embeddings.rows) {
     throw new UploadError(`the tokenizer has ${tokenizer.spec.vocab.length} tokens but the model's Embedding only ${cn.embedding!.embeddings.rows}: they do not belong together`)
   }
   if (net.input.kind === 'frames' && tokenizer) throw new UploadError('a tokenizer was given, but this model reads frames, not tokens')
-  return { name: modelFile.name, net, modelJson, shards, tokenizer, classes: cn.classes }
+  return { name, net, modelJson, shards, tokenizer, classes: cn.classes }
+}
+
+/** A TF.js Layers model: model.json, its weight files, an optional tokenizer. */
+export function readUpload(files: UploadedFile[]): UploadedModel {
+  checkFiles(files)
+  const jsons = files.filter((f) => f.name.toLowerCase().endsWith('.json'))
+  const binaries = files.filter((f) => !f.name.toLowerCase().endsWith('.json'))
+  if (jsons.length === 0) {
+    throw new UploadError(`no model.json among ${files.map((f) => f.name).join(', ')}: a TF.js Layers model is a model.json plus weight files (or drop a Keras .keras / .h5 file)`)
+  }
+  const { modelFile, modelJson, tokenizer } = sortJsons(jsons)
+  if (!modelFile) throw new UploadError('none of the JSON files is a TF.js model.json (no modelTopology / weightsManifest)')
+  // shards by file name (findShard): the user picks files, there is no folder
+  return uploadedModel(modelFile.name, modelJson, new Map(binaries.map((f) => [f.name, f.bytes])), tokenizer)
+}
+
+/**
+ * What the page accepts: a TF.js model (readUpload), or one Keras .keras / .h5 file with an
+ * optional tokenizer, read directly (src/model/kerasFile.ts, imported now and not before).
+ */
+export async function readUploadAsync(files: UploadedFile[]): Promise<UploadedModel> {
+  checkFiles(files)
+  const keras = files.filter(isKerasUpload)
+  if (keras.length === 0) return readUpload(files)
+  if (keras.length > 1) throw new UploadError(`two Keras model files: ${keras.map((f) => f.name).join(' and ')}; drop one model at a time`)
+  const [file] = keras
+  const rest = files.filter((f) => f !== file)
+  const stray = rest.filter((f) => !f.name.toLowerCase().endsWith('.json'))
+  if (stray.length) throw new UploadError(`${file.name} holds its own weights; ${stray.map((f) => f.name).join(', ')} ${stray.length === 1 ? 'is' : 'are'} not needed (drop the Keras file alone, or with a tokenizer.json)`)
+  const { modelFile, tokenizer } = sortJsons(rest)
+  if (modelFile) throw new UploadError(`two model files: ${file.name} and ${modelFile.name}; drop one model at a time`)
+  const { readKerasFile, KERAS_SHARD } = await import('../../model/kerasFile.ts')
+  const converted = readKerasFile(new Uint8Array(file.bytes), file.name)
+  return uploadedModel(file.name, converted.modelJson, new Map([[KERAS_SHARD, converted.weights]]), tokenizer)
 }
 
 /** An uploaded (or trained-in-the-page) model as the app's LoadedModel. */

@@ -3,7 +3,7 @@ import { ZOO_TASKS } from '../../model/manifest.ts'
 import type { ManifestModel } from '../../model/manifest.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 import type { UploadedFile } from '../model/upload.ts'
-import { checkUploadSizes, loadedFromUpload, readUpload } from '../model/upload.ts'
+import { checkUploadSizes, loadedFromUpload, readUploadAsync } from '../model/upload.ts'
 import { selectZooModel } from '../model/zoo.ts'
 import { useApp } from '../state/hooks.ts'
 import { setModel } from '../state/store.ts'
@@ -94,7 +94,7 @@ export function UploadPanel() {
     setError(null)
     setBusy(true)
     try {
-      const up = readUpload(await toUploaded(files))
+      const up = await readUploadAsync(await toUploaded(files))
       const loaded = loadedFromUpload(up, Array.from(files).map((f) => f.name).join(', '))
       await setModel(loaded)
     } catch (e) {
@@ -119,8 +119,8 @@ export function UploadPanel() {
       }}
     >
       <p>
-        <strong>Load your own model:</strong> drop a TF.js Layers <code>model.json</code> with its weight files (and an optional{' '}
-        <code>tokenizer.json</code>) here, or{' '}
+        <strong>Load your own model:</strong> drop a Keras <code>.keras</code> or <code>.h5</code> file, or a TF.js Layers{' '}
+        <code>model.json</code> with its weight files (and an optional <code>tokenizer.json</code>) here, or{' '}
         <button type="button" className="link" onClick={() => input.current?.click()}>
           pick files
         </button>

@@ -1,0 +1,42 @@
+/**
+ * The certify command line on Keras files passed straight to --model (no converter): a
+ * Keras 3 .keras file and a legacy .h5, as a subprocess, JSON lines as for a TF.js folder;
+ * and a refused .h5 exits 1 with the message in Keras's words.
+ */
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const ROOT = resolve(import.meta.dirname, '..')
+const FIX = join(ROOT, 'src/model/testing/fixtures/keras3')
+
+function certify(args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/certify.ts', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 })
+  return { code: r.status, out: r.stdout, err: r.stderr }
+}
+
+describe('certify --model <file.keras | file.h5>', () => {
+  it.each([
+    ['dotkeras-lstm', 'dotkeras-lstm.keras'],
+    ['dotkeras-text-lstm', 'dotkeras-text-lstm.keras'],
+    ['stacked-gru-lstm', 'stacked-gru-lstm.h5'],
+  ])('%s: %s certifies, predicting as Keras does', (name, file) => {
+    const r = certify(['--model', join(FIX, name, file), '--inputs', join(FIX, name, 'inputs.json'), '--n', '3', '--eps', '0.001', '--json'])
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    const ref = JSON.parse(readFileSync(join(FIX, name, 'keras_ref.json'), 'utf8')) as { predicted: number[] }
+    const rows = lines.filter((l) => 'index' in l)
+    expect(rows.map((l) => l.predicted)).toEqual(ref.predicted.slice(0, 3))
+    expect(rows.every((l) => l.eps === 0.001 && typeof l.certified === 'boolean')).toBe(true)
+    expect(lines.at(-1)).toHaveProperty('summary')
+  })
+
+  it('a refused .h5: exit 1, the layer and the setting in Keras words', () => {
+    const r = certify(['--model', join(FIX, 'text-maskzero-gru', 'text-maskzero-gru.h5'), '--inputs', join(FIX, 'dotkeras-text-lstm', 'inputs.json'), '--eps', '0.001', '--json'])
+    expect(r.code).toBe(1)
+    expect(r.err).toMatch(/layer 'embedding' \(Embedding\): mask_zero=True \(masking\) is not supported yet.*retrain with mask_zero=False/)
+    expect(r.err).not.toMatch(/^\s+at /m)
+  })
+})
