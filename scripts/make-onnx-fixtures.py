@@ -105,7 +105,7 @@ def write(name, model, inputs, batch_first, tokens=False, dynamic=False, state=F
         sd = {k: v.detach().reshape(-1).tolist() for k, v in model.state_dict().items()}
         shapes = {k: list(v.shape) for k, v in model.state_dict().items()}
         with open(os.path.join(d, 'torch_state.json'), 'w') as f:
-            json.dump({'shapes': shapes, 'values': {k: rounded(v) for k, v in sd.items()}}, f, separators=(',', ':'))
+            json.dump({"shapes": shapes, "values": sd}, f, separators=(',', ':'))
     print(f'{name}: {os.path.getsize(path)} bytes')
 
 
