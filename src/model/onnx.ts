@@ -871,10 +871,23 @@ function nodeMessage(e: UnsupportedModelError, stages: Stage[]): UnsupportedMode
   return e
 }
 
+/** How to feed one sequence to the ONNX graph itself (onnxruntime-web in the app). */
+export interface OnnxInput {
+  name: string
+  dtype: 'float32' | 'float64' | 'int32' | 'int64'
+  /** the axis of time in the graph input: 0 ([time, batch, …]) or 1 ([batch, time, …]) */
+  timeAxis: 0 | 1
+}
+
 /**
  * The bytes of an .onnx file → validated NetworkIR. `what` names the file in messages.
  */
 export function parseOnnxModel(bytes: Uint8Array | ArrayBuffer, what = 'the .onnx file'): NetworkIR {
+  return parseOnnx(bytes, what).net
+}
+
+/** parseOnnxModel, also telling how the graph's input is laid out. */
+export function parseOnnx(bytes: Uint8Array | ArrayBuffer, what = 'the .onnx file'): { net: NetworkIR; input: OnnxInput } {
   const buf = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)
   const sizeProblem = fileSizeProblem(what, buf.byteLength, LIMITS.onnxBytes)
   if (sizeProblem) throw new ModelFileError(sizeProblem)
@@ -942,5 +955,7 @@ export function parseOnnxModel(bytes: Uint8Array | ArrayBuffer, what = 'the .onn
     if (e instanceof UnsupportedModelError && !(e instanceof ModelFileError)) throw nodeMessage(e, chain)
     throw e
   }
-  return net
+  const dtype = elem === DT.INT64 ? 'int64' : elem === DT.INT32 ? 'int32' : elem === DT.DOUBLE ? 'float64' : 'float32'
+  const timeAxis = interp.inputAxes[1]?.role === 'T' ? 1 : 0
+  return { net, input: { name: input.name ?? '', dtype, timeAxis } }
 }

@@ -11,9 +11,12 @@ import type { LoadedModel } from './loaded.ts'
 export interface Prediction {
   predicted: number
   probabilities: number[]
-  source: 'tfjs' | 'float64'
+  source: 'tfjs' | 'onnxruntime' | 'float64'
   note?: string
 }
+
+/** what computed a prediction, as the results say it */
+export const PREDICTION_SOURCES: Record<Prediction['source'], string> = { tfjs: 'TF.js', onnxruntime: 'ONNX Runtime', float64: 'float64 forward pass' }
 
 export function softmax(v: ArrayLike<number>): number[] {
   const m = Math.max(...Array.from(v))
@@ -61,6 +64,7 @@ function outputIsSoftmax(m: LoadedModel): boolean {
 }
 
 export async function predict(m: LoadedModel, input: SampleInput): Promise<Prediction> {
+  if (m.onnx) return predictOnnx(m, input)
   try {
     const { tf, model } = await tfModel(m)
     const x = input.tokens ? tf.tensor2d([input.tokens], [1, input.tokens.length]) : tf.tensor3d([input.x!])
@@ -71,12 +75,28 @@ export async function predict(m: LoadedModel, input: SampleInput): Promise<Predi
     const probabilities = outputIsSoftmax(m) ? out : softmax(out)
     return { predicted: argmax(probabilities), probabilities, source: 'tfjs' }
   } catch (e) {
-    const prep = prepareSample(compileNetwork(m.net), input)
-    return {
-      predicted: prep.predicted,
-      probabilities: softmax(prep.concrete.logits),
-      source: 'float64',
-      note: `TF.js could not run this model (${(e as Error).message.split('\n')[0]}); the certifier's float64 forward pass is shown instead`,
-    }
+    return float64Prediction(m, input, 'TF.js', e)
+  }
+}
+
+function float64Prediction(m: LoadedModel, input: SampleInput, runtime: string, e: unknown): Prediction {
+  const prep = prepareSample(compileNetwork(m.net), input)
+  return {
+    predicted: prep.predicted,
+    probabilities: softmax(prep.concrete.logits),
+    source: 'float64',
+    note: `${runtime} could not run this model (${(e as Error).message.split('\n')[0]}); the certifier's float64 forward pass is shown instead`,
+  }
+}
+
+/** An uploaded .onnx model: onnxruntime-web (lazy), else the float64 forward pass. */
+async function predictOnnx(m: LoadedModel, input: SampleInput): Promise<Prediction> {
+  try {
+    const { onnxLogits } = await import('./predictOnnx.ts')
+    const out = await onnxLogits(m.onnx!, input)
+    const probabilities = outputIsSoftmax(m) ? out : softmax(out)
+    return { predicted: argmax(probabilities), probabilities, source: 'onnxruntime' }
+  } catch (e) {
+    return float64Prediction(m, input, 'ONNX Runtime', e)
   }
 }

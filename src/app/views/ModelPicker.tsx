@@ -4,6 +4,7 @@ import type { ManifestModel } from '../../model/manifest.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 import type { UploadedFile } from '../model/upload.ts'
 import { checkUploadSizes, loadedFromUpload, readUpload } from '../model/upload.ts'
+import { isOnnxUpload, loadOnnxUpload } from '../model/uploadOnnx.ts'
 import { selectZooModel } from '../model/zoo.ts'
 import { useApp } from '../state/hooks.ts'
 import { setModel } from '../state/store.ts'
@@ -94,8 +95,9 @@ export function UploadPanel() {
     setError(null)
     setBusy(true)
     try {
-      const up = readUpload(await toUploaded(files))
-      const loaded = loadedFromUpload(up, Array.from(files).map((f) => f.name).join(', '))
+      const uploaded = await toUploaded(files)
+      const title = Array.from(files).map((f) => f.name).join(', ')
+      const loaded = isOnnxUpload(uploaded) ? await loadOnnxUpload(uploaded, title) : loadedFromUpload(readUpload(uploaded), title)
       await setModel(loaded)
     } catch (e) {
       setError((e as Error).message)
@@ -120,7 +122,7 @@ export function UploadPanel() {
     >
       <p>
         <strong>Load your own model:</strong> drop a TF.js Layers <code>model.json</code> with its weight files (and an optional{' '}
-        <code>tokenizer.json</code>) here, or{' '}
+        <code>tokenizer.json</code>), or a PyTorch model exported to <code>.onnx</code>, here, or{' '}
         <button type="button" className="link" onClick={() => input.current?.click()}>
           pick files
         </button>
