@@ -37,7 +37,7 @@ function Done({ run, result, model }: { run: RunState; result: RunResult; model:
       <p data-testid="prediction">
         Prediction: <strong>{names[result.predicted]}</strong>
         {p && ` · confidence ${(p.probabilities[p.predicted] * 100).toFixed(1)} % (${PREDICTION_SOURCES[p.source]})`}
-        {p && p.predicted !== result.predicted && <span className="error"> · TF.js (float32) predicts {names[p.predicted]}: the certificate is for the float64 prediction</span>}
+        {p && p.predicted !== result.predicted && <span className="error"> · {PREDICTION_SOURCES[p.source]} (float32) predicts {names[p.predicted]}: the certificate is for the float64 prediction</span>}
       </p>
       {p?.note && <p className="muted">{p.note}</p>}
       {result.kind === 'certify' && (
