@@ -1,7 +1,7 @@
 /** A PyTorch model exported to ONNX, dropped in the page: certified, predicted by ONNX Runtime from the app's own origin. */
 import { expect, test } from '@playwright/test'
 import { join } from 'node:path'
-import { trackErrors } from './helpers.ts'
+import { drawStroke, trackErrors } from './helpers.ts'
 
 const onnxFixtures = join(import.meta.dirname, '..', 'src', 'model', 'testing', 'fixtures', 'onnx')
 
@@ -17,11 +17,7 @@ test('an MNIST-shaped .onnx model: draw a digit, certify, ONNX Runtime predicts;
   await page.getByTestId('upload-input').setInputFiles([join(onnxFixtures, 'mnist_gru_7x112', 'model.onnx')])
   await expect(page.getByTestId('model-picker')).toHaveValue('__upload', { timeout: 20_000 })
   await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', { timeout: 20_000 })
-  const box = (await page.getByTestId('draw-canvas').boundingBox())!
-  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2)
-  await page.mouse.down()
-  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.8, { steps: 12 })
-  await page.mouse.up()
+  await drawStroke(page)
   await page.getByTestId('run-certify').click()
   await expect(page.getByTestId('verdict')).toBeVisible({ timeout: 60_000 })
   await expect(page.getByTestId('prediction')).toContainText('(ONNX Runtime)', { timeout: 30_000 })

@@ -6,18 +6,15 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import * as onnxProto from 'onnx-proto'
 import type { onnx } from 'onnx-proto'
 import { describe, expect, it } from 'vitest'
 import type { LayerIR, NetworkIR, SampleInput } from '../cert/index.ts'
 import { certifyThreat, compileNetwork, findBound, forward, prepareSample, Rng, UnsupportedModelError } from '../cert/index.ts'
 import { ModelFileError, parseModelFiles } from './layersJson.ts'
 import { LIMITS } from './limits.ts'
-import { parseOnnxModel } from './onnx.ts'
+import { ONNX, parseOnnxModel } from './onnx.ts'
 import { toLayersJson } from './testing/toLayersJson.ts'
 
-type Proto = typeof onnx
-const ONNX: Proto = (onnxProto as unknown as { onnx?: Proto }).onnx ?? (onnxProto as unknown as { default: { onnx: Proto } }).default.onnx
 
 const DIR = join(import.meta.dirname, 'testing', 'fixtures', 'onnx')
 const bytes = (name: string) => new Uint8Array(readFileSync(join(DIR, name, 'model.onnx')))

@@ -23,8 +23,8 @@ import { ModelFileError } from './layersJson.ts'
 import { fileSizeProblem, formatBytes, formatCount, LIMITS } from './limits.ts'
 
 type Proto = typeof onnx
-/** onnx-proto is CommonJS: its namespace comes as a named or a default export depending on the bundler */
-const ONNX: Proto = (onnxProto as unknown as { onnx?: Proto }).onnx ?? (onnxProto as unknown as { default: { onnx: Proto } }).default.onnx
+/** onnx-proto's generated messages (CommonJS: the namespace comes as a named or a default export depending on the bundler); tests edit models with them */
+export const ONNX: Proto = (onnxProto as unknown as { onnx?: Proto }).onnx ?? (onnxProto as unknown as { default: { onnx: Proto } }).default.onnx
 
 /** ONNX TensorProto.DataType values read here */
 const DT = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10, DOUBLE: 11, BFLOAT16: 16 } as const
