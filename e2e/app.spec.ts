@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
 import { join } from 'node:path'
-import { trackErrors } from './helpers.ts'
+import { drawStroke, trackErrors } from './helpers.ts'
 
 const fixtures = join(import.meta.dirname, 'fixtures')
 
@@ -64,11 +64,7 @@ test('upload a valid model, draw a digit, certify it', async ({ page }) => {
   await ready(page)
   await expect(page.getByTestId('model-picker')).toHaveValue('__upload')
   // draw a stroke
-  const box = (await page.getByTestId('draw-canvas').boundingBox())!
-  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2)
-  await page.mouse.down()
-  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.8, { steps: 12 })
-  await page.mouse.up()
+  await drawStroke(page)
   await page.getByTestId('run-compare').click()
   await expect(page.getByTestId('compare-table')).toBeVisible({ timeout: 60_000 })
   await expect(page.getByTestId('compare-table').locator('tbody tr')).toHaveCount(3)

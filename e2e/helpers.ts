@@ -23,3 +23,12 @@ export async function preserveWebGLPixels(page: Page) {
     } as typeof original
   })
 }
+
+/** Draw a vertical stroke (a '1') on the digit pad. */
+export async function drawStroke(page: Page) {
+  const box = (await page.getByTestId('draw-canvas').boundingBox())!
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2)
+  await page.mouse.down()
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.8, { steps: 12 })
+  await page.mouse.up()
+}

@@ -24,7 +24,7 @@ import { checkMaxEps, common } from './lib/options.ts'
 
 const cli = defineCli({
   name: 'certify',
-  synopsis: 'npm run certify --silent -- --model <dir with model.json> [options]',
+  synopsis: 'npm run certify --silent -- --model <dir with model.json | file.onnx> [options]',
   options: {
     model: common.model,
     inputs: common.inputs,
@@ -53,7 +53,7 @@ exit code: 0 done; 1 a bad model or input (nothing is certified); 2 a bad option
 const round = (v: number, d = 6) => (Number.isFinite(v) ? Number(v.toFixed(d)) : v)
 
 async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Promise<number> {
-  if (!values.model) throw new UsageError('--model <dir> is required (a folder with model.json and its weight files, or a Keras .keras / .h5 file)')
+  if (!values.model) throw new UsageError('--model <dir> is required (a folder with model.json and its weight files, a Keras .keras / .h5 file or an .onnx file)')
   const method = values.method ?? 'certrnn'
   const margin = values.margin ?? 'diff'
   const search = values.search ?? 'paper'

@@ -3,7 +3,9 @@
  * `.h5` file (read directly, src/model/kerasFile.ts), from disk into the certifier IR. Nothing outside the model folder is ever read: the shard paths of the
  * weights manifest must be plain paths inside the folder holding model.json (no URLs,
  * absolute paths or '..' leading out, no symbolic links to files outside it, only regular
- * files), and nothing is read whose size the manifest does not declare.
+ * files), and nothing is read whose size the manifest does not declare. An .onnx file (its
+ * path, or a folder holding model.onnx and no model.json) is read under the same rules: a
+ * regular file, its size checked before it is read (src/model/onnx.ts parses it).
  */
 import type { Stats } from 'node:fs'
 import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs'
@@ -13,6 +15,7 @@ import { MAX_WEIGHTS_H5_BYTES, parseKerasFile } from '../../src/model/kerasFile.
 import { hasKerasFileName, kerasFileKind } from '../../src/model/kerasFileKind.ts'
 import { ModelFileError, parseLayersModel, parseModelJson } from '../../src/model/layersJson.ts'
 import { formatBytes, formatBytesOver, LIMITS } from '../../src/model/limits.ts'
+import { parseOnnxModel } from '../../src/model/onnx.ts'
 import type { Tokenizer } from '../../src/model/tokenizer.ts'
 import { loadTokenizer } from '../../src/model/tokenizer.ts'
 
@@ -72,15 +75,24 @@ function shardFile(base: string, realBase: string, p: string): string | undefine
  * The real path of a JSON file of the model folder (model.json, tokenizer.json): a regular
  * file inside the folder, at most LIMITS.jsonBytes long. `shown` names it in messages.
  */
-function jsonFileIn(realBase: string, file: string, shown: string, label: 'model.json' | 'tokenizer.json'): string {
+function jsonFileIn(realBase: string, file: string, shown: string, label: 'model.json' | 'tokenizer.json' | '.onnx file'): string {
   const real = realpathSync(file)
   if (!inside(realBase, real)) throw new ModelFileError(`'${shown}' is a symbolic link to '${real}', outside the model folder; copy the model into one folder`)
   const st = statSync(real)
   if (!st.isFile()) throw new ModelFileError(`'${shown}' is ${kind(st)}, not a regular file`)
-  if (st.size > LIMITS.jsonBytes) {
-    throw new ModelFileError(`'${shown}' is ${formatBytesOver(st.size, LIMITS.jsonBytes)}; a ${label} may be at most ${formatBytes(LIMITS.jsonBytes)}${label === 'model.json' ? ' (the weights belong in the shard files)' : ''}`)
+  const limit = label === '.onnx file' ? LIMITS.onnxBytes : LIMITS.jsonBytes
+  if (st.size > limit) {
+    throw new ModelFileError(`'${shown}' is ${formatBytesOver(st.size, limit)}; a ${label} may be at most ${formatBytes(limit)}${label === 'model.json' ? ' (the weights belong in the shard files)' : ''}`)
   }
   return real
+}
+
+const isOnnx = (path: string) => path.toLowerCase().endsWith('.onnx')
+
+/** An .onnx model (weights inside it), read under the rules of loadModelDir. */
+function loadOnnxFile(file: string, shown: string): NetworkIR {
+  const real = jsonFileIn(realpathSync(dirname(file)), file, shown, '.onnx file')
+  return parseOnnxModel(readFileSync(real), `'${shown}'`)
 }
 
 /**
@@ -125,7 +137,7 @@ function kerasFile(path: string, shown: string): NetworkIR | null {
 /**
  * `dir` is a directory holding model.json (or the path of a model.json itself, or of a Keras
  * .keras / .h5 file); the shards are read from the paths the weights manifest gives,
- * relative to model.json.
+ * relative to model.json. Or an .onnx file (or a directory holding model.onnx).
  */
 export function loadModelDir(dir: string): NetworkIR {
   const path = resolve(dir)
@@ -133,9 +145,11 @@ export function loadModelDir(dir: string): NetworkIR {
   const keras = kerasFile(path, dir)
   if (keras) return keras
   const isDir = statSync(path).isDirectory()
+  if (!isDir && isOnnx(path)) return loadOnnxFile(path, dir)
+  if (isDir && !existsSync(join(path, 'model.json')) && existsSync(join(path, 'model.onnx'))) return loadOnnxFile(join(path, 'model.onnx'), join(dir, 'model.onnx'))
   const modelJson = isDir ? join(path, 'model.json') : path
   const shown = isDir ? join(dir, 'model.json') : dir
-  if (!existsSync(modelJson)) throw new ModelFileError(`'${dir}' has no model.json (expected a TF.js Layers model saved with model.save)`)
+  if (!existsSync(modelJson)) throw new ModelFileError(`'${dir}' has no model.json (expected a TF.js Layers model saved with model.save, or model.onnx)`)
   const base = dirname(modelJson)
   const realBase = realpathSync(base)
   const realModel = jsonFileIn(realBase, modelJson, shown, 'model.json')

@@ -26,7 +26,7 @@ export function checkMaxEps(search: SearchKind, maxEps: number | undefined, flag
 }
 
 export const common = {
-  model: option('DIR', 'the model: a folder with model.json and its weight files\n(or the path of the model.json itself), or a Keras .keras / .h5 file', text),
+  model: option('DIR', 'the model: a folder with model.json and its weight files\n(or the path of the model.json itself), a Keras .keras / .h5 file, or an .onnx file', text),
   inputs: option('FILE', 'JSON array of {"x": T×features numbers | "tokens": ids, "label"?: n}\n(default: <model dir>/examples.json when it exists)', text),
   n: option('N', 'only the first N inputs', positiveInt),
   threat: option('T', 'single (default: every frame alone) | all | frames=0,3,5', threatValue),

@@ -19,6 +19,10 @@ export const LIMITS = {
   arrayValues: 32e6,
   /** values of all weights together (400 MB as float64; 200 MB of float32 shards) */
   parameters: 50e6,
+  /** an .onnx file (weights inside it: the largest model the parameter limit allows, in float32, and its graph) */
+  onnxBytes: 250e6,
+  /** nodes of an ONNX graph (PyTorch emits a few dozen per recurrent layer) */
+  nodes: 100_000,
   /** tokens in a tokenizer's vocabulary */
   vocabulary: 2e6,
 } as const
@@ -79,7 +83,12 @@ export function jsonTextProblem(text: string, what: string): string | null {
   return null
 }
 
+/** Why a file of this many bytes is refused before it is read, by `limit` (null when it may be read). */
+export function fileSizeProblem(what: string, bytes: number, limit: number): string | null {
+  return bytes > limit ? `${what} is ${formatBytesOver(bytes, limit)}; the limit is ${formatBytes(limit)}` : null
+}
+
 /** Why a JSON file of this many bytes is refused before it is read (null when it may be read). */
 export function jsonFileSizeProblem(what: string, bytes: number): string | null {
-  return bytes > LIMITS.jsonBytes ? `${what} is ${formatBytesOver(bytes, LIMITS.jsonBytes)}; the limit is ${formatBytes(LIMITS.jsonBytes)}` : null
+  return fileSizeProblem(what, bytes, LIMITS.jsonBytes)
 }

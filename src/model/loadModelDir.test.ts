@@ -252,3 +252,32 @@ describe('loadModelTokenizer: tokenizer.json under the same rules', () => {
     expect(() => loadModelTokenizer(big.dir)).toThrow(`'${join(big.dir, 'tokenizer.json')}' is 3 GB; a tokenizer.json may be at most 64 MB`)
   })
 })
+
+describe('loadModelDir: .onnx files under the same rules', () => {
+  const fixture = join(import.meta.dirname, 'testing', 'fixtures', 'onnx', 'lstm', 'model.onnx')
+
+  it('loads an .onnx file by its path, or a folder holding model.onnx', () => {
+    const dir = join(root, 'onnx-ok')
+    mkdirSync(dir)
+    writeFileSync(join(dir, 'model.onnx'), readFileSync(fixture))
+    writeFileSync(join(dir, 'my model.ONNX'), readFileSync(fixture))
+    for (const p of [join(dir, 'model.onnx'), dir, join(dir, 'my model.ONNX')]) expect(loadModelDir(p).layers.map((l) => l.type)).toEqual(['lstm', 'dense'])
+  })
+
+  it('refuses a symbolic link to outside the folder, a FIFO, a file above the limit (before reading it), a broken file', () => {
+    mkdirSync(join(root, 'onnx-link'))
+    symlinkSync(fixture, join(root, 'onnx-link', 'model.onnx'))
+    expect(refusal(join(root, 'onnx-link', 'model.onnx'))).toMatch(/model\.onnx' is a symbolic link to '.*lstm\/model\.onnx', outside the model folder/)
+    mkdirSync(join(root, 'onnx-dir', 'x.onnx'), { recursive: true })
+    expect(refusal(join(root, 'onnx-dir', 'x.onnx'))).toMatch(/x\.onnx' has no model\.json/) // a folder, whatever its name
+    mkdirSync(join(root, 'onnx-fifo'))
+    execFileSync('mkfifo', [join(root, 'onnx-fifo', 'model.onnx')])
+    expect(refusal(join(root, 'onnx-fifo', 'model.onnx'))).toMatch(/model\.onnx' is a named pipe \(FIFO\), not a regular file/)
+    mkdirSync(join(root, 'onnx-big'))
+    writeFileSync(join(root, 'onnx-big', 'model.onnx'), '')
+    truncateSync(join(root, 'onnx-big', 'model.onnx'), 5e9)
+    expect(refusal(join(root, 'onnx-big', 'model.onnx'))).toMatch(/model\.onnx' is 5 GB; a \.onnx file may be at most 250 MB$/)
+    writeFileSync(join(root, 'onnx-big', 'bad.onnx'), 'not protobuf at all')
+    expect(refusal(join(root, 'onnx-big', 'bad.onnx'))).toMatch(/bad\.onnx' is not an ONNX model/)
+  })
+})

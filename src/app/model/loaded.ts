@@ -1,6 +1,7 @@
 /** A model ready for the app: the certifier's IR plus what the views need around it. */
 import type { NetworkIR, SampleInput } from '../../cert/index.ts'
 import type { ManifestModel } from '../../model/manifest.ts'
+import type { OnnxInput } from '../../model/onnx.ts'
 import type { Tokenizer } from '../../model/tokenizer.ts'
 
 export interface Example extends SampleInput {
@@ -28,6 +29,13 @@ export interface LoadedModel {
   /** the model.json object and its shards, for TF.js predictions */
   modelJson: unknown
   shards: Map<string, ArrayBuffer>
+  /** an uploaded .onnx model: the file and how to feed it, for onnxruntime-web predictions */
+  onnx?: OnnxModel
+}
+
+export interface OnnxModel {
+  bytes: Uint8Array
+  input: OnnxInput
 }
 
 export function classNamesFor(net: NetworkIR, given?: string[]): string[] {

@@ -13,9 +13,12 @@ import type { LoadedModel } from './loaded.ts'
 export interface Prediction {
   predicted: number
   probabilities: number[]
-  source: 'tfjs' | 'float64'
+  source: 'tfjs' | 'onnxruntime' | 'float64'
   note?: string
 }
+
+/** what computed a prediction, as the results say it */
+export const PREDICTION_SOURCES: Record<Prediction['source'], string> = { tfjs: 'TF.js', onnxruntime: 'ONNX Runtime', float64: 'float64 forward pass' }
 
 export function softmax(v: ArrayLike<number>): number[] {
   const m = Math.max(...Array.from(v))
@@ -83,17 +86,18 @@ function outputIsSoftmax(m: LoadedModel): boolean {
   return last.type === 'dense' && last.activation === 'softmax'
 }
 
-function float64Prediction(m: LoadedModel, input: SampleInput, why: string): Prediction {
+function float64Prediction(m: LoadedModel, input: SampleInput, why: string, runtime = 'TF.js'): Prediction {
   const prep = prepareSample(compileNetwork(m.net), input)
   return {
     predicted: prep.predicted,
     probabilities: softmax(prep.concrete.logits),
     source: 'float64',
-    note: `TF.js could not run this model (${why}); the certifier's float64 forward pass is shown instead`,
+    note: `${runtime} could not run this model (${why}); the certifier's float64 forward pass is shown instead`,
   }
 }
 
 export async function predict(m: LoadedModel, input: SampleInput): Promise<Prediction> {
+  if (m.onnx) return predictOnnx(m, input)
   const obstacle = tfjsObstacle(m.modelJson)
   if (obstacle) return float64Prediction(m, input, obstacle)
   try {
@@ -107,5 +111,17 @@ export async function predict(m: LoadedModel, input: SampleInput): Promise<Predi
     return { predicted: argmax(probabilities), probabilities, source: 'tfjs' }
   } catch (e) {
     return float64Prediction(m, input, (e as Error).message.split('\n')[0])
+  }
+}
+
+/** An uploaded .onnx model: onnxruntime-web (lazy), else the float64 forward pass. */
+async function predictOnnx(m: LoadedModel, input: SampleInput): Promise<Prediction> {
+  try {
+    const { onnxLogits } = await import('./predictOnnx.ts')
+    const out = await onnxLogits(m.onnx!, input)
+    const probabilities = outputIsSoftmax(m) ? out : softmax(out)
+    return { predicted: argmax(probabilities), probabilities, source: 'onnxruntime' }
+  } catch (e) {
+    return float64Prediction(m, input, (e as Error).message.split('\n')[0], 'ONNX Runtime')
   }
 }

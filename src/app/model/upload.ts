@@ -9,7 +9,7 @@ import type { NetworkIR } from '../../cert/index.ts'
 import { compileNetwork } from '../../cert/index.ts'
 import { hasKerasFileName, kerasFileKind } from '../../model/kerasFileKind.ts'
 import { parseLayersModel } from '../../model/layersJson.ts'
-import { formatBytes, formatBytesOver, jsonTextProblem, LIMITS } from '../../model/limits.ts'
+import { fileSizeProblem, formatBytes, formatBytesOver, jsonTextProblem, LIMITS } from '../../model/limits.ts'
 import type { Tokenizer } from '../../model/tokenizer.ts'
 import { loadTokenizer } from '../../model/tokenizer.ts'
 import type { LoadedModel } from './loaded.ts'
@@ -51,11 +51,13 @@ export function checkUploadSizes(files: ReadonlyArray<{ name: string; size: numb
     if (f.name.toLowerCase().endsWith('.json') && f.size > LIMITS.jsonBytes) {
       throw new UploadError(`${f.name} is ${formatBytesOver(f.size, LIMITS.jsonBytes)}; a model.json or tokenizer.json may be at most ${formatBytes(LIMITS.jsonBytes)}`)
     }
+    const onnx = f.name.toLowerCase().endsWith('.onnx') ? fileSizeProblem(f.name, f.size, LIMITS.onnxBytes) : null
+    if (onnx) throw new UploadError(onnx)
   }
 }
 
 /** A JSON file (its size checked), refused by its nesting (one linear scan) before it is parsed. */
-function parseJson(f: UploadedFile): unknown {
+export function parseJson(f: UploadedFile): unknown {
   const text = new TextDecoder().decode(f.bytes)
   const problem = jsonTextProblem(text, f.name)
   if (problem) throw new UploadError(problem)
@@ -103,12 +105,17 @@ function sortJsons(jsons: UploadedFile[]): { modelFile: UploadedFile | null; mod
 /** model.json (or a Keras file's conversion) and its shards → the IR, checked with the tokenizer. */
 function uploadedModel(name: string, modelJson: unknown, shards: Map<string, ArrayBuffer>, tokenizer: Tokenizer | null): UploadedModel {
   const net = parseLayersModel(modelJson, shards)
+  return { name, net, modelJson, shards, tokenizer, classes: classesWith(net, tokenizer) }
+}
+
+/** The model's number of classes, once its tokenizer (if any) is known to belong to it. */
+export function classesWith(net: NetworkIR, tokenizer: Tokenizer | null): number {
   const cn = compileNetwork(net)
   if (net.input.kind === 'tokens' && tokenizer && tokenizer.spec.vocab.length > cn.embedding!.embeddings.rows) {
     throw new UploadError(`the tokenizer has ${tokenizer.spec.vocab.length} tokens but the model's Embedding only ${cn.embedding!.embeddings.rows}: they do not belong together`)
   }
   if (net.input.kind === 'frames' && tokenizer) throw new UploadError('a tokenizer was given, but this model reads frames, not tokens')
-  return { name, net, modelJson, shards, tokenizer, classes: cn.classes }
+  return cn.classes
 }
 
 /** A TF.js Layers model: model.json, its weight files, an optional tokenizer. */

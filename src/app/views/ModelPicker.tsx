@@ -4,6 +4,7 @@ import type { ManifestModel } from '../../model/manifest.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 import type { UploadedFile } from '../model/upload.ts'
 import { checkUploadSizes, loadedFromUpload, readUploadAsync } from '../model/upload.ts'
+import { isOnnxUpload, loadOnnxUpload } from '../model/uploadOnnx.ts'
 import { selectZooModel } from '../model/zoo.ts'
 import { useApp } from '../state/hooks.ts'
 import { setModel } from '../state/store.ts'
@@ -94,8 +95,9 @@ export function UploadPanel() {
     setError(null)
     setBusy(true)
     try {
-      const up = await readUploadAsync(await toUploaded(files))
-      const loaded = loadedFromUpload(up, Array.from(files).map((f) => f.name).join(', '))
+      const uploaded = await toUploaded(files)
+      const title = Array.from(files).map((f) => f.name).join(', ')
+      const loaded = isOnnxUpload(uploaded) ? await loadOnnxUpload(uploaded, title) : loadedFromUpload(await readUploadAsync(uploaded), title)
       await setModel(loaded)
     } catch (e) {
       setError((e as Error).message)
@@ -119,7 +121,7 @@ export function UploadPanel() {
       }}
     >
       <p>
-        <strong>Load your own model:</strong> drop a Keras <code>.keras</code> or <code>.h5</code> file, or a TF.js Layers{' '}
+        <strong>Load your own model:</strong> drop a Keras <code>.keras</code> or <code>.h5</code> file, a PyTorch model exported to <code>.onnx</code>, or a TF.js Layers{' '}
         <code>model.json</code> with its weight files (and an optional <code>tokenizer.json</code>) here, or{' '}
         <button type="button" className="link" onClick={() => input.current?.click()}>
           pick files

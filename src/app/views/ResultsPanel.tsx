@@ -3,6 +3,7 @@ import { METHOD_LABELS } from '../../cert/index.ts'
 import { useState } from 'react'
 import type { AttackSummary, RunResult } from '../../worker/protocol.ts'
 import type { LoadedModel } from '../model/loaded.ts'
+import { PREDICTION_SOURCES } from '../model/predict.ts'
 import { useApp } from '../state/hooks.ts'
 import type { RunState } from '../state/store.ts'
 import { runJob } from '../state/store.ts'
@@ -35,8 +36,8 @@ function Done({ run, result, model }: { run: RunState; result: RunResult; model:
     <>
       <p data-testid="prediction">
         Prediction: <strong>{names[result.predicted]}</strong>
-        {p && ` · confidence ${(p.probabilities[p.predicted] * 100).toFixed(1)} % (${p.source === 'tfjs' ? 'TF.js' : 'float64 forward pass'})`}
-        {p && p.predicted !== result.predicted && <span className="error"> · TF.js (float32) predicts {names[p.predicted]}: the certificate is for the float64 prediction</span>}
+        {p && ` · confidence ${(p.probabilities[p.predicted] * 100).toFixed(1)} % (${PREDICTION_SOURCES[p.source]})`}
+        {p && p.predicted !== result.predicted && <span className="error"> · {PREDICTION_SOURCES[p.source]} (float32) predicts {names[p.predicted]}: the certificate is for the float64 prediction</span>}
       </p>
       {p?.note && <p className="muted">{p.note}</p>}
       {result.kind === 'certify' && (
