@@ -126,12 +126,12 @@ export class RunGuard {
     this.latest?.controller.abort()
     const mine = { id: ++this.count, controller: new AbortController() }
     this.latest = mine
-    const guard = this
+    const isLatest = () => this.latest === mine
     return {
       id: mine.id,
       signal: mine.controller.signal,
       get current() {
-        return guard.latest === mine
+        return isLatest()
       },
     }
   }
