@@ -3,8 +3,9 @@ import { compileNetwork, findBound, prepareSample, randomFrames, randomNetwork, 
 import { InProcessWorker } from '../../worker/testing/inProcessWorker.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 import { classNamesFor } from '../model/loaded.ts'
-import { appStore, setModel, setThreat, setWorkerFactory } from '../state/store.ts'
-import { cancelEvaluation, evalBlocker, evalExport, evalStore, loadEvalFile, resetEvaluation, setEvalAttack, setEvalCores, setEvalN, setEvalSource, soundnessViolations, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+import { configureServices, setWorkerFactory } from '../state/services.ts'
+import { appStore, setModel, setThreat } from '../state/store.ts'
+import { cancelEvaluation, evalBlocker, evalExport, loadEvalFile, resetEvaluation, setEvalAttack, setEvalN, setEvalSource, soundnessViolations, startEvaluation, toggleEvalMethod } from './evaluation.ts'
 import { waitForState } from '../testing/waitForState.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
 import { inputsFileSizeProblem, parseInputsFile } from './inputsFile.ts'
@@ -18,7 +19,7 @@ beforeEach(() => {
     return w
   })
   resetEvaluation()
-  setEvalCores(2)
+  configureServices({ cores: 2 })
   setThreat({ kind: 'single' })
 })
 
@@ -32,7 +33,7 @@ function frameModel(): LoadedModel {
   }
 }
 
-const ev = () => evalStore.getState()
+const ev = () => appStore.getState().evaluation
 
 describe('data-set evaluation', () => {
   it('runs every input × method on a pool of workers, with the library\'s bounds, a summary and exports', async () => {
@@ -138,7 +139,7 @@ describe('data-set evaluation', () => {
     await setModel(m)
     setEvalN(5)
     const run = startEvaluation()
-    await waitForState(evalStore, (s) => s.status === 'running')
+    await waitForState(appStore, (s) => s.evaluation.status === 'running')
     cancelEvaluation()
     await run
     expect(ev().status).toBe('cancelled')
