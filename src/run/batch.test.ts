@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Executor, JobContext } from './batch.ts'
-import { inProcess, RunGuard, runBatch, valuesOf } from './batch.ts'
+import { inProcess, RunGuard, runBatch, runInProcess, valuesOf } from './batch.ts'
 
 class Transient extends Error {}
 
@@ -104,6 +104,24 @@ describe('runBatch', () => {
     const r = await runBatch([1, 2], inProcess(() => ran++), { signal: AbortSignal.abort() })
     expect(r).toMatchObject({ finished: 0, cancelled: true })
     expect(ran).toBe(0)
+  })
+})
+
+describe('runInProcess (the command line)', () => {
+  it('runs the jobs in order and returns their values', async () => {
+    const done: number[] = []
+    expect(await runInProcess([3, 1, 2], (j, k) => j * 10 + k, { onResult: (i) => done.push(i) })).toEqual([30, 11, 22])
+    expect(done).toEqual([0, 1, 2])
+  })
+  it('stops at the first failure and throws it', async () => {
+    const ran: number[] = []
+    const run = runInProcess([1, 2, 3], (j) => {
+      ran.push(j)
+      if (j === 2) throw new Error('two is bad')
+      return j
+    })
+    await expect(run).rejects.toThrow('two is bad')
+    expect(ran).toEqual([1, 2])
   })
 })
 

@@ -49,6 +49,8 @@ export interface BatchOptions<R, P> extends BatchCallbacks<R, P> {
   order?: readonly number[]
   /** how often a transient failure is retried (default 1) */
   retries?: number
+  /** start no new job after a failure (the command line stops at the first error) */
+  stopOnError?: boolean
 }
 
 export type Outcome<R> = { status: 'done'; value: R } | { status: 'failed'; error: Error } | { status: 'cancelled' }
@@ -74,7 +76,7 @@ export async function runBatch<J, R, P = never>(jobs: readonly J[], executor: Ex
   let finished = 0
   let failed = 0
   const slot = async (s: number) => {
-    while (!signal.aborted && next < order.length) {
+    while (!signal.aborted && !(opts.stopOnError && failed) && next < order.length) {
       const index = order[next++]
       if (live()) opts.onStart?.(index, s)
       for (let attempt = 0; ; attempt++) {
@@ -99,12 +101,23 @@ export async function runBatch<J, R, P = never>(jobs: readonly J[], executor: Ex
   return { outcomes, finished, failed, cancelled: signal.aborted, stale: !live() }
 }
 
-/** The values of a batch in job order; throws the first failure (the command line stops on it). */
+/** The values of a batch in job order; throws the first failure. */
 export function valuesOf<R>(result: BatchResult<R>): R[] {
+  const failure = result.outcomes.find((o) => o.status === 'failed')
+  if (failure) throw failure.error
   return result.outcomes.map((o) => {
     if (o.status === 'done') return o.value
-    throw o.status === 'failed' ? o.error : new Error('the batch was cancelled')
+    throw new Error('the batch was cancelled')
   })
+}
+
+/**
+ * The command line's batch: the jobs one after another in this process, stopping at the
+ * first failure (thrown); the values in job order.
+ */
+export async function runInProcess<J, R>(jobs: readonly J[], run: (job: J, index: number) => R, callbacks: BatchCallbacks<R, never> = {}): Promise<R[]> {
+  const indexed = jobs.map((job, k) => ({ job, k }))
+  return valuesOf(await runBatch(indexed, inProcess(({ job, k }: (typeof indexed)[number]) => run(job, k)), { ...callbacks, stopOnError: true }))
 }
 
 /** One run of a kind of work; `current` until a newer run of the same kind begins. */
