@@ -131,6 +131,20 @@ describe('data-set evaluation', () => {
     expect(soundnessViolations([{ ...ev().rows[0], attack: Infinity }])).toHaveLength(0)
   })
 
+  it('a new evaluation supersedes a running one: only its results are kept', async () => {
+    await setModel(frameModel())
+    setEvalN(3)
+    const first = startEvaluation()
+    setEvalN(2)
+    toggleEvalMethod('interval')
+    const second = startEvaluation()
+    await Promise.all([first, second])
+    expect(ev().status).toBe('done')
+    expect(ev().ran?.n).toBe(2)
+    expect(ev().total).toBe(2 * 2)
+    expect(ev().rows.map((r) => `${r.index} ${r.method}`).sort()).toEqual(['0 certrnn', '0 deepz', '1 certrnn', '1 deepz'])
+  })
+
   it('cancels a running evaluation', async () => {
     const m = frameModel()
     m.net = randomNetwork({ cell: 'lstm', hidden: [24], frameSize: 7, classes: 3, seed: 2, scale: 0.5 })
