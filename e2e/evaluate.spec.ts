@@ -54,7 +54,7 @@ test('evaluate an uploaded inputs file; a bad file is refused with a specific me
   await input.setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('[{"x": [[0.1, 0.2]], "label": 3}]') })
   await expect(page.getByTestId('eval-file-error')).toHaveText(/bad\.json: input 0: frame 0 has \d+ values, the model expects 112/)
   await input.setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"examples": [') })
-  await expect(page.getByTestId('eval-file-error')).toHaveText(/broken\.json is not valid JSON/)
+  await expect(page.getByTestId('eval-file-error')).toHaveText(/broken\.json: not valid JSON/)
   const mine = [examples[3], { x: examples[5].x }]
   await input.setInputFiles({ name: 'mine.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(mine)) })
   await expect(page.getByTestId('eval-file-status')).toHaveText(/mine\.json: 2 inputs/)
