@@ -22,6 +22,8 @@ import type { AuditOptions, ModelAudit, Violation } from '../src/attack/audit.ts
 import { auditNetwork } from '../src/attack/audit.ts'
 import type { ManifestModel } from '../src/model/manifest.ts'
 import { validateManifest } from '../src/model/manifest.ts'
+import type { Executor } from '../src/run/batch.ts'
+import { runBatch, valuesOf } from '../src/run/batch.ts'
 import { choice, clipRange, debugging, defineCli, flag, InputError, integer, list, option, positiveInt, positiveNumber, runCli, text, UsageError, wholeNumber } from './lib/args.ts'
 import { readInputsFile } from './lib/inputs.ts'
 import { loadModelDir } from './lib/loadModelDir.ts'
@@ -331,19 +333,9 @@ async function main(args: Args): Promise<number> {
     // models in parallel processes, the longest first (so that no long model starts last);
     // each line is printed when its model is done
     const childArgv = argv.filter((a, k) => !(a === '--jobs' || argv[k - 1] === '--jobs') && !a.startsWith('--jobs='))
-    const results: Array<ModelReport | undefined> = new Array(models.length)
     const order = models.map((m, k) => ({ k, cost: estimateCost(m, opts) })).sort((a, b) => b.cost - a.cost || a.k - b.k)
-    let next = 0
-    const worker = async () => {
-      while (next < order.length) {
-        const k = order[next++].k
-        const raw = await runChild(models[k].id, childArgv)
-        results[k] = JSON.parse(JSON.stringify(raw), revive) as ModelReport
-        print(results[k])
-      }
-    }
-    await Promise.all(Array.from({ length: jobs }, worker))
-    reports = results as ModelReport[]
+    const children: Executor<ManifestModel, ModelReport> = { slots: jobs, run: async (m) => JSON.parse(JSON.stringify(await runChild(m.id, childArgv)), revive) as ModelReport }
+    reports = valuesOf(await runBatch(models, children, { order: order.map((o) => o.k), onResult: (_k, _slot, r) => print(r) }))
   }
   const audited = reports.filter((r) => r.audit)
   const failed = reports.filter((r) => r.error).map((r) => r.id)

@@ -12,9 +12,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { attackRadius, createAttackModel } from '../src/attack/pgd.ts'
-import type { EvalRow } from '../src/cert/index.ts'
+import type { EvalRow, Method } from '../src/cert/index.ts'
 import { accuracyCurve, compileNetwork, curveRecords, findBound, mean, METHODS, r6, rowRecord, summarize, summaryRecord, threatLabel } from '../src/cert/index.ts'
 import { toCsv } from '../src/model/csv.ts'
+import { runInProcess } from '../src/run/batch.ts'
 import { defineCli, flag, list, nonNegativeNumber, option, runCli, UsageError } from './lib/args.ts'
 import { inputsModel, modelFolder, prepareInputs, readInputsFile } from './lib/inputs.ts'
 import { loadModelDir } from './lib/loadModelDir.ts'
@@ -40,7 +41,7 @@ const cli = defineCli({
   epilog: 'Writes <out>/samples.csv, summary.csv, verified-accuracy.csv and evaluation.json.\nexit code: 0 done; 1 a bad model or input (nothing is evaluated); 2 a bad option.',
 })
 
-function main({ values }: NonNullable<ReturnType<typeof cli.parse>>) {
+async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>) {
   if (!values.model) throw new UsageError('--model <dir> is required')
   const methods = values.methods ?? [...METHODS]
   const search = values.search ?? 'fast'
@@ -64,24 +65,35 @@ function main({ values }: NonNullable<ReturnType<typeof cli.parse>>) {
   const name = resolve(modelFolder(values.model)).split('/').filter(Boolean).pop() ?? 'model'
   const out = values.out ?? join('results', 'evaluate', name)
 
+  // per input: the attack (when asked for) first, then each method's bound search, in this process
+  type Job = { index: number; method: Method | 'attack' }
+  const jobs: Job[] = inputs.flatMap((_input, index) => [...(attackModel ? [{ index, method: 'attack' as const }] : []), ...methods.map((method) => ({ index, method }))])
+  const radii: number[] = inputs.map(() => NaN)
   const rows: EvalRow[] = []
-  inputs.forEach((input, index) => {
-    const prep = preps[index]
-    const correct = input.label === undefined ? true : input.label === prep.predicted
-    let attack = NaN
-    if (attackModel) {
-      const a = attackRadius(attackModel, prep.frames, prep.predicted, threat, { steps: 20, restarts: 5, seed: index + 1, clip, onlyMin: true })
-      attack = a.radius
-    }
-    for (const method of methods) {
+  await runInProcess(
+    jobs,
+    ({ index, method }) => {
+      const prep = preps[index]
+      if (method === 'attack') return attackRadius(attackModel!, prep.frames, prep.predicted, threat, { steps: 20, restarts: 5, seed: index + 1, clip, onlyMin: true }).radius
       const t0 = performance.now()
       const r = findBound(prep, threat, { method, margin, search, clip })
       const ms = performance.now() - t0
-      rows.push({ index, label: input.label ?? null, predicted: prep.predicted, correct, method, bound: r.bound, attack, ms, perFrame: r.perFrame })
-      if (attackModel && r.bound > attack) console.error(`SOUNDNESS VIOLATION: sample ${index} ${method} certified ${r.bound} > attack radius ${attack}`)
-    }
-    console.error(`sample ${index + 1}/${inputs.length} done`)
-  })
+      const input = inputs[index]
+      const row: EvalRow = { index, label: input.label ?? null, predicted: prep.predicted, correct: input.label === undefined ? true : input.label === prep.predicted, method, bound: r.bound, attack: radii[index], ms, perFrame: r.perFrame }
+      return row
+    },
+    {
+      onResult: (k, _slot, r) => {
+        const { index, method } = jobs[k]
+        if (typeof r === 'number') radii[index] = r
+        else {
+          rows.push(r)
+          if (attackModel && r.bound > r.attack) console.error(`SOUNDNESS VIOLATION: sample ${index} ${method} certified ${r.bound} > attack radius ${r.attack}`)
+        }
+        if (jobs[k + 1]?.index !== index) console.error(`sample ${index + 1}/${inputs.length} done`)
+      },
+    },
+  )
   const sums = summarize(rows, methods)
   const summary = sums.map((s) => summaryRecord(s, { threat: threatLabel(threat), search, margin }))
   const accRows = curveRecords(accuracyCurve(rows, methods, epsList), methods)

@@ -15,14 +15,12 @@ import { toCsv } from '../src/model/csv.ts'
 import { compileNetwork, findBound, mean, METHODS, populationStd, prepareSample, verifiedAccuracy } from '../src/cert/index.ts'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { auditedFrames } from '../src/attack/audit.ts'
-import { attackRadius, attackModelOf } from '../src/attack/pgd.ts'
 import type { Manifest } from '../src/model/manifest.ts'
 import { validateManifest } from '../src/model/manifest.ts'
 import { decode, loadTokenizer } from '../src/model/tokenizer.ts'
 import { defineCli, list, option, positiveInt, runCli, text, UsageError } from './lib/args.ts'
 import { loadModelDir } from './lib/loadModelDir.ts'
-import { defenseOf, f4, headerLine, KEEP_FRAMES, MAX_FRAMES, MODELS_ROOT, perFrameBounds, readExamples } from './reproduce/common.ts'
+import { boundsAndAttacks, defenseOf, f4, headerLine, KEEP_FRAMES, MODELS_ROOT, readExamples } from './reproduce/common.ts'
 import { table7 } from './reproduce/table7.ts'
 
 const EPS_GRID = [0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1]
@@ -42,7 +40,7 @@ const cli = defineCli({
   },
 })
 
-function main({ values, positionals }: NonNullable<ReturnType<typeof cli.parse>>): number {
+async function main({ values, positionals }: NonNullable<ReturnType<typeof cli.parse>>): Promise<number> {
   const N = values.n ?? 10
   const TEXT_N = values['text-n'] ?? 5
   const OUT = values.out ?? join('results', 'reproduce')
@@ -56,7 +54,7 @@ function main({ values, positionals }: NonNullable<ReturnType<typeof cli.parse>>
   const models = manifest.models.filter((m) => !defenseOf(m) && (!wanted || wanted.has(m.id)))
 
   if (positionals[0] === 'table7') {
-    table7({ manifest, n: N, textN: values['text-n'] === undefined ? Infinity : TEXT_N, out: OUT, command, wanted })
+    await table7({ manifest, n: N, textN: values['text-n'] === undefined ? Infinity : TEXT_N, out: OUT, command, wanted })
     return 0
   }
 
@@ -75,23 +73,10 @@ function main({ values, positionals }: NonNullable<ReturnType<typeof cli.parse>>
   const t0 = performance.now()
   for (const m of models) {
     const net = loadModelDir(join(root, m.path))
-    const cn = compileNetwork(net)
     const examples = readExamples(m.path).slice(0, m.task === 'mnist' ? N : TEXT_N)
-    const row: Row = { id: m.id, task: m.task, n: examples.length, correct: 0, frames: 'all', bounds: { certrnn: [], deepz: [], interval: [] }, ms: { certrnn: [], deepz: [], interval: [] }, attack: [] }
-    for (const [k, ex] of examples.entries()) {
-      const prep = prepareSample(cn, ex)
-      if (ex.label !== undefined && ex.label !== prep.predicted) continue // the paper's bounds are over correctly classified samples
-      row.correct++
-      const frames = auditedFrames(prep.frames.length, MAX_FRAMES, KEEP_FRAMES)
-      if (frames.length < prep.frames.length) row.frames = `${KEEP_FRAMES} of ≤ ${Math.max(prep.frames.length, Number(row.frames.split(' ').pop()) || 0)}`
-      for (const method of METHODS) {
-        const s = performance.now()
-        row.bounds[method].push(Math.min(...perFrameBounds(prep, method, frames)))
-        row.ms[method].push(performance.now() - s)
-      }
-      const a = attackRadius(attackModelOf(net), prep.frames, prep.predicted, { kind: 'single' }, { steps: 20, restarts: 5, seed: k + 1, onlyMin: true, frames, guess: row.bounds.certrnn.at(-1)! || 1e-3 })
-      row.attack.push(a.radius)
-    }
+    const measured = await boundsAndAttacks(net, examples, METHODS)
+    const row: Row = { id: m.id, task: m.task, n: examples.length, correct: measured.samples.length, frames: 'all', bounds: measured.bounds, ms: measured.ms, attack: measured.attack }
+    for (const s of measured.samples) if (s.searched < s.frames) row.frames = `${KEEP_FRAMES} of ≤ ${Math.max(s.frames, Number(row.frames.split(' ').pop()) || 0)}`
     rows.push(row)
     console.error(`${m.id}: ${row.correct}/${row.n} correct; Cert-RNN ${f4(mean(row.bounds.certrnn))}, DeepZ ${f4(mean(row.bounds.deepz))}, interval ${f4(mean(row.bounds.interval))}, attack ${f4(mean(row.attack.filter(Number.isFinite)))} (${((performance.now() - t0) / 1000).toFixed(0)} s)`)
   }

@@ -1,8 +1,11 @@
 /** What the reproduction tables share: reading a zoo model's examples and per-frame bounds. */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Method, PreparedSample, SampleInput } from '../../src/cert/index.ts'
-import { certifyFrames, findBound, runSearch } from '../../src/cert/index.ts'
+import { auditedFrames } from '../../src/attack/audit.ts'
+import { attackModelOf, attackRadius } from '../../src/attack/pgd.ts'
+import type { Method, NetworkIR, PreparedSample, SampleInput } from '../../src/cert/index.ts'
+import { certifyFrames, compileNetwork, findBound, prepareSample, runSearch } from '../../src/cert/index.ts'
+import { runInProcess } from '../../src/run/batch.ts'
 export { defenseOf } from '../../src/model/defense.ts'
 
 export const MODELS_ROOT = 'public/models'
@@ -16,6 +19,43 @@ export const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v))
 export function perFrameBounds(prep: PreparedSample, method: Method, frames: number[]): number[] {
   if (frames.length === prep.frames.length) return findBound(prep, { kind: 'single' }, { method, search: 'fast' }).perFrame!
   return frames.map((t) => runSearch('fast', (eps) => certifyFrames(prep, [t], eps, { method }).margin).bound)
+}
+
+export interface Measured {
+  /** the correctly classified examples (the paper's bounds are over those): their frames and the frames searched */
+  samples: Array<{ index: number; frames: number; searched: number }>
+  /** per method, per correct example: the certified bound (min over the searched frames) and its time */
+  bounds: Record<Method, number[]>
+  ms: Record<Method, number[]>
+  /** per correct example: the PGD attack radius (bisection started from the Cert-RNN bound) */
+  attack: number[]
+}
+
+/**
+ * The tables' bound searches and attacks on one model, in this process: for every correctly
+ * classified example, each method's per-frame bounds over all frames (or KEEP_FRAMES evenly
+ * spaced ones for inputs longer than MAX_FRAMES) and then the PGD attack radius.
+ */
+export async function boundsAndAttacks(net: NetworkIR, examples: SampleInput[], methods: readonly Method[]): Promise<Measured> {
+  const cn = compileNetwork(net)
+  const preps = examples.map((ex) => prepareSample(cn, ex))
+  const correct = examples.map((_ex, index) => index).filter((k) => examples[k].label === undefined || examples[k].label === preps[k].predicted)
+  const frames = correct.map((k) => auditedFrames(preps[k].frames.length, MAX_FRAMES, KEEP_FRAMES))
+  type Job = { c: number; method: Method | 'attack' }
+  const jobs: Job[] = correct.flatMap((_k, c) => [...methods.map((method) => ({ c, method })), { c, method: 'attack' as const }])
+  const m: Measured = { samples: correct.map((index, c) => ({ index, frames: preps[index].frames.length, searched: frames[c].length })), bounds: { certrnn: [], deepz: [], interval: [] }, ms: { certrnn: [], deepz: [], interval: [] }, attack: [] }
+  await runInProcess(jobs, ({ c, method }) => {
+    const k = correct[c]
+    const prep = preps[k]
+    if (method === 'attack') {
+      m.attack.push(attackRadius(attackModelOf(net), prep.frames, prep.predicted, { kind: 'single' }, { steps: 20, restarts: 5, seed: k + 1, onlyMin: true, frames: frames[c], guess: m.bounds.certrnn[c] || 1e-3 }).radius)
+      return
+    }
+    const t0 = performance.now()
+    m.bounds[method].push(Math.min(...perFrameBounds(prep, method, frames[c])))
+    m.ms[method].push(performance.now() - t0)
+  })
+  return m
 }
 
 export function readExamples(path: string, root = MODELS_ROOT): Array<SampleInput & { text?: string }> {

@@ -7,16 +7,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { auditedFrames } from '../../src/attack/audit.ts'
-import { attackModelOf } from '../../src/attack/pgd.ts'
-import { attackRadius } from '../../src/attack/pgd.ts'
-import { compileNetwork, mean, prepareSample, populationStd } from '../../src/cert/index.ts'
+import { mean, populationStd } from '../../src/cert/index.ts'
 import { toCsv } from '../../src/model/csv.ts'
 import { DEFENSE_SHORT, defenseOf } from '../../src/model/defense.ts'
 import { defenseGroups } from '../../src/model/manifest.ts'
 import type { Manifest } from '../../src/model/manifest.ts'
 import { loadModelDir } from '../lib/loadModelDir.ts'
-import { f4, headerLine, KEEP_FRAMES, MAX_FRAMES, MODELS_ROOT, perFrameBounds, readExamples } from './common.ts'
+import { boundsAndAttacks, f4, headerLine, MODELS_ROOT, readExamples } from './common.ts'
 
 
 /** The paper's Table 7 (mean Cert-RNN bound; their models, not ours). */
@@ -41,7 +38,7 @@ export interface Table7Row {
   seconds: number
 }
 
-export function table7(opts: { manifest: Manifest; n: number; textN: number; out: string; command: string; wanted: Set<string> | null; log?: (s: string) => void }) {
+export async function table7(opts: { manifest: Manifest; n: number; textN: number; out: string; command: string; wanted: Set<string> | null; log?: (s: string) => void }) {
   const log = opts.log ?? ((s: string) => console.error(s))
   const t0 = performance.now()
   const groups = defenseGroups(opts.manifest).filter((g) => !opts.wanted || opts.wanted.has(g.base.id))
@@ -53,19 +50,9 @@ export function table7(opts: { manifest: Manifest; n: number; textN: number; out
     for (const m of variants) {
       const ts = performance.now()
       const net = loadModelDir(join(MODELS_ROOT, m.path))
-      const cn = compileNetwork(net)
       const d = defenseOf(m)
-      const row: Table7Row = { base: baseId, task: m.task, id: m.id, defense: d?.method ?? 'none', trainEps: d?.eps ?? null, testAccuracy: m.testAccuracy.value, n: inputs.length, correct: 0, certrnn: [], interval: [], attack: [], seconds: 0 }
-      for (const [k, ex] of inputs.entries()) {
-        const prep = prepareSample(cn, ex)
-        if (ex.label !== undefined && ex.label !== prep.predicted) continue
-        row.correct++
-        const frames = auditedFrames(prep.frames.length, MAX_FRAMES, KEEP_FRAMES)
-        row.certrnn.push(Math.min(...perFrameBounds(prep, 'certrnn', frames)))
-        row.interval.push(Math.min(...perFrameBounds(prep, 'interval', frames)))
-        const a = attackRadius(attackModelOf(net), prep.frames, prep.predicted, { kind: 'single' }, { steps: 20, restarts: 5, seed: k + 1, onlyMin: true, frames, guess: row.certrnn.at(-1)! || 1e-3 })
-        row.attack.push(a.radius)
-      }
+      const measured = await boundsAndAttacks(net, inputs, ['certrnn', 'interval'])
+      const row: Table7Row = { base: baseId, task: m.task, id: m.id, defense: d?.method ?? 'none', trainEps: d?.eps ?? null, testAccuracy: m.testAccuracy.value, n: inputs.length, correct: measured.samples.length, certrnn: measured.bounds.certrnn, interval: measured.bounds.interval, attack: measured.attack, seconds: 0 }
       row.seconds = (performance.now() - ts) / 1000
       rows.push(row)
       log(`${m.id}: ${row.correct}/${row.n} correct; Cert-RNN ${f4(mean(row.certrnn))}, interval ${f4(mean(row.interval))}, attack ${f4(mean(row.attack.filter(Number.isFinite)))} (${row.seconds.toFixed(0)} s)`)

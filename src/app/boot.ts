@@ -2,14 +2,14 @@
 import { createBrowserWorker } from '../worker/browserWorker.ts'
 import { predict } from './model/predict.ts'
 import { fetchManifest, selectZooModel } from './model/zoo.ts'
-import { appStore, applyConfig, configOf, setManifest, setPredictor, setWorkerFactory } from './state/store.ts'
+import { configureServices } from './state/services.ts'
+import { appStore, applyConfig, configOf, setManifest } from './state/store.ts'
 import { configToHash, hashToConfig } from './state/urlState.ts'
 
 export async function boot(): Promise<string[]> {
   const { config, problems } = hashToConfig(window.location.hash)
   applyConfig(config)
-  setWorkerFactory(createBrowserWorker)
-  setPredictor(predict)
+  configureServices({ certWorker: createBrowserWorker, predictor: predict })
   appStore.subscribe((s) => {
     const hash = configToHash(configOf(s))
     if (hash !== window.location.hash) window.history.replaceState(null, '', hash)

@@ -6,13 +6,10 @@
 import type { NetworkIR } from '../cert/index.ts'
 import { CancelledError } from '../cert/index.ts'
 import type { FromWorker, Job, JobResult, Progress, ToWorker } from './protocol.ts'
+import type { WorkerPort } from './supervised.ts'
+import { SupervisedWorker } from './supervised.ts'
 
-export interface WorkerLike {
-  postMessage(msg: ToWorker): void
-  terminate(): void
-  onmessage: ((e: MessageEvent<FromWorker>) => void) | null
-  onerror: ((e: ErrorEvent) => void) | null
-}
+export type WorkerLike = WorkerPort<ToWorker, FromWorker>
 
 export type WorkerFactory = () => WorkerLike
 
@@ -34,48 +31,40 @@ interface Pending {
 }
 
 export class CertClient {
-  private worker: WorkerLike | null = null
+  private readonly worker: SupervisedWorker<ToWorker, FromWorker>
   private nextId = 1
   private pending = new Map<number, Pending>()
   private model: { key: string; net: NetworkIR } | null = null
   private loading: { key: string; promise: Promise<{ classes: number; frameSize: number }> } | null = null
   private loadWaiters: Array<{ key: string; resolve: (v: { classes: number; frameSize: number }) => void; reject: (e: Error) => void }> = []
-  /** number of workers started (for tests and diagnostics) */
-  started = 0
-  private readonly factory: WorkerFactory
   private readonly hardCancelMs: number
 
   /** `hardCancelMs`: how long a cancelled job may take to stop before its worker is replaced. */
   constructor(factory: WorkerFactory, options: { hardCancelMs?: number } = {}) {
-    this.factory = factory
+    this.worker = new SupervisedWorker(factory, { message: (m) => this.receive(m), crash: (detail) => this.crash(detail) })
     this.hardCancelMs = options.hardCancelMs ?? HARD_CANCEL_MS
   }
 
-  private ensureWorker(): WorkerLike {
-    if (this.worker) return this.worker
-    const w = this.factory()
-    this.started++
-    w.onmessage = (e) => this.receive(e.data)
-    w.onerror = (e) => {
-      e.preventDefault?.()
-      this.crash(e.message || 'an uncaught error')
-    }
-    this.worker = w
-    return w
+  /** number of workers started (for tests and diagnostics) */
+  get started(): number {
+    return this.worker.started
   }
 
   private crash(detail: string) {
-    this.worker?.terminate()
-    this.worker = null
     const error = new WorkerCrashError(detail)
-    for (const [, p] of this.pending) {
-      clearTimeout(p.cancelTimer)
-      p.reject(error)
-    }
-    this.pending.clear()
+    this.failAll(() => error)
     for (const w of this.loadWaiters) w.reject(error)
     this.loadWaiters = []
     this.loading = null
+  }
+
+  /** Reject every pending job (the worker is gone). */
+  private failAll(error: (id: number) => Error) {
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.cancelTimer)
+      p.reject(error(id))
+    }
+    this.pending.clear()
   }
 
   private receive(msg: FromWorker) {
@@ -108,7 +97,7 @@ export class CertClient {
       this.loadWaiters.push({ key, resolve, reject })
     })
     this.loading = { key, promise }
-    this.ensureWorker().postMessage({ type: 'load', modelKey: key, net })
+    this.worker.post({ type: 'load', modelKey: key, net })
     return promise
   }
 
@@ -133,8 +122,8 @@ export class CertClient {
         return
       }
       this.pending.set(id, { resolve, reject, onProgress })
-      const post = () => this.ensureWorker().postMessage({ type: 'run', id, modelKey: model.key, job })
-      if (!this.worker) {
+      const post = () => this.worker.post({ type: 'run', id, modelKey: model.key, job })
+      if (!this.worker.alive) {
         // a new worker (first use, or after a crash or a hard cancel): send the model first
         this.send(model.key, model.net).then(post, (e: Error) => {
           this.pending.delete(id)
@@ -148,25 +137,20 @@ export class CertClient {
   /** Cancel a job: asked politely first; a worker that does not stop in time is replaced. */
   cancel(id: number) {
     const p = this.pending.get(id)
-    if (!p || !this.worker) return
-    this.worker.postMessage({ type: 'cancel', id })
-    p.cancelTimer = setTimeout(() => {
-      if (!this.pending.has(id)) return
-      this.worker?.terminate()
-      this.worker = null
-      this.loading = null
-      for (const [pid, q] of this.pending) {
-        clearTimeout(q.cancelTimer)
-        q.reject(pid === id ? new CancelledError() : new WorkerCrashError('restarted to cancel another job'))
-      }
-      this.pending.clear()
-    }, this.hardCancelMs)
+    if (!p) return
+    p.cancelTimer = this.worker.cancel(
+      { type: 'cancel', id },
+      this.hardCancelMs,
+      () => !this.pending.has(id),
+      () => {
+        this.loading = null
+        this.failAll((pid) => (pid === id ? new CancelledError() : new WorkerCrashError('restarted to cancel another job')))
+      },
+    )
   }
 
   dispose() {
-    this.worker?.terminate()
-    this.worker = null
-    for (const [, p] of this.pending) p.reject(new CancelledError())
-    this.pending.clear()
+    this.worker.terminate()
+    this.failAll(() => new CancelledError())
   }
 }

@@ -1,10 +1,12 @@
 /**
  * The certification worker's logic, independent of the Worker global so that it can be
- * tested in Node: `createCertHandler(post)` returns the function that handles each message.
+ * tested in Node: `createCertHandler(post)` returns the function that handles each message,
+ * a small dispatcher over the message types (load, run, cancel) and, for `run`, over the job
+ * kinds (one handler each in `jobHandlers`).
  */
-import type { BoundRequest, CompiledNetwork, ConcreteEntry, Method, PreparedSample, RegionResult, TraceEntry, Zonotope } from '../cert/index.ts'
+import type { BoundRequest, CompiledNetwork, ConcreteEntry, Method, PreparedSample, RegionResult, SampleInput, TraceEntry, Zonotope } from '../cert/index.ts'
 import { CancelledError, certifyFrames, certifyThreatAsync, compileNetwork, costShape, findBoundAsync, forward, prepareSample, projectVariables, Rng, sequenceCostProblem } from '../cert/index.ts'
-import type { CertifySummary, FromWorker, Job, JobResult, Progress, ToWorker, TraceSummary } from './protocol.ts'
+import type { CertifySummary, CompareSummary, FromWorker, Job, JobResult, Progress, ToWorker, TraceSummary } from './protocol.ts'
 
 /** Progress messages are throttled to this interval (the last one always goes out). */
 export const PROGRESS_INTERVAL_MS = 50
@@ -92,142 +94,193 @@ function traceJob(
   }
 }
 
-export function createCertHandler(post: (msg: FromWorker) => void): (msg: ToWorker) => void {
-  let model: { key: string; cn: CompiledNetwork } | null = null
-  /** the zonotopes of the latest trace, per method, for projections */
-  let lastTrace: { id: number; key: string; zonotopes: Map<Method, Zonotope[]> } | null = null
-  const running = new Map<number, AbortController>()
+/** What a job handler gets: the model, its cancel signal, throttled progress, the worker's state. */
+interface JobContext {
+  id: number
+  cn: CompiledNetwork
+  modelKey: string
+  signal: AbortSignal
+  /** when the job started (for its `ms`) */
+  t0: number
+  report: (progress: Progress, force?: boolean) => void
+  /** the job's input, checked against the frame cap (refused with an estimate, never run for minutes) and prepared */
+  prepare: (input: SampleInput) => PreparedSample
+  state: WorkerState
+}
 
-  async function run(id: number, job: Job, cn: CompiledNetwork): Promise<JobResult> {
-    const controller = new AbortController()
-    running.set(id, controller)
-    let lastProgress = 0
-    const report = (progress: Progress, force = false) => {
-      const now = performance.now()
-      if (!force && now - lastProgress < PROGRESS_INTERVAL_MS) return
-      lastProgress = now
-      post({ type: 'progress', id, progress })
+interface WorkerState {
+  model: { key: string; cn: CompiledNetwork } | null
+  /** the zonotopes of the latest trace, per method, for projections */
+  lastTrace: { id: number; key: string; zonotopes: Map<Method, Zonotope[]> } | null
+  running: Map<number, AbortController>
+}
+
+type JobHandlers = { [K in Job['kind']]: (job: Extract<Job, { kind: K }>, ctx: JobContext) => Promise<JobResult> | JobResult }
+
+/** Reports the end of a job's progress (also when it fails or is cancelled). */
+async function reportingEnd<R>(kind: Job['kind'], ctx: JobContext, work: () => Promise<R> | R): Promise<R> {
+  try {
+    return await work()
+  } finally {
+    ctx.report({ stage: kind, frame: null, fraction: 1 }, true)
+  }
+}
+
+/** One handler per job kind. */
+const jobHandlers: JobHandlers = {
+  project(job, { state, t0 }) {
+    const trace = state.lastTrace
+    if (!trace || trace.id !== job.traceId || trace.key !== state.model?.key) throw new Error('that trace is gone: run the visualisation again')
+    const z = trace.zonotopes.get(job.method)?.[job.entry]
+    if (!z) throw new Error(`no operation ${job.entry} traced for ${job.method}`)
+    return { kind: 'project', traceId: job.traceId, method: job.method, entry: job.entry, ...projectVariables(z, job.vars[0], job.vars[1]), ms: performance.now() - t0 }
+  },
+
+  async attack(job, ctx) {
+    const prep = ctx.prepare(job.input)
+    // TF.js and the attack load only when an attack is asked for
+    const [tf, { attackRadius, attackModelOf }] = await Promise.all([import('@tensorflow/tfjs'), import('../attack/pgd.ts')])
+    if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu')
+    ctx.report({ stage: 'attack', frame: null, fraction: 0.05 }, true)
+    const r = attackRadius(attackModelOf(ctx.cn.net), prep.frames, prep.predicted, job.threat, { steps: 20, restarts: 5, seed: 1, clip: job.clip, maxEps: job.maxEps, guess: job.guess, onlyMin: true })
+    return {
+      kind: 'attack',
+      predicted: prep.predicted,
+      radius: r.radius,
+      perFrame: r.perFrame,
+      adversarial: r.adversarial ? r.adversarial.map((f) => Array.from(f)) : null,
+      frame: r.frame,
+      adversarialLogits: r.adversarial ? Array.from(forward(ctx.cn, r.adversarial).logits) : null,
+      ms: performance.now() - ctx.t0,
     }
-    const t0 = performance.now()
-    if (job.kind === 'project') {
-      try {
-        if (!lastTrace || lastTrace.id !== job.traceId || lastTrace.key !== model?.key) throw new Error('that trace is gone: run the visualisation again')
-        const zs = lastTrace.zonotopes.get(job.method)
-        const z = zs?.[job.entry]
-        if (!z) throw new Error(`no operation ${job.entry} traced for ${job.method}`)
-        return { kind: 'project', traceId: job.traceId, method: job.method, entry: job.entry, ...projectVariables(z, job.vars[0], job.vars[1]), ms: performance.now() - t0 }
-      } finally {
-        running.delete(id)
-      }
-    }
-    // the frame cap, before any work: a long input is refused with an estimate, never run for minutes
-    const length = job.input.tokens?.length ?? job.input.x?.length ?? 0
-    const tooLong = sequenceCostProblem(length, costShape(cn.net), { unit: cn.embedding ? 'tokens' : 'frames', raiseWith: 'the command line (npm run certify -- --max-frames)' })
-    if (tooLong) {
-      running.delete(id)
-      throw new Error(tooLong)
-    }
-    const prep: PreparedSample = prepareSample(cn, job.input)
-    if (job.kind === 'attack') {
-      try {
-        // TF.js and the attack load only when an attack is asked for
-        const [tf, { attackRadius, attackModelOf }] = await Promise.all([import('@tensorflow/tfjs'), import('../attack/pgd.ts')])
-        if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu')
-        report({ stage: 'attack', frame: null, fraction: 0.05 }, true)
-        const r = attackRadius(attackModelOf(cn.net), prep.frames, prep.predicted, job.threat, { steps: 20, restarts: 5, seed: 1, clip: job.clip, maxEps: job.maxEps, guess: job.guess, onlyMin: true })
-        const adversarial = r.adversarial ? r.adversarial.map((f) => Array.from(f)) : null
-        return {
-          kind: 'attack',
-          predicted: prep.predicted,
-          radius: r.radius,
-          perFrame: r.perFrame,
-          adversarial,
-          frame: r.frame,
-          adversarialLogits: r.adversarial ? Array.from(forward(cn, r.adversarial).logits) : null,
-          ms: performance.now() - t0,
-        }
-      } finally {
-        running.delete(id)
-      }
-    }
-    const logits = Array.from(prep.concrete.logits)
-    const base = { signal: controller.signal }
-    try {
-      if (job.kind === 'certify') {
-        const r = await certifyThreatAsync(prep, job.threat, job.eps, {
-          ...base,
-          method: job.method,
-          margin: job.margin,
-          clip: job.clip,
-          onProgress: (q) => report({ stage: 'certify', frame: q.frame, fraction: q.done / q.total }),
-        })
-        return { kind: 'certify', predicted: prep.predicted, logits, result: { ...r, verdicts: summarizeRegions(r.verdicts) }, ms: performance.now() - t0 }
-      }
-      if (job.kind === 'bound') {
-        const fraction = searchFraction()
-        const r = await findBoundAsync(prep, job.threat, {
-          ...base,
-          method: job.method,
-          margin: job.margin,
-          clip: job.clip,
-          search: job.search,
-          maxEps: job.maxEps,
-          onProgress: (q) => report({ stage: 'bound', frame: q.frame, fraction: fraction(q) }),
-        })
-        return { kind: 'bound', predicted: prep.predicted, logits, result: r, ms: performance.now() - t0 }
-      }
-      if (job.kind === 'trace') {
-        const result = traceJob(id, job, prep, cn, (f) => report({ stage: 'trace', frame: null, fraction: f }))
-        lastTrace = { id, key: model!.key, zonotopes: result.zonotopes }
-        return { ...result.summary, ms: performance.now() - t0 }
-      }
-      const rows: Extract<JobResult, { kind: 'compare' }>['rows'] = []
+  },
+
+  certify(job, ctx) {
+    const prep = ctx.prepare(job.input)
+    return reportingEnd(job.kind, ctx, async () => {
+      const r = await certifyThreatAsync(prep, job.threat, job.eps, {
+        signal: ctx.signal,
+        method: job.method,
+        margin: job.margin,
+        clip: job.clip,
+        onProgress: (q) => ctx.report({ stage: 'certify', frame: q.frame, fraction: q.done / q.total }),
+      })
+      return { kind: 'certify', predicted: prep.predicted, logits: Array.from(prep.concrete.logits), result: { ...r, verdicts: summarizeRegions(r.verdicts) }, ms: performance.now() - ctx.t0 }
+    })
+  },
+
+  bound(job, ctx) {
+    const prep = ctx.prepare(job.input)
+    return reportingEnd(job.kind, ctx, async () => {
+      const fraction = searchFraction()
+      const r = await findBoundAsync(prep, job.threat, {
+        signal: ctx.signal,
+        method: job.method,
+        margin: job.margin,
+        clip: job.clip,
+        search: job.search,
+        maxEps: job.maxEps,
+        onProgress: (q) => ctx.report({ stage: 'bound', frame: q.frame, fraction: fraction(q) }),
+      })
+      return { kind: 'bound', predicted: prep.predicted, logits: Array.from(prep.concrete.logits), result: r, ms: performance.now() - ctx.t0 }
+    })
+  },
+
+  trace(job, ctx) {
+    const prep = ctx.prepare(job.input)
+    return reportingEnd(job.kind, ctx, () => {
+      const result = traceJob(ctx.id, job, prep, ctx.cn, (f) => ctx.report({ stage: 'trace', frame: null, fraction: f }))
+      ctx.state.lastTrace = { id: ctx.id, key: ctx.modelKey, zonotopes: result.zonotopes }
+      return { ...result.summary, ms: performance.now() - ctx.t0 }
+    })
+  },
+
+  compare(job, ctx) {
+    const prep = ctx.prepare(job.input)
+    return reportingEnd(job.kind, ctx, async () => {
+      const rows: CompareSummary['rows'] = []
       for (const [k, method] of job.methods.entries()) {
         const m0 = performance.now()
-        const settings = { ...base, method, margin: job.margin, clip: job.clip }
+        const settings = { signal: ctx.signal, method, margin: job.margin, clip: job.clip }
         const share = (f: number) => (k + f) / job.methods.length
         const certify = await certifyThreatAsync(prep, job.threat, job.eps, {
           ...settings,
-          onProgress: (q) => report({ stage: `compare: ${method}`, frame: q.frame, fraction: share(0.1 * (q.done / q.total)) }),
+          onProgress: (q) => ctx.report({ stage: `compare: ${method}`, frame: q.frame, fraction: share(0.1 * (q.done / q.total)) }),
         })
         const fraction = searchFraction()
         const bound = await findBoundAsync(prep, job.threat, {
           ...settings,
           search: job.search,
-          onProgress: (q) => report({ stage: `compare: ${method}`, frame: q.frame, fraction: share(0.1 + 0.9 * fraction(q)) }),
+          onProgress: (q) => ctx.report({ stage: `compare: ${method}`, frame: q.frame, fraction: share(0.1 + 0.9 * fraction(q)) }),
         })
         rows.push({ method, certify: { ...certify, verdicts: summarizeRegions(certify.verdicts) }, bound, ms: performance.now() - m0 })
       }
-      return { kind: 'compare', predicted: prep.predicted, logits, rows, ms: performance.now() - t0 }
-    } finally {
-      report({ stage: job.kind, frame: null, fraction: 1 }, true)
-      running.delete(id)
-    }
-  }
+      return { kind: 'compare', predicted: prep.predicted, logits: Array.from(prep.concrete.logits), rows, ms: performance.now() - ctx.t0 }
+    })
+  },
+}
 
-  return (msg: ToWorker) => {
-    if (msg.type === 'load') {
+/** Run one job on the loaded model: its context, then its kind's handler. */
+async function runJob(id: number, job: Job, model: { key: string; cn: CompiledNetwork }, state: WorkerState, post: (msg: FromWorker) => void): Promise<JobResult> {
+  const controller = new AbortController()
+  state.running.set(id, controller)
+  let lastProgress = 0
+  const { cn } = model
+  const ctx: JobContext = {
+    id,
+    cn,
+    modelKey: model.key,
+    signal: controller.signal,
+    t0: performance.now(),
+    state,
+    report: (progress, force = false) => {
+      const now = performance.now()
+      if (!force && now - lastProgress < PROGRESS_INTERVAL_MS) return
+      lastProgress = now
+      post({ type: 'progress', id, progress })
+    },
+    prepare: (input) => {
+      const length = input.tokens?.length ?? input.x?.length ?? 0
+      const tooLong = sequenceCostProblem(length, costShape(cn.net), { unit: cn.embedding ? 'tokens' : 'frames', raiseWith: 'the command line (npm run certify -- --max-frames)' })
+      if (tooLong) throw new Error(tooLong)
+      return prepareSample(cn, input)
+    },
+  }
+  try {
+    return await (jobHandlers[job.kind] as (job: Job, ctx: JobContext) => Promise<JobResult> | JobResult)(job, ctx)
+  } finally {
+    state.running.delete(id)
+  }
+}
+
+/** The worker's messages: load a model, run a job on it, cancel a job. */
+export function createCertHandler(post: (msg: FromWorker) => void): (msg: ToWorker) => void {
+  const state: WorkerState = { model: null, lastTrace: null, running: new Map() }
+  const messages: { [T in ToWorker['type']]: (msg: Extract<ToWorker, { type: T }>) => void } = {
+    load(msg) {
       try {
         const cn = compileNetwork(msg.net)
-        model = { key: msg.modelKey, cn }
+        state.model = { key: msg.modelKey, cn }
         post({ type: 'loaded', modelKey: msg.modelKey, classes: cn.classes, frameSize: cn.frameSize })
       } catch (e) {
-        model = null
+        state.model = null
         post({ type: 'loadError', modelKey: msg.modelKey, message: (e as Error).message })
       }
-      return
-    }
-    if (msg.type === 'cancel') {
-      running.get(msg.id)?.abort()
-      return
-    }
-    if (!model || model.key !== msg.modelKey) {
-      post({ type: 'error', id: msg.id, message: `the worker has no model "${msg.modelKey}" loaded${model ? ` (it has "${model.key}")` : ''}` })
-      return
-    }
-    run(msg.id, msg.job, model.cn).then(
-      (result) => post({ type: 'result', id: msg.id, result }),
-      (e) => post(e instanceof CancelledError ? { type: 'cancelled', id: msg.id } : { type: 'error', id: msg.id, message: (e as Error).message }),
-    )
+    },
+    cancel(msg) {
+      state.running.get(msg.id)?.abort()
+    },
+    run(msg) {
+      const model = state.model
+      if (!model || model.key !== msg.modelKey) {
+        post({ type: 'error', id: msg.id, message: `the worker has no model "${msg.modelKey}" loaded${model ? ` (it has "${model.key}")` : ''}` })
+        return
+      }
+      runJob(msg.id, msg.job, model, state, post).then(
+        (result) => post({ type: 'result', id: msg.id, result }),
+        (e) => post(e instanceof CancelledError ? { type: 'cancelled', id: msg.id } : { type: 'error', id: msg.id, message: (e as Error).message }),
+      )
+    },
   }
+  return (msg) => (messages[msg.type] as (m: ToWorker) => void)(msg)
 }

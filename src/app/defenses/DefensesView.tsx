@@ -5,20 +5,18 @@
  * live training of a small model in the page.
  */
 import { lazy, Suspense, useMemo } from 'react'
-import { useStore } from 'zustand'
-import { useShallow } from 'zustand/react/shallow'
 import { formatEps } from '../views/geometry.ts'
 import { LazyPlot } from '../charts/LazyPlot.tsx'
 import { loadZooModel, selectZooModel } from '../model/zoo.ts'
-import { useApp } from '../state/hooks.ts'
+import { useApp, useSlice } from '../state/hooks.ts'
 import { setView } from '../state/store.ts'
-import type { DefenseState } from './compare.ts'
-import { cancelDefenseComparison, defenseStore, groupsOf, runDefenseComparison, setDefenseBase, setDefenseN, summarizeVariant } from './compare.ts'
+import { cancelDefenseComparison, groupsOf, runDefenseComparison, setDefenseBase, setDefenseN, summarizeVariant } from './compare.ts'
+import type { DefenseState } from './compareSlice.ts'
 import { defenseFigure } from './figure.ts'
 
 const LiveTraining = lazy(() => import('./LiveTraining.tsx'))
 
-const useDef = <T,>(sel: (s: DefenseState) => T): T => useStore(defenseStore, useShallow(sel))
+const useDef = <T,>(sel: (s: DefenseState) => T): T => useSlice('defenses', sel)
 
 export function DefensesView() {
   return (

@@ -5,8 +5,6 @@
  * or download it in TF.js format.
  */
 import { useMemo } from 'react'
-import { useStore } from 'zustand'
-import { useShallow } from 'zustand/react/shallow'
 import type { Defense } from '../../model/defense.ts'
 import { DEFENSE_LABELS, DEFENSES } from '../../model/defense.ts'
 import type { ModelCell } from '../../train/model.ts'
@@ -15,10 +13,11 @@ import { LazyPlot } from '../charts/LazyPlot.tsx'
 import { downloadBlob } from '../download.ts'
 import { formatEps } from '../views/geometry.ts'
 import { trainingFigure } from './figure.ts'
-import type { TrainingState } from './training.ts'
-import { cancelTraining, certifyTrained, finishTraining, modelName, pauseTraining, resumeTraining, setTrainConfig, startTraining, trainedFiles, trainingStore } from './training.ts'
+import { useSlice } from '../state/hooks.ts'
+import { cancelTraining, certifyTrained, finishTraining, modelName, pauseTraining, resumeTraining, setTrainConfig, startTraining, trainedFiles } from './training.ts'
+import type { TrainingState } from './trainingSlice.ts'
 
-const useTraining = <T,>(sel: (s: TrainingState) => T): T => useStore(trainingStore, useShallow(sel))
+const useTraining = <T,>(sel: (s: TrainingState) => T): T => useSlice('training', sel)
 
 export default function LiveTraining() {
   const s = useTraining((s) => s)

@@ -5,8 +5,9 @@ import type { Manifest, ManifestModel } from '../../model/manifest.ts'
 import { InProcessWorker } from '../../worker/testing/inProcessWorker.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 import { classNamesFor } from '../model/loaded.ts'
-import { setWorkerFactory } from '../state/store.ts'
-import { cancelDefenseComparison, defenseStore, runDefenseComparison, setDefenseCores, setDefenseN, summarizeVariant } from './compare.ts'
+import { configureServices, setWorkerFactory } from '../state/services.ts'
+import { appStore } from '../state/store.ts'
+import { cancelDefenseComparison, runDefenseComparison, setDefenseN, summarizeVariant } from './compare.ts'
 import { waitForState } from '../testing/waitForState.ts'
 import { defenseFigure } from './figure.ts'
 
@@ -40,7 +41,7 @@ const load = async (m: ManifestModel): Promise<LoadedModel> => {
 
 beforeEach(() => {
   setWorkerFactory(() => new InProcessWorker())
-  setDefenseCores(2)
+  configureServices({ cores: 2 })
   loaded.length = 0
 })
 
@@ -53,7 +54,7 @@ describe('defense comparison', () => {
   it('certifies and attacks the original\'s inputs on every variant; certified ≤ attack radius', async () => {
     setDefenseN(3)
     await runDefenseComparison(defenseGroups(manifest)[0], load)
-    const s = defenseStore.getState()
+    const s = appStore.getState().defenses
     expect(s.status).toBe('done')
     expect(loaded).toEqual(['base', 'base-fgsm', 'base-ibp'])
     expect(s.results.map((r) => [r.id, r.label, r.status])).toEqual([['base', 'original', 'done'], ['base-fgsm', 'FGSM-AT', 'done'], ['base-ibp', 'IBP-VT', 'done']])
@@ -78,9 +79,9 @@ describe('defense comparison', () => {
 
   it('cancel stops the comparison', async () => {
     const run = runDefenseComparison(defenseGroups(manifest)[0], load)
-    await waitForState(defenseStore, (s) => s.status === 'running')
+    await waitForState(appStore, (s) => s.defenses.status === 'running')
     cancelDefenseComparison()
     await run
-    expect(defenseStore.getState().status).toBe('cancelled')
+    expect(appStore.getState().defenses.status).toBe('cancelled')
   })
 })

@@ -3,7 +3,7 @@ import { SERIES_COLORS } from '../theme.ts'
 import type { Data, Layout } from 'plotly.js'
 import type { Figure } from '../charts/figure.ts'
 import { baseLayout, CHART_CONFIG } from '../charts/figure.ts'
-import type { VariantResult } from './compare.ts'
+import type { VariantResult } from './compareSlice.ts'
 import { summarizeVariant } from './compare.ts'
 import type { EpochReport } from '../../worker/training/protocol.ts'
 

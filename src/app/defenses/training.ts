@@ -2,58 +2,22 @@
  * Live training in the page: the configuration, the run's events (batches, epochs), the
  * trained model, and the actions (start, pause, resume, finish, cancel, certify, download).
  */
-import { createStore } from 'zustand/vanilla'
 import type { MnistSubsetMeta } from '../../train/mnistSubset.ts'
 import { digitInput, readMnistSubset } from '../../train/mnistSubset.ts'
-import { createBrowserTrainWorker, TrainClient, TrainingCancelled } from '../../worker/training/client.ts'
-import type { TrainWorkerLike } from '../../worker/training/client.ts'
-import type { EpochReport, TrainConfig, TrainedModel } from '../../worker/training/protocol.ts'
+import { TrainingCancelled } from '../../worker/training/client.ts'
+import type { TrainConfig, TrainedModel } from '../../worker/training/protocol.ts'
 import { configProblem } from '../../worker/training/protocol.ts'
 import { loadedFromUpload, readUpload } from '../model/upload.ts'
 import { fetchOk } from '../model/zoo.ts'
-import { setModel, setView } from '../state/store.ts'
+import { existingTrainClient, services, theTrainClient } from '../state/services.ts'
+import { setModel, setView, slice } from '../state/store.ts'
 
-export interface TrainingState {
-  config: TrainConfig
-  status: 'idle' | 'loading' | 'running' | 'paused' | 'done' | 'cancelled' | 'error'
-  error: string | null
-  batchesPerEpoch: number
-  /** the latest batch report */
-  batch: { epoch: number; batch: number; batches: number; loss: number; eps: number; kappa: number } | null
-  history: EpochReport[]
-  model: TrainedModel | null
-  startedAt: number | null
-}
-
-export const DEFAULT_TRAIN_CONFIG: TrainConfig = { cell: 'simpleRnn', hidden: 16, T: 4, defense: 'ibp', eps: 0.01, epochs: 3, trainSize: 1000, batchSize: 32, learningRate: 0.005, seed: 1 }
-
-export const trainingStore = createStore<TrainingState>()(() => ({
-  config: DEFAULT_TRAIN_CONFIG,
-  status: 'idle',
-  error: null,
-  batchesPerEpoch: 0,
-  batch: null,
-  history: [],
-  model: null,
-  startedAt: null,
-}))
-const set = trainingStore.setState
-const get = trainingStore.getState
-
-let factory: () => TrainWorkerLike = createBrowserTrainWorker
-let client: TrainClient | null = null
-let dataBase = `${import.meta.env?.BASE_URL ?? '/'}data/`
-/** Injection for tests: the worker factory and where the MNIST subset comes from. */
-export function setTrainingEnvironment(f: () => TrainWorkerLike, base?: string) {
-  client?.dispose()
-  client = null
-  factory = f
-  if (base !== undefined) dataBase = base
-}
+const { get, set } = slice('training')
 
 let subset: Promise<{ meta: MnistSubsetMeta; data: ArrayBuffer }> | null = null
 function loadSubset() {
   subset ??= (async () => {
+    const { dataBase } = services()
     const meta = (await (await fetchOk(`${dataBase}mnist-subset.json`)).json()) as MnistSubsetMeta
     const data = await (await fetchOk(`${dataBase}${(meta as MnistSubsetMeta & { file?: string }).file ?? 'mnist-subset.bin'}`)).arrayBuffer()
     readMnistSubset(meta, data) // checks the size
@@ -77,9 +41,8 @@ export async function startTraining(): Promise<void> {
   set({ status: 'loading', error: null, history: [], batch: null, model: null, batchesPerEpoch: 0, startedAt: performance.now() })
   try {
     const { meta, data } = await loadSubset()
-    client ??= new TrainClient(factory)
     set({ status: 'running' })
-    const model = await client.train(config, meta, data, (e) => {
+    const model = await theTrainClient().train(config, meta, data, (e) => {
       if (e.type === 'started') set({ batchesPerEpoch: e.batchesPerEpoch })
       else if (e.type === 'batch') set({ batch: e })
       else if (e.type === 'epoch') set({ history: [...get().history, e.report] })
@@ -93,10 +56,10 @@ export async function startTraining(): Promise<void> {
   }
 }
 
-export const pauseTraining = () => client?.pause()
-export const resumeTraining = () => client?.resume()
-export const finishTraining = () => client?.finish()
-export const cancelTraining = () => client?.cancel()
+export const pauseTraining = () => existingTrainClient()?.pause()
+export const resumeTraining = () => existingTrainClient()?.resume()
+export const finishTraining = () => existingTrainClient()?.finish()
+export const cancelTraining = () => existingTrainClient()?.cancel()
 
 export const modelName = (c: TrainConfig) => `live-${c.cell === 'simpleRnn' ? 'rnn' : c.cell}-${c.T}-${c.hidden}-${c.defense}`
 

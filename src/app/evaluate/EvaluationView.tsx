@@ -6,21 +6,20 @@
  */
 import { useEffect, useMemo, useState } from 'react'
 import { useStore } from 'zustand'
-import { useShallow } from 'zustand/react/shallow'
 import type { EvalRow, MarginCheck, Method, SearchKind } from '../../cert/index.ts'
 import { METHOD_LABELS, METHOD_SHORT, METHODS, summarize } from '../../cert/index.ts'
-import { useApp } from '../state/hooks.ts'
+import { useApp, useSlice } from '../state/hooks.ts'
 import { appStore, setClip, setMargin, setSearch, setThreat } from '../state/store.ts'
 import { formatEps } from '../views/geometry.ts'
 import { LazyPlot } from '../charts/LazyPlot.tsx'
 import { downloadText } from '../download.ts'
-import type { EvalState } from './evaluation.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
-import { cancelEvaluation, evalBlocker, evalExport, evalInputs, evalStore, loadEvalFile, refuseEvalFile, setEvalAttack, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+import { cancelEvaluation, evalBlocker, evalExport, evalInputs, loadEvalFile, refuseEvalFile, setEvalAttack, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+import type { EvalState } from './evaluationSlice.ts'
 import { inputsFileSizeProblem } from './inputsFile.ts'
 
 
-const useEval = <T,>(sel: (s: EvalState) => T): T => useStore(evalStore, useShallow(sel))
+const useEval = <T,>(sel: (s: EvalState) => T): T => useSlice('evaluation', sel)
 
 export function EvaluationView() {
   return (
@@ -40,9 +39,9 @@ export function EvaluationView() {
 function EvalSettings() {
   const s = useEval((s) => ({ source: s.source, n: s.n, methods: s.methods, attack: s.attack, file: s.file, fileError: s.fileError, status: s.status }))
   const app = useApp((a) => a)
-  const blocker = evalBlocker(evalStore.getState(), app)
+  const blocker = evalBlocker(app.evaluation, app)
   const examples = app.model?.examples.length ?? 0
-  const inputs = evalInputs(evalStore.getState(), app)
+  const inputs = evalInputs(app.evaluation, app)
   const count = 'inputs' in inputs ? inputs.inputs.length : 0
   const [drag, setDrag] = useState(false)
   const readFile = (f: File) => {

@@ -3,8 +3,9 @@ import { compileNetwork, findBound, prepareSample, randomFrames, randomNetwork, 
 import { InProcessWorker } from '../../worker/testing/inProcessWorker.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 import { classNamesFor } from '../model/loaded.ts'
-import { appStore, setModel, setThreat, setWorkerFactory } from '../state/store.ts'
-import { cancelEvaluation, evalBlocker, evalExport, evalStore, loadEvalFile, resetEvaluation, setEvalAttack, setEvalCores, setEvalN, setEvalSource, soundnessViolations, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+import { configureServices, setWorkerFactory } from '../state/services.ts'
+import { appStore, setModel, setThreat } from '../state/store.ts'
+import { cancelEvaluation, evalBlocker, evalExport, loadEvalFile, resetEvaluation, setEvalAttack, setEvalN, setEvalSource, soundnessViolations, startEvaluation, toggleEvalMethod } from './evaluation.ts'
 import { waitForState } from '../testing/waitForState.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
 import { inputsFileSizeProblem, parseInputsFile } from './inputsFile.ts'
@@ -18,7 +19,7 @@ beforeEach(() => {
     return w
   })
   resetEvaluation()
-  setEvalCores(2)
+  configureServices({ cores: 2 })
   setThreat({ kind: 'single' })
 })
 
@@ -32,7 +33,7 @@ function frameModel(): LoadedModel {
   }
 }
 
-const ev = () => evalStore.getState()
+const ev = () => appStore.getState().evaluation
 
 describe('data-set evaluation', () => {
   it('runs every input × method on a pool of workers, with the library\'s bounds, a summary and exports', async () => {
@@ -130,6 +131,20 @@ describe('data-set evaluation', () => {
     expect(soundnessViolations([{ ...ev().rows[0], attack: Infinity }])).toHaveLength(0)
   })
 
+  it('a new evaluation supersedes a running one: only its results are kept', async () => {
+    await setModel(frameModel())
+    setEvalN(3)
+    const first = startEvaluation()
+    setEvalN(2)
+    toggleEvalMethod('interval')
+    const second = startEvaluation()
+    await Promise.all([first, second])
+    expect(ev().status).toBe('done')
+    expect(ev().ran?.n).toBe(2)
+    expect(ev().total).toBe(2 * 2)
+    expect(ev().rows.map((r) => `${r.index} ${r.method}`).sort()).toEqual(['0 certrnn', '0 deepz', '1 certrnn', '1 deepz'])
+  })
+
   it('cancels a running evaluation', async () => {
     const m = frameModel()
     m.net = randomNetwork({ cell: 'lstm', hidden: [24], frameSize: 7, classes: 3, seed: 2, scale: 0.5 })
@@ -138,7 +153,7 @@ describe('data-set evaluation', () => {
     await setModel(m)
     setEvalN(5)
     const run = startEvaluation()
-    await waitForState(evalStore, (s) => s.status === 'running')
+    await waitForState(appStore, (s) => s.evaluation.status === 'running')
     cancelEvaluation()
     await run
     expect(ev().status).toBe('cancelled')

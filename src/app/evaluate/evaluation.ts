@@ -1,101 +1,26 @@
 /**
  * The data-set evaluation: the bound search for N bundled examples (or an uploaded file of
- * inputs) × the chosen methods, on a pool of workers, one per core. Its own small store;
- * the model and the threat / margin / search / clip settings come from the app's store.
+ * inputs) × the chosen methods, on a pool of workers, one per core (runBatch with the pool
+ * as executor). Its state is the store's `evaluation` slice; the model and the threat /
+ * margin / search / clip settings come from the certify slices.
  */
-import { createStore } from 'zustand/vanilla'
 import type { EvalRow, Method, SampleInput } from '../../cert/index.ts'
 import { accuracyCurve, curveRecords, epsGrid, METHODS, rowRecord, summarize, summaryRecord, threatLabel } from '../../cert/index.ts'
 import { toCsv } from '../../model/csv.ts'
-import { poolSize, WorkerPool } from '../../worker/pool.ts'
+import { runBatch } from '../../run/batch.ts'
 import type { AttackSummary, BoundSummary, Job } from '../../worker/protocol.ts'
+import { runs, withPool } from '../state/services.ts'
 import type { AppState } from '../state/store.ts'
-import { appStore, getWorkerFactory } from '../state/store.ts'
-import type { ParsedInputs } from './inputsFile.ts'
+import { appStore, slice } from '../state/store.ts'
+import type { EvalRun, EvalState, WorkerStatus } from './evaluationSlice.ts'
+import { initialEvaluation } from './evaluationSlice.ts'
 import { parseInputsFile } from './inputsFile.ts'
 
-export interface WorkerStatus {
-  index: number
-  method: Method | 'attack'
-  fraction: number
-}
-
-export interface EvalRun {
-  model: string
-  modelKey: string
-  source: 'examples' | 'file'
-  fileName: string | null
-  n: number
-  methods: Method[]
-  attack: boolean
-  threat: string
-  search: string
-  margin: string
-  clip: boolean
-  workers: number
-  date: string
-}
-
-export interface EvalState {
-  source: 'examples' | 'file'
-  /** how many bundled examples */
-  n: number
-  methods: Method[]
-  /** also run the PGD attack on every input: an upper bound on its true robustness radius */
-  attack: boolean
-  file: (ParsedInputs & { name: string; modelKey: string }) | null
-  fileError: string | null
-  status: 'idle' | 'running' | 'done' | 'cancelled' | 'error'
-  error: string | null
-  rows: EvalRow[]
-  /** PGD attack radius per input index (when attacked) */
-  attacks: Record<number, number>
-  failures: Array<{ index: number; method: Method | 'attack'; message: string }>
-  /** jobs in the run (samples × methods) */
-  total: number
-  /** what each worker is doing (null: idle) */
-  active: Array<WorkerStatus | null>
-  startedAt: number | null
-  finishedAt: number | null
-  ran: EvalRun | null
-}
-
-export const DEFAULT_EVAL_N = 10
-
-const initial: EvalState = {
-  source: 'examples',
-  n: DEFAULT_EVAL_N,
-  methods: [...METHODS],
-  attack: false,
-  file: null,
-  fileError: null,
-  status: 'idle',
-  error: null,
-  rows: [],
-  attacks: {},
-  failures: [],
-  total: 0,
-  active: [],
-  startedAt: null,
-  finishedAt: null,
-  ran: null,
-}
-
-export const evalStore = createStore<EvalState>()(() => ({ ...initial, methods: [...METHODS] }))
-const set = evalStore.setState
-const get = evalStore.getState
-
-let pool: WorkerPool | null = null
-let cores: number | undefined = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined
-
-/** Override the pool size (tests; the browser uses navigator.hardwareConcurrency). */
-export function setEvalCores(n: number | undefined) {
-  cores = n
-}
+const { get, set } = slice('evaluation')
 
 export function resetEvaluation() {
-  cancelEvaluation()
-  set({ ...initial, methods: [...METHODS] })
+  runs.evaluation.drop()
+  set(initialEvaluation())
 }
 
 export const setEvalAttack = (attack: boolean) => set({ attack })
@@ -160,7 +85,7 @@ export async function startEvaluation(): Promise<void> {
     set({ status: 'error', error: blocker })
     return
   }
-  cancelEvaluation()
+  const run = runs.evaluation.begin()
   const m = app.model!
   const { inputs } = evalInputs(s, app) as { inputs: SampleInput[] }
   const methods = [...s.methods]
@@ -179,74 +104,69 @@ export async function startEvaluation(): Promise<void> {
       jobs.push({ kind: 'attack', input, threat: app.threat, clip })
       meta.push({ index, method: 'attack' })
     })
-  const size = Math.min(poolSize(cores), jobs.length)
-  const p = new WorkerPool(getWorkerFactory(), size)
-  pool = p
-  const ran: EvalRun = {
-    model: m.title,
-    modelKey: m.key,
-    source: s.source,
-    fileName: s.source === 'file' ? (s.file?.name ?? null) : null,
-    n: inputs.length,
-    methods,
-    attack: s.attack,
-    threat: threatLabel(app.threat),
-    search: app.search,
-    margin: app.margin,
-    clip: clip !== undefined,
-    workers: size,
-    date: new Date().toISOString(),
-  }
-  set({ status: 'running', error: null, rows: [], attacks: {}, failures: [], total: jobs.length, active: Array(size).fill(null), startedAt: performance.now(), finishedAt: null, ran })
-  const mine = () => pool === p
-  const setActive = (w: number, v: WorkerStatus | null) => {
-    if (!mine()) return
-    const active = get().active.slice()
-    active[w] = v
-    set({ active })
-  }
+  const mine = () => run.current
   try {
-    await p.load(m.key, m.net)
-    const res = await p.runAll<BoundSummary | AttackSummary>(jobs, {
-      onStart: (i, w) => setActive(w, { ...meta[i], fraction: 0 }),
-      onProgress: (i, w, pr) => setActive(w, { ...meta[i], fraction: pr.fraction }),
-      onResult: (i, w, r) => {
-        if (!mine()) return
-        const { index, method } = meta[i]
-        if (r.kind === 'attack') {
-          set({ attacks: { ...get().attacks, [index]: r.radius }, rows: get().rows.map((x) => (x.index === index ? { ...x, attack: r.radius } : x)) })
-        } else if (method !== 'attack') {
-          const label = inputs[index].label ?? null
-          const attack = get().attacks[index] ?? NaN
-          const row: EvalRow = { index, label, predicted: r.predicted, correct: label === null || label === r.predicted, method, bound: r.result.bound, perFrame: r.result.perFrame, attack, ms: r.ms }
-          set({ rows: [...get().rows, row] })
-        }
-        setActive(w, null)
-      },
-      onError: (i, w, e) => {
-        if (!mine()) return
-        set({ failures: [...get().failures, { ...meta[i], message: e.message }] })
-        setActive(w, null)
-      },
-    })
-    if (!mine()) return
-    const failed = get().failures
-    const broken = soundnessViolations(get().rows)
-    set({
-      status: res.cancelled ? 'cancelled' : 'done',
-      error: broken.length
-        ? `SOUNDNESS VIOLATION: ${broken.map((r) => `input ${r.index} ${r.method} certified ${r.bound} > attack radius ${r.attack}`).join('; ')}`
-        : failed.length
-          ? `${failed.length} of ${jobs.length} searches failed: ${failed[0].message}`
-          : null,
-      active: [],
-      finishedAt: performance.now(),
+    await withPool(jobs.length, async (pool) => {
+      const ran: EvalRun = {
+        model: m.title,
+        modelKey: m.key,
+        source: s.source,
+        fileName: s.source === 'file' ? (s.file?.name ?? null) : null,
+        n: inputs.length,
+        methods,
+        attack: s.attack,
+        threat: threatLabel(app.threat),
+        search: app.search,
+        margin: app.margin,
+        clip: clip !== undefined,
+        workers: pool.size,
+        date: new Date().toISOString(),
+      }
+      set({ status: 'running', error: null, rows: [], attacks: {}, failures: [], total: jobs.length, active: Array(pool.size).fill(null), startedAt: performance.now(), finishedAt: null, ran })
+      const setActive = (w: number, v: WorkerStatus | null) => {
+        const active = get().active.slice()
+        active[w] = v
+        set({ active })
+      }
+      await pool.load(m.key, m.net)
+      // the batch's callbacks stop as soon as a newer run begins
+      const res = await runBatch(jobs, pool.of<BoundSummary | AttackSummary>(), {
+        run,
+        onStart: (i, w) => setActive(w, { ...meta[i], fraction: 0 }),
+        onProgress: (i, w, pr) => setActive(w, { ...meta[i], fraction: pr.fraction }),
+        onResult: (i, w, r) => {
+          const { index, method } = meta[i]
+          if (r.kind === 'attack') {
+            set({ attacks: { ...get().attacks, [index]: r.radius }, rows: get().rows.map((x) => (x.index === index ? { ...x, attack: r.radius } : x)) })
+          } else if (method !== 'attack') {
+            const label = inputs[index].label ?? null
+            const attack = get().attacks[index] ?? NaN
+            const row: EvalRow = { index, label, predicted: r.predicted, correct: label === null || label === r.predicted, method, bound: r.result.bound, perFrame: r.result.perFrame, attack, ms: r.ms }
+            set({ rows: [...get().rows, row] })
+          }
+          setActive(w, null)
+        },
+        onError: (i, w, e) => {
+          set({ failures: [...get().failures, { ...meta[i], message: e.message }] })
+          setActive(w, null)
+        },
+      })
+      if (!mine()) return
+      const failed = get().failures
+      const broken = soundnessViolations(get().rows)
+      set({
+        status: res.cancelled ? 'cancelled' : 'done',
+        error: broken.length
+          ? `SOUNDNESS VIOLATION: ${broken.map((r) => `input ${r.index} ${r.method} certified ${r.bound} > attack radius ${r.attack}`).join('; ')}`
+          : failed.length
+            ? `${failed.length} of ${jobs.length} searches failed: ${failed[0].message}`
+            : null,
+        active: [],
+        finishedAt: performance.now(),
+      })
     })
   } catch (e) {
     if (mine()) set({ status: 'error', error: (e as Error).message, active: [], finishedAt: performance.now() })
-  } finally {
-    p.dispose()
-    if (mine()) pool = null
   }
 }
 
@@ -256,7 +176,7 @@ export function soundnessViolations(rows: EvalRow[]): EvalRow[] {
 }
 
 export function cancelEvaluation() {
-  pool?.cancel()
+  runs.evaluation.cancel()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 import { useMemo } from 'react'
 import { useStore } from 'zustand'
 import { useShallow } from 'zustand/react/shallow'
-import type { AppState } from './store.ts'
+import type { AppState, NestedSlice } from './store.ts'
 import { appStore, currentInput } from './store.ts'
 
 export const useApp = <T,>(selector: (s: AppState) => T): T => useStore(appStore, selector)
 export const useAppShallow = <T,>(selector: (s: AppState) => T): T => useStore(appStore, useShallow(selector))
+/** A selection from one nested slice (evaluation, defenses, training), compared shallowly. */
+export const useSlice = <K extends NestedSlice, T>(key: K, selector: (s: AppState[K]) => T): T => useStore(appStore, useShallow((s: AppState) => selector(s[key])))
 
 /** The current sample, recomputed only when the model or the input changes. */
 export function useCurrentInput() {

@@ -17,11 +17,11 @@ import {
   setModel,
   setText,
   setThreat,
-  setWorkerFactory,
   startRun,
   toggleFrame,
 } from './store.ts'
 import { waitForState } from '../testing/waitForState.ts'
+import { setWorkerFactory } from './services.ts'
 import { DEFAULT_CONFIG, hashToConfig, configToHash } from './urlState.ts'
 
 const workers: InProcessWorker[] = []

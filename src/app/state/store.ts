@@ -1,21 +1,29 @@
 /**
- * The app's state: one zustand store composed of slices (model, input, settings, run),
- * with actions as plain module-level functions so that the worker client and tests can
- * call them without React. The shareable part is mirrored in the URL hash (urlState.ts).
+ * The app's state: one zustand store composed of slices — the certify view's (view, model,
+ * input, settings, run) and, each under its own key, the Evaluate tab's (`evaluation`), the
+ * defenses comparison's (`defenses`) and live training's (`training`) — with actions as
+ * plain module-level functions so that worker callbacks and tests can call them without
+ * React. The workers behind the actions are services (services.ts). The shareable part is
+ * mirrored in the URL hash (urlState.ts).
  */
 import { createStore } from 'zustand/vanilla'
 import type { MarginCheck, Method, SampleInput, SearchKind, Threat } from '../../cert/index.ts'
 import { CancelledError, METHODS } from '../../cert/index.ts'
 import type { Manifest } from '../../model/manifest.ts'
 import { encodeDetailed } from '../../model/tokenizer.ts'
-import { CertClient } from '../../worker/client.ts'
-import type { WorkerFactory } from '../../worker/client.ts'
 import type { Job, Progress, RunResult } from '../../worker/protocol.ts'
+import type { DefensesSlice } from '../defenses/compareSlice.ts'
+import { createDefensesSlice } from '../defenses/compareSlice.ts'
+import type { TrainingSlice } from '../defenses/trainingSlice.ts'
+import { createTrainingSlice } from '../defenses/trainingSlice.ts'
+import type { EvaluationSlice } from '../evaluate/evaluationSlice.ts'
+import { createEvaluationSlice } from '../evaluate/evaluationSlice.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 import type { Prediction } from '../model/predict.ts'
 import type { AppConfig } from './urlState.ts'
 import type { View } from './urlState.ts'
 import { DEFAULT_CONFIG, EPS_MAX, EPS_MIN } from './urlState.ts'
+import { existingCertClient, services, theCertClient } from './services.ts'
 
 export interface ModelSlice {
   manifest: Manifest | null
@@ -62,7 +70,7 @@ export interface RunSlice {
   run: RunState
 }
 
-export type AppState = ViewSlice & ModelSlice & InputSlice & SettingsSlice & RunSlice
+export type AppState = ViewSlice & ModelSlice & InputSlice & SettingsSlice & RunSlice & EvaluationSlice & DefensesSlice & TrainingSlice
 
 const idleRun: RunState = {
   status: 'idle',
@@ -106,36 +114,23 @@ export const appStore = createStore<AppState>()(() => ({
   ...createInputSlice(DEFAULT_CONFIG),
   ...createSettingsSlice(DEFAULT_CONFIG),
   ...createRunSlice(),
+  ...createEvaluationSlice(),
+  ...createDefensesSlice(),
+  ...createTrainingSlice(),
 }))
 
 const set = appStore.setState
 const get = appStore.getState
 
-// ---------------------------------------------------------------------------------------
-// The worker
+/** The slices kept under their own key. */
+export type NestedSlice = 'evaluation' | 'defenses' | 'training'
 
-let workerFactory: WorkerFactory | null = null
-let client: CertClient | null = null
-
-/** Which worker to use (the browser's module worker, or an in-process one in tests). */
-export function setWorkerFactory(f: WorkerFactory) {
-  client?.dispose()
-  client = null
-  workerFactory = f
-}
-
-/** The factory the app's workers come from (the evaluation pool uses it too). */
-export function getWorkerFactory(): WorkerFactory {
-  if (!workerFactory) throw new Error('no worker factory set')
-  return workerFactory
-}
-
-function theClient(): CertClient {
-  if (!client) {
-    if (!workerFactory) throw new Error('no worker factory set')
-    client = new CertClient(workerFactory)
+/** Read and patch one nested slice (the Evaluate tab's, the comparison's, live training's). */
+export function slice<K extends NestedSlice>(key: K) {
+  return {
+    get: (): AppState[K] => appStore.getState()[key],
+    set: (patch: Partial<AppState[K]>) => appStore.setState((s) => ({ [key]: { ...s[key], ...patch } }) as Partial<AppState>),
   }
-  return client
 }
 
 // ---------------------------------------------------------------------------------------
@@ -188,7 +183,7 @@ export async function setModel(m: LoadedModel): Promise<void> {
   const text = m.inputKind === 'tokens' ? (prev.text || m.examples[0]?.text || '') : prev.text
   set({ model: m, modelStatus: 'loading', modelError: null, modelId: m.source === 'zoo' ? m.id : null, digit: keepDigit, drawn: null, text, run: idleRun })
   try {
-    await theClient().load(m.key, m.net)
+    await theCertClient().load(m.key, m.net)
     if (get().model === m) set({ modelStatus: 'ready' })
   } catch (e) {
     if (get().model === m) set({ model: null, modelStatus: 'error', modelError: (e as Error).message })
@@ -296,12 +291,6 @@ export function runBlocker(s: AppState): string | null {
   return null
 }
 
-let predictor: ((m: LoadedModel, input: SampleInput) => Promise<Prediction>) | null = null
-/** Where predictions come from (TF.js in the app; injectable for tests). */
-export function setPredictor(p: typeof predictor) {
-  predictor = p
-}
-
 export async function startRun(kind: RunKind): Promise<void> {
   const s = get()
   const blocker = runBlocker(s)
@@ -322,10 +311,11 @@ export async function startRun(kind: RunKind): Promise<void> {
       : kind === 'bound'
         ? { kind, ...common, method: s.method, search: s.search }
         : { kind, ...common, eps: s.eps, search: s.search, methods: [...METHODS] }
-  const { id, result } = theClient().run(job, (progress) => {
+  const { id, result } = theCertClient().run(job, (progress) => {
     if (get().run.jobId === id) set({ run: { ...get().run, progress } })
   })
   set({ run: { ...idleRun, status: 'running', kind, jobId: id, ran: { settings, input, tokens: cur.tokens }, startedAt: performance.now() } })
+  const { predictor } = services()
   const prediction = predictor ? predictor(m, input).catch(() => null) : Promise.resolve(null)
   try {
     const r = await result
@@ -340,7 +330,7 @@ export async function startRun(kind: RunKind): Promise<void> {
 
 export function cancelRun() {
   const { run } = get()
-  if (run.status === 'running' && run.jobId !== null) client?.cancel(run.jobId)
+  if (run.status === 'running' && run.jobId !== null) existingCertClient()?.cancel(run.jobId)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -348,6 +338,6 @@ export function cancelRun() {
 
 /** Run any job on the loaded model (the visualiser's traces and projections). */
 export function runJob(job: Job, onProgress?: (p: Progress) => void) {
-  return theClient().run(job, onProgress)
+  return theCertClient().run(job, onProgress)
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { configToHash, DEFAULT_CONFIG, hashToConfig } from './urlState.ts'
+import type { AppConfig } from './urlState.ts'
+import { configToHash, DEFAULT_CONFIG, hashToConfig, URL_KEYS } from './urlState.ts'
 
 describe('URL hash state', () => {
   it('round-trips every field', () => {
@@ -22,5 +23,41 @@ describe('URL hash state', () => {
   })
   it('an empty hash is the default configuration', () => {
     expect(hashToConfig('')).toEqual({ config: DEFAULT_CONFIG, problems: [] })
+  })
+  it('keeps the hash format of existing links', () => {
+    const link = '#view=walkthrough&step=3&model=lstm-4-64&digit=2&eps=0.02&threat=frames%3D0%2C3&method=deepz&margin=paper&search=paper&clip=0'
+    const { config, problems } = hashToConfig(link)
+    expect(problems).toEqual([])
+    expect(configToHash(config)).toBe(link)
+    expect(configToHash(DEFAULT_CONFIG)).toBe('#digit=0&eps=0.01&threat=single&method=certrnn&margin=diff&search=fast&clip=1')
+  })
+})
+
+describe('the URL key table', () => {
+  /** a value other than the default for every key */
+  const other: AppConfig = { view: 'walkthrough', step: 7, model: 'gru-7-32', digit: 4, text: 'a b & c = d', eps: 0.25, threat: { kind: 'all' }, method: 'interval', margin: 'paper', search: 'paper', clip: false }
+  /** a value the key refuses (text takes any string) */
+  const bad: Partial<Record<keyof AppConfig, string>> = { view: 'x', step: '-1', model: '../x', digit: '1.5', eps: '2', threat: 'some', method: 'x', margin: 'x', search: 'x', clip: 'yes' }
+  const keys = Object.keys(URL_KEYS) as Array<keyof AppConfig>
+
+  it('declares every configuration key, with the default configuration as defaults', () => {
+    expect(keys).toEqual(Object.keys(DEFAULT_CONFIG))
+    for (const k of keys) expect(URL_KEYS[k].default).toEqual(DEFAULT_CONFIG[k])
+  })
+
+  it.each(keys)('%s round-trips through the hash on its own', (k) => {
+    expect(other[k]).not.toEqual(DEFAULT_CONFIG[k])
+    // the step is kept only in the walkthrough
+    const c = { ...DEFAULT_CONFIG, [k]: other[k], ...(k === 'step' ? { view: 'walkthrough' as const } : {}) }
+    const back = hashToConfig(configToHash(c))
+    expect(back.problems).toEqual([])
+    expect(back.config).toEqual(c)
+  })
+
+  it.each(keys.filter((k) => bad[k] !== undefined))('a bad %s falls back to its default with a problem', (k) => {
+    const { config, problems } = hashToConfig(`#${k}=${encodeURIComponent(bad[k]!)}`)
+    expect(config).toEqual(DEFAULT_CONFIG)
+    expect(problems).toHaveLength(1)
+    expect(problems[0]).toMatch(k === 'threat' ? /threat|some/ : new RegExp(`^${k}=`))
   })
 })

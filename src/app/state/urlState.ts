@@ -1,6 +1,7 @@
 /**
  * The shareable configuration, declared once and kept in the URL hash
  * (#model=lstm-4-64&digit=3&eps=0.01&threat=single&method=certrnn&margin=diff&search=fast&clip=1).
+ * Each key is declared once, in URL_KEYS (as TensorFlow Playground's state.ts does).
  * Parsing never throws: a bad or missing value falls back to its default and is reported.
  */
 import type { MarginCheck, Method, SearchKind, Threat } from '../../cert/index.ts'
@@ -8,55 +9,104 @@ import { MARGIN_CHECKS, METHODS, parseThreat, SEARCHES, threatLabel } from '../.
 export type View = 'certify' | 'abstraction' | 'evaluate' | 'defenses' | 'playground' | 'walkthrough'
 export const VIEWS: readonly View[] = ['certify', 'abstraction', 'evaluate', 'defenses', 'playground', 'walkthrough']
 
-export interface AppConfig {
-  view: View
-  /** the walkthrough's step */
-  step: number
-  /** zoo model id (uploaded models cannot be shared by link) */
-  model: string | null
-  /** MNIST: index of a bundled digit, or null for a drawn one */
-  digit: number | null
-  /** text models: the sentence or URL */
-  text: string | null
-  eps: number
-  threat: Threat
-  method: Method
-  margin: MarginCheck
-  search: SearchKind
-  /** clip the ball to the input domain when the model has one */
-  clip: boolean
+/** The hash's verdict on one value: the value to use, or why the one given cannot be used. */
+type Read<T> = { value: T } | { problem: string }
+
+/** One key of the shareable configuration: its default, how it is read from and written to the hash. */
+export interface UrlKey<T> {
+  default: T
+  /** the value of `raw` (the hash's text for this key), or why it is unusable */
+  parse: (raw: string) => Read<T>
+  /** the hash's text for `value`, or null to leave the key out (`config`: the whole configuration) */
+  print: (value: T, config: { view: string }) => string | null
 }
 
-export const DEFAULT_CONFIG: AppConfig = {
-  view: 'certify',
-  step: 0,
-  model: null,
-  digit: 0,
-  text: null,
-  eps: 0.01,
-  threat: { kind: 'single' },
-  method: 'certrnn',
-  margin: 'diff',
-  search: 'fast',
-  clip: true,
-}
+const key = <T,>(k: UrlKey<T>) => k
+const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T) =>
+  key<T>({
+    default: fallback,
+    parse: (v) => (allowed.includes(v as T) ? { value: v as T } : { problem: `${name}=${v} is not one of ${allowed.join(', ')}` }),
+    print: (v) => v,
+  })
 
 export const EPS_MIN = 1e-5
 export const EPS_MAX = 1
 
+/**
+ * Every key of the shareable configuration, in the hash's order, declared once: its type
+ * (from the default), default, parse and print. `AppConfig` and `DEFAULT_CONFIG` follow.
+ */
+export const URL_KEYS = {
+  view: key<View>({ ...oneOf('view', VIEWS, 'certify'), print: (v) => (v === 'certify' ? null : v) }),
+  /** the walkthrough's step */
+  step: key<number>({
+    default: 0,
+    parse: (v) => {
+      const k = Number(v)
+      return Number.isInteger(k) && k >= 0 && k < 100 ? { value: k } : { problem: `step=${v} is not a walkthrough step` }
+    },
+    print: (v, c) => (c.view === 'walkthrough' ? String(v) : null),
+  }),
+  /** zoo model id (uploaded models cannot be shared by link) */
+  model: key<string | null>({
+    default: null,
+    parse: (v) => (/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(v) ? { value: v } : { problem: `model=${v} is not a model id` }),
+    print: (v) => v || null,
+  }),
+  /** MNIST: index of a bundled digit, or null for a drawn one */
+  digit: key<number | null>({
+    default: 0,
+    parse: (v) => {
+      const d = Number(v)
+      if (v === 'drawn') return { value: null }
+      return Number.isInteger(d) && d >= 0 ? { value: d } : { problem: `digit=${v} is not an example index` }
+    },
+    print: (v) => (v === null ? null : String(v)),
+  }),
+  /** text models: the sentence or URL */
+  text: key<string | null>({ default: null, parse: (v) => ({ value: v.slice(0, 2000) }), print: (v) => v }),
+  eps: key<number>({
+    default: 0.01,
+    parse: (v) => {
+      const e = Number(v)
+      return Number.isFinite(e) && e >= EPS_MIN && e <= EPS_MAX ? { value: e } : { problem: `eps=${v} is outside [${EPS_MIN}, ${EPS_MAX}]` }
+    },
+    print: String,
+  }),
+  threat: key<Threat>({
+    default: { kind: 'single' },
+    parse: (v) => {
+      try {
+        return { value: parseThreat(v) }
+      } catch (e) {
+        return { problem: (e as Error).message }
+      }
+    },
+    print: threatLabel,
+  }),
+  method: oneOf<Method>('method', METHODS, 'certrnn'),
+  margin: oneOf<MarginCheck>('margin', MARGIN_CHECKS, 'diff'),
+  search: oneOf<SearchKind>('search', SEARCHES, 'fast'),
+  /** clip the ball to the input domain when the model has one */
+  clip: key<boolean>({
+    default: true,
+    parse: (v) => (v === '1' || v === '0' ? { value: v === '1' } : { problem: `clip=${v} is not 0 or 1` }),
+    print: (v) => (v ? '1' : '0'),
+  }),
+}
+
+type Keys = typeof URL_KEYS
+export type AppConfig = { [K in keyof Keys]: Keys[K] extends UrlKey<infer T> ? T : never }
+const entries = Object.entries(URL_KEYS) as Array<[keyof AppConfig, UrlKey<unknown>]>
+
+export const DEFAULT_CONFIG: AppConfig = Object.fromEntries(entries.map(([k, d]) => [k, d.default])) as AppConfig
+
 export function configToHash(c: AppConfig): string {
   const p = new URLSearchParams()
-  if (c.view !== 'certify') p.set('view', c.view)
-  if (c.view === 'walkthrough') p.set('step', String(c.step))
-  if (c.model) p.set('model', c.model)
-  if (c.digit !== null) p.set('digit', String(c.digit))
-  if (c.text !== null) p.set('text', c.text)
-  p.set('eps', String(c.eps))
-  p.set('threat', threatLabel(c.threat))
-  p.set('method', c.method)
-  p.set('margin', c.margin)
-  p.set('search', c.search)
-  p.set('clip', c.clip ? '1' : '0')
+  for (const [k, d] of entries) {
+    const v = d.print(c[k], c)
+    if (v !== null) p.set(k, v)
+  }
   return '#' + p.toString()
 }
 
@@ -66,58 +116,17 @@ export interface ParsedHash {
   problems: string[]
 }
 
+/** Parsing never throws: a bad value keeps its default and is reported. */
 export function hashToConfig(hash: string): ParsedHash {
   const p = new URLSearchParams(hash.replace(/^#/, ''))
-  const c: AppConfig = { ...DEFAULT_CONFIG }
+  const c: Record<string, unknown> = { ...DEFAULT_CONFIG }
   const problems: string[] = []
-  const pick = <T extends string>(key: string, allowed: readonly T[], set: (v: T) => void) => {
-    const v = p.get(key)
-    if (v === null) return
-    if (allowed.includes(v as T)) set(v as T)
-    else problems.push(`${key}=${v} is not one of ${allowed.join(', ')}`)
+  for (const [k, d] of entries) {
+    const raw = p.get(k)
+    if (raw === null) continue
+    const r = d.parse(raw)
+    if ('value' in r) c[k] = r.value
+    else problems.push(r.problem)
   }
-  pick('view', VIEWS, (v) => (c.view = v))
-  const step = p.get('step')
-  if (step !== null) {
-    const k = Number(step)
-    if (Number.isInteger(k) && k >= 0 && k < 100) c.step = k
-    else problems.push(`step=${step} is not a walkthrough step`)
-  }
-  const model = p.get('model')
-  if (model !== null) {
-    if (/^[a-z0-9][a-z0-9._-]{0,63}$/i.test(model)) c.model = model
-    else problems.push(`model=${model} is not a model id`)
-  }
-  const digit = p.get('digit')
-  if (digit !== null) {
-    const d = Number(digit)
-    if (digit === 'drawn') c.digit = null
-    else if (Number.isInteger(d) && d >= 0) c.digit = d
-    else problems.push(`digit=${digit} is not an example index`)
-  }
-  const text = p.get('text')
-  if (text !== null) c.text = text.slice(0, 2000)
-  const eps = p.get('eps')
-  if (eps !== null) {
-    const e = Number(eps)
-    if (Number.isFinite(e) && e >= EPS_MIN && e <= EPS_MAX) c.eps = e
-    else problems.push(`eps=${eps} is outside [${EPS_MIN}, ${EPS_MAX}]`)
-  }
-  const threat = p.get('threat')
-  if (threat !== null) {
-    try {
-      c.threat = parseThreat(threat)
-    } catch (e) {
-      problems.push((e as Error).message)
-    }
-  }
-  pick('method', METHODS, (v) => (c.method = v))
-  pick('margin', MARGIN_CHECKS, (v) => (c.margin = v))
-  pick('search', SEARCHES, (v) => (c.search = v))
-  const clip = p.get('clip')
-  if (clip !== null) {
-    if (clip === '1' || clip === '0') c.clip = clip === '1'
-    else problems.push(`clip=${clip} is not 0 or 1`)
-  }
-  return { config: c, problems }
+  return { config: c as AppConfig, problems }
 }

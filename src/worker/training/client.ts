@@ -4,14 +4,11 @@
  * crashed worker, ends the run with a message and a fresh worker next time.
  */
 import type { MnistSubsetMeta } from '../../train/mnistSubset.ts'
+import type { WorkerPort } from '../supervised.ts'
+import { SupervisedWorker } from '../supervised.ts'
 import type { FromTrainer, ToTrainer, TrainConfig, TrainedModel } from './protocol.ts'
 
-export interface TrainWorkerLike {
-  postMessage(msg: ToTrainer, transfer?: Transferable[]): void
-  terminate(): void
-  onmessage: ((e: MessageEvent<FromTrainer>) => void) | null
-  onerror: ((e: ErrorEvent) => void) | null
-}
+export type TrainWorkerLike = WorkerPort<ToTrainer, FromTrainer>
 
 export class TrainingCancelled extends Error {
   constructor() {
@@ -22,77 +19,76 @@ export class TrainingCancelled extends Error {
 
 const CANCEL_MS = 2000
 
+interface Run {
+  resolve: (m: TrainedModel) => void
+  reject: (e: Error) => void
+  onEvent: (e: FromTrainer) => void
+  timer?: ReturnType<typeof setTimeout>
+}
+
 export class TrainClient {
-  private worker: TrainWorkerLike | null = null
-  private pending: { resolve: (m: TrainedModel) => void; reject: (e: Error) => void; timer?: ReturnType<typeof setTimeout> } | null = null
-  private readonly factory: () => TrainWorkerLike
+  private readonly worker: SupervisedWorker<ToTrainer, FromTrainer>
+  private pending: Run | null = null
 
   constructor(factory: () => TrainWorkerLike) {
-    this.factory = factory
+    this.worker = new SupervisedWorker(factory, {
+      message: (m) => {
+        this.pending?.onEvent(m)
+        if (m.type === 'done') this.end((p) => p.resolve(m.model))
+        else if (m.type === 'cancelled') this.end((p) => p.reject(new TrainingCancelled()))
+        else if (m.type === 'error') this.end((p) => p.reject(new Error(m.message)))
+      },
+      crash: (detail) => this.end((p) => p.reject(new Error(`the training worker crashed (${detail}); start again`))),
+    })
   }
 
   get running(): boolean {
     return this.pending !== null
   }
 
+  private end(f: (p: Run) => void) {
+    const p = this.pending
+    if (!p) return
+    clearTimeout(p.timer)
+    this.pending = null
+    f(p)
+  }
+
   /** Train; events arrive at `onEvent`; resolves with the model (also after `finish`). */
   train(config: TrainConfig, meta: MnistSubsetMeta, data: ArrayBuffer, onEvent: (e: FromTrainer) => void): Promise<TrainedModel> {
     if (this.pending) return Promise.reject(new Error('a training run is already going on'))
-    const w = this.worker ?? (this.worker = this.factory())
     return new Promise<TrainedModel>((resolve, reject) => {
-      this.pending = { resolve, reject }
-      const end = (f: () => void) => {
-        clearTimeout(this.pending?.timer)
-        this.pending = null
-        f()
-      }
-      w.onmessage = (e) => {
-        const m = e.data
-        onEvent(m)
-        if (m.type === 'done') end(() => resolve(m.model))
-        else if (m.type === 'cancelled') end(() => reject(new TrainingCancelled()))
-        else if (m.type === 'error') end(() => reject(new Error(m.message)))
-      }
-      w.onerror = (e) => {
-        e.preventDefault?.()
-        this.worker?.terminate()
-        this.worker = null
-        end(() => reject(new Error(`the training worker crashed (${e.message || 'an uncaught error'}); start again`)))
-      }
+      this.pending = { resolve, reject, onEvent }
       const copy = data.slice(0)
-      w.postMessage({ type: 'start', config, meta, data: copy }, [copy])
+      this.worker.post({ type: 'start', config, meta, data: copy }, [copy])
     })
   }
 
   pause() {
-    this.worker?.postMessage({ type: 'pause' })
+    this.worker.tell({ type: 'pause' })
   }
   resume() {
-    this.worker?.postMessage({ type: 'resume' })
+    this.worker.tell({ type: 'resume' })
   }
   /** Stop after the current batch and keep the model. */
   finish() {
-    this.worker?.postMessage({ type: 'finish' })
+    this.worker.tell({ type: 'finish' })
   }
   /** Stop and discard; a worker that does not stop in time is terminated. */
   cancel() {
     const p = this.pending
-    if (!p || !this.worker) return
-    this.worker.postMessage({ type: 'cancel' })
-    p.timer = setTimeout(() => {
-      if (this.pending !== p) return
-      this.worker?.terminate()
-      this.worker = null
-      this.pending = null
-      p.reject(new TrainingCancelled())
-    }, CANCEL_MS)
+    if (!p) return
+    p.timer = this.worker.cancel(
+      { type: 'cancel' },
+      CANCEL_MS,
+      () => this.pending !== p,
+      () => this.end((q) => q.reject(new TrainingCancelled())),
+    )
   }
 
   dispose() {
-    this.worker?.terminate()
-    this.worker = null
-    if (this.pending) this.pending.reject(new TrainingCancelled())
-    this.pending = null
+    this.worker.terminate()
+    this.end((p) => p.reject(new TrainingCancelled()))
   }
 }
 

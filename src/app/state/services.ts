@@ -1,0 +1,95 @@
+/**
+ * The app's services — the workers behind the store's actions, in one place with explicit
+ * injection: boot() gives the browser's module workers and TF.js predictions, tests give
+ * in-process workers (`setWorkerFactory(() => new InProcessWorker())`) and a pool size.
+ * It holds the one certification client (the certify view and the visualiser), the training
+ * client, and the run guards of the pooled runs (Evaluate tab, defenses comparison).
+ */
+import type { SampleInput } from '../../cert/index.ts'
+import { RunGuard } from '../../run/batch.ts'
+import type { WorkerFactory } from '../../worker/client.ts'
+import { CertClient } from '../../worker/client.ts'
+import { poolSize, WorkerPool } from '../../worker/pool.ts'
+import type { TrainWorkerLike } from '../../worker/training/client.ts'
+import { createBrowserTrainWorker, TrainClient } from '../../worker/training/client.ts'
+import type { LoadedModel } from '../model/loaded.ts'
+import type { Prediction } from '../model/predict.ts'
+
+export type Predictor = (m: LoadedModel, input: SampleInput) => Promise<Prediction>
+
+export interface ServiceConfig {
+  /** the certification workers (none until boot or a test sets them) */
+  certWorker: WorkerFactory | null
+  trainWorker: () => TrainWorkerLike
+  /** where the certify view's predictions come from (TF.js in the app) */
+  predictor: Predictor | null
+  /** cores for the worker pools (the browser's hardwareConcurrency) */
+  cores: number | undefined
+  /** where the MNIST subset for live training is served */
+  dataBase: string
+}
+
+const config: ServiceConfig = {
+  certWorker: null,
+  trainWorker: createBrowserTrainWorker,
+  predictor: null,
+  cores: typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined,
+  dataBase: `${import.meta.env?.BASE_URL ?? '/'}data/`,
+}
+
+let certClient: CertClient | null = null
+let trainClient: TrainClient | null = null
+
+/** The runs that use a pool of workers: a new one supersedes (cancels and silences) the previous. */
+export const runs = { evaluation: new RunGuard(), defenses: new RunGuard() }
+
+/** Inject services; clients of a replaced worker factory are disposed. */
+export function configureServices(c: Partial<ServiceConfig>) {
+  if (c.certWorker !== undefined) {
+    certClient?.dispose()
+    certClient = null
+  }
+  if (c.trainWorker !== undefined) {
+    trainClient?.dispose()
+    trainClient = null
+  }
+  Object.assign(config, c)
+}
+
+export const setWorkerFactory = (certWorker: WorkerFactory) => configureServices({ certWorker })
+
+export const services = (): Readonly<ServiceConfig> => config
+
+function certWorker(): WorkerFactory {
+  if (!config.certWorker) throw new Error('no worker factory set')
+  return config.certWorker
+}
+
+/** The certification client of the certify view and the visualiser (one worker). */
+export function theCertClient(): CertClient {
+  certClient ??= new CertClient(certWorker())
+  return certClient
+}
+
+/** The certification client if one has been started (nothing to cancel otherwise). */
+export const existingCertClient = (): CertClient | null => certClient
+
+export function theTrainClient(): TrainClient {
+  trainClient ??= new TrainClient(config.trainWorker)
+  return trainClient
+}
+
+export const existingTrainClient = (): TrainClient | null => trainClient
+
+/**
+ * A fresh pool of certification workers for one run (one per core, at most `jobs`), given
+ * to `work` and disposed when it ends.
+ */
+export async function withPool<T>(jobs: number, work: (pool: WorkerPool) => Promise<T>): Promise<T> {
+  const pool = new WorkerPool(certWorker(), Math.min(poolSize(config.cores), Math.max(1, jobs)))
+  try {
+    return await work(pool)
+  } finally {
+    pool.dispose()
+  }
+}
