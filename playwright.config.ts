@@ -31,7 +31,7 @@ export default defineConfig({
   webServer: {
     command: 'npx vite preview',
     url: 'http://127.0.0.1:4173',
-    reuseExistingServer: !process.env.CI,
+    reuseExistingServer: false, // always the build just made, never a server left running from another checkout
     timeout: 60_000,
   },
 })
