@@ -70,6 +70,7 @@ export { MARGIN_CHECKS, verifyLabel } from './verify.ts'
 export type { Box, Zonotope } from './zonotope.ts'
 export { SymbolSource, zonotopeBounds, zonotopeFromBox, zonotopeProject2d } from './zonotope.ts'
 export type { TraceEntry, TraceOptions } from './domains/zonotope.ts'
+export { AbstractContext } from './domains/zonotope.ts'
 // methods and their transformers (the playground and the training planes draw them)
 export type { Method, TransformerSet } from './transformers/index.ts'
 export { METHOD_LABELS, METHOD_SHORT, METHODS, transformerSet } from './transformers/index.ts'
