@@ -141,36 +141,48 @@ export class BatchDomain implements Domain<Batch, Lin, Float64Array> {
     return { data: v.data, rows: v.rows, n: count, off: v.off + start, stride: v.stride }
   }
 
-  private zip(a: Batch, b: Batch, f: (x: number, y: number) => number): Batch {
+  /**
+   * out[s, k] = f(a[s, k], b[s, k]) for every sample (a shared operand broadcast). One loop
+   * per operation (`kind`), so that every call site stays monomorphic.
+   */
+  private zip(kind: 'add' | 'sub' | CellProduct, a: Batch, b: Batch): Batch {
     const rows = Math.max(a.rows, b.rows)
     const n = a.n
     const out = new Float64Array(rows * n)
+    const A = a.data
+    const Bd = b.data
     const sa = a.rows === 1 ? 0 : a.stride
     const sb = b.rows === 1 ? 0 : b.stride
     for (let s = 0; s < rows; s++) {
       const pa = a.off + s * sa
       const pb = b.off + s * sb
-      for (let k = 0; k < n; k++) out[s * n + k] = f(a.data[pa + k], b.data[pb + k])
+      const po = s * n
+      if (kind === 'add') for (let k = 0; k < n; k++) out[po + k] = A[pa + k] + Bd[pb + k]
+      else if (kind === 'sub') for (let k = 0; k < n; k++) out[po + k] = A[pa + k] - Bd[pb + k]
+      else if (kind === 'xSigmoid') for (let k = 0; k < n; k++) out[po + k] = PRODUCT.xSigmoid(A[pa + k], Bd[pb + k])
+      else for (let k = 0; k < n; k++) out[po + k] = PRODUCT.sigmoidTanh(A[pa + k], Bd[pb + k])
     }
     return batchOf(out, rows, n)
   }
 
   add(a: Batch, b: Batch): Batch {
-    return this.zip(a, b, (x, y) => x + y)
+    return this.zip('add', a, b)
   }
 
   sub(a: Batch, b: Batch): Batch {
-    return this.zip(a, b, (x, y) => x - y)
+    return this.zip('sub', a, b)
   }
 
   unary(kind: UnaryKind, v: Batch): Batch {
-    const f = UNARY[kind]
-    const out = packed(v).map(f)
+    const X = packed(v)
+    const out = new Float64Array(X.length)
+    if (kind === 'tanh') for (let k = 0; k < X.length; k++) out[k] = Math.tanh(X[k])
+    else for (let k = 0; k < X.length; k++) out[k] = UNARY.sigmoid(X[k])
     return batchOf(out, v.rows, v.n)
   }
 
   binary(kind: CellProduct, x: Batch, y: Batch): Batch {
-    return this.zip(x, y, PRODUCT[kind])
+    return this.zip(kind, x, y)
   }
 
   mark(): number {

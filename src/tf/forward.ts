@@ -47,26 +47,42 @@ interface Sequence {
   products: Map<T2, Map<T1 | null, T2[]>>
 }
 
-/**
- * Batches of vectors [B, n] as float32 tensors. A step of a layer's input sequence (see
- * `sequence`) is multiplied with a kernel once for the whole sequence, bias included.
- */
-class TensorDomain implements Domain<T2, T2, T1> {
-  private readonly stepOf = new Map<T2, { seq: Sequence; t: number }>()
+/** Step t of a layer's input sequence: it only enters affine maps (no per-step slice is made). */
+class SeqStep {
+  readonly seq: Sequence
+  readonly t: number
 
-  /** The steps of a sequence [B, T, F], registered so that their products are taken at once. */
-  frames(x: tf.Tensor3D): T2[] {
+  constructor(seq: Sequence, t: number) {
+    this.seq = seq
+    this.t = t
+  }
+}
+
+type Value = T2 | SeqStep
+
+const asTensor = (v: Value): T2 => {
+  if (v instanceof SeqStep) throw new Error('a layer input enters affine maps only')
+  return v
+}
+
+/**
+ * Batches of vectors [B, n] as float32 tensors. The steps of a layer's input sequence
+ * (`frames`, `sequence`) are multiplied with a kernel once for the whole sequence, bias
+ * included.
+ */
+class TensorDomain implements Domain<Value, T2, T1> {
+  /** The steps of a sequence [B, T, F]. */
+  frames(x: tf.Tensor3D): SeqStep[] {
     const [B, T, F] = x.shape
     const seq: Sequence = { flat: tf.reshape(x, [B * T, F]), B, T, products: new Map() }
-    const out = steps(x)
-    out.forEach((s, t) => this.stepOf.set(s, { seq, t }))
-    return out
+    return Array.from({ length: T }, (_v, t) => new SeqStep(seq, t))
   }
 
-  /** A layer's input steps as a registered sequence (the layer below's h of every step). */
-  sequence(inputs: T2[]): T2[] {
-    if (inputs.every((x) => this.stepOf.has(x))) return inputs
-    return this.frames((inputs.length === 1 ? tf.expandDims(inputs[0], 1) : tf.stack(inputs, 1)) as tf.Tensor3D)
+  /** A layer's input steps as one sequence (the layer below's h of every step). */
+  sequence(inputs: Value[]): Value[] {
+    if (inputs.every((x) => x instanceof SeqStep)) return inputs
+    const hs = inputs.map(asTensor)
+    return this.frames((hs.length === 1 ? tf.expandDims(hs[0], 1) : tf.stack(hs, 1)) as tf.Tensor3D)
   }
 
   private product(seq: Sequence, W: T2, b: T1 | null): T2[] {
@@ -81,14 +97,13 @@ class TensorDomain implements Domain<T2, T2, T1> {
     return p
   }
 
-  affine(terms: Array<[T2, T2]>, bias: T1 | null): T2 {
+  affine(terms: Array<[T2, Value]>, bias: T1 | null): T2 {
     let y: T2 | null = null
     let biased = false
     for (const [W, x] of terms) {
-      const s = this.stepOf.get(x)
       let t: T2
-      if (s) {
-        t = this.product(s.seq, W, biased ? null : bias)[s.t]
+      if (x instanceof SeqStep) {
+        t = this.product(x.seq, W, biased ? null : bias)[x.t]
         biased = true
       } else t = matMul(x, W)
       y = y ? tf.add(y, t) : t
@@ -96,31 +111,31 @@ class TensorDomain implements Domain<T2, T2, T1> {
     return bias && !biased ? tf.add(y!, bias) : y!
   }
 
-  slice(v: T2, start: number, count: number): T2 {
-    return cols(v, start, count)
+  slice(v: Value, start: number, count: number): T2 {
+    return cols(asTensor(v), start, count)
   }
 
-  add(a: T2, b: T2): T2 {
-    return tf.add(a, b)
+  add(a: Value, b: Value): T2 {
+    return tf.add(asTensor(a), asTensor(b))
   }
 
-  sub(a: T2, b: T2): T2 {
-    return tf.sub(a, b)
+  sub(a: Value, b: Value): T2 {
+    return tf.sub(asTensor(a), asTensor(b))
   }
 
-  unary(kind: UnaryKind, v: T2): T2 {
-    return UNARY_TF[kind](v)
+  unary(kind: UnaryKind, v: Value): T2 {
+    return UNARY_TF[kind](asTensor(v))
   }
 
-  binary(kind: CellProduct, x: T2, y: T2): T2 {
-    return PRODUCT_TF[kind](x, y)
+  binary(kind: CellProduct, x: Value, y: Value): T2 {
+    return PRODUCT_TF[kind](asTensor(x), asTensor(y))
   }
 
   mark(): number {
     return 0
   }
 
-  mergeLocal(v: T2): T2 {
+  mergeLocal(v: Value): Value {
     return v
   }
 }
@@ -146,11 +161,11 @@ export function logits(p: TfParams, frames: tf.Tensor3D): T2 {
   checkFrames(p, frames)
   const d = new TensorDomain()
   const B = frames.shape[0]
-  const h = runStack(d, tfCells(p), d.frames(frames), {
+  const h = runStack<Value, T2, T1>(d, tfCells(p), d.frames(frames), {
     initial: (_li, c) => Array.from({ length: c.stateParts }, () => tf.zeros([B, c.units]) as T2),
     sequence: (inputs) => d.sequence(inputs),
   })
-  return runDense(d, p.dense, h[h.length - 1])
+  return asTensor(runDense(d, p.dense, h[h.length - 1]))
 }
 
 /** Logits of int token ids [B, T] (token models): embedTokens then logits. */
