@@ -1,7 +1,7 @@
 /**
  * The small interface every layer is written against, and that every domain implements
- * once: float64 points (./float64.ts), zonotopes with a transformer set
- * (../cells/context.ts), batched float64 points (src/attack/batch64.ts), and the TF.js
+ * once: float64 points (../domains/float64.ts), zonotopes with a transformer set
+ * (../domains/zonotope.ts), batched float64 points (src/attack/batch64.ts), and the TF.js
  * tensors, intervals and zonotopes of src/tf.
  *
  * V is a value of the domain (a vector, a batch of vectors, a zonotope, a box …), M a
