@@ -6,7 +6,7 @@
  * random sampling of the region.
  */
 import type { Clip, CompiledNetwork, ConcreteRun } from '../cert/index.ts'
-import { affineConcrete, forward, Rng, sigmoid } from '../cert/index.ts'
+import { forward, Rng } from '../cert/index.ts'
 import { batchForward } from './batch64.ts'
 
 /** Per perturbed frame (in the order given), the box [lo, hi] of the region. */
@@ -105,31 +105,8 @@ export function margin64(cn: CompiledNetwork, x: Float64Array[], label: number):
   return marginOf(forward(cn, x).logits, label)
 }
 
-/**
- * The float64 forward pass from frame `start` on, starting from the clean run's states at
- * step start − 1 (frames before `start` must equal the clean input). Uses the certifier's
- * cells, so it equals `forward(cn, x).logits` exactly; only faster.
- */
-export function forwardFrom(cn: CompiledNetwork, clean: ConcreteRun, x: Float64Array[], start: number): Float64Array {
-  let inputs = x.slice(start)
-  cn.cells.forEach(({ cell }, li) => {
-    let state: Float64Array[] = start > 0 ? clean.states[li][start - 1] : Array.from({ length: cell.stateParts }, () => new Float64Array(cell.units))
-    const out: Float64Array[] = []
-    for (const v of inputs) {
-      state = cell.concreteStep(v, state)
-      out.push(state[0])
-    }
-    inputs = out
-  })
-  let y = inputs[inputs.length - 1]
-  cn.dense.forEach((d, k) => {
-    const last = k === cn.dense.length - 1
-    y = affineConcrete([[d.W, y]], d.layer.units, d.layer.bias)
-    if (!last && d.layer.activation === 'tanh') y = y.map(Math.tanh)
-    if (!last && d.layer.activation === 'sigmoid') y = y.map(sigmoid)
-  })
-  return y
-}
+/** The float64 forward pass from frame `start` on, from the clean run's states (the certifier's own). */
+export { forwardFrom } from '../cert/index.ts'
 
 export interface SampleOptions {
   samples: number

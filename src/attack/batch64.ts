@@ -1,17 +1,17 @@
 /**
- * A batched float64 forward pass for sampling many points of a region: the same cells as
- * src/cert/cells (same weights, same float64 operations in the same summation order, so
- * the logits equal the certifier's `forward` bit for bit; tested), but S inputs at a time
- * with register-blocked products, and the clean run's states reused before the first
- * perturbed frame. Callers still confirm anything that matters with the certifier's own
- * forward pass.
+ * The batched float64 domain, for sampling many points of a region: the certifier's layers
+ * (src/cert/layers) on S inputs at a time, with the same weights and the same float64
+ * operations in the same summation order, so the logits equal the certifier's `forward`
+ * bit for bit (tested); register-blocked products, gate slices as strided views, and the
+ * clean run's states reused before the first perturbed frame. Callers still confirm
+ * anything that matters with the certifier's own forward pass.
  */
-import type { CompiledNetwork, ConcreteRun, GruLayer, LstmLayer, SimpleRnnLayer } from '../cert/index.ts'
-import { gruWeights, sigmoid, transpose } from '../cert/index.ts'
+import type { CellProduct, CompiledNetwork, ConcreteRun, Domain, Lin, UnaryKind } from '../cert/index.ts'
+import { PRODUCT, runDense, runStack, UNARY } from '../cert/index.ts'
 /**
  * Y[s, o] += Σ_i W[o, i]·X[s, i] for s < S, o < out (X: S × n, W: out × n, Y: S × out, all
  * row-major), each dot product summed in order i = 0…n−1 from 0 and then added to Y, as
- * src/cert/cells/cell.ts affineConcrete does.
+ * src/cert/domains/float64.ts affineFloat64 does.
  */
 export function addProducts(Y: Float64Array, X: Float64Array, W: Float64Array, S: number, n: number, out: number): void {
   let s = 0
@@ -90,91 +90,107 @@ interface StepInput {
   shared: boolean
 }
 
-/** Y += W·x for every row: a shared input is multiplied once and broadcast. */
-function addInput(Y: Float64Array, x: StepInput, W: Float64Array, S: number, n: number, out: number) {
-  if (!x.shared) return addProducts(Y, x.data, W, S, n, out)
-  const y = new Float64Array(out)
-  addProducts(y, x.data, W, 1, n, out)
-  for (let s = 0; s < S; s++) for (let o = 0; o < out; o++) Y[s * out + o] += y[o]
+/**
+ * A batch of vectors: row s (or row 0 for every s when `rows` is 1: shared by all samples),
+ * entry k at data[off + s·stride + k].
+ */
+export interface Batch {
+  data: Float64Array
+  rows: number
+  n: number
+  off: number
+  stride: number
 }
 
-type BatchStep = (x: StepInput, state: Float64Array[], S: number) => Float64Array[]
+const batchOf = (data: Float64Array, rows: number, n: number): Batch => ({ data, rows, n, off: 0, stride: n })
 
-function simpleRnnBatch(layer: SimpleRnnLayer): BatchStep {
-  const u = layer.units
-  const n = layer.kernel.rows
-  const Wx = transpose(layer.kernel)
-  const Wh = transpose(layer.recurrentKernel)
-  const f = layer.activation === 'tanh' ? Math.tanh : layer.activation === 'sigmoid' ? sigmoid : null
-  return (x, [h], S) => {
-    const Y = withBias(S, u, layer.bias)
-    addInput(Y, x, Wx, S, n, u)
-    addProducts(Y, h, Wh, S, u, u)
-    if (f) for (let k = 0; k < Y.length; k++) Y[k] = f(Y[k])
-    return [Y]
+/** The rows as one contiguous S × n (or 1 × n) block. */
+function packed(v: Batch): Float64Array {
+  if (v.off === 0 && v.stride === v.n) return v.data
+  const out = new Float64Array(v.rows * v.n)
+  for (let s = 0; s < v.rows; s++) out.set(v.data.subarray(v.off + s * v.stride, v.off + s * v.stride + v.n), s * v.n)
+  return out
+}
+
+/** Batches of S samples. */
+export class BatchDomain implements Domain<Batch, Lin, Float64Array> {
+  readonly S: number
+
+  constructor(S: number) {
+    this.S = S
   }
-}
 
-function lstmBatch(layer: LstmLayer): BatchStep {
-  const u = layer.units
-  const n = layer.kernel.rows
-  const Wx = transpose(layer.kernel)
-  const Wh = transpose(layer.recurrentKernel)
-  return (x, [h, c], S) => {
-    const Z = withBias(S, 4 * u, layer.bias)
-    addInput(Z, x, Wx, S, n, 4 * u)
-    addProducts(Z, h, Wh, S, u, 4 * u)
-    const H = new Float64Array(S * u)
-    const C = new Float64Array(S * u)
-    for (let s = 0; s < S; s++) {
-      const z = s * 4 * u
-      for (let k = 0; k < u; k++) {
-        const i = sigmoid(Z[z + k])
-        const f = sigmoid(Z[z + u + k])
-        const g = Math.tanh(Z[z + 2 * u + k])
-        const o = sigmoid(Z[z + 3 * u + k])
-        const cn = f * c[s * u + k] + i * g
-        C[s * u + k] = cn
-        H[s * u + k] = o * Math.tanh(cn)
+  /** Y = b, then += W·x for every term: a shared input is multiplied once and broadcast. */
+  affine(terms: Array<[Lin, Batch]>, bias: Float64Array | null): Batch {
+    const S = this.S
+    const out = terms[0][0].out
+    const Y = withBias(S, out, bias)
+    for (const [{ W, n }, x] of terms) {
+      const X = packed(x)
+      if (x.rows === S) addProducts(Y, X, W, S, n, out)
+      else {
+        const y = new Float64Array(out)
+        addProducts(y, X, W, 1, n, out)
+        for (let s = 0; s < S; s++) for (let o = 0; o < out; o++) Y[s * out + o] += y[o]
       }
     }
-    return [H, C]
+    return batchOf(Y, S, out)
   }
-}
 
-function gruBatch(layer: GruLayer): BatchStep {
-  const u = layer.units
-  const n = layer.kernel.rows
-  const { WxZR, WxH, WhZR, WhH, bZR, bxH, bhH } = gruWeights(layer)
-  return (x, [h], S) => {
-    const ZR = withBias(S, 2 * u, bZR)
-    addInput(ZR, x, WxZR, S, n, 2 * u)
-    addProducts(ZR, h, WhZR, S, u, 2 * u)
-    let pre: Float64Array
-    if (layer.resetAfter) {
-      const hu = withBias(S, u, bhH)
-      addProducts(hu, h, WhH, S, u, u)
-      const xw = withBias(S, u, bxH)
-      addInput(xw, x, WxH, S, n, u)
-      pre = new Float64Array(S * u)
-      for (let s = 0; s < S; s++) {
-        for (let k = 0; k < u; k++) pre[s * u + k] = xw[s * u + k] + sigmoid(ZR[s * 2 * u + u + k]) * hu[s * u + k]
-      }
-    } else {
-      const rh = new Float64Array(S * u)
-      for (let s = 0; s < S; s++) for (let k = 0; k < u; k++) rh[s * u + k] = h[s * u + k] * sigmoid(ZR[s * 2 * u + u + k])
-      pre = withBias(S, u, bxH)
-      addInput(pre, x, WxH, S, n, u)
-      addProducts(pre, rh, WhH, S, u, u)
+  slice(v: Batch, start: number, count: number): Batch {
+    return { data: v.data, rows: v.rows, n: count, off: v.off + start, stride: v.stride }
+  }
+
+  /**
+   * out[s, k] = f(a[s, k], b[s, k]) for every sample (a shared operand broadcast). One loop
+   * per operation (`kind`), so that every call site stays monomorphic.
+   */
+  private zip(kind: 'add' | 'sub' | CellProduct, a: Batch, b: Batch): Batch {
+    const rows = Math.max(a.rows, b.rows)
+    const n = a.n
+    const out = new Float64Array(rows * n)
+    const A = a.data
+    const Bd = b.data
+    const sa = a.rows === 1 ? 0 : a.stride
+    const sb = b.rows === 1 ? 0 : b.stride
+    for (let s = 0; s < rows; s++) {
+      const pa = a.off + s * sa
+      const pb = b.off + s * sb
+      const po = s * n
+      if (kind === 'add') for (let k = 0; k < n; k++) out[po + k] = A[pa + k] + Bd[pb + k]
+      else if (kind === 'sub') for (let k = 0; k < n; k++) out[po + k] = A[pa + k] - Bd[pb + k]
+      else if (kind === 'xSigmoid') for (let k = 0; k < n; k++) out[po + k] = PRODUCT.xSigmoid(A[pa + k], Bd[pb + k])
+      else for (let k = 0; k < n; k++) out[po + k] = PRODUCT.sigmoidTanh(A[pa + k], Bd[pb + k])
     }
-    const out = new Float64Array(S * u)
-    for (let s = 0; s < S; s++) {
-      for (let k = 0; k < u; k++) {
-        const hh = Math.tanh(pre[s * u + k])
-        out[s * u + k] = hh + (h[s * u + k] - hh) * sigmoid(ZR[s * 2 * u + k])
-      }
-    }
-    return [out]
+    return batchOf(out, rows, n)
+  }
+
+  add(a: Batch, b: Batch): Batch {
+    return this.zip('add', a, b)
+  }
+
+  sub(a: Batch, b: Batch): Batch {
+    return this.zip('sub', a, b)
+  }
+
+  unary(kind: UnaryKind, v: Batch): Batch {
+    const X = packed(v)
+    const out = new Float64Array(X.length)
+    if (kind === 'tanh') for (let k = 0; k < X.length; k++) out[k] = Math.tanh(X[k])
+    else for (let k = 0; k < X.length; k++) out[k] = UNARY.sigmoid(X[k])
+    return batchOf(out, v.rows, v.n)
+  }
+
+  binary(kind: CellProduct, x: Batch, y: Batch): Batch {
+    return this.zip(kind, x, y)
+  }
+
+  mark(): number {
+    return 0
+  }
+
+  mergeLocal(v: Batch): Batch {
+    return v
   }
 }
 
@@ -188,40 +204,28 @@ export interface BatchForward {
 }
 
 export function batchForward(cn: CompiledNetwork, clean: ConcreteRun, T: number): BatchForward {
-  const steps: BatchStep[] = cn.cells.map(({ layer }) => (layer.type === 'simpleRnn' ? simpleRnnBatch(layer) : layer.type === 'lstm' ? lstmBatch(layer) : gruBatch(layer)))
+  const cells = cn.cells.map((c) => c.cell)
+  const dense = cn.dense.map((d) => d.spec)
   return {
     run(S, start, inputs) {
-      // the first layer reads the frames; the others read the layer below's h, per sample
-      let below: StepInput[] = []
-      for (let t = start; t < T; t++) below.push(inputs(t))
-      cn.cells.forEach(({ cell }, li) => {
-        let state: Float64Array[]
-        if (start > 0) {
-          state = clean.states[li][start - 1].map((v) => {
+      const d = new BatchDomain(S)
+      const frames: Batch[] = []
+      for (let t = start; t < T; t++) {
+        const x = inputs(t)
+        frames.push(batchOf(x.data, x.shared ? 1 : S, cn.frameSize))
+      }
+      const h = runStack(d, cells, frames, {
+        initial: (li, cell) => {
+          if (start === 0) return Array.from({ length: cell.stateParts }, () => batchOf(new Float64Array(S * cell.units), S, cell.units))
+          // the clean run's state, one row per sample
+          return clean.states[li][start - 1].map((v) => {
             const rep = new Float64Array(S * v.length)
             for (let s = 0; s < S; s++) rep.set(v, s * v.length)
-            return rep
+            return batchOf(rep, S, v.length)
           })
-        } else state = Array.from({ length: cell.stateParts }, () => new Float64Array(S * cell.units))
-        const out: StepInput[] = []
-        for (const x of below) {
-          state = steps[li](x, state, S)
-          out.push({ data: state[0], shared: false })
-        }
-        below = out
+        },
       })
-      let y = below[below.length - 1].data
-      let width = cn.cells[cn.cells.length - 1].cell.units
-      cn.dense.forEach((d, k) => {
-        const last = k === cn.dense.length - 1
-        const Y = withBias(S, d.layer.units, d.layer.bias)
-        addProducts(Y, y, d.W, S, width, d.layer.units)
-        if (!last && d.layer.activation === 'tanh') for (let j = 0; j < Y.length; j++) Y[j] = Math.tanh(Y[j])
-        if (!last && d.layer.activation === 'sigmoid') for (let j = 0; j < Y.length; j++) Y[j] = sigmoid(Y[j])
-        y = Y
-        width = d.layer.units
-      })
-      return y
+      return packed(runDense(d, dense, h[h.length - 1]))
     },
   }
 }

@@ -4,16 +4,17 @@
  * reset_after = true, and the attack needs the model to start from the EMBEDDING VECTORS of
  * a token model (the threat model perturbs embeddings, not token ids).
  *
- * The forward pass itself is src/train/forward.ts over the IR's weights as constant
- * tensors (src/train/params.ts), the same code certified training differentiates: Keras
+ * The forward pass itself is src/tf/forward.ts (the certifier's layers in the TF.js tensor
+ * domain) over the IR's weights as constant tensors (src/tf/params.ts), the same code
+ * certified training differentiates: Keras
  * layouts (kernel [in, k·units], LSTM gates i, f, c, o; GRU gates z, r, h, with or without
  * reset_after), and the output is the logits before any output softmax, as
  * src/cert/runtime.ts `forward` computes them.
  */
 import type * as tf from '@tensorflow/tfjs'
 import type { NetworkIR } from '../cert/index.ts'
-import { logits } from '../train/forward.ts'
-import { paramsFromNetwork } from '../train/params.ts'
+import { logits } from '../tf/forward.ts'
+import { paramsFromNetwork } from '../tf/params.ts'
 
 /** frames [batch, T, frameSize] (embedding vectors for token models) → logits [batch, classes] */
 export interface TfForward {

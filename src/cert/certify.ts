@@ -3,8 +3,8 @@
  * robustness bound (per frame for the single-frame threat), verified accuracy.
  * Every result names the method, the margin check and the search that produced it.
  */
-import { AbstractContext } from './cells/context.ts'
-import type { TraceOptions } from './cells/context.ts'
+import { AbstractContext } from './domains/zonotope.ts'
+import type { TraceOptions } from './domains/zonotope.ts'
 import type { CompiledNetwork, ConcreteRun } from './runtime.ts'
 import { abstractForward, checkFrames, embedTokens, forward } from './runtime.ts'
 import type { SearchKind } from './search.ts'

@@ -9,6 +9,7 @@
  *   zonotopes       the domain itself, projections for the views, traces
  *   evaluation      summaries of data-set runs; limits (the frame cap and its estimate)
  *   utilities       Rng, random networks (benchmarks, self-check, tests)
+ *   layers          the layers written once (./layers) and the domain interface they use
  */
 export type { PlaneRecord, Applied } from './apply.ts'
 export type {
@@ -58,7 +59,7 @@ export type { CellType, RandomNetworkSpec } from './randomNetwork.ts'
 export { randomFrames, randomNetwork } from './randomNetwork.ts'
 export { hashSeed, Rng } from './rng.ts'
 export type { CompiledNetwork, ConcreteEntry, ConcreteRun } from './runtime.ts'
-export { abstractForward, checkFrames, compileNetwork, embedTokens, forward } from './runtime.ts'
+export { abstractForward, checkFrames, compileNetwork, embedTokens, forward, forwardFrom } from './runtime.ts'
 export type { FastSearchOptions, MarginFn, SearchKind, SearchResult, SearchSteps } from './search.ts'
 export { fastSearch, MAX_SEARCH_EPS, maxEpsProblem, paperSearch, runSearch, SEARCH_RESOLUTION, SEARCHES, searchSteps } from './search.ts'
 export type { SelfCheck } from './selfCheck.ts'
@@ -69,7 +70,8 @@ export type { MarginCheck, Verdict } from './verify.ts'
 export { MARGIN_CHECKS, verifyLabel } from './verify.ts'
 export type { Box, Zonotope } from './zonotope.ts'
 export { SymbolSource, zonotopeBounds, zonotopeFromBox, zonotopeProject2d } from './zonotope.ts'
-export type { TraceEntry, TraceOptions } from './cells/context.ts'
+export type { TraceEntry, TraceOptions } from './domains/zonotope.ts'
+export { AbstractContext } from './domains/zonotope.ts'
 // methods and their transformers (the playground and the training planes draw them)
 export type { Method, TransformerSet } from './transformers/index.ts'
 export { METHOD_LABELS, METHOD_SHORT, METHODS, transformerSet } from './transformers/index.ts'
@@ -79,6 +81,9 @@ export { sigmoidSlopePoints } from './transformers/sigmoid.ts'
 export { sigmoidTanhCandidates } from './transformers/sigmoidTanh.ts'
 export { tanhSlopePoints } from './transformers/tanh.ts'
 export { xSigmoidCandidates } from './transformers/xSigmoid.ts'
-// the cells' building blocks still used by the batched attack forward (src/attack/batch64.ts)
-export { affineConcrete } from './cells/cell.ts'
-export { gruWeights } from './cells/gru.ts'
+// the layers, written once against the domain interface, and the float64 weights (the
+// batched domain of src/attack and the TF.js domains of src/tf evaluate the same layers)
+export type { Activation, Cell, CellProduct, DenseSpec, Domain, GruSpec, LstmSpec, RecurrentSpec, SimpleRnnSpec, StackHooks, WeightOps } from './layers/index.ts'
+export { denseApply, recurrentCell, runDense, runStack, runStackInterleaved } from './layers/index.ts'
+export type { ConcreteRecorder, Lin } from './domains/float64.ts'
+export { affineFloat64, Float64Domain, float64Weights, linOf, PRODUCT, UNARY } from './domains/float64.ts'

@@ -1,23 +1,17 @@
 /**
  * A validated network ready to run: the float64 concrete forward pass and the abstract
- * (zonotope) forward pass, layer by layer over the whole sequence.
+ * (zonotope) forward pass, layer by layer over the whole sequence, both the layers of
+ * ./layers evaluated in a domain (./domains).
  */
-import type { AbstractContext } from './cells/context.ts'
-import type { Cell } from './cells/cell.ts'
-import { affineConcrete } from './cells/cell.ts'
-import { gruCell } from './cells/gru.ts'
-import { lstmCell } from './cells/lstm.ts'
-import { simpleRnnCell } from './cells/simpleRnn.ts'
+import type { AbstractContext } from './domains/zonotope.ts'
+import type { ConcreteRecorder, Lin } from './domains/float64.ts'
+import { Float64Domain, float64Weights, linOf } from './domains/float64.ts'
+import type { Cell, DenseSpec, RecurrentSpec } from './layers/index.ts'
+import { recurrentCell, runDense, runStack } from './layers/index.ts'
 import type { DenseLayer, EmbeddingLayer, NetworkIR, RecurrentLayer } from './network.ts'
-import { isRecurrent, transpose, validateNetwork } from './network.ts'
-import { sigmoid } from './transformers/plane.ts'
+import { isRecurrent, validateNetwork } from './network.ts'
 import type { Zonotope } from './zonotope.ts'
 import { zonotopeConstant } from './zonotope.ts'
-
-interface DenseRuntime {
-  layer: DenseLayer
-  W: Float64Array
-}
 
 export interface CompiledNetwork {
   net: NetworkIR
@@ -25,20 +19,23 @@ export interface CompiledNetwork {
   /** size of one input frame (after the embedding, for token models) */
   frameSize: number
   embedding: EmbeddingLayer | null
-  cells: Array<{ layer: RecurrentLayer; cell: Cell }>
-  dense: DenseRuntime[]
+  cells: Array<{ layer: RecurrentLayer; cell: Cell<Lin, Float64Array> }>
+  dense: Array<{ layer: DenseLayer; spec: DenseSpec<Lin, Float64Array> }>
 }
 
 export function compileNetwork(net: NetworkIR): CompiledNetwork {
   const { classes } = validateNetwork(net)
   const embedding = net.layers[0].type === 'embedding' ? net.layers[0] : null
   const cells: CompiledNetwork['cells'] = []
-  const dense: DenseRuntime[] = []
+  const dense: CompiledNetwork['dense'] = []
   for (const layer of net.layers) {
     if (isRecurrent(layer)) {
-      const cell = layer.type === 'simpleRnn' ? simpleRnnCell(layer) : layer.type === 'lstm' ? lstmCell(layer) : gruCell(layer)
-      cells.push({ layer, cell })
-    } else if (layer.type === 'dense') dense.push({ layer, W: transpose(layer.kernel) })
+      // validated: the activations are ones the cells know
+      const spec = { ...layer, kernel: linOf(layer.kernel), recurrentKernel: linOf(layer.recurrentKernel) } as RecurrentSpec<Lin, Float64Array>
+      cells.push({ layer, cell: recurrentCell(float64Weights, spec) })
+    } else if (layer.type === 'dense') {
+      dense.push({ layer, spec: { ...layer, kernel: linOf(layer.kernel) } as DenseSpec<Lin, Float64Array> })
+    }
   }
   const frameSize = embedding ? embedding.embeddings.cols : net.input.kind === 'frames' ? net.input.frameSize : 0
   return { net, classes, frameSize, embedding, cells, dense }
@@ -84,38 +81,50 @@ export interface ConcreteEntry {
   values: Float64Array
 }
 
+/** Where a layer stands in the network: the layer index (the embedding counts) and name. */
+function layerAt(cn: CompiledNetwork) {
+  const offset = cn.embedding ? 1 : 0
+  return {
+    recurrent: (li: number) => ({ layer: li + offset, name: cn.cells[li].layer.name }),
+    dense: (k: number) => ({ layer: offset + cn.cells.length + k, name: cn.dense[k].layer.name }),
+  }
+}
+
+const zeroState = (c: { units: number; stateParts: number }) => Array.from({ length: c.stateParts }, () => new Float64Array(c.units))
+
 /**
  * The float64 concrete forward pass; returns logits (before any output softmax). With a
  * `sink`, every operation's values are recorded under the names the abstract trace uses.
  */
 export function forward(cn: CompiledNetwork, frames: Float64Array[], sink?: ConcreteEntry[]): ConcreteRun {
-  let inputs = frames
-  const states: Float64Array[][][] = []
-  const offset = cn.embedding ? 1 : 0
-  cn.cells.forEach(({ layer, cell }, li) => {
-    let state: Float64Array[] = Array.from({ length: cell.stateParts }, () => new Float64Array(cell.units))
-    const perStep: Float64Array[][] = []
-    inputs.forEach((x, step) => {
-      const record = sink ? (op: string, values: Float64Array) => sink.push({ layer: li + offset, layerName: layer.name, step, op, values }) : undefined
-      state = cell.concreteStep(x, state, record)
-      perStep.push(state)
-    })
-    states.push(perStep)
-    inputs = perStep.map((s) => s[0])
+  const at = layerAt(cn)
+  let where = { layer: 0, name: '' }
+  let step: number | null = null
+  const record: ConcreteRecorder | undefined = sink ? (op, values) => sink.push({ layer: where.layer, layerName: where.name, step, op, values }) : undefined
+  const d = new Float64Domain(record)
+  const states: Float64Array[][][] = cn.cells.map(() => [])
+  const h = runStack(d, cn.cells.map((c) => c.cell), frames, {
+    initial: (_li, c) => zeroState(c),
+    onLayer: (li) => (where = at.recurrent(li)),
+    onStep: (_li, k) => (step = k),
+    onState: (li, _k, state) => states[li].push(state),
   })
-  let y = inputs[inputs.length - 1]
-  const firstDense = offset + cn.cells.length
-  cn.dense.forEach((d, k) => {
-    const last = k === cn.dense.length - 1
-    y = affineConcrete([[d.W, y]], d.layer.units, d.layer.bias)
-    const push = (op: string, values: Float64Array) => sink?.push({ layer: firstDense + k, layerName: d.layer.name, step: null, op, values })
-    push(last ? 'logits' : 'pre', y)
-    // the output layer's softmax is monotone: the certifier works on logits
-    if (!last && d.layer.activation === 'tanh') y = y.map(Math.tanh)
-    if (!last && d.layer.activation === 'sigmoid') y = y.map(sigmoid)
-    if (!last && (d.layer.activation === 'tanh' || d.layer.activation === 'sigmoid')) push('out', y)
+  step = null
+  const logits = runDense(d, cn.dense.map((x) => x.spec), h[h.length - 1], (k) => (where = at.dense(k)))
+  return { states, logits }
+}
+
+/**
+ * The float64 logits from frame `start` on, starting from the clean run's states at step
+ * start − 1 (frames before `start` must equal the clean input): `forward(cn, x).logits`
+ * exactly, only faster.
+ */
+export function forwardFrom(cn: CompiledNetwork, clean: ConcreteRun, frames: Float64Array[], start: number): Float64Array {
+  const d = new Float64Domain()
+  const h = runStack(d, cn.cells.map((c) => c.cell), frames.slice(start), {
+    initial: (li, c) => (start > 0 ? clean.states[li][start - 1] : zeroState(c)),
   })
-  return { states, logits: y }
+  return runDense(d, cn.dense.map((x) => x.spec), h[h.length - 1])
 }
 
 /**
@@ -123,40 +132,23 @@ export function forward(cn: CompiledNetwork, frames: Float64Array[], sink?: Conc
  * must be unperturbed, and their states are taken from `concrete` (the float64 run of the
  * same input) instead of being recomputed.
  */
-export function abstractForward(
-  cn: CompiledNetwork,
-  inputs: Zonotope[],
-  start: number,
-  concrete: ConcreteRun,
-  ctx: AbstractContext,
-): Zonotope {
-  let seq = inputs.slice(start)
-  cn.cells.forEach(({ layer, cell }, li) => {
-    ctx.layer = li + (cn.embedding ? 1 : 0)
-    ctx.layerName = layer.name
-    let state =
-      start > 0
-        ? concrete.states[li][start - 1].map((s) => zonotopeConstant(s))
-        : Array.from({ length: cell.stateParts }, () => zonotopeConstant(new Float64Array(cell.units)))
-    const out: Zonotope[] = []
-    seq.forEach((x, k) => {
-      ctx.step = start + k
-      state = cell.abstractStep(x, state, ctx)
-      const reduce = ctx.reduce
-      if (reduce) state = state.map((z) => reduce(z))
-      out.push(state[0])
-    })
-    seq = out
+export function abstractForward(cn: CompiledNetwork, inputs: Zonotope[], start: number, concrete: ConcreteRun, ctx: AbstractContext): Zonotope {
+  const at = layerAt(cn)
+  const reduce = ctx.reduce
+  const h = runStack(ctx, cn.cells.map((c) => c.cell), inputs.slice(start), {
+    initial: (li, c) => (start > 0 ? concrete.states[li][start - 1] : zeroState(c)).map((s) => zonotopeConstant(s)),
+    onLayer: (li) => {
+      const w = at.recurrent(li)
+      ctx.layer = w.layer
+      ctx.layerName = w.name
+    },
+    onStep: (_li, k) => (ctx.step = start + k),
+    afterStep: reduce ? (state) => state.map((z) => reduce(z)) : undefined,
   })
   ctx.step = null
-  let y = seq[seq.length - 1]
-  const firstDense = (cn.embedding ? 1 : 0) + cn.cells.length
-  cn.dense.forEach((d, k) => {
-    ctx.layer = firstDense + k
-    ctx.layerName = d.layer.name
-    const last = k === cn.dense.length - 1
-    y = ctx.affine([[d.W, y]], d.layer.units, d.layer.bias, last ? 'logits' : 'pre')
-    if (!last && (d.layer.activation === 'tanh' || d.layer.activation === 'sigmoid')) y = ctx.unary(d.layer.activation, y, 'out')
+  return runDense(ctx, cn.dense.map((x) => x.spec), h[h.length - 1], (k) => {
+    const w = at.dense(k)
+    ctx.layer = w.layer
+    ctx.layerName = w.name
   })
-  return y
 }

@@ -6,7 +6,7 @@
  * certified sample may be flipped.
  */
 import { describe, expect, it } from 'vitest'
-import type { TraceEntry } from './cells/context.ts'
+import type { TraceEntry } from './domains/zonotope.ts'
 import type { PreparedSample } from './certify.ts'
 import { certifyFrames, findBound, prepareSample } from './certify.ts'
 import { Rng } from './rng.ts'

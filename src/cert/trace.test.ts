@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { TraceEntry } from './cells/context.ts'
+import type { TraceEntry } from './domains/zonotope.ts'
 import { certifyFrames, prepareSample } from './certify.ts'
 import { Rng } from './rng.ts'
 import type { ConcreteEntry } from './runtime.ts'

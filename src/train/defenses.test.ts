@@ -13,9 +13,9 @@ import type { Defense } from '../model/defense.ts'
 import { DEFENSES } from '../model/defense.ts'
 import type { DefenseConfig, TrainBatch } from './defenses.ts'
 import { defenseLoss, frameMask, prepareDefense, randomFrames, scheduleAt } from './defenses.ts'
-import { logits, tokenLogits } from './forward.ts'
+import { logits, tokenLogits } from '../tf/forward.ts'
 import { trainLoop } from './loop.ts'
-import { paramsFromModel } from './params.ts'
+import { paramsFromModel } from '../tf/params.ts'
 import { registerScatterAdd } from './scatterAdd.ts'
 
 beforeAll(async () => {

@@ -20,14 +20,14 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { Rng } from '../cert/index.ts'
-import type { LogitBounds } from './box.ts'
-import { inputBox } from './box.ts'
+import type { LogitBounds } from '../tf/box.ts'
+import { inputBox } from '../tf/box.ts'
 import type { Defense } from '../model/defense.ts'
-import { embedTokens, logits } from './forward.ts'
-import { intervalBounds } from './intervalBounds.ts'
-import type { TfParams } from './params.ts'
-import type { ZonotopeOptions } from './zonotopeBounds.ts'
-import { zonotopeBounds } from './zonotopeBounds.ts'
+import { embedTokens, logits } from '../tf/forward.ts'
+import { intervalBounds } from '../tf/intervalBounds.ts'
+import type { TfParams } from '../tf/params.ts'
+import type { ZonotopeOptions } from '../tf/zonotopeBounds.ts'
+import { zonotopeBounds } from '../tf/zonotopeBounds.ts'
 
 export interface DefenseConfig {
   method: Defense

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { DefenseConfig, Schedule, ScheduleValue, TrainBatch } from './defenses.ts'
 import { defenseLoss, prepareDefense, scheduleAt } from './defenses.ts'
-import type { TfParams } from './params.ts'
+import type { TfParams } from '../tf/params.ts'
 
 /**
  * Set `paused` or `cancelled` from outside (a UI, a worker message); the loop looks between

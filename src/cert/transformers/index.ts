@@ -25,7 +25,7 @@ export interface TransformerSet {
   method: Method
   /**
    * Interval bound propagation keeps no correlation: the cells box every intermediate
-   * result (see `settle` in the cells).
+   * result (see `settle` in domains/zonotope.ts).
    */
   boxEverything: boolean
   unary: Record<UnaryKind, UnaryPlaneFn>

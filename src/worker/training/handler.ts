@@ -14,7 +14,7 @@ import { trainLoop } from '../../train/loop.ts'
 import { digitInput, digitPixels, readMnistSubset } from '../../train/mnistSubset.ts'
 import type { MnistSubset } from '../../train/mnistSubset.ts'
 import { buildModel, modelFiles } from '../../train/model.ts'
-import { paramsFromModel } from '../../train/params.ts'
+import { paramsFromModel } from '../../tf/params.ts'
 import type { EpochReport, FromTrainer, ToTrainer, TrainConfig } from './protocol.ts'
 import { configProblem, WATCHED_DIGITS } from './protocol.ts'
 

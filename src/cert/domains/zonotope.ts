@@ -1,12 +1,16 @@
 /**
- * What a cell needs to run abstractly: the method's transformers, the symbol source, and
- * an optional trace of every operation (bounds, planes, zonotopes on demand).
+ * The zonotope domain: the certifier's abstract forward pass with a method's transformers
+ * (certrnn, deepz, interval: interval bound propagation boxes every linear result), the
+ * symbol source, and an optional trace of every operation (bounds, planes, zonotopes on
+ * demand).
  */
 import type { Applied, PlaneRecord } from '../apply.ts'
 import { applyBinary, applyUnary } from '../apply.ts'
-import type { BinaryKind, TransformerSet, UnaryKind } from '../transformers/index.ts'
+import type { CellProduct, Domain } from '../layers/index.ts'
+import type { TransformerSet, UnaryKind } from '../transformers/index.ts'
 import type { Box, SymbolSource, Zonotope } from '../zonotope.ts'
-import { matVec, zonotopeAdd, zonotopeAffine, zonotopeBounds, zonotopeConstant, zonotopeMergeRowLocal, zonotopeSub, zonotopeToBox } from '../zonotope.ts'
+import { matVec, zonotopeAdd, zonotopeAffine, zonotopeBounds, zonotopeConstant, zonotopeMergeRowLocal, zonotopeSlice, zonotopeSub, zonotopeToBox } from '../zonotope.ts'
+import type { Lin } from './float64.ts'
 
 export interface TraceEntry {
   layer: number
@@ -29,7 +33,7 @@ export interface TraceOptions {
   sink: TraceEntry[]
 }
 
-export class AbstractContext {
+export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
   layer = 0
   layerName = ''
   step: number | null = null
@@ -68,13 +72,14 @@ export class AbstractContext {
     return out
   }
 
-  /** Σ_k W_k·x_k + b, each W_k row-major (out × n_k). */
-  affine(terms: Array<[Float64Array, Zonotope]>, out: number, b: ArrayLike<number> | undefined, op: string): Zonotope {
+  /** Σ_k W_k·x_k + b. */
+  affine(terms: Array<[Lin, Zonotope]>, b: Float64Array | null, op: string): Zonotope {
     // constant terms (unperturbed frames) only shift the centre: fold them into the bias
+    const out = terms[0][0].out
     const bias = new Float64Array(out)
     if (b) bias.set(b)
     let acc: Zonotope | undefined
-    for (const [W, x] of terms) {
+    for (const [{ W }, x] of terms) {
       if (x.m === 0) {
         const y = matVec(W, out, x.n, x.c)
         for (let o = 0; o < out; o++) bias[o] += y[o]
@@ -87,6 +92,14 @@ export class AbstractContext {
     const c = acc.c.slice()
     for (let o = 0; o < out; o++) c[o] += bias[o]
     return this.settle({ ...acc, c }, op)
+  }
+
+  slice(z: Zonotope, start: number, count: number): Zonotope {
+    return zonotopeSlice(z, start, count)
+  }
+
+  mark(): number {
+    return this.symbols.peek
   }
 
   /** Exact compaction of this step's row-local symbols (see zonotopeMergeRowLocal). */
@@ -108,7 +121,7 @@ export class AbstractContext {
     return r.z
   }
 
-  binary(kind: BinaryKind, zx: Zonotope, zy: Zonotope, op: string): Zonotope {
+  binary(kind: CellProduct, zx: Zonotope, zy: Zonotope, op: string): Zonotope {
     const r: Applied = applyBinary(zx, zy, kind, this.set.binary[kind], this.symbols)
     this.record(op, r.z, r.planes)
     return r.z

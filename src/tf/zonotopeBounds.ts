@@ -23,9 +23,11 @@
  * upper bound = (c_c − c_y) + Σ_j |G_jc − G_jy|.
  */
 import * as tf from '@tensorflow/tfjs'
+import type { CellProduct, Domain, UnaryKind } from '../cert/index.ts'
+import { runDense, runStackInterleaved } from '../cert/index.ts'
 import type { InputBox, LogitBounds } from './box.ts'
-import { cols, gruParts, steps } from './forward.ts'
-import type { TfActivation, TfParams, TfRecurrent } from './params.ts'
+import { cols, steps, tfCells } from './forward.ts'
+import type { TfParams } from './params.ts'
 import { absSumFirst, eye, matMul } from './ops.ts'
 import type { TfPlane } from './planes.ts'
 import { sigmoidTanhPlane, unaryPlane, xSigmoidPlane } from './planes.ts'
@@ -34,12 +36,17 @@ type T2 = tf.Tensor2D
 type T3 = tf.Tensor3D
 
 /** A batch of zonotopes: centre [B, n]; generators [m, B, n] of symbols [from, from + m). */
-export interface Zono {
+interface Zono {
   c: T2
   /** null: no symbols (a constant) */
   G: T3 | null
   /** id of the first generator of G */
   from: number
+  /**
+   * first ids of the diagonal blocks of G (symbols from + k move neuron k only: fresh
+   * symbols, also after elementwise scaling and sums); empty when unknown
+   */
+  local?: number[]
 }
 
 export interface ZonotopeOptions {
@@ -53,7 +60,7 @@ export interface ZonotopeOptions {
 }
 
 /** The symbol source of one propagation. */
-export class Symbols {
+class Symbols {
   next = 0
   alloc(k: number): number {
     const s = this.next
@@ -62,7 +69,7 @@ export class Symbols {
   }
 }
 
-export const constantZono = (c: T2): Zono => ({ c, G: null, from: 0 })
+const constantZono = (c: T2): Zono => ({ c, G: null, from: 0 })
 
 /** diag(w) as generators [n, B, n] (w: [B, n]): symbol j moves neuron j only. */
 function diagGenerators(w: T2): T3 {
@@ -89,6 +96,19 @@ function sumGenerators(terms: Array<{ G: T3; from: number }>): { G: T3 | null; f
 /** A term of a linear combination: W·z (matrix [n, n']) or s⊙z (per-neuron [B, n]). */
 type Term = { z: Zono; W: T2 } | { z: Zono; s: T2 }
 
+const covers = (z: Zono, id: number) => !!z.G && id >= z.from && id < z.from + z.G.shape[0]
+
+/**
+ * The diagonal blocks of an elementwise combination of `zs` (those listed in `keeps`
+ * keep theirs; a matrix product keeps none): a block stays diagonal when every operand
+ * that has its symbols has it as a diagonal block.
+ */
+function localOf(zs: Zono[], keeps: boolean[]): number[] {
+  const blocks = new Set<number>()
+  zs.forEach((z, k) => keeps[k] && z.local?.forEach((b) => blocks.add(b)))
+  return [...blocks].filter((b) => zs.every((z, k) => !covers(z, b) || (keeps[k] && !!z.local?.includes(b)))).sort((p, q) => p - q)
+}
+
 /** Σ terms + bias. */
 function combine(terms: Term[], bias: tf.Tensor | null): Zono {
   let c: T2 | null = null
@@ -109,11 +129,11 @@ function combine(terms: Term[], bias: tf.Tensor | null): Zono {
   }
   if (bias) c = tf.add(c!, bias) as T2
   const { G, from } = sumGenerators(gens)
-  return { c: c!, G, from }
+  return { c: c!, G, from, local: localOf(terms.map((t) => t.z), terms.map((t) => 's' in t)) }
 }
 
 /** Σ_k x_k·W_k + b, where an input box x_k = (centre, radius) contributes radius ⊙ W rows. */
-export function affineZono(terms: Array<[Zono | InputFrame, T2]>, bias: tf.Tensor | null): Zono {
+function affineZono(terms: Array<[Zono | InputFrame, T2]>, bias: tf.Tensor | null): Zono {
   const plain: Term[] = []
   const boxGens: Array<{ G: T3; from: number }> = []
   let boxC: T2 | null = null
@@ -135,25 +155,25 @@ export function affineZono(terms: Array<[Zono | InputFrame, T2]>, bias: tf.Tenso
 }
 
 /** A perturbed input frame: centre [B, d] and radius [B, d], symbols [from, from + d). */
-export interface InputFrame {
+interface InputFrame {
   c: T2
   radius: T2
   from: number
 }
 
-export function addZono(a: Zono, b: Zono): Zono {
+function addZono(a: Zono, b: Zono): Zono {
   const { G, from } = sumGenerators([a, b].filter((z) => z.G).map((z) => ({ G: z.G!, from: z.from })))
-  return { c: tf.add(a.c, b.c), G, from }
+  return { c: tf.add(a.c, b.c), G, from, local: localOf([a, b], [true, true]) }
 }
 
-export function subZono(a: Zono, b: Zono): Zono {
+function subZono(a: Zono, b: Zono): Zono {
   const gens = [...(a.G ? [{ G: a.G, from: a.from }] : []), ...(b.G ? [{ G: tf.neg(b.G) as T3, from: b.from }] : [])]
   const { G, from } = sumGenerators(gens)
-  return { c: tf.sub(a.c, b.c), G, from }
+  return { c: tf.sub(a.c, b.c), G, from, local: localOf([a, b], [true, true]) }
 }
 
 /** Neurons [from, from + count). */
-export function sliceZono(z: Zono, start: number, count: number): Zono {
+function sliceZono(z: Zono, start: number, count: number): Zono {
   return {
     c: cols(z.c, start, count),
     G: z.G ? (tf.slice(z.G, [0, 0, start], [z.G.shape[0], z.G.shape[1], count]) as T3) : null,
@@ -162,32 +182,51 @@ export function sliceZono(z: Zono, start: number, count: number): Zono {
 }
 
 /** Σ_j |G_j| per neuron ([B, n]). */
-export function radiusOf(z: Zono): T2 {
+function radiusOf(z: Zono): T2 {
   return z.G ? absSumFirst(z.G) : (tf.zerosLike(z.c) as T2)
 }
 
-export function zonoBounds(z: Zono): { l: T2; u: T2 } {
+function zonoBounds(z: Zono): { l: T2; u: T2 } {
   const r = radiusOf(z)
   return { l: tf.sub(z.c, r), u: tf.add(z.c, r) }
 }
 
 /** Append one fresh symbol per neuron with coefficient w ([B, n], ≥ 0). */
-export function withFresh(z: Zono, w: T2, symbols: Symbols): Zono {
+function withFresh(z: Zono, w: T2, symbols: Symbols): Zono {
   const from = symbols.alloc(w.shape[1])
   const { G, from: f } = sumGenerators([...(z.G ? [{ G: z.G, from: z.from }] : []), { G: diagGenerators(w), from }])
-  return { c: z.c, G, from: f }
+  return { c: z.c, G, from: f, local: [...(z.local ?? []), from] }
+}
+
+/**
+ * The certifier's exact row-local merge, for the diagonal blocks created since `mark` that
+ * end G (a cell step's fresh symbols, dead everywhere but in z): one symbol per neuron,
+ * coefficient Σ|G| over the blocks; their ids are reused when nothing was allocated after.
+ */
+function mergeTail(z: Zono, mark: number, symbols: Symbols): Zono {
+  if (!z.G) return z
+  const n = z.c.shape[1]
+  const [m, B] = z.G.shape
+  let start = z.from + m
+  while (start - n >= mark && start - n >= z.from && z.local?.includes(start - n)) start -= n
+  if (z.from + m - start < 2 * n) return z
+  const k = start - z.from
+  const r = absSumFirst(tf.slice(z.G, [k, 0, 0], [m - k, B, n]) as T3)
+  const kept: Zono = k > 0 ? { c: z.c, G: tf.slice(z.G, [0, 0, 0], [k, B, n]) as T3, from: z.from, local: z.local!.filter((b) => b < start) } : { c: z.c, G: null, from: 0 }
+  if (symbols.next === z.from + m) symbols.next = start
+  return withFresh(kept, r, symbols)
 }
 
 /**
  * Fold the generators of symbols older than `keepFrom` into one new box symbol per neuron
  * (sound: the box symbols are fresh and independent of everything else).
  */
-export function foldZono(z: Zono, keepFrom: number, symbols: Symbols): Zono {
+function foldZono(z: Zono, keepFrom: number, symbols: Symbols): Zono {
   if (!z.G || z.from >= keepFrom) return z
   const [m, B, n] = z.G.shape
   const k = Math.min(m, keepFrom - z.from)
   const r = absSumFirst(z.G, k)
-  const kept: Zono = k < m ? { c: z.c, G: tf.slice(z.G, [k, 0, 0], [m - k, B, n]) as T3, from: keepFrom } : { c: z.c, G: null, from: 0 }
+  const kept: Zono = k < m ? { c: z.c, G: tf.slice(z.G, [k, 0, 0], [m - k, B, n]) as T3, from: keepFrom, local: z.local?.filter((b) => b >= keepFrom) } : { c: z.c, G: null, from: 0 }
   return withFresh(kept, r, symbols)
 }
 
@@ -198,7 +237,7 @@ export function foldZono(z: Zono, keepFrom: number, symbols: Symbols): Zono {
  * The selection is a gather where the backend has a scatter kernel for its gradient
  * (UnsortedSegmentSum: cpu, or wasm with registerScatterAdd), else a 0/1 product.
  */
-export function reduceStates(states: Zono[], keep: number, symbols: Symbols): Zono[] {
+function reduceStates(states: Zono[], keep: number, symbols: Symbols): Zono[] {
   const live = states.filter((z) => z.G)
   if (live.length === 0) return states
   const from = Math.min(...live.map((z) => z.from))
@@ -259,88 +298,89 @@ function binaryLinear(kind: 'sigmoidTanh' | 'xSigmoid', x: Zono, y: Zono): Linea
   return planeLinear(plane, x, y)
 }
 
-const finish = (r: Linear, symbols: Symbols) => withFresh(r.z, r.w, symbols)
-
-export function activationZono(act: TfActivation, z: Zono, symbols: Symbols): Zono {
-  return act === 'linear' ? z : finish(unaryLinear(act, z), symbols)
+const asZono = (v: Zono | InputFrame): Zono => {
+  if ('radius' in v) throw new Error('an input frame enters affine maps only')
+  return v
 }
 
-/** One step of a recurrent layer on zonotopes (state = [h] or [h, c]), as src/cert/cells. */
-export function cellStepZono(layer: TfRecurrent, x: Zono | InputFrame, state: Zono[], symbols: Symbols): Zono[] {
-  const u = layer.units
-  if (layer.type === 'simpleRnn') {
-    return [activationZono(layer.activation, affineZono([[x, layer.kernel], [state[0], layer.recurrentKernel]], layer.bias), symbols)]
-  }
-  if (layer.type === 'lstm') {
-    const [h, c] = state
-    const z = affineZono([[x, layer.kernel], [h, layer.recurrentKernel]], layer.bias)
-    const fc = binaryLinear('xSigmoid', c, sliceZono(z, u, u))
-    const ig = binaryLinear('sigmoidTanh', sliceZono(z, 0, u), sliceZono(z, 2 * u, u))
-    // the fresh symbols of f⊙c and i⊙g of a unit live only in its row of c: one symbol (exact)
-    const cNew = withFresh(addZono(fc.z, ig.z), tf.add(fc.w, ig.w) as T2, symbols)
-    const hNew = finish(binaryLinear('sigmoidTanh', sliceZono(z, 3 * u, u), cNew), symbols)
-    return [hNew, cNew]
-  }
-  const g = gruParts(layer)
-  const [h] = state
-  const zr = affineZono([[x, g.WxZR], [h, g.WhZR]], g.bZR)
-  const zPre = sliceZono(zr, 0, u)
-  const rPre = sliceZono(zr, u, u)
-  let pre: Zono
-  if (g.bhH) {
-    const hu = affineZono([[h, g.WhH]], g.bhH)
-    const rhu = finish(binaryLinear('xSigmoid', hu, rPre), symbols)
-    pre = addZono(affineZono([[x, g.WxH]], g.bxH), rhu)
-  } else {
-    const rh = finish(binaryLinear('xSigmoid', h, rPre), symbols)
-    pre = affineZono([[x, g.WxH], [rh, g.WhH]], g.bxH)
-  }
-  const hh = activationZono('tanh', pre, symbols)
-  const dz = finish(binaryLinear('xSigmoid', subZono(h, hh), zPre), symbols)
-  return [addZono(hh, dz)]
-}
+/** Zonotopes of a batch with the Cert-RNN planes; an input frame is a box (diag(radius)·W). */
+class ZonotopeDomain implements Domain<Zono | InputFrame, T2, tf.Tensor1D> {
+  readonly symbols = new Symbols()
 
-const stateParts = (l: TfRecurrent) => (l.type === 'lstm' ? 2 : 1)
+  affine(terms: Array<[T2, Zono | InputFrame]>, bias: tf.Tensor1D | null): Zono {
+    return affineZono(terms.map(([W, x]) => [x, W]), bias)
+  }
+
+  slice(v: Zono | InputFrame, start: number, count: number): Zono {
+    return sliceZono(asZono(v), start, count)
+  }
+
+  add(a: Zono | InputFrame, b: Zono | InputFrame): Zono {
+    return addZono(asZono(a), asZono(b))
+  }
+
+  sub(a: Zono | InputFrame, b: Zono | InputFrame): Zono {
+    return subZono(asZono(a), asZono(b))
+  }
+
+  unary(kind: UnaryKind, v: Zono | InputFrame): Zono {
+    const r = unaryLinear(kind, asZono(v))
+    return withFresh(r.z, r.w, this.symbols)
+  }
+
+  binary(kind: CellProduct, x: Zono | InputFrame, y: Zono | InputFrame): Zono {
+    const r = binaryLinear(kind, asZono(x), asZono(y))
+    return withFresh(r.z, r.w, this.symbols)
+  }
+
+  mark(): number {
+    return this.symbols.next
+  }
+
+  mergeLocal(v: Zono | InputFrame, mark: number): Zono {
+    return mergeTail(asZono(v), mark, this.symbols)
+  }
+}
 
 /** The logits' zonotope over the box. */
-export function logitZonotope(p: TfParams, box: InputBox, opts: ZonotopeOptions = {}): Zono {
+function logitZonotope(p: TfParams, box: InputBox, opts: ZonotopeOptions = {}): Zono {
   if (box.lower.rank !== 3 || box.lower.shape[2] !== p.frameSize) {
     throw new Error(`the box must have shape [batch, T, ${p.frameSize}], got [${box.lower.shape.join(', ')}]`)
   }
   const consolidate = opts.consolidate ?? true
-  const symbols = new Symbols()
+  const d = new ZonotopeDomain()
+  const symbols = d.symbols
   const lo = steps(box.lower)
   const hi = steps(box.upper)
   const B = box.lower.shape[0]
   const perturbed = box.frames ? new Set(box.frames) : null
-  let states: Zono[][] = p.recurrent.map((l) => Array.from({ length: stateParts(l) }, () => constantZono(tf.zeros([B, l.units]))))
-  for (let t = 0; t < lo.length; t++) {
-    const stepStart = symbols.next
+  let stepStart = 0
+  const input = (t: number): Zono | InputFrame => {
+    stepStart = symbols.next
     const c = tf.div(tf.add(lo[t], hi[t]), 2) as T2
-    let x: Zono | InputFrame = perturbed && !perturbed.has(t) ? constantZono(c) : { c, radius: tf.div(tf.sub(hi[t], lo[t]), 2) as T2, from: symbols.alloc(p.frameSize) }
-    states = states.map((state, k) => {
-      const next = cellStepZono(p.recurrent[k], x, state, symbols)
-      x = next[0]
-      return next
-    })
-    if (consolidate === true) states = states.map((s) => s.map((z) => foldZono(z, stepStart, symbols)))
-    else if (consolidate) {
-      // one reduction over every state part of every layer (they share symbols)
-      const flat = reduceStates(states.flat(), consolidate.keep, symbols)
-      let k = 0
-      states = states.map((s) => s.map(() => flat[k++]))
-    }
+    return perturbed && !perturbed.has(t) ? constantZono(c) : { c, radius: tf.div(tf.sub(hi[t], lo[t]), 2) as T2, from: symbols.alloc(p.frameSize) }
   }
-  let y = states[states.length - 1][0]
-  p.dense.forEach((d, k) => {
-    y = affineZono([[y, d.kernel]], d.bias)
-    if (k < p.dense.length - 1) y = activationZono(d.activation, y, symbols)
-  })
-  return y
+  const h = runStackInterleaved(
+    d,
+    tfCells(p),
+    lo.length,
+    input,
+    (_li, c) => Array.from({ length: c.stateParts }, () => constantZono(tf.zeros([B, c.units]))),
+    (states) => {
+      const zs = states as Zono[][]
+      if (consolidate === true) return zs.map((s) => s.map((z) => foldZono(z, stepStart, symbols)))
+      if (!consolidate) return zs
+      // one reduction over every state part of every layer (they share symbols)
+      const flat = reduceStates(zs.flat(), consolidate.keep, symbols)
+      let k = 0
+      return zs.map((s) => s.map(() => flat[k++]))
+    },
+  )
+  return asZono(runDense(d, p.dense, h))
 }
 
 /** Upper bounds of z_c − z_y from the difference zonotope (entry y = 0). */
-export function worstFromZonotope(z: Zono, labels: tf.Tensor1D): T2 {
+function worstFromZonotope(z: Zono, labels: tf.Tensor1D): T2 {
   const C = z.c.shape[1]
   const onehot = tf.oneHot(tf.cast(labels, 'int32'), C) as T2
   const cy = tf.sum(tf.mul(z.c, onehot), 1, true)

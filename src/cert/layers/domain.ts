@@ -1,0 +1,82 @@
+/**
+ * The small interface every layer is written against, and that every domain implements
+ * once: float64 points (../domains/float64.ts), zonotopes with a transformer set
+ * (../domains/zonotope.ts), batched float64 points (src/attack/batch64.ts), and the TF.js
+ * tensors, intervals and zonotopes of src/tf.
+ *
+ * V is a value of the domain (a vector, a batch of vectors, a zonotope, a box …), M a
+ * weight map and B a bias vector in the domain's representation. `op` names the operation
+ * for traces ('pre', 'f*c', 'h' …): the views and the trace tests rely on these names.
+ */
+import type { BinaryKind, UnaryKind } from '../transformers/plane.ts'
+
+/** What a layer may apply elementwise after an affine map. */
+export type Activation = UnaryKind | 'linear'
+
+/** The products a cell takes: σ(x)·tanh(y) and x·σ(y). */
+export type CellProduct = Exclude<BinaryKind, 'mul'>
+
+/** Weight preparation (once per network): gate blocks of a kernel, parts and sums of biases. */
+export interface WeightOps<M, B> {
+  /** output columns [from, from + count) of a kernel map (a gate block) */
+  cols(m: M, from: number, count: number): M
+  /** entries [from, from + count) of a bias */
+  part(b: B, from: number, count: number): B
+  plus(a: B, b: B): B
+}
+
+export interface Domain<V, M, B> {
+  /** Σ_k M_k·x_k + bias */
+  affine(terms: Array<[M, V]>, bias: B | null, op: string): V
+  /** entries [start, start + count) */
+  slice(v: V, start: number, count: number): V
+  add(a: V, b: V, op: string): V
+  sub(a: V, b: V, op: string): V
+  unary(kind: UnaryKind, v: V, op: string): V
+  binary(kind: CellProduct, x: V, y: V, op: string): V
+  /** a marker before a cell step's operations (the next fresh symbol; 0 without symbols) */
+  mark(): number
+  /**
+   * Exact compaction of the symbols created since `mark` that each live in one entry of v
+   * only (and in no other live value): one symbol per entry. Identity without symbols.
+   */
+  mergeLocal(v: V, mark: number): V
+}
+
+/** A recurrent layer's weights in a domain's representation (Keras gate order). */
+interface RecurrentWeights<M, B> {
+  units: number
+  /** input map, k·units outputs */
+  kernel: M
+  /** recurrent map, k·units outputs */
+  recurrentKernel: M
+  bias: B
+}
+
+export interface SimpleRnnSpec<M, B> extends RecurrentWeights<M, B> {
+  type: 'simpleRnn'
+  activation: Activation
+}
+export interface LstmSpec<M, B> extends RecurrentWeights<M, B> {
+  type: 'lstm'
+}
+export interface GruSpec<M, B> extends RecurrentWeights<M, B> {
+  type: 'gru'
+  resetAfter: boolean
+}
+export type RecurrentSpec<M, B> = SimpleRnnSpec<M, B> | LstmSpec<M, B> | GruSpec<M, B>
+
+export interface DenseSpec<M, B> {
+  units: number
+  kernel: M
+  bias: B
+  activation: Activation
+}
+
+/** A recurrent cell with its weights prepared, runnable in every domain over M and B. */
+export interface Cell<M, B> {
+  units: number
+  /** number of state vectors (LSTM: h and c; others: h) */
+  stateParts: number
+  step<V>(d: Domain<V, M, B>, x: V, state: V[]): V[]
+}

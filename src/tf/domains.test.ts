@@ -1,0 +1,156 @@
+/**
+ * Every domain on the same networks: one random network of every cell type (SimpleRNN
+ * tanh, LSTM, GRU with reset_after false and true, a stacked LSTM, an Embedding model) and
+ * one input, evaluated by the layers of src/cert/layers in
+ * - float64 points (the certifier's forward) = batched float64 (src/attack, bit for bit)
+ *   ≈ TF.js tensors (float32, 1e-5);
+ * - zonotopes at ε = 0 (every method): zero width up to the planes' outward rounding
+ *   (1e-14 relative per operation: ≤ 1e-9 at the logits), centre = the float64 logits
+ *   (within 1e-10);
+ * - at a small ε: the certifier's zonotopes (certrnn, deepz, interval), the TF.js intervals
+ *   and the TF.js zonotopes contain the point and sampled points of the ball, and agree
+ *   (TF.js interval = the certifier's interval method, TF.js exact zonotope = certrnn,
+ *   within 1e-5).
+ */
+import * as tf from '@tensorflow/tfjs'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { batchForward } from '../attack/batch64.ts'
+import type { RandomNetworkSpec } from '../cert/index.ts'
+import {
+  AbstractContext,
+  abstractForward,
+  certifyFrames,
+  compileNetwork,
+  embedTokens,
+  forward,
+  inputRegion,
+  METHODS,
+  prepareSample,
+  randomFrames,
+  randomNetwork,
+  Rng,
+  SymbolSource,
+  transformerSet,
+  zonotopeBounds as certBounds,
+} from '../cert/index.ts'
+import { inputBox } from './box.ts'
+import { logits as tfLogits, tokenLogits } from './forward.ts'
+import { intervalBounds } from './intervalBounds.ts'
+import { paramsFromNetwork, withoutEmbedding } from './params.ts'
+import { PADDING } from './planes.ts'
+import { zonotopeBounds } from './zonotopeBounds.ts'
+
+beforeAll(async () => {
+  await tf.setBackend('cpu')
+})
+
+const DEFAULT_PADDING = { ...PADDING }
+afterEach(() => Object.assign(PADDING, DEFAULT_PADDING))
+
+const NETWORKS: Array<[string, Omit<RandomNetworkSpec, 'seed' | 'classes'>]> = [
+  ['SimpleRNN tanh', { cell: 'simpleRnn', hidden: [5], frameSize: 3 }],
+  ['LSTM', { cell: 'lstm', hidden: [5], frameSize: 3 }],
+  ['GRU', { cell: 'gru', hidden: [5], frameSize: 3 }],
+  ['GRU reset_after', { cell: 'gruResetAfter', hidden: [5], frameSize: 3 }],
+  ['stacked LSTM', { cell: 'lstm', hidden: [4, 3], frameSize: 3 }],
+  ['Embedding + GRU reset_after', { cell: 'gruResetAfter', hidden: [4], frameSize: 3, vocab: 9 }],
+]
+
+const T = 4
+const EPS = 0.02
+const rel = (a: number, b: number) => Math.abs(a - b) / (1 + Math.abs(b))
+
+describe.each(NETWORKS)('%s: every domain on the same input', (_name, spec) => {
+  const net = randomNetwork({ ...spec, classes: 3, seed: 21, scale: 1.5 })
+  const cn = compileNetwork(net)
+  const rng = new Rng(4)
+  const tokens = spec.vocab ? Array.from({ length: T }, () => rng.int(spec.vocab!)) : null
+  const frames = tokens ? embedTokens(cn, tokens) : randomFrames(rng, T, spec.frameSize).map((f) => Float64Array.from(f))
+  const x = frames.map((f) => Array.from(f))
+  const prep = prepareSample(cn, tokens ? { tokens } : { x })
+  const all = frames.map((_f, t) => t)
+
+  /** the float64 logits of S points of the ball: the certifier's forward and the batched domain */
+  const points = (S: number) => {
+    const pts = Array.from({ length: S }, (_s, s) => frames.map((f) => f.map((v) => v + (s === 0 ? 0 : EPS * (rng.next() < 0.5 ? Math.sign(rng.uniform(-1, 1)) : rng.uniform(-1, 1))))))
+    const blocks = all.map((t) => {
+      const b = new Float64Array(S * cn.frameSize)
+      pts.forEach((p, s) => b.set(p[t], s * cn.frameSize))
+      return b
+    })
+    const batched = batchForward(cn, prep.concrete, T).run(S, 0, (t) => ({ data: blocks[t], shared: false }))
+    return { pts, single: pts.map((p) => forward(cn, p).logits), batched }
+  }
+
+  it('float64 points = batched float64 (bit for bit) ≈ TF.js tensors (1e-5)', () => {
+    const { pts, single, batched } = points(7)
+    expect(Array.from(single[0])).toEqual(Array.from(prep.concrete.logits))
+    single.forEach((l, s) => expect(Array.from(batched.subarray(s * cn.classes, (s + 1) * cn.classes))).toEqual(Array.from(l)))
+    const params = paramsFromNetwork(net)
+    try {
+      const got = tf.tidy(() => {
+        const viaFrames = tfLogits(withoutEmbedding(params), tf.tensor3d(pts.map((p) => p.map((f) => Array.from(f)))))
+        const viaTokens = tokens ? tokenLogits(params, tf.tensor2d([tokens], [1, T], 'int32')) : null
+        return { frames: viaFrames.arraySync(), tokens: viaTokens?.arraySync() }
+      })
+      got.frames.forEach((row, s) => row.forEach((v, c) => expect(rel(v, single[s][c])).toBeLessThan(1e-5)))
+      got.tokens?.[0].forEach((v, c) => expect(rel(v, single[0][c])).toBeLessThan(1e-5))
+    } finally {
+      params.dispose()
+    }
+  })
+
+  it('zonotopes at ε = 0: zero width (up to the planes’ outward rounding), the centre at the float64 logits (every method)', () => {
+    for (const method of METHODS) {
+      // certifyFrames refuses ε = 0: the zonotope pass itself, on the region of radius 0
+      const symbols = new SymbolSource()
+      const z = abstractForward(cn, inputRegion(prep.frames, all, 0, undefined, symbols), 0, prep.concrete, new AbstractContext(transformerSet(method), symbols))
+      const { lo, hi } = certBounds(z)
+      for (let c = 0; c < cn.classes; c++) {
+        expect(hi[c] - lo[c]).toBeLessThanOrEqual(1e-9)
+        expect(Math.abs(z.c[c] - prep.concrete.logits[c])).toBeLessThanOrEqual(1e-10)
+      }
+    }
+  })
+
+  it('at a small ε the bounds of every domain contain the ball and agree', () => {
+    const { single } = points(300)
+    const cert = Object.fromEntries(METHODS.map((m) => [m, certifyFrames(prep, all, EPS, { method: m })]))
+    const params = paramsFromNetwork(net)
+    const frameParams = withoutEmbedding(params)
+    const tfBounds = (padding: { abs: number; rel: number }) => {
+      Object.assign(PADDING, padding)
+      return tf.tidy(() => {
+        const box = inputBox(tf.tensor3d([x]), EPS)
+        const ibp = intervalBounds(frameParams, box)
+        const ex = zonotopeBounds(frameParams, box, undefined, { consolidate: false })
+        const co = zonotopeBounds(frameParams, box)
+        return [ibp.lower, ibp.upper, ex.lower, ex.upper, co.lower, co.upper].map((b) => Array.from(b.dataSync()))
+      })
+    }
+    try {
+      const [il, iu, zl, zu, ol, ou] = tfBounds(DEFAULT_PADDING)
+      const [, , el, eu] = tfBounds({ abs: 0, rel: 0 })
+      const slack = (v: number) => 1e-5 * (1 + Math.abs(v))
+      for (let c = 0; c < cn.classes; c++) {
+        // agreement: TF.js interval = the interval method, unpadded TF.js exact zonotope = certrnn
+        expect(rel(il[c], cert.interval.logitLo[c])).toBeLessThan(1e-5)
+        expect(rel(iu[c], cert.interval.logitHi[c])).toBeLessThan(1e-5)
+        expect(rel(el[c], cert.certrnn.logitLo[c])).toBeLessThan(1e-5)
+        expect(rel(eu[c], cert.certrnn.logitHi[c])).toBeLessThan(1e-5)
+        for (const l of single) {
+          for (const m of METHODS) {
+            expect(l[c]).toBeGreaterThanOrEqual(cert[m].logitLo[c])
+            expect(l[c]).toBeLessThanOrEqual(cert[m].logitHi[c])
+          }
+          for (const [lo, hi] of [[il, iu], [zl, zu], [ol, ou]]) {
+            expect(l[c]).toBeGreaterThanOrEqual(lo[c] - slack(l[c]))
+            expect(l[c]).toBeLessThanOrEqual(hi[c] + slack(l[c]))
+          }
+        }
+      }
+    } finally {
+      params.dispose()
+    }
+  })
+})
