@@ -1,7 +1,7 @@
 /** TF.js for training in Node: the wasm backend (or cpu) with the scatter-add kernel registered. */
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
-import { registerScatterAdd } from './scatterAdd.ts'
+import { registerScatterAdd } from '../../src/train/scatterAdd.ts'
 
 export type BackendName = 'wasm' | 'cpu'
 

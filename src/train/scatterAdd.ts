@@ -5,7 +5,7 @@
  * builds a one-hot comparison per segment and takes about 20 s per batch for a 6,000-word
  * vocabulary; the wasm backend has no such kernel at all. This one is a plain loop:
  * out[ids[i], :] += x[i, :] in float32, ids outside [0, numSegments) dropped (TensorFlow's
- * semantics). `scripts/train/scatterAdd.test.ts` compares it with the stock cpu kernel's gradient.
+ * semantics). `src/train/scatterAdd.test.ts` compares it with the stock cpu kernel's gradient.
  */
 import * as tf from '@tensorflow/tfjs'
 

@@ -274,7 +274,7 @@ export function recordedTransformer(rec: PlaneRecord, i: number, method: Method)
   }
 }
 
-/** The parts of a trace entry this module reads (src/cert/cells/context.ts TraceEntry). */
+/** The parts of a trace entry this module reads (src/cert/domains/zonotope.ts TraceEntry). */
 export interface TraceLike {
   layer: number
   layerName?: string

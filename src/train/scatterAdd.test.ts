@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Rng } from '../../src/cert/index.ts'
+import { Rng } from '../cert/index.ts'
 import { registerScatterAdd, scatterAddValues } from './scatterAdd.ts'
 
 const VOCAB = 50

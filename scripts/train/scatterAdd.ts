@@ -1,2 +1,0 @@
-/** The scatter-add kernel lives with the training library (browser-safe): src/train/scatterAdd.ts. */
-export { registerScatterAdd, scatterAddValues } from '../../src/train/scatterAdd.ts'
