@@ -177,7 +177,8 @@ export class BatchDomain implements Domain<Batch, Lin, Float64Array> {
     const X = packed(v)
     const out = new Float64Array(X.length)
     if (kind === 'tanh') for (let k = 0; k < X.length; k++) out[k] = Math.tanh(X[k])
-    else for (let k = 0; k < X.length; k++) out[k] = UNARY.sigmoid(X[k])
+    else if (kind === 'sigmoid') for (let k = 0; k < X.length; k++) out[k] = UNARY.sigmoid(X[k])
+    else for (let k = 0; k < X.length; k++) out[k] = X[k] > 0 ? X[k] : 0
     return batchOf(out, v.rows, v.n)
   }
 

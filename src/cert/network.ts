@@ -148,8 +148,8 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
       expectFinite(layer.name, 'recurrent kernel', layer.recurrentKernel.data)
       expectFinite(layer.name, 'bias', layer.bias)
       if (layer.type === 'simpleRnn') {
-        if (!['tanh', 'sigmoid', 'linear'].includes(layer.activation)) {
-          throw new UnsupportedModelError(`layer "${layer.name}" (SimpleRNN): activation "${layer.activation}" is not supported; use tanh, sigmoid or linear`)
+        if (!['tanh', 'sigmoid', 'relu', 'linear'].includes(layer.activation)) {
+          throw new UnsupportedModelError(`layer "${layer.name}" (SimpleRNN): activation "${layer.activation}" is not supported; use tanh, sigmoid, relu or linear`)
         }
       } else {
         const cell = layer.type === 'lstm' ? 'LSTM' : 'GRU'
@@ -184,10 +184,10 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
   for (const layer of layers) {
     if (layer.type !== 'dense') continue
     const isLast = layer === last
-    const ok = isLast ? ['linear', 'softmax'] : ['linear', 'tanh', 'sigmoid']
+    const ok = isLast ? ['linear', 'softmax'] : ['linear', 'tanh', 'sigmoid', 'relu']
     if (!ok.includes(layer.activation)) {
       throw new UnsupportedModelError(
-        `layer "${layer.name}" (Dense): activation "${layer.activation}" is not supported ${isLast ? 'on the output layer (use linear or softmax)' : 'on a hidden Dense layer (use linear, tanh or sigmoid)'}`,
+        `layer "${layer.name}" (Dense): activation "${layer.activation}" is not supported ${isLast ? 'on the output layer (use linear or softmax)' : 'on a hidden Dense layer (use linear, tanh, sigmoid or relu)'}`,
       )
     }
   }

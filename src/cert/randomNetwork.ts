@@ -18,6 +18,10 @@ export interface RandomNetworkSpec {
   vocab?: number
   /** multiply the weights' scale (default 1) */
   scale?: number
+  /** the SimpleRNN activation (default tanh) */
+  activation?: string
+  /** hidden Dense layers before the output layer (units and activation) */
+  head?: Array<{ units: number; activation: string }>
 }
 
 function matrix(rng: Rng, rows: number, cols: number, scale: number): Matrix {
@@ -49,7 +53,7 @@ export function randomNetwork(spec: RandomNetworkSpec): NetworkIR {
       kernel: matrix(rng, width, gates * u, scale),
       recurrentKernel: matrix(rng, u, gates * u, scale),
       returnSequences,
-      activation: 'tanh',
+      activation: spec.cell === 'simpleRnn' ? (spec.activation ?? 'tanh') : 'tanh',
     }
     let layer: RecurrentLayer
     if (spec.cell === 'simpleRnn') layer = { ...base, type: 'simpleRnn', bias: vector(rng, u, 0.1) }
@@ -60,6 +64,10 @@ export function randomNetwork(spec: RandomNetworkSpec): NetworkIR {
     }
     layers.push(layer)
     width = u
+  })
+  ;(spec.head ?? []).forEach(({ units, activation }, k) => {
+    layers.push({ type: 'dense', name: `dense_hidden_${k}`, units, kernel: matrix(rng, width, units, scale), bias: vector(rng, units, 0.1), activation })
+    width = units
   })
   const dense: DenseLayer = {
     type: 'dense',

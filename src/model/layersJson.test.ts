@@ -304,10 +304,22 @@ describe('refusals', () => {
     expect(() => parse(json, weights)).toThrow(/layer 'embedding' \(Embedding\): mask_zero=true \(masking\) is not supported/)
   })
 
-  it('a relu SimpleRNN (refused by validateNetwork)', () => {
+  it('a relu SimpleRNN loads; other activations are refused (by validateNetwork)', () => {
     const { json, weights } = files(net('simpleRnn', [4]))
     layersOf(json)[0].config.activation = 'relu'
-    expect(() => parse(json, weights)).toThrow(/simple_rnn.*activation "relu" is not supported/)
+    expect(parse(json, weights).layers[0]).toMatchObject({ type: 'simpleRnn', activation: 'relu' })
+    layersOf(json)[0].config.activation = 'elu'
+    expect(() => parse(json, weights)).toThrow(/simple_rnn.*activation "elu" is not supported; use tanh, sigmoid, relu or linear/)
+  })
+
+  it('an Activation layer folds into the Dense layer before it; elsewhere it is refused', () => {
+    const { json, weights } = lstm()
+    layersOf(json).push({ class_name: 'Activation', config: { name: 'act', activation: 'softmax' } })
+    const ir = parse(json, weights)
+    expect(ir.layers.map((l) => l.type)).toEqual(['lstm', 'dense'])
+    expect(ir.layers[1]).toMatchObject({ activation: 'softmax' })
+    layersOf(json).splice(1, 0, { class_name: 'Activation', config: { name: 'act2', activation: 'relu' } })
+    expect(() => parse(json, weights)).toThrow(/layer 'act2' \(Activation\): an Activation layer is supported only right after a Dense layer without an activation/)
   })
 
   it("LSTM/GRU without recurrent_activation: TF.js's default hard_sigmoid", () => {

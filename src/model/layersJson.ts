@@ -56,7 +56,7 @@ interface KerasLayer {
   config: Json
 }
 
-const SUPPORTED = 'InputLayer, Embedding, SimpleRNN, LSTM, GRU, Dense, Dropout'
+const SUPPORTED = 'InputLayer, Embedding, SimpleRNN, LSTM, GRU, Dense, Activation, Dropout'
 
 /** `modelTopology` as TF.js writes it ({class_name, config}) or as the converter does ({model_config: …}). */
 function modelConfig(topology: Json): { className: string; config: unknown } {
@@ -604,7 +604,7 @@ function matrix(rows: number, cols: number, data: Float64Array): Matrix {
 // Layers → IR
 
 const GATES = { SimpleRNN: 1, LSTM: 4, GRU: 3 } as const
-const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense'])
+const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Activation'])
 /** class names come from the file: no inherited keys ('constructor', …) */
 const isRecurrent = (className: string): className is keyof typeof GATES => Object.hasOwn(GATES, className)
 
@@ -798,6 +798,17 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
         const dense = denseLayer(layer, width, weights)
         layers.push(dense)
         width = dense.units
+        break
+      }
+      case 'Activation': {
+        // folded into the Dense layer before it (Dense then Activation is Dense with that activation)
+        const act = activation(layer, 'activation', 'linear')
+        const prev = layers[layers.length - 1]
+        if (act === 'linear') break
+        if (prev?.type !== 'dense' || prev.activation !== 'linear') {
+          refuse(layer, `an Activation layer is supported only right after a Dense layer without an activation; set activation='${act}' on the layer before it instead`)
+        }
+        layers[layers.length - 1] = { ...prev, activation: act }
         break
       }
       default:

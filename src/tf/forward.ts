@@ -32,7 +32,7 @@ export function steps(x: tf.Tensor3D): T2[] {
   return T === 1 ? [tf.reshape(x, [B, F]) as T2] : (tf.unstack(x, 1) as T2[])
 }
 
-export const UNARY_TF: Record<UnaryKind, (x: T2) => T2> = { tanh: (x) => tf.tanh(x), sigmoid: (x) => tf.sigmoid(x) }
+export const UNARY_TF: Record<UnaryKind, (x: T2) => T2> = { tanh: (x) => tf.tanh(x), sigmoid: (x) => tf.sigmoid(x), relu: (x) => tf.relu(x) }
 export const PRODUCT_TF: Record<CellProduct, (x: T2, y: T2) => T2> = {
   sigmoidTanh: (x, y) => tf.mul(tf.sigmoid(x), tf.tanh(y)),
   xSigmoid: (x, y) => tf.mul(x, tf.sigmoid(y)),

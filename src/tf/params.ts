@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { Matrix, NetworkIR } from '../cert/index.ts'
 import { isRecurrent, validateNetwork } from '../cert/index.ts'
 /** What a recurrent or hidden Dense layer may apply (the output layer's softmax is dropped: logits). */
-export type TfActivation = 'tanh' | 'sigmoid' | 'linear'
+export type TfActivation = 'tanh' | 'sigmoid' | 'relu' | 'linear'
 
 interface RecurrentBase {
   name: string
@@ -82,8 +82,8 @@ const mat = (m: Matrix): tf.Tensor2D => tf.tensor2d(Float32Array.from(m.data), [
 const vec = (v: Float64Array): tf.Tensor1D => tf.tensor1d(Float32Array.from(v), 'float32')
 
 function activationOf(name: string, where: string): TfActivation {
-  if (name === 'tanh' || name === 'sigmoid' || name === 'linear') return name
-  throw new Error(`${where}: activation "${name}" is not supported (tanh, sigmoid or linear)`)
+  if (name === 'tanh' || name === 'sigmoid' || name === 'relu' || name === 'linear') return name
+  throw new Error(`${where}: activation "${name}" is not supported (tanh, sigmoid, relu or linear)`)
 }
 
 /** Constant float32 params of a NetworkIR (validated; throws what the certifier refuses). */

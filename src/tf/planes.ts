@@ -135,6 +135,21 @@ export function unaryPlane(kind: 'tanh' | 'sigmoid', l: T2, u: T2): TfPlane {
   return { a, b: null, c1: tf.sub(lo, p), c2: tf.add(hi, p) }
 }
 
+/**
+ * The relu plane over [l, u] (the certifier's, src/cert/transformers/relu.ts): zero plane
+ * when u ≤ 0, identity when l ≥ 0, else slope λ = u/(u − l) and residual in [0, −λl].
+ */
+export function reluPlane(l: T2, u: T2): TfPlane {
+  const crossing = detached((lo, hi) => tf.logicalAnd(tf.less(lo, 0), tf.greater(hi, 0)), l, u)
+  const active = detached((lo) => tf.greaterEqual(lo, 0), l)
+  const safeW = tf.where(crossing, tf.sub(u, l), tf.onesLike(l))
+  const lambda = tf.div(u, safeW)
+  const a = tf.where(crossing, lambda, tf.where(active, tf.onesLike(l), tf.zerosLike(l))) as T2
+  const hi = tf.where(crossing, tf.neg(tf.mul(lambda, l)), tf.zerosLike(l)) as T2
+  const p = pad(tf.add(1, tf.maximum(tf.abs(l), tf.abs(u))) as T2)
+  return { a, b: null, c1: tf.neg(p), c2: tf.add(hi, p) }
+}
+
 // ---------------------------------------------------------------------------------------
 // Two variables: σ(x)·tanh(y), x·σ(y)
 

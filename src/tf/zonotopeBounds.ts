@@ -30,7 +30,7 @@ import { cols, steps, tfCells } from './forward.ts'
 import type { TfParams } from './params.ts'
 import { absSumFirst, eye, matMul } from './ops.ts'
 import type { TfPlane } from './planes.ts'
-import { sigmoidTanhPlane, unaryPlane, xSigmoidPlane } from './planes.ts'
+import { reluPlane, sigmoidTanhPlane, unaryPlane, xSigmoidPlane } from './planes.ts'
 
 type T2 = tf.Tensor2D
 type T3 = tf.Tensor3D
@@ -286,9 +286,9 @@ function planeLinear(p: TfPlane, x: Zono, y: Zono | null): Linear {
   return { z: lin, w: tf.div(tf.sub(p.c2, p.c1), 2) as T2 }
 }
 
-function unaryLinear(kind: 'tanh' | 'sigmoid', z: Zono): Linear {
+function unaryLinear(kind: UnaryKind, z: Zono): Linear {
   const { l, u } = zonoBounds(z)
-  return planeLinear(unaryPlane(kind, l, u), z, null)
+  return planeLinear(kind === 'relu' ? reluPlane(l, u) : unaryPlane(kind, l, u), z, null)
 }
 
 function binaryLinear(kind: 'sigmoidTanh' | 'xSigmoid', x: Zono, y: Zono): Linear {

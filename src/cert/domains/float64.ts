@@ -8,6 +8,7 @@ import type { Matrix } from '../network.ts'
 import { transpose } from '../network.ts'
 import type { UnaryKind } from '../transformers/plane.ts'
 import { sigmoid } from '../transformers/plane.ts'
+import { relu } from '../transformers/relu.ts'
 
 /** A row-major map W (out × n) for W·x. */
 export interface Lin {
@@ -25,7 +26,7 @@ export const float64Weights: WeightOps<Lin, Float64Array> = {
   plus: (a, b) => a.map((v, k) => v + b[k]),
 }
 
-export const UNARY: Record<UnaryKind, (x: number) => number> = { tanh: Math.tanh, sigmoid }
+export const UNARY: Record<UnaryKind, (x: number) => number> = { tanh: Math.tanh, sigmoid, relu }
 export const PRODUCT: Record<CellProduct, (x: number, y: number) => number> = {
   sigmoidTanh: (x, y) => sigmoid(x) * Math.tanh(y),
   xSigmoid: (x, y) => x * sigmoid(y),

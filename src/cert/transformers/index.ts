@@ -1,5 +1,6 @@
 import type { BinaryKind, BinaryPlaneFn, UnaryKind, UnaryPlaneFn } from './plane.ts'
 import { mulPlanes } from './mul.ts'
+import { reluPlanes } from './relu.ts'
 import { sigmoidPlanes } from './sigmoid.ts'
 import { sigmoidTanhPlanes } from './sigmoidTanh.ts'
 import { tanhPlanes } from './tanh.ts'
@@ -37,7 +38,7 @@ export function transformerSet(method: Method): TransformerSet {
   return {
     method,
     boxEverything: method === 'interval',
-    unary: { tanh: tanhPlanes[method], sigmoid: sigmoidPlanes[method] },
+    unary: { tanh: tanhPlanes[method], sigmoid: sigmoidPlanes[method], relu: reluPlanes[method] },
     binary: {
       sigmoidTanh: sigmoidTanhPlanes[method],
       xSigmoid: xSigmoidPlanes[method],

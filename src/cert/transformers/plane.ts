@@ -20,7 +20,9 @@ export interface PlaneBox {
   uy: number
 }
 
-export type UnaryKind = 'tanh' | 'sigmoid'
+export type UnaryKind = 'tanh' | 'sigmoid' | 'relu'
+export const UNARY_KINDS: readonly UnaryKind[] = ['tanh', 'sigmoid', 'relu']
+export const isUnaryKind = (kind: string): kind is UnaryKind => (UNARY_KINDS as readonly string[]).includes(kind)
 export type BinaryKind = 'sigmoidTanh' | 'xSigmoid' | 'mul'
 export type TransformerKind = UnaryKind | BinaryKind
 

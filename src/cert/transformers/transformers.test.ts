@@ -15,6 +15,7 @@ type Fn2 = (x: number, y: number) => number
 const FUNCS: Record<string, Fn2> = {
   tanh: (x) => Math.tanh(x),
   sigmoid: (x) => sigmoid(x),
+  relu: (x) => Math.max(x, 0),
   sigmoidTanh: (x, y) => sigmoid(x) * Math.tanh(y),
   xSigmoid: (x, y) => x * sigmoid(y),
   mul: (x, y) => x * y,
@@ -161,6 +162,30 @@ describe('documented plane values', () => {
   })
 })
 
+describe('relu planes', () => {
+  it('stable neurons are exact; a crossing neuron gets slope u/(u − l) and offsets [0, −l·u/(u − l)] in every zonotope method', () => {
+    for (const method of ['certrnn', 'deepz'] as const) {
+      const relu = transformerSet(method).unary.relu
+      const neg = relu(-3, -1)
+      expect(neg.a).toBe(0)
+      expect(neg.c1).toBeCloseTo(0, 12)
+      expect(neg.c2).toBeCloseTo(0, 12)
+      const pos = relu(1, 3)
+      expect(pos.a).toBe(1)
+      expect(pos.c1).toBeCloseTo(0, 12)
+      expect(pos.c2).toBeCloseTo(0, 12)
+      const x = relu(-1, 3)
+      expect(x.a).toBe(0.75)
+      expect(x.c1).toBeCloseTo(0, 12)
+      expect(x.c2).toBeCloseTo(0.75, 12)
+    }
+    const i = transformerSet('interval').unary.relu(-1, 3)
+    expect([i.a, i.b]).toEqual([0, 0])
+    expect(i.c1).toBeCloseTo(0, 12)
+    expect(i.c2).toBeCloseTo(3, 12)
+  })
+})
+
 describe('polynomial roots', () => {
   it('finds every real root of random quartics in (0, 1)', () => {
     const rng = new Rng(7)
@@ -207,7 +232,7 @@ describe('interior stationary points of σ(x)·tanh(y) − A·x − B·y', () =>
   })
 })
 
-const UNARY = ['tanh', 'sigmoid'] as const
+const UNARY = ['tanh', 'sigmoid', 'relu'] as const
 const BINARY = ['sigmoidTanh', 'xSigmoid', 'mul'] as const
 const BOXES = 10_000
 
