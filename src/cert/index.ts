@@ -77,6 +77,7 @@ export { METHOD_LABELS, METHOD_SHORT, METHODS, transformerSet } from './transfor
 export type { BinaryKind, Plane, PlaneBox, TransformerKind, UnaryKind } from './transformers/plane.ts'
 export { isUnaryKind, sigmoid, UNARY_KINDS } from './transformers/plane.ts'
 export { relu } from './transformers/relu.ts'
+export { hardSigmoid, hardSigmoidTanhCandidates, HARD_SIGMOID_KINKS, xHardSigmoidCandidates } from './transformers/hardSigmoid.ts'
 export { sigmoidSlopePoints } from './transformers/sigmoid.ts'
 export { sigmoidTanhCandidates } from './transformers/sigmoidTanh.ts'
 export { tanhSlopePoints } from './transformers/tanh.ts'

@@ -34,14 +34,19 @@ export interface SimpleRnnLayer extends RecurrentBase {
   bias: Float64Array
 }
 
-export interface LstmLayer extends RecurrentBase {
+/** hard_sigmoid gates: clip(s·x + 1/2, 0, 1) with s = hardSigmoidSlope (Keras 2 / TF.js 0.2, Keras 3 1/6) */
+interface HardSigmoidGates {
+  hardSigmoidSlope?: number
+}
+
+export interface LstmLayer extends RecurrentBase, HardSigmoidGates {
   type: 'lstm'
   recurrentActivation: string
   /** [4·units], gate order i, f, c, o */
   bias: Float64Array
 }
 
-export interface GruLayer extends RecurrentBase {
+export interface GruLayer extends RecurrentBase, HardSigmoidGates {
   type: 'gru'
   recurrentActivation: string
   resetAfter: boolean
@@ -156,9 +161,16 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
         if (layer.activation !== 'tanh') {
           throw new UnsupportedModelError(`layer "${layer.name}" (${cell}): activation "${layer.activation}" is not supported; the certifier needs tanh`)
         }
-        if (layer.recurrentActivation !== 'sigmoid') {
+        const hard = layer.recurrentActivation === 'hard_sigmoid'
+        if (!hard && layer.recurrentActivation !== 'sigmoid') {
           throw new UnsupportedModelError(
-            `layer "${layer.name}" (${cell}): recurrent activation "${layer.recurrentActivation}" is not supported; retrain with recurrentActivation 'sigmoid' (TF.js defaults to hard_sigmoid)`,
+            `layer "${layer.name}" (${cell}): recurrent activation "${layer.recurrentActivation}" is not supported; use sigmoid or hard_sigmoid`,
+          )
+        }
+        const s = layer.hardSigmoidSlope
+        if (hard !== (s !== undefined) || (s !== undefined && !(Number.isFinite(s) && s > 0))) {
+          throw new UnsupportedModelError(
+            `layer "${layer.name}" (${cell}): hard_sigmoid gates need a positive slope (0.2 for Keras 2 and TF.js, 1/6 for Keras 3), and only they; got ${s} with recurrent activation "${layer.recurrentActivation}"`,
           )
         }
       }

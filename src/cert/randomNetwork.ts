@@ -20,6 +20,8 @@ export interface RandomNetworkSpec {
   scale?: number
   /** the SimpleRNN activation (default tanh) */
   activation?: string
+  /** hard_sigmoid gates with this slope (LSTM, GRU; default sigmoid) */
+  hardSigmoidSlope?: number
   /** hidden Dense layers before the output layer (units and activation) */
   head?: Array<{ units: number; activation: string }>
 }
@@ -55,12 +57,13 @@ export function randomNetwork(spec: RandomNetworkSpec): NetworkIR {
       returnSequences,
       activation: spec.cell === 'simpleRnn' ? (spec.activation ?? 'tanh') : 'tanh',
     }
+    const gating = spec.hardSigmoidSlope === undefined ? { recurrentActivation: 'sigmoid' } : { recurrentActivation: 'hard_sigmoid', hardSigmoidSlope: spec.hardSigmoidSlope }
     let layer: RecurrentLayer
     if (spec.cell === 'simpleRnn') layer = { ...base, type: 'simpleRnn', bias: vector(rng, u, 0.1) }
-    else if (spec.cell === 'lstm') layer = { ...base, type: 'lstm', recurrentActivation: 'sigmoid', bias: vector(rng, 4 * u, 0.1) }
+    else if (spec.cell === 'lstm') layer = { ...base, type: 'lstm', ...gating, bias: vector(rng, 4 * u, 0.1) }
     else {
       const resetAfter = spec.cell === 'gruResetAfter'
-      layer = { ...base, type: 'gru', recurrentActivation: 'sigmoid', resetAfter, bias: vector(rng, (resetAfter ? 6 : 3) * u, 0.1) }
+      layer = { ...base, type: 'gru', ...gating, resetAfter, bias: vector(rng, (resetAfter ? 6 : 3) * u, 0.1) }
     }
     layers.push(layer)
     width = u

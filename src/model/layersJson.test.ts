@@ -322,15 +322,17 @@ describe('refusals', () => {
     expect(() => parse(json, weights)).toThrow(/layer 'act2' \(Activation\): an Activation layer is supported only right after a Dense layer without an activation/)
   })
 
-  it("LSTM/GRU without recurrent_activation: TF.js's default hard_sigmoid", () => {
+  it("hard_sigmoid gates (TF.js's default when recurrent_activation is not set): slope 0.2, Keras 3's 1/6; other gate activations refused", () => {
     const { json, weights } = lstm()
     delete layersOf(json)[0].config.recurrent_activation
-    expect(() => parse(json, weights)).toThrow(/layer 'lstm' \(LSTM\): recurrent_activation is not set.*hard_sigmoid.*recurrentActivation 'sigmoid'/)
+    expect(parse(json, weights).layers[0]).toMatchObject({ type: 'lstm', recurrentActivation: 'hard_sigmoid', hardSigmoidSlope: 0.2 })
     const g = files(net('gru', [4]))
-    layersOf(g.json)[0].config.recurrent_activation = 'hard_sigmoid'
-    expect(() => parse(g.json, g.weights)).toThrow(/recurrent activation "hard_sigmoid" is not supported; retrain with recurrentActivation 'sigmoid'/)
     layersOf(g.json)[0].config.recurrent_activation = 'hardSigmoid'
-    expect(() => parse(g.json, g.weights)).toThrow(/"hard_sigmoid"/)
+    expect(parse(g.json, g.weights).layers[0]).toMatchObject({ type: 'gru', recurrentActivation: 'hard_sigmoid', hardSigmoidSlope: 0.2 })
+    ;(g.json.modelTopology as Record<string, unknown>).keras_version = '3.15.1'
+    expect(parse(g.json, g.weights).layers[0]).toMatchObject({ hardSigmoidSlope: 1 / 6 })
+    layersOf(g.json)[0].config.recurrent_activation = 'tanh'
+    expect(() => parse(g.json, g.weights)).toThrow(/recurrent activation "tanh" is not supported; use sigmoid or hard_sigmoid/)
   })
 
   it('a relu output Dense (refused by validateNetwork)', () => {

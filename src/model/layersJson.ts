@@ -649,7 +649,16 @@ function checkDeclaredSizes(body: KerasLayer[], inputWidth: number | null): void
   }
 }
 
-function recurrentLayer(layer: KerasLayer, width: number, weights: Weights): RecurrentLayer {
+/**
+ * The slope of hard_sigmoid as the file means it: Keras 3 defines it as relu6(x + 3)/6
+ * (slope 1/6); Keras 2 and TF.js as clip(0.2·x + 0.5, 0, 1).
+ */
+function hardSigmoidSlope(topology: Record<string, unknown>): number {
+  const v = topology.keras_version
+  return typeof v === 'string' && /^3\./.test(v) ? 1 / 6 : 0.2
+}
+
+function recurrentLayer(layer: KerasLayer, width: number, weights: Weights, slope: number): RecurrentLayer {
   const cls = layer.className as keyof typeof GATES
   const c = layer.config
   if (flag(layer, 'go_backwards', false)) refuse(layer, 'go_backwards=true is not supported (the certifier reads the sequence forwards)')
@@ -668,16 +677,12 @@ function recurrentLayer(layer: KerasLayer, width: number, weights: Weights): Rec
     const bias = useBias ? weights.read(layer.name, 'bias', [units]) : new Float64Array(units)
     return { ...base, type: 'simpleRnn', bias }
   }
-  if (c.recurrent_activation === undefined) {
-    refuse(
-      layer,
-      "recurrent_activation is not set, and TF.js then uses hard_sigmoid, which the certifier does not support; retrain with recurrentActivation 'sigmoid'",
-    )
-  }
+  // not set: TF.js's default, hard_sigmoid
   const recurrentActivation = activation(layer, 'recurrent_activation', 'hard_sigmoid')
+  const gates = recurrentActivation === 'hard_sigmoid' ? { hardSigmoidSlope: slope } : {}
   if (cls === 'LSTM') {
     const bias = useBias ? weights.read(layer.name, 'bias', [4 * units]) : new Float64Array(4 * units)
-    return { ...base, type: 'lstm', recurrentActivation, bias }
+    return { ...base, type: 'lstm', recurrentActivation, ...gates, bias }
   }
   // GRU: reset_after from the config, else from the bias's shape ([2, 3u] means reset_after)
   let resetAfter: boolean
@@ -686,7 +691,7 @@ function recurrentLayer(layer: KerasLayer, width: number, weights: Weights): Rec
   let bias: Float64Array
   if (!useBias) bias = new Float64Array((resetAfter ? 6 : 3) * units)
   else bias = weights.read(layer.name, 'bias', resetAfter ? [2, 3 * units] : [3 * units])
-  return { ...base, type: 'gru', recurrentActivation, resetAfter, bias }
+  return { ...base, type: 'gru', recurrentActivation, ...gates, resetAfter, bias }
 }
 
 function denseLayer(layer: KerasLayer, width: number, weights: Weights): DenseLayer {
@@ -788,7 +793,7 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
       case 'LSTM':
       case 'GRU': {
         if (width === null) refuse(layer, 'its input width is unknown')
-        const rnn = recurrentLayer(layer, width, weights)
+        const rnn = recurrentLayer(layer, width, weights, hardSigmoidSlope(topology))
         layers.push(rnn)
         width = rnn.units
         break

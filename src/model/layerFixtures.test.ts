@@ -1,6 +1,7 @@
 /**
- * Real Keras 3.15 models with relu (testing/fixtures/keras3, converted by tensorflowjs
- * 4.22): a relu SimpleRNN and an LSTM with a hidden Dense(relu) head. They load from the
+ * Real Keras 3.15 models with the layers of issue 13 part 2 (testing/fixtures/keras3,
+ * converted by tensorflowjs 4.22): a relu SimpleRNN, an LSTM with a hidden Dense(relu)
+ * head, LSTM and GRU with hard_sigmoid gates (Keras 3: relu6(x + 3)/6). They load from the
  * converted TF.js folder, the float64 forward agrees with Keras's logits within 1e-5, and
  * certificates hold under sampling for every method.
  */
@@ -25,15 +26,18 @@ function load(name: string) {
 const CASES = [
   { name: 'simplernn-relu', types: ['simpleRnn:relu', 'dense:softmax'] },
   { name: 'lstm-relu-head', types: ['lstm:tanh', 'dense:relu', 'dense:linear'] },
+  { name: 'lstm-hardsigmoid', types: ['lstm:tanh', 'dense:softmax'], hardSigmoidSlope: 1 / 6 },
+  { name: 'gru-hardsigmoid', types: ['gru:tanh', 'dense:softmax'], hardSigmoidSlope: 1 / 6 },
 ]
 
-describe.each(CASES)('$name', ({ name, types }) => {
+describe.each(CASES)('$name', ({ name, types, hardSigmoidSlope }) => {
   const inputs = json<SampleInput[]>(at(name, 'inputs.json'))
   const ref = json<{ logits: number[][] }>(at(name, 'keras_ref.json'))
 
   it('loads from the TF.js folder and agrees with Keras (1e-5)', () => {
     const net = load(name)
     expect(net.layers.map((l) => `${l.type}:${'activation' in l ? l.activation : ''}`)).toEqual(types)
+    if (hardSigmoidSlope) expect(net.layers[0]).toMatchObject({ recurrentActivation: 'hard_sigmoid', hardSigmoidSlope })
     const cn = compileNetwork(net)
     inputs.forEach((input, i) => {
       const logits = prepareSample(cn, input).concrete.logits
