@@ -160,7 +160,9 @@ export class BatchDomain implements Domain<Batch, Lin, Float64Array> {
       if (kind === 'add') for (let k = 0; k < n; k++) out[po + k] = A[pa + k] + Bd[pb + k]
       else if (kind === 'sub') for (let k = 0; k < n; k++) out[po + k] = A[pa + k] - Bd[pb + k]
       else if (kind === 'xSigmoid') for (let k = 0; k < n; k++) out[po + k] = PRODUCT.xSigmoid(A[pa + k], Bd[pb + k])
-      else for (let k = 0; k < n; k++) out[po + k] = PRODUCT.sigmoidTanh(A[pa + k], Bd[pb + k])
+      else if (kind === 'sigmoidTanh') for (let k = 0; k < n; k++) out[po + k] = PRODUCT.sigmoidTanh(A[pa + k], Bd[pb + k])
+      else if (kind === 'xHardSigmoid') for (let k = 0; k < n; k++) out[po + k] = PRODUCT.xHardSigmoid(A[pa + k], Bd[pb + k])
+      else for (let k = 0; k < n; k++) out[po + k] = PRODUCT.hardSigmoidTanh(A[pa + k], Bd[pb + k])
     }
     return batchOf(out, rows, n)
   }
@@ -177,7 +179,9 @@ export class BatchDomain implements Domain<Batch, Lin, Float64Array> {
     const X = packed(v)
     const out = new Float64Array(X.length)
     if (kind === 'tanh') for (let k = 0; k < X.length; k++) out[k] = Math.tanh(X[k])
-    else for (let k = 0; k < X.length; k++) out[k] = UNARY.sigmoid(X[k])
+    else if (kind === 'sigmoid') for (let k = 0; k < X.length; k++) out[k] = UNARY.sigmoid(X[k])
+    else if (kind === 'hardSigmoid') for (let k = 0; k < X.length; k++) out[k] = UNARY.hardSigmoid(X[k])
+    else for (let k = 0; k < X.length; k++) out[k] = X[k] > 0 ? X[k] : 0
     return batchOf(out, v.rows, v.n)
   }
 

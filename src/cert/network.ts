@@ -34,14 +34,19 @@ export interface SimpleRnnLayer extends RecurrentBase {
   bias: Float64Array
 }
 
-export interface LstmLayer extends RecurrentBase {
+/** hard_sigmoid gates: clip(s·x + 1/2, 0, 1) with s = hardSigmoidSlope (Keras 2 / TF.js 0.2, Keras 3 1/6) */
+interface HardSigmoidGates {
+  hardSigmoidSlope?: number
+}
+
+export interface LstmLayer extends RecurrentBase, HardSigmoidGates {
   type: 'lstm'
   recurrentActivation: string
   /** [4·units], gate order i, f, c, o */
   bias: Float64Array
 }
 
-export interface GruLayer extends RecurrentBase {
+export interface GruLayer extends RecurrentBase, HardSigmoidGates {
   type: 'gru'
   recurrentActivation: string
   resetAfter: boolean
@@ -148,17 +153,24 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
       expectFinite(layer.name, 'recurrent kernel', layer.recurrentKernel.data)
       expectFinite(layer.name, 'bias', layer.bias)
       if (layer.type === 'simpleRnn') {
-        if (!['tanh', 'sigmoid', 'linear'].includes(layer.activation)) {
-          throw new UnsupportedModelError(`layer "${layer.name}" (SimpleRNN): activation "${layer.activation}" is not supported; use tanh, sigmoid or linear`)
+        if (!['tanh', 'sigmoid', 'relu', 'linear'].includes(layer.activation)) {
+          throw new UnsupportedModelError(`layer "${layer.name}" (SimpleRNN): activation "${layer.activation}" is not supported; use tanh, sigmoid, relu or linear`)
         }
       } else {
         const cell = layer.type === 'lstm' ? 'LSTM' : 'GRU'
         if (layer.activation !== 'tanh') {
           throw new UnsupportedModelError(`layer "${layer.name}" (${cell}): activation "${layer.activation}" is not supported; the certifier needs tanh`)
         }
-        if (layer.recurrentActivation !== 'sigmoid') {
+        const hard = layer.recurrentActivation === 'hard_sigmoid'
+        if (!hard && layer.recurrentActivation !== 'sigmoid') {
           throw new UnsupportedModelError(
-            `layer "${layer.name}" (${cell}): recurrent activation "${layer.recurrentActivation}" is not supported; retrain with recurrentActivation 'sigmoid' (TF.js defaults to hard_sigmoid)`,
+            `layer "${layer.name}" (${cell}): recurrent activation "${layer.recurrentActivation}" is not supported; use sigmoid or hard_sigmoid`,
+          )
+        }
+        const s = layer.hardSigmoidSlope
+        if (hard !== (s !== undefined) || (s !== undefined && !(Number.isFinite(s) && s > 0))) {
+          throw new UnsupportedModelError(
+            `layer "${layer.name}" (${cell}): hard_sigmoid gates need a positive slope (0.2 for Keras 2 and TF.js, 1/6 for Keras 3), and only they; got ${s} with recurrent activation "${layer.recurrentActivation}"`,
           )
         }
       }
@@ -184,10 +196,10 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
   for (const layer of layers) {
     if (layer.type !== 'dense') continue
     const isLast = layer === last
-    const ok = isLast ? ['linear', 'softmax'] : ['linear', 'tanh', 'sigmoid']
+    const ok = isLast ? ['linear', 'softmax'] : ['linear', 'tanh', 'sigmoid', 'relu']
     if (!ok.includes(layer.activation)) {
       throw new UnsupportedModelError(
-        `layer "${layer.name}" (Dense): activation "${layer.activation}" is not supported ${isLast ? 'on the output layer (use linear or softmax)' : 'on a hidden Dense layer (use linear, tanh or sigmoid)'}`,
+        `layer "${layer.name}" (Dense): activation "${layer.activation}" is not supported ${isLast ? 'on the output layer (use linear or softmax)' : 'on a hidden Dense layer (use linear, tanh, sigmoid or relu)'}`,
       )
     }
   }

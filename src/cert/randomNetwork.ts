@@ -18,6 +18,12 @@ export interface RandomNetworkSpec {
   vocab?: number
   /** multiply the weights' scale (default 1) */
   scale?: number
+  /** the SimpleRNN activation (default tanh) */
+  activation?: string
+  /** hard_sigmoid gates with this slope (LSTM, GRU; default sigmoid) */
+  hardSigmoidSlope?: number
+  /** hidden Dense layers before the output layer (units and activation) */
+  head?: Array<{ units: number; activation: string }>
 }
 
 function matrix(rng: Rng, rows: number, cols: number, scale: number): Matrix {
@@ -49,17 +55,22 @@ export function randomNetwork(spec: RandomNetworkSpec): NetworkIR {
       kernel: matrix(rng, width, gates * u, scale),
       recurrentKernel: matrix(rng, u, gates * u, scale),
       returnSequences,
-      activation: 'tanh',
+      activation: spec.cell === 'simpleRnn' ? (spec.activation ?? 'tanh') : 'tanh',
     }
+    const gating = spec.hardSigmoidSlope === undefined ? { recurrentActivation: 'sigmoid' } : { recurrentActivation: 'hard_sigmoid', hardSigmoidSlope: spec.hardSigmoidSlope }
     let layer: RecurrentLayer
     if (spec.cell === 'simpleRnn') layer = { ...base, type: 'simpleRnn', bias: vector(rng, u, 0.1) }
-    else if (spec.cell === 'lstm') layer = { ...base, type: 'lstm', recurrentActivation: 'sigmoid', bias: vector(rng, 4 * u, 0.1) }
+    else if (spec.cell === 'lstm') layer = { ...base, type: 'lstm', ...gating, bias: vector(rng, 4 * u, 0.1) }
     else {
       const resetAfter = spec.cell === 'gruResetAfter'
-      layer = { ...base, type: 'gru', recurrentActivation: 'sigmoid', resetAfter, bias: vector(rng, (resetAfter ? 6 : 3) * u, 0.1) }
+      layer = { ...base, type: 'gru', ...gating, resetAfter, bias: vector(rng, (resetAfter ? 6 : 3) * u, 0.1) }
     }
     layers.push(layer)
     width = u
+  })
+  ;(spec.head ?? []).forEach(({ units, activation }, k) => {
+    layers.push({ type: 'dense', name: `dense_hidden_${k}`, units, kernel: matrix(rng, width, units, scale), bias: vector(rng, units, 0.1), activation })
+    width = units
   })
   const dense: DenseLayer = {
     type: 'dense',

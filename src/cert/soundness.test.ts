@@ -25,6 +25,9 @@ interface Case {
   cell: CellType
   hidden: number[]
   vocab?: number
+  activation?: string
+  head?: Array<{ units: number; activation: string }>
+  hardSigmoidSlope?: number
 }
 
 const CASES: Case[] = [
@@ -36,6 +39,11 @@ const CASES: Case[] = [
   { name: 'stacked GRU', cell: 'gru', hidden: [3, 3] },
   { name: 'stacked SimpleRNN', cell: 'simpleRnn', hidden: [4, 4] },
   { name: 'token LSTM', cell: 'lstm', hidden: [4], vocab: 20 },
+  { name: 'relu SimpleRNN', cell: 'simpleRnn', hidden: [5], activation: 'relu' },
+  { name: 'LSTM, hard_sigmoid gates (0.2)', cell: 'lstm', hidden: [4], hardSigmoidSlope: 0.2 },
+  { name: 'GRU reset_after, hard_sigmoid gates (1/6)', cell: 'gruResetAfter', hidden: [4], hardSigmoidSlope: 1 / 6 },
+  { name: 'GRU, hard_sigmoid gates (0.2)', cell: 'gru', hidden: [4], hardSigmoidSlope: 0.2 },
+  { name: 'LSTM with two relu Dense layers', cell: 'lstm', hidden: [4], head: [{ units: 6, activation: 'relu' }, { units: 5, activation: 'relu' }] },
 ]
 
 const T = 4
@@ -154,7 +162,7 @@ function checkInside(
 
 /** Each case's network and input: built the same way wherever they are needed (no shared state between tests). */
 function caseSample(c: Case) {
-  const net = randomNetwork({ cell: c.cell, hidden: c.hidden, frameSize: FRAME, classes: 3, seed: 42 + c.hidden.length, vocab: c.vocab })
+  const net = randomNetwork({ cell: c.cell, hidden: c.hidden, frameSize: FRAME, classes: 3, seed: 42 + c.hidden.length, vocab: c.vocab, activation: c.activation, head: c.head, hardSigmoidSlope: c.hardSigmoidSlope })
   const cn = compileNetwork(net)
   const rng = new Rng(9)
   const input = c.vocab ? { tokens: Array.from({ length: T }, () => rng.int(c.vocab!)) } : { x: randomFrames(rng, T, FRAME) }

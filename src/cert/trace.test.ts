@@ -6,6 +6,7 @@ import type { ConcreteEntry } from './runtime.ts'
 import { compileNetwork, forward } from './runtime.ts'
 import { randomFrames, randomNetwork } from './randomNetwork.ts'
 import { transformerSet } from './transformers/index.ts'
+import { isUnaryKind } from './transformers/plane.ts'
 import { zonotopeBounds } from './zonotope.ts'
 
 describe('trace', () => {
@@ -33,7 +34,7 @@ describe('trace', () => {
       const p = e.planes
       if (!p) continue
       for (let i = 0; i < p.a.length; i++) {
-        const q = p.kind === 'tanh' || p.kind === 'sigmoid' ? set.unary[p.kind](p.lx[i], p.ux[i]) : set.binary[p.kind](p.lx[i], p.ux[i], p.ly[i], p.uy[i])
+        const q = isUnaryKind(p.kind) ? set.unary[p.kind](p.lx[i], p.ux[i]) : set.binary[p.kind](p.lx[i], p.ux[i], p.ly[i], p.uy[i])
         expect([p.a[i], p.b[i], p.c1[i], p.c2[i]]).toEqual([q.a, q.b, q.c1, q.c2])
         checked++
       }

@@ -207,7 +207,7 @@ describe('models with layers the certifier does not support yet: refused, naming
     ['bidir-lstm-concat', "layer 'bidirectional' (Bidirectional): bidirectional RNNs are not supported"],
     ['bidir-gru-sum', "layer 'bidirectional_2' (Bidirectional): bidirectional RNNs are not supported"],
     ['toxic-classic', "layer 'bidirectional_1' (Bidirectional): bidirectional RNNs are not supported"],
-    ['lstm-seq-globalmax', "layer 'global_max_pooling1d' (GlobalMaxPooling1D): this layer type is not supported (supported: InputLayer, Embedding, SimpleRNN, LSTM, GRU, Dense; ignored at inference (the identity): Dropout, SpatialDropout1D,"],
+    ['lstm-seq-globalmax', "layer 'global_max_pooling1d' (GlobalMaxPooling1D): this layer type is not supported (supported: InputLayer, Embedding, SimpleRNN, LSTM, GRU, Dense, Activation; ignored at inference (the identity): Dropout, SpatialDropout1D,"],
     ['gru-seq-globalavg', "layer 'global_average_pooling1d' (GlobalAveragePooling1D): this layer type is not supported"],
     ['masking-lstm', "layer 'masking' (Masking): masking is not supported"],
     ['conv1d-gru', "layer 'conv1d' (Conv1D): this layer type is not supported"],
@@ -215,10 +215,6 @@ describe('models with layers the certifier does not support yet: refused, naming
     ['reshape-784-lstm', "layer 'reshape' (Reshape): Reshape is not supported yet (for a leading 784 → (28, 28) Reshape, give the model its frames directly: an input of shape (28, 28))"],
     ['spatialdropout-bn-lstm', "layer 'batch_normalization' (BatchNormalization): this layer type is not supported"],
     ['text-maskzero-gru', "layer 'embedding' (Embedding): mask_zero=True (masking) is not supported yet: the certifier runs every time step; retrain with mask_zero=False"],
-    ['simplernn-relu', 'layer "simple_rnn" (SimpleRNN): activation "relu" is not supported'],
-    ['lstm-hardsigmoid', 'layer "lstm_4" (LSTM): recurrent activation "hard_sigmoid" is not supported'],
-    ['gru-hardsigmoid', 'layer "gru_5" (GRU): recurrent activation "hard_sigmoid" is not supported'],
-    ['lstm-relu-head', 'layer "dense_5" (Dense): activation "relu" is not supported on a hidden Dense layer'],
   ])('%s', (name, message) => {
     expect(() => loadModelDir(at(name))).toThrow(UnsupportedModelError)
     expect(() => loadModelDir(at(name))).toThrow(message)

@@ -307,24 +307,35 @@ describe('refusals', () => {
     expect(() => parse(k.json, k.weights)).toThrow(/layer 'embedding' \(Embedding\): mask_zero=True \(masking\) is not supported yet.*retrain with mask_zero=False/)
   })
 
-  it('a relu SimpleRNN (refused by validateNetwork)', () => {
+  it('a relu SimpleRNN loads; other activations are refused (by validateNetwork)', () => {
     const { json, weights } = files(net('simpleRnn', [4]))
     layersOf(json)[0].config.activation = 'relu'
-    expect(() => parse(json, weights)).toThrow(/simple_rnn.*activation "relu" is not supported/)
+    expect(parse(json, weights).layers[0]).toMatchObject({ type: 'simpleRnn', activation: 'relu' })
+    layersOf(json)[0].config.activation = 'elu'
+    expect(() => parse(json, weights)).toThrow(/simple_rnn.*activation "elu" is not supported; use tanh, sigmoid, relu or linear/)
   })
 
-  it("LSTM/GRU without recurrent_activation: TF.js's default hard_sigmoid", () => {
+  it('an Activation layer folds into the Dense layer before it; elsewhere it is refused', () => {
+    const { json, weights } = lstm()
+    layersOf(json).push({ class_name: 'Activation', config: { name: 'act', activation: 'softmax' } })
+    const ir = parse(json, weights)
+    expect(ir.layers.map((l) => l.type)).toEqual(['lstm', 'dense'])
+    expect(ir.layers[1]).toMatchObject({ activation: 'softmax' })
+    layersOf(json).splice(1, 0, { class_name: 'Activation', config: { name: 'act2', activation: 'relu' } })
+    expect(() => parse(json, weights)).toThrow(/layer 'act2' \(Activation\): an Activation layer is supported only right after a Dense layer without an activation/)
+  })
+
+  it("hard_sigmoid gates (TF.js's default when recurrent_activation is not set): slope 0.2, Keras 3's 1/6; other gate activations refused", () => {
     const { json, weights } = lstm()
     delete layersOf(json)[0].config.recurrent_activation
-    expect(() => parse(json, weights)).toThrow(/layer 'lstm' \(LSTM\): recurrentActivation is not set.*hardSigmoid.*recurrentActivation: 'sigmoid'/)
-    const k = files(net('lstm', [4]), 'keras3')
-    delete layersOf(k.json)[1].config.recurrent_activation
-    expect(() => parse(k.json, k.weights)).toThrow(/layer 'lstm' \(LSTM\): recurrent_activation is not recorded.*recurrent_activation='sigmoid'/)
+    expect(parse(json, weights).layers[0]).toMatchObject({ type: 'lstm', recurrentActivation: 'hard_sigmoid', hardSigmoidSlope: 0.2 })
     const g = files(net('gru', [4]))
-    layersOf(g.json)[0].config.recurrent_activation = 'hard_sigmoid'
-    expect(() => parse(g.json, g.weights)).toThrow(/recurrent activation "hard_sigmoid" is not supported; retrain with recurrentActivation 'sigmoid'/)
     layersOf(g.json)[0].config.recurrent_activation = 'hardSigmoid'
-    expect(() => parse(g.json, g.weights)).toThrow(/"hard_sigmoid"/)
+    expect(parse(g.json, g.weights).layers[0]).toMatchObject({ type: 'gru', recurrentActivation: 'hard_sigmoid', hardSigmoidSlope: 0.2 })
+    ;(g.json.modelTopology as Record<string, unknown>).keras_version = '3.15.1'
+    expect(parse(g.json, g.weights).layers[0]).toMatchObject({ hardSigmoidSlope: 1 / 6 })
+    layersOf(g.json)[0].config.recurrent_activation = 'tanh'
+    expect(() => parse(g.json, g.weights)).toThrow(/recurrent activation "tanh" is not supported; use sigmoid or hard_sigmoid/)
   })
 
   it('a relu output Dense (refused by validateNetwork)', () => {

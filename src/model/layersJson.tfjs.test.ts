@@ -106,6 +106,39 @@ function randomInputs(seed: number, batch: number, T: number, F: number): number
 }
 
 describe('parseLayersModel agrees with TF.js predict', () => {
+  it("TF.js's default LSTM (tf.layers.lstm({units}): hard_sigmoid gates, slope 0.2) → Dense", async () => {
+    const model = tf.sequential()
+    model.add(tf.layers.lstm({ units: 8, inputShape: [null, 5] }))
+    model.add(tf.layers.dense({ units: 4 }))
+    randomizeWeights(model, 21, 1.2)
+    await agree(model, randomInputs(22, 6, 6, 5), (n) => {
+      expect(n.layers[0]).toMatchObject({ type: 'lstm', recurrentActivation: 'hard_sigmoid', hardSigmoidSlope: 0.2 })
+    })
+  })
+
+  it("TF.js's default GRU (hard_sigmoid gates) → Dense(relu) → Dense softmax", async () => {
+    const model = tf.sequential()
+    model.add(tf.layers.gru({ units: 6, inputShape: [null, 3] }))
+    model.add(tf.layers.dense({ units: 5, activation: 'relu' }))
+    model.add(tf.layers.dense({ units: 3, activation: 'softmax' }))
+    randomizeWeights(model, 23, 1.2)
+    await agree(model, randomInputs(24, 6, 7, 3), (n) => {
+      expect(n.layers.map((l) => `${l.type}:${'activation' in l ? l.activation : ''}`)).toEqual(['gru:tanh', 'dense:relu', 'dense:softmax'])
+      expect(n.layers[0]).toMatchObject({ hardSigmoidSlope: 0.2 })
+    })
+  })
+
+  it('SimpleRNN (relu) → Dense → Activation(softmax)', async () => {
+    const model = tf.sequential()
+    model.add(tf.layers.simpleRNN({ units: 7, activation: 'relu', inputShape: [null, 4] }))
+    model.add(tf.layers.dense({ units: 3 }))
+    model.add(tf.layers.activation({ activation: 'softmax' }))
+    randomizeWeights(model, 25, 0.5)
+    await agree(model, randomInputs(26, 4, 6, 4), (n) => {
+      expect(n.layers.map((l) => `${l.type}:${'activation' in l ? l.activation : ''}`)).toEqual(['simpleRnn:relu', 'dense:softmax'])
+    })
+  })
+
   it('SimpleRNN (tanh) → Dense linear', async () => {
     const model = tf.sequential()
     model.add(tf.layers.simpleRNN({ units: 7, inputShape: [null, 4] }))

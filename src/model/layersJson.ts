@@ -74,10 +74,6 @@ function setting(dialect: Dialect, key: string, value: boolean | string): string
   return `${camel(key)}: ${typeof value === 'boolean' ? String(value) : `'${camel(value)}'`}`
 }
 
-/** A layer option's name as the framework spells it. */
-function option(dialect: Dialect, key: string): string {
-  return dialect === 'keras' ? key : camel(key)
-}
 
 /** Keras/TF.js model.json (TF.js's model.save writes keras_version 'tfjs-layers …'). */
 function dialectOf(modelJson: Json, topology: Json): Dialect {
@@ -86,6 +82,7 @@ function dialectOf(modelJson: Json, topology: Json): Dialect {
   if (/tensorflow\.js|tfjs/i.test(by) || /^tfjs/i.test(version)) return 'tfjs'
   return 'keras'
 }
+
 
 /** `modelTopology` as TF.js writes it ({class_name, config}) or as the converter does ({model_config: …}). */
 function modelConfig(topology: Json): { className: string; config: unknown } {
@@ -306,7 +303,7 @@ function refuse(layer: KerasLayer, why: string): never {
   throw new UnsupportedModelError(`layer '${layer.name}' (${layer.className}): ${why}`)
 }
 
-const ACCEPTED = ['InputLayer', 'Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense']
+const ACCEPTED = ['InputLayer', 'Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Activation']
 
 /** Every layer class the loader accepts, including those skipped as the identity at inference. */
 export const SUPPORTED_LAYERS = `${ACCEPTED.join(', ')}; ignored at inference (the identity): ${[...IGNORED].join(', ')}`
@@ -738,7 +735,7 @@ function matrix(rows: number, cols: number, data: Float64Array): Matrix {
 // Layers → IR
 
 const GATES = { SimpleRNN: 1, LSTM: 4, GRU: 3 } as const
-const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense'])
+const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Activation'])
 /** class names come from the file: no inherited keys ('constructor', …) */
 const isRecurrent = (className: string): className is keyof typeof GATES => Object.hasOwn(GATES, className)
 
@@ -783,7 +780,16 @@ function checkDeclaredSizes(body: KerasLayer[], inputWidth: number | null): void
   }
 }
 
-function recurrentLayer(layer: KerasLayer, width: number, weights: Weights, dialect: Dialect): RecurrentLayer {
+/**
+ * The slope of hard_sigmoid as the file means it: Keras 3 defines it as relu6(x + 3)/6
+ * (slope 1/6); Keras 2 and TF.js as clip(0.2·x + 0.5, 0, 1).
+ */
+function hardSigmoidSlope(topology: Record<string, unknown>): number {
+  const v = topology.keras_version
+  return typeof v === 'string' && /^3\./.test(v) ? 1 / 6 : 0.2
+}
+
+function recurrentLayer(layer: KerasLayer, width: number, weights: Weights, slope: number, dialect: Dialect): RecurrentLayer {
   const cls = layer.className as keyof typeof GATES
   const c = layer.config
   const say = (key: string, value: boolean | string) => setting(dialect, key, value)
@@ -803,18 +809,12 @@ function recurrentLayer(layer: KerasLayer, width: number, weights: Weights, dial
     const bias = useBias ? weights.read(layer.name, 'bias', [units]) : new Float64Array(units)
     return { ...base, type: 'simpleRnn', bias }
   }
-  if (c.recurrent_activation === undefined) {
-    refuse(
-      layer,
-      dialect === 'tfjs'
-        ? `${option(dialect, 'recurrent_activation')} is not set, and TF.js then uses hardSigmoid, which the certifier does not support; retrain with ${say('recurrent_activation', 'sigmoid')}`
-        : `recurrent_activation is not recorded in the file (Keras writes it; TF.js would default to hard_sigmoid, which the certifier does not support); save the model again with ${say('recurrent_activation', 'sigmoid')}`,
-    )
-  }
+  // not set: TF.js's default, hard_sigmoid
   const recurrentActivation = activation(layer, 'recurrent_activation', 'hard_sigmoid')
+  const gates = recurrentActivation === 'hard_sigmoid' ? { hardSigmoidSlope: slope } : {}
   if (cls === 'LSTM') {
     const bias = useBias ? weights.read(layer.name, 'bias', [4 * units]) : new Float64Array(4 * units)
-    return { ...base, type: 'lstm', recurrentActivation, bias }
+    return { ...base, type: 'lstm', recurrentActivation, ...gates, bias }
   }
   // GRU: reset_after from the config, else from the bias's shape ([2, 3u] means reset_after)
   let resetAfter: boolean
@@ -823,7 +823,7 @@ function recurrentLayer(layer: KerasLayer, width: number, weights: Weights, dial
   let bias: Float64Array
   if (!useBias) bias = new Float64Array((resetAfter ? 6 : 3) * units)
   else bias = weights.read(layer.name, 'bias', resetAfter ? [2, 3 * units] : [3 * units])
-  return { ...base, type: 'gru', recurrentActivation, resetAfter, bias }
+  return { ...base, type: 'gru', recurrentActivation, ...gates, resetAfter, bias }
 }
 
 function denseLayer(layer: KerasLayer, width: number, weights: Weights): DenseLayer {
@@ -927,7 +927,7 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
       case 'LSTM':
       case 'GRU': {
         if (width === null) refuse(layer, 'its input width is unknown')
-        const rnn = recurrentLayer(layer, width, weights, dialect)
+        const rnn = recurrentLayer(layer, width, weights, hardSigmoidSlope(topology), dialect)
         layers.push(rnn)
         width = rnn.units
         break
@@ -937,6 +937,17 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
         const dense = denseLayer(layer, width, weights)
         layers.push(dense)
         width = dense.units
+        break
+      }
+      case 'Activation': {
+        // folded into the Dense layer before it (Dense then Activation is Dense with that activation)
+        const act = activation(layer, 'activation', 'linear')
+        const prev = layers[layers.length - 1]
+        if (act === 'linear') break
+        if (prev?.type !== 'dense' || prev.activation !== 'linear') {
+          refuse(layer, `an Activation layer is supported only right after a Dense layer without an activation; set activation='${act}' on the layer before it instead`)
+        }
+        layers[layers.length - 1] = { ...prev, activation: act }
         break
       }
       default:

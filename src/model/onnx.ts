@@ -714,12 +714,12 @@ class Interpreter {
     } else if (op === 'LSTM') {
       const [f = 'Sigmoid', g = 'Tanh', h = 'Tanh'] = acts ?? []
       if (g !== h) refuse(node, `the cell activation '${g}' and the output activation '${h}' differ; the certifier needs both tanh`)
-      layer = { ...base, type: 'lstm', activation: this.activationName(node, g), recurrentActivation: this.activationName(node, f), bias: sum(gateBias(bw), gateBias(br)) }
+      layer = { ...base, type: 'lstm', activation: this.activationName(node, g), recurrentActivation: this.activationName(node, f), ...(this.activationName(node, f) === 'hard_sigmoid' ? { hardSigmoidSlope: 0.2 } : {}), bias: sum(gateBias(bw), gateBias(br)) }
     } else {
       const [f = 'Sigmoid', g = 'Tanh'] = acts ?? []
       const lbr = attrInt(node, 'linear_before_reset', 0) !== 0
       const bias = lbr ? Float64Array.from([...gateBias(bw), ...gateBias(br)]) : sum(gateBias(bw), gateBias(br))
-      layer = { ...base, type: 'gru', activation: this.activationName(node, g), recurrentActivation: this.activationName(node, f), resetAfter: lbr, bias }
+      layer = { ...base, type: 'gru', activation: this.activationName(node, g), recurrentActivation: this.activationName(node, f), ...(this.activationName(node, f) === 'hard_sigmoid' ? { hardSigmoidSlope: 0.2 } : {}), resetAfter: lbr, bias }
     }
     const stage = this.addStage(node, parent, layer, 'all')
     const D: Axis = { role: 'U', size: 1 }

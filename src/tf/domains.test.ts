@@ -1,7 +1,7 @@
 /**
  * Every domain on the same networks: one random network of every cell type (SimpleRNN
- * tanh, LSTM, GRU with reset_after false and true, a stacked LSTM, an Embedding model) and
- * one input, evaluated by the layers of src/cert/layers in
+ * tanh and relu, LSTM, GRU with reset_after false and true, a stacked LSTM, an Embedding model,
+ * LSTM and GRU with hard_sigmoid gates, an LSTM with two relu Dense layers) and one input, evaluated by the layers of src/cert/layers in
  * - float64 points (the certifier's forward) = batched float64 (src/attack, bit for bit)
  *   ≈ TF.js tensors (float32, 1e-5);
  * - zonotopes at ε = 0 (every method): zero width up to the planes' outward rounding
@@ -54,6 +54,10 @@ const NETWORKS: Array<[string, Omit<RandomNetworkSpec, 'seed' | 'classes'>]> = [
   ['GRU reset_after', { cell: 'gruResetAfter', hidden: [5], frameSize: 3 }],
   ['stacked LSTM', { cell: 'lstm', hidden: [4, 3], frameSize: 3 }],
   ['Embedding + GRU reset_after', { cell: 'gruResetAfter', hidden: [4], frameSize: 3, vocab: 9 }],
+  ['SimpleRNN relu', { cell: 'simpleRnn', hidden: [5], frameSize: 3, activation: 'relu' }],
+  ['LSTM hard_sigmoid 0.2', { cell: 'lstm', hidden: [5], frameSize: 3, hardSigmoidSlope: 0.2 }],
+  ['GRU reset_after hard_sigmoid 1/6', { cell: 'gruResetAfter', hidden: [5], frameSize: 3, hardSigmoidSlope: 1 / 6 }],
+  ['LSTM + two relu Dense', { cell: 'lstm', hidden: [4], frameSize: 3, head: [{ units: 6, activation: 'relu' }, { units: 4, activation: 'relu' }] }],
 ]
 
 const T = 4

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Cell, CellProduct, Domain, UnaryKind, WeightOps } from '../cert/index.ts'
 import { recurrentCell, runDense, runStack } from '../cert/index.ts'
-import { matMul } from './ops.ts'
+import { hardSigmoidTf, matMul } from './ops.ts'
 import type { TfParams } from './params.ts'
 
 type T2 = tf.Tensor2D
@@ -21,6 +21,8 @@ export const tfWeights: WeightOps<T2, T1> = {
   cols,
   part: (v, from, count) => tf.slice(v, [from], [count]),
   plus: (a, b) => tf.add(a, b),
+  scaleCols: (m, from, count, s) => tf.mul(m, tf.tensor1d(Array.from({ length: m.shape[1] }, (_v, k) => (k >= from && k < from + count ? s : 1)))),
+  scalePart: (b, from, count, s) => tf.mul(b, tf.tensor1d(Array.from({ length: b.shape[0] }, (_v, k) => (k >= from && k < from + count ? s : 1)))),
 }
 
 /** The recurrent cells of the params (gate blocks sliced once per call). */
@@ -32,10 +34,12 @@ export function steps(x: tf.Tensor3D): T2[] {
   return T === 1 ? [tf.reshape(x, [B, F]) as T2] : (tf.unstack(x, 1) as T2[])
 }
 
-export const UNARY_TF: Record<UnaryKind, (x: T2) => T2> = { tanh: (x) => tf.tanh(x), sigmoid: (x) => tf.sigmoid(x) }
+export const UNARY_TF: Record<UnaryKind, (x: T2) => T2> = { tanh: (x) => tf.tanh(x), sigmoid: (x) => tf.sigmoid(x), relu: (x) => tf.relu(x), hardSigmoid: (x) => hardSigmoidTf(x) }
 export const PRODUCT_TF: Record<CellProduct, (x: T2, y: T2) => T2> = {
   sigmoidTanh: (x, y) => tf.mul(tf.sigmoid(x), tf.tanh(y)),
   xSigmoid: (x, y) => tf.mul(x, tf.sigmoid(y)),
+  hardSigmoidTanh: (x, y) => tf.mul(hardSigmoidTf(x), tf.tanh(y)),
+  xHardSigmoid: (x, y) => tf.mul(x, hardSigmoidTf(y)),
 }
 
 /** A layer's input sequence: [B·T, F] rows, whose products with a kernel are taken once for all steps. */

@@ -57,3 +57,6 @@ export function eye(n: number): tf.Tensor2D {
   }
   return e
 }
+
+/** The unit hard sigmoid clip(x + 1/2, 0, 1) (a gate's slope is in its weights). */
+export const hardSigmoidTf = <T extends tf.Tensor>(x: T): T => tf.clipByValue(tf.add(x, 0.5), 0, 1) as T

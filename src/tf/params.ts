@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { Matrix, NetworkIR } from '../cert/index.ts'
 import { isRecurrent, validateNetwork } from '../cert/index.ts'
 /** What a recurrent or hidden Dense layer may apply (the output layer's softmax is dropped: logits). */
-export type TfActivation = 'tanh' | 'sigmoid' | 'linear'
+export type TfActivation = 'tanh' | 'sigmoid' | 'relu' | 'linear'
 
 interface RecurrentBase {
   name: string
@@ -36,12 +36,16 @@ export interface TfSimpleRnn extends RecurrentBase {
 
 export interface TfLstm extends RecurrentBase {
   type: 'lstm'
+  /** hard_sigmoid gates with this slope (absent: sigmoid) */
+  hardSigmoidSlope?: number
   /** [4·units], gate order i, f, c, o */
   bias: tf.Tensor1D
 }
 
 export interface TfGru extends RecurrentBase {
   type: 'gru'
+  /** hard_sigmoid gates with this slope (absent: sigmoid) */
+  hardSigmoidSlope?: number
   resetAfter: boolean
   /** [3·units] (z, r, h) or, with resetAfter, [6·units]: the input bias then the recurrent bias */
   bias: tf.Tensor1D
@@ -82,8 +86,8 @@ const mat = (m: Matrix): tf.Tensor2D => tf.tensor2d(Float32Array.from(m.data), [
 const vec = (v: Float64Array): tf.Tensor1D => tf.tensor1d(Float32Array.from(v), 'float32')
 
 function activationOf(name: string, where: string): TfActivation {
-  if (name === 'tanh' || name === 'sigmoid' || name === 'linear') return name
-  throw new Error(`${where}: activation "${name}" is not supported (tanh, sigmoid or linear)`)
+  if (name === 'tanh' || name === 'sigmoid' || name === 'relu' || name === 'linear') return name
+  throw new Error(`${where}: activation "${name}" is not supported (tanh, sigmoid, relu or linear)`)
 }
 
 /** Constant float32 params of a NetworkIR (validated; throws what the certifier refuses). */
@@ -105,8 +109,8 @@ export function paramsFromNetwork(net: NetworkIR): TfParams {
       if (isRecurrent(layer)) {
         const base = { name: layer.name, units: layer.units, kernel: keep(mat(layer.kernel)), recurrentKernel: keep(mat(layer.recurrentKernel)), bias: keep(vec(layer.bias)) }
         if (layer.type === 'simpleRnn') recurrent.push({ ...base, type: 'simpleRnn', activation: activationOf(layer.activation, `layer "${layer.name}"`) })
-        else if (layer.type === 'lstm') recurrent.push({ ...base, type: 'lstm' })
-        else recurrent.push({ ...base, type: 'gru', resetAfter: layer.resetAfter })
+        else if (layer.type === 'lstm') recurrent.push({ ...base, type: 'lstm', hardSigmoidSlope: layer.hardSigmoidSlope })
+        else recurrent.push({ ...base, type: 'gru', resetAfter: layer.resetAfter, hardSigmoidSlope: layer.hardSigmoidSlope })
       } else if (layer.type === 'dense') {
         const last = layer === denseIR[denseIR.length - 1]
         dense.push({
@@ -201,10 +205,13 @@ export function paramsFromModel(model: tf.LayersModel): TfParams {
       else {
         const act = configActivation(layer, 'activation', 'tanh')
         const rec = configActivation(layer, 'recurrentActivation', 'hard_sigmoid')
-        if (act !== 'tanh' || rec !== 'sigmoid') {
-          throw new Error(`layer "${layer.name}" (${cls}): activation ${act} / recurrent activation ${rec} is not supported (tanh / sigmoid)`)
+        const hard = rec === 'hard_sigmoid' || rec === 'hardSigmoid'
+        if (act !== 'tanh' || (rec !== 'sigmoid' && !hard)) {
+          throw new Error(`layer "${layer.name}" (${cls}): activation ${act} / recurrent activation ${rec} is not supported (tanh / sigmoid or hard_sigmoid)`)
         }
-        recurrent.push(cls === 'LSTM' ? { ...base, type: 'lstm' } : { ...base, type: 'gru', resetAfter })
+        // TF.js's hard_sigmoid: clip(0.2·x + 0.5, 0, 1)
+        const gates = hard ? { hardSigmoidSlope: 0.2 } : {}
+        recurrent.push(cls === 'LSTM' ? { ...base, type: 'lstm', ...gates } : { ...base, type: 'gru', resetAfter, ...gates })
       }
       continue
     }

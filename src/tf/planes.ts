@@ -24,7 +24,8 @@
  * since the offsets are the residual's extremes for whatever slope is used.
  */
 import * as tf from '@tensorflow/tfjs'
-import { sigmoidTanhCandidates, xSigmoidCandidates } from '../cert/index.ts'
+import { hardSigmoidTanhCandidates, sigmoidTanhCandidates, xHardSigmoidCandidates, xSigmoidCandidates } from '../cert/index.ts'
+import { hardSigmoidTf } from './ops.ts'
 /**
  * The outward offset padding: abs + rel·(magnitude of the residual's terms). Measured need
  * (planes.test.ts, cpu and wasm): about 1e-7 relative. Mutable for tests only (agreement
@@ -135,6 +136,21 @@ export function unaryPlane(kind: 'tanh' | 'sigmoid', l: T2, u: T2): TfPlane {
   return { a, b: null, c1: tf.sub(lo, p), c2: tf.add(hi, p) }
 }
 
+/**
+ * The relu plane over [l, u] (the certifier's, src/cert/transformers/relu.ts): zero plane
+ * when u ≤ 0, identity when l ≥ 0, else slope λ = u/(u − l) and residual in [0, −λl].
+ */
+export function reluPlane(l: T2, u: T2): TfPlane {
+  const crossing = detached((lo, hi) => tf.logicalAnd(tf.less(lo, 0), tf.greater(hi, 0)), l, u)
+  const active = detached((lo) => tf.greaterEqual(lo, 0), l)
+  const safeW = tf.where(crossing, tf.sub(u, l), tf.onesLike(l))
+  const lambda = tf.div(u, safeW)
+  const a = tf.where(crossing, lambda, tf.where(active, tf.onesLike(l), tf.zerosLike(l))) as T2
+  const hi = tf.where(crossing, tf.neg(tf.mul(lambda, l)), tf.zerosLike(l)) as T2
+  const p = pad(tf.add(1, tf.maximum(tf.abs(l), tf.abs(u))) as T2)
+  return { a, b: null, c1: tf.neg(p), c2: tf.add(hi, p) }
+}
+
 // ---------------------------------------------------------------------------------------
 // Two variables: σ(x)·tanh(y), x·σ(y)
 
@@ -217,6 +233,57 @@ export function xSigmoidPlane(lx: T2, ux: T2, ly: T2, uy: T2): TfPlane {
   const a = tf.div(tf.add(sl, su), 2) as T2
   const b = tf.mul(secant(ly, uy, sl, su, sigmoidPrime), tf.div(tf.add(lx, ux), 2)) as T2
   const { lo, hi } = residualExtremes((x, y) => tf.mul(x, tf.sigmoid(y)), (_a, bb, x0, x1, y0, y1) => xSigmoidCandidates(bb, x0, x1, y0, y1), 8, a, b, lx, ux, ly, uy)
+  const xMax = tf.maximum(tf.abs(lx), tf.abs(ux))
+  const scale = tf.add(tf.add(xMax, tf.mul(tf.abs(a), xMax)), tf.mul(tf.abs(b), tf.maximum(tf.abs(ly), tf.abs(uy)))) as T2
+  const p = pad(scale)
+  return { a, b, c1: tf.sub(lo, p), c2: tf.add(hi, p) }
+}
+
+// ---------------------------------------------------------------------------------------
+// The unit hard sigmoid h(x) = clip(x + 1/2, 0, 1) (src/cert/transformers/hardSigmoid.ts)
+
+const hardSigmoidPrime = (x: T2): T2 => tf.cast(tf.logicalAnd(tf.greater(x, -0.5), tf.less(x, 0.5)), 'float32') as T2
+
+/** Cert-RNN plane of h over [l, u]: secant slope; residual extremes at l, u and the kinks ±1/2 inside. */
+export function hardSigmoidPlane(l: T2, u: T2): TfPlane {
+  const fl = hardSigmoidTf(l)
+  const fu = hardSigmoidTf(u)
+  const a = secant(l, u, fl, fu, hardSigmoidPrime)
+  const g = (x: T2, fx: T2 = hardSigmoidTf(x)): T2 => tf.sub(fx, tf.mul(a, x))
+  let lo = tf.minimum(g(l, fl), g(u, fu))
+  let hi = tf.maximum(g(l, fl), g(u, fu))
+  for (const k of [-0.5, 0.5]) {
+    // a kink outside (l, u) is replaced by l (same residual as the endpoint)
+    const x = tf.where(detached((lo0, hi0) => tf.logicalAnd(tf.less(lo0, k), tf.greater(hi0, k)), l, u), tf.fill(l.shape, k), l) as T2
+    const gx = g(x)
+    lo = tf.minimum(lo, gx)
+    hi = tf.maximum(hi, gx)
+  }
+  const p = pad(tf.add(1, tf.mul(tf.abs(a), tf.maximum(tf.abs(l), tf.abs(u)))) as T2)
+  return { a, b: null, c1: tf.sub(lo, p), c2: tf.add(hi, p) }
+}
+
+/** Cert-RNN plane of h(x)·tanh(y) (LSTM i⊙g, o⊙tanh(c) with hard_sigmoid gates). */
+export function hardSigmoidTanhPlane(lx: T2, ux: T2, ly: T2, uy: T2): TfPlane {
+  const hl = hardSigmoidTf(lx)
+  const hu = hardSigmoidTf(ux)
+  const tl = tf.tanh(ly)
+  const tu = tf.tanh(uy)
+  const a = tf.mul(secant(lx, ux, hl, hu, hardSigmoidPrime), tf.div(tf.add(tu, tl), 2)) as T2
+  const b = tf.mul(secant(ly, uy, tl, tu, tanhPrime), tf.div(tf.add(hu, hl), 2)) as T2
+  const { lo, hi } = residualExtremes((x, y) => tf.mul(hardSigmoidTf(x), tf.tanh(y)), (_a, bb, x0, x1, y0, y1) => hardSigmoidTanhCandidates(bb, x0, x1, y0, y1), 16, a, b, lx, ux, ly, uy)
+  const scale = tf.add(tf.add(1, tf.mul(tf.abs(a), tf.maximum(tf.abs(lx), tf.abs(ux)))), tf.mul(tf.abs(b), tf.maximum(tf.abs(ly), tf.abs(uy)))) as T2
+  const p = pad(scale)
+  return { a, b, c1: tf.sub(lo, p), c2: tf.add(hi, p) }
+}
+
+/** Cert-RNN plane of x·h(y) (LSTM f⊙c, GRU gates with hard_sigmoid). */
+export function xHardSigmoidPlane(lx: T2, ux: T2, ly: T2, uy: T2): TfPlane {
+  const hl = hardSigmoidTf(ly)
+  const hu = hardSigmoidTf(uy)
+  const a = tf.div(tf.add(hl, hu), 2) as T2
+  const b = tf.mul(secant(ly, uy, hl, hu, hardSigmoidPrime), tf.div(tf.add(lx, ux), 2)) as T2
+  const { lo, hi } = residualExtremes((x, y) => tf.mul(x, hardSigmoidTf(y)), (_a, _b, x0, x1, y0, y1) => xHardSigmoidCandidates(x0, x1, y0, y1), 8, a, b, lx, ux, ly, uy)
   const xMax = tf.maximum(tf.abs(lx), tf.abs(ux))
   const scale = tf.add(tf.add(xMax, tf.mul(tf.abs(a), xMax)), tf.mul(tf.abs(b), tf.maximum(tf.abs(ly), tf.abs(uy)))) as T2
   const p = pad(scale)

@@ -30,7 +30,7 @@ import { cols, steps, tfCells } from './forward.ts'
 import type { TfParams } from './params.ts'
 import { absSumFirst, eye, matMul } from './ops.ts'
 import type { TfPlane } from './planes.ts'
-import { sigmoidTanhPlane, unaryPlane, xSigmoidPlane } from './planes.ts'
+import { hardSigmoidPlane, hardSigmoidTanhPlane, reluPlane, sigmoidTanhPlane, unaryPlane, xHardSigmoidPlane, xSigmoidPlane } from './planes.ts'
 
 type T2 = tf.Tensor2D
 type T3 = tf.Tensor3D
@@ -286,15 +286,22 @@ function planeLinear(p: TfPlane, x: Zono, y: Zono | null): Linear {
   return { z: lin, w: tf.div(tf.sub(p.c2, p.c1), 2) as T2 }
 }
 
-function unaryLinear(kind: 'tanh' | 'sigmoid', z: Zono): Linear {
+function unaryLinear(kind: UnaryKind, z: Zono): Linear {
   const { l, u } = zonoBounds(z)
-  return planeLinear(unaryPlane(kind, l, u), z, null)
+  return planeLinear(kind === 'relu' ? reluPlane(l, u) : kind === 'hardSigmoid' ? hardSigmoidPlane(l, u) : unaryPlane(kind, l, u), z, null)
 }
 
-function binaryLinear(kind: 'sigmoidTanh' | 'xSigmoid', x: Zono, y: Zono): Linear {
+const PRODUCT_PLANES: Record<CellProduct, typeof sigmoidTanhPlane> = {
+  sigmoidTanh: sigmoidTanhPlane,
+  xSigmoid: xSigmoidPlane,
+  hardSigmoidTanh: hardSigmoidTanhPlane,
+  xHardSigmoid: xHardSigmoidPlane,
+}
+
+function binaryLinear(kind: CellProduct, x: Zono, y: Zono): Linear {
   const bx = zonoBounds(x)
   const by = zonoBounds(y)
-  const plane = kind === 'sigmoidTanh' ? sigmoidTanhPlane(bx.l, bx.u, by.l, by.u) : xSigmoidPlane(bx.l, bx.u, by.l, by.u)
+  const plane = PRODUCT_PLANES[kind](bx.l, bx.u, by.l, by.u)
   return planeLinear(plane, x, y)
 }
 

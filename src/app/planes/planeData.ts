@@ -8,7 +8,7 @@
  * method a certification trace used, verbatim from its PlaneRecord.
  */
 import type { Method, Plane, PlaneBox, PlaneRecord, TransformerKind, UnaryKind } from '../../cert/index.ts'
-import { METHODS, sigmoid, sigmoidSlopePoints, sigmoidTanhCandidates, tanhSlopePoints, transformerSet, xSigmoidCandidates } from '../../cert/index.ts'
+import { hardSigmoid, hardSigmoidTanhCandidates, HARD_SIGMOID_KINKS, isUnaryKind, METHODS, relu, sigmoid, xHardSigmoidCandidates, sigmoidSlopePoints, sigmoidTanhCandidates, tanhSlopePoints, transformerSet, xSigmoidCandidates } from '../../cert/index.ts'
 export type { Method, Plane, PlaneBox, TransformerKind }
 
 /** Every transformer kind, binary first (the order of the playground's selector). */
@@ -20,9 +20,13 @@ export const KIND_LABELS: Record<TransformerKind, string> = {
   mul: 'x·y',
   tanh: 'tanh(x)',
   sigmoid: 'σ(x)',
+  relu: 'relu(x)',
+  hardSigmoid: 'hard_sigmoid(x) = clip(x + ½, 0, 1)',
+  hardSigmoidTanh: 'hard_sigmoid(x)·tanh(y)',
+  xHardSigmoid: 'x·hard_sigmoid(y)',
 }
 
-export const isUnary = (kind: TransformerKind): kind is UnaryKind => kind === 'tanh' || kind === 'sigmoid'
+export const isUnary = (kind: TransformerKind): kind is UnaryKind => isUnaryKind(kind)
 
 /** The nonlinearity itself (unary kinds ignore y). */
 export function kindFunction(kind: TransformerKind): (x: number, y: number) => number {
@@ -31,6 +35,14 @@ export function kindFunction(kind: TransformerKind): (x: number, y: number) => n
       return (x) => Math.tanh(x)
     case 'sigmoid':
       return (x) => sigmoid(x)
+    case 'relu':
+      return (x) => relu(x)
+    case 'hardSigmoid':
+      return (x) => hardSigmoid(x)
+    case 'hardSigmoidTanh':
+      return (x, y) => hardSigmoid(x) * Math.tanh(y)
+    case 'xHardSigmoid':
+      return (x, y) => x * hardSigmoid(y)
     case 'sigmoidTanh':
       return (x, y) => sigmoid(x) * Math.tanh(y)
     case 'xSigmoid':
@@ -94,6 +106,15 @@ export function residualCandidates(kind: TransformerKind, plane: Plane, box: Pla
     case 'mul':
       // x·y − a·x − b·y is bilinear: its extremes over a box are at corners
       return corners
+    case 'relu':
+      // piecewise linear: the residual's extremes are at the ends and the kink
+      return [lx, ux, ...(lx < 0 && ux > 0 ? [0] : [])].map((x) => [x, 0])
+    case 'hardSigmoid':
+      return [lx, ux, ...HARD_SIGMOID_KINKS.filter((k) => k > lx && k < ux)].map((x) => [x, 0])
+    case 'hardSigmoidTanh':
+      return hardSigmoidTanhCandidates(plane.b, lx, ux, ly, uy)
+    case 'xHardSigmoid':
+      return xHardSigmoidCandidates(lx, ux, ly, uy)
     case 'tanh':
     case 'sigmoid': {
       const slope = kind === 'tanh' ? tanhSlopePoints(plane.a) : sigmoidSlopePoints(plane.a)

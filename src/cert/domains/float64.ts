@@ -8,6 +8,8 @@ import type { Matrix } from '../network.ts'
 import { transpose } from '../network.ts'
 import type { UnaryKind } from '../transformers/plane.ts'
 import { sigmoid } from '../transformers/plane.ts'
+import { relu } from '../transformers/relu.ts'
+import { hardSigmoid } from '../transformers/hardSigmoid.ts'
 
 /** A row-major map W (out × n) for W·x. */
 export interface Lin {
@@ -23,12 +25,20 @@ export const float64Weights: WeightOps<Lin, Float64Array> = {
   cols: (m, from, count) => ({ W: m.W.slice(from * m.n, (from + count) * m.n), out: count, n: m.n }),
   part: (b, from, count) => b.slice(from, from + count),
   plus: (a, b) => a.map((v, k) => v + b[k]),
+  scaleCols: (m, from, count, s) => {
+    const W = m.W.slice()
+    for (let i = from * m.n; i < (from + count) * m.n; i++) W[i] *= s
+    return { W, out: m.out, n: m.n }
+  },
+  scalePart: (b, from, count, s) => b.map((v, k) => (k >= from && k < from + count ? v * s : v)),
 }
 
-export const UNARY: Record<UnaryKind, (x: number) => number> = { tanh: Math.tanh, sigmoid }
+export const UNARY: Record<UnaryKind, (x: number) => number> = { tanh: Math.tanh, sigmoid, relu, hardSigmoid }
 export const PRODUCT: Record<CellProduct, (x: number, y: number) => number> = {
   sigmoidTanh: (x, y) => sigmoid(x) * Math.tanh(y),
   xSigmoid: (x, y) => x * sigmoid(y),
+  hardSigmoidTanh: (x, y) => hardSigmoid(x) * Math.tanh(y),
+  xHardSigmoid: (x, y) => x * hardSigmoid(y),
 }
 
 /**

@@ -23,6 +23,10 @@ export interface WeightOps<M, B> {
   /** entries [from, from + count) of a bias */
   part(b: B, from: number, count: number): B
   plus(a: B, b: B): B
+  /** the map with output columns [from, from + count) multiplied by s */
+  scaleCols(m: M, from: number, count: number, s: number): M
+  /** the bias with entries [from, from + count) multiplied by s */
+  scalePart(b: B, from: number, count: number, s: number): B
 }
 
 export interface Domain<V, M, B> {
@@ -57,10 +61,18 @@ export interface SimpleRnnSpec<M, B> extends RecurrentWeights<M, B> {
   type: 'simpleRnn'
   activation: Activation
 }
-export interface LstmSpec<M, B> extends RecurrentWeights<M, B> {
+/**
+ * The gates: σ, or with `hardSigmoidSlope` s the hard sigmoid clip(s·x + 1/2, 0, 1)
+ * (Keras 2 and TF.js: s = 0.2; Keras 3: s = 1/6), computed as the unit hard sigmoid of
+ * the gate's pre-activation with its weights scaled by s.
+ */
+interface Gated {
+  hardSigmoidSlope?: number
+}
+export interface LstmSpec<M, B> extends RecurrentWeights<M, B>, Gated {
   type: 'lstm'
 }
-export interface GruSpec<M, B> extends RecurrentWeights<M, B> {
+export interface GruSpec<M, B> extends RecurrentWeights<M, B>, Gated {
   type: 'gru'
   resetAfter: boolean
 }

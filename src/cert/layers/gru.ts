@@ -9,13 +9,17 @@ import type { Cell, GruSpec, WeightOps } from './domain.ts'
 
 export function gruCell<M, B>(ops: WeightOps<M, B>, l: GruSpec<M, B>): Cell<M, B> {
   const u = l.units
-  const WxZR = ops.cols(l.kernel, 0, 2 * u)
+  // hard_sigmoid gates: the z and r blocks scaled by the slope, then the unit hard sigmoid
+  const s = l.hardSigmoidSlope
+  const gate = s === undefined ? 'xSigmoid' : 'xHardSigmoid'
+  const WxZR = s === undefined ? ops.cols(l.kernel, 0, 2 * u) : ops.scaleCols(ops.cols(l.kernel, 0, 2 * u), 0, 2 * u, s)
   const WxH = ops.cols(l.kernel, 2 * u, u)
-  const WhZR = ops.cols(l.recurrentKernel, 0, 2 * u)
+  const WhZR = s === undefined ? ops.cols(l.recurrentKernel, 0, 2 * u) : ops.scaleCols(ops.cols(l.recurrentKernel, 0, 2 * u), 0, 2 * u, s)
   const WhH = ops.cols(l.recurrentKernel, 2 * u, u)
   const bx = ops.part(l.bias, 0, 3 * u)
   // the z and r gates: input and recurrent biases add up
-  const bZR = l.resetAfter ? ops.plus(ops.part(bx, 0, 2 * u), ops.part(l.bias, 3 * u, 2 * u)) : ops.part(bx, 0, 2 * u)
+  const bZR0 = l.resetAfter ? ops.plus(ops.part(bx, 0, 2 * u), ops.part(l.bias, 3 * u, 2 * u)) : ops.part(bx, 0, 2 * u)
+  const bZR = s === undefined ? bZR0 : ops.scalePart(bZR0, 0, 2 * u, s)
   const bxH = ops.part(bx, 2 * u, u)
   const bhH = l.resetAfter ? ops.part(l.bias, 5 * u, u) : null
   return {
@@ -29,16 +33,16 @@ export function gruCell<M, B>(ops: WeightOps<M, B>, l: GruSpec<M, B>): Cell<M, B
       let pre
       if (l.resetAfter) {
         const hu = d.affine([[WhH, h]], bhH, 'h·U_h + b_h')
-        const rhu = d.binary('xSigmoid', hu, rPre, 'r*(h·U_h)')
+        const rhu = d.binary(gate, hu, rPre, 'r*(h·U_h)')
         const xw = d.affine([[WxH, x]], bxH, 'x·W_h + b_x')
         pre = d.add(xw, rhu, 'pre h')
       } else {
-        const rh = d.binary('xSigmoid', h, rPre, 'r*h')
+        const rh = d.binary(gate, h, rPre, 'r*h')
         pre = d.affine([[WxH, x], [WhH, rh]], bxH, 'pre h')
       }
       const hh = d.unary('tanh', pre, 'h~')
       const dh = d.sub(h, hh, 'h-h~')
-      const dz = d.binary('xSigmoid', dh, zPre, '(h-h~)*z')
+      const dz = d.binary(gate, dh, zPre, '(h-h~)*z')
       // the fresh symbols of h̃ and of (h − h̃)·σ(z) of a unit live only in its row of h: merge them
       return [d.mergeLocal(d.add(hh, dz, 'h'), fresh)]
     },

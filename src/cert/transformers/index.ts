@@ -1,5 +1,7 @@
 import type { BinaryKind, BinaryPlaneFn, UnaryKind, UnaryPlaneFn } from './plane.ts'
+import { hardSigmoidPlanes, hardSigmoidTanhPlanes, xHardSigmoidPlanes } from './hardSigmoid.ts'
 import { mulPlanes } from './mul.ts'
+import { reluPlanes } from './relu.ts'
 import { sigmoidPlanes } from './sigmoid.ts'
 import { sigmoidTanhPlanes } from './sigmoidTanh.ts'
 import { tanhPlanes } from './tanh.ts'
@@ -37,10 +39,12 @@ export function transformerSet(method: Method): TransformerSet {
   return {
     method,
     boxEverything: method === 'interval',
-    unary: { tanh: tanhPlanes[method], sigmoid: sigmoidPlanes[method] },
+    unary: { tanh: tanhPlanes[method], sigmoid: sigmoidPlanes[method], relu: reluPlanes[method], hardSigmoid: hardSigmoidPlanes[method] },
     binary: {
       sigmoidTanh: sigmoidTanhPlanes[method],
       xSigmoid: xSigmoidPlanes[method],
+      hardSigmoidTanh: hardSigmoidTanhPlanes[method],
+      xHardSigmoid: xHardSigmoidPlanes[method],
       mul: mulPlanes[method],
     },
   }

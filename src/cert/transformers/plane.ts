@@ -20,8 +20,10 @@ export interface PlaneBox {
   uy: number
 }
 
-export type UnaryKind = 'tanh' | 'sigmoid'
-export type BinaryKind = 'sigmoidTanh' | 'xSigmoid' | 'mul'
+export type UnaryKind = 'tanh' | 'sigmoid' | 'relu' | 'hardSigmoid'
+export const UNARY_KINDS: readonly UnaryKind[] = ['tanh', 'sigmoid', 'relu', 'hardSigmoid']
+export const isUnaryKind = (kind: string): kind is UnaryKind => (UNARY_KINDS as readonly string[]).includes(kind)
+export type BinaryKind = 'sigmoidTanh' | 'xSigmoid' | 'hardSigmoidTanh' | 'xHardSigmoid' | 'mul'
 export type TransformerKind = UnaryKind | BinaryKind
 
 export type UnaryPlaneFn = (l: number, u: number) => Plane

@@ -99,15 +99,26 @@ export function sigmoidTanhCandidates(a: number, b: number, lx: number, ux: numb
   return pts
 }
 
-export const sigmoidTanhCertrnn: BinaryPlaneFn = (lx, ux, ly, uy) => {
-  const sl = sigmoid(lx), su = sigmoid(ux)
-  const tl = Math.tanh(ly), tu = Math.tanh(uy)
-  const a = ux > lx ? ((su - sl) * (tu + tl)) / (2 * (ux - lx)) : 0
-  const b = uy > ly ? ((su + sl) * (tu - tl)) / (2 * (uy - ly)) : 0
-  const pts = sigmoidTanhCandidates(a, b, lx, ux, ly, uy)
-  const residuals = pts.map(([x, y]) => f(x, y) - a * x - b * y)
-  return planeFromResiduals(a, b, residuals, residualScale(a, b, { lx, ux, ly, uy }, 1))
+/**
+ * The Cert-RNN plane of gate(x)·tanh(y) for a monotone gate in [0, 1] (σ, the hard
+ * sigmoid): the slopes of Theorem 4.2, offsets from the gate's candidate enumeration.
+ */
+export function gateTanhCertrnn(
+  gate: (x: number) => number,
+  candidates: (a: number, b: number, lx: number, ux: number, ly: number, uy: number) => Array<[number, number]>,
+): BinaryPlaneFn {
+  return (lx, ux, ly, uy) => {
+    const sl = gate(lx), su = gate(ux)
+    const tl = Math.tanh(ly), tu = Math.tanh(uy)
+    const a = ux > lx ? ((su - sl) * (tu + tl)) / (2 * (ux - lx)) : 0
+    const b = uy > ly ? ((su + sl) * (tu - tl)) / (2 * (uy - ly)) : 0
+    const pts = candidates(a, b, lx, ux, ly, uy)
+    const residuals = pts.map(([x, y]) => gate(x) * Math.tanh(y) - a * x - b * y)
+    return planeFromResiduals(a, b, residuals, residualScale(a, b, { lx, ux, ly, uy }, 1))
+  }
 }
+
+export const sigmoidTanhCertrnn: BinaryPlaneFn = gateTanhCertrnn(sigmoid, sigmoidTanhCandidates)
 
 /** DeepZ: sigmoid and tanh transformers first, then the bilinear product. */
 export const sigmoidTanhDeepz: BinaryPlaneFn = (lx, ux, ly, uy) => {

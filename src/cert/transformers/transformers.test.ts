@@ -15,6 +15,10 @@ type Fn2 = (x: number, y: number) => number
 const FUNCS: Record<string, Fn2> = {
   tanh: (x) => Math.tanh(x),
   sigmoid: (x) => sigmoid(x),
+  relu: (x) => Math.max(x, 0),
+  hardSigmoid: (x) => Math.min(1, Math.max(0, x + 0.5)),
+  hardSigmoidTanh: (x, y) => Math.min(1, Math.max(0, x + 0.5)) * Math.tanh(y),
+  xHardSigmoid: (x, y) => x * Math.min(1, Math.max(0, y + 0.5)),
   sigmoidTanh: (x, y) => sigmoid(x) * Math.tanh(y),
   xSigmoid: (x, y) => x * sigmoid(y),
   mul: (x, y) => x * y,
@@ -161,6 +165,71 @@ describe('documented plane values', () => {
   })
 })
 
+describe('relu planes', () => {
+  it('stable neurons are exact; a crossing neuron gets slope u/(u − l) and offsets [0, −l·u/(u − l)] in every zonotope method', () => {
+    for (const method of ['certrnn', 'deepz'] as const) {
+      const relu = transformerSet(method).unary.relu
+      const neg = relu(-3, -1)
+      expect(neg.a).toBe(0)
+      expect(neg.c1).toBeCloseTo(0, 12)
+      expect(neg.c2).toBeCloseTo(0, 12)
+      const pos = relu(1, 3)
+      expect(pos.a).toBe(1)
+      expect(pos.c1).toBeCloseTo(0, 12)
+      expect(pos.c2).toBeCloseTo(0, 12)
+      const x = relu(-1, 3)
+      expect(x.a).toBe(0.75)
+      expect(x.c1).toBeCloseTo(0, 12)
+      expect(x.c2).toBeCloseTo(0.75, 12)
+    }
+    const i = transformerSet('interval').unary.relu(-1, 3)
+    expect([i.a, i.b]).toEqual([0, 0])
+    expect(i.c1).toBeCloseTo(0, 12)
+    expect(i.c2).toBeCloseTo(3, 12)
+  })
+})
+
+describe('hard sigmoid planes', () => {
+  const set = transformerSet('certrnn')
+  it('h = clip(x + ½, 0, 1): exact inside one piece, secant with kink offsets across', () => {
+    const inner = set.unary.hardSigmoid(-0.3, 0.2)
+    expect(inner.a).toBeCloseTo(1, 12)
+    expect(inner.c1).toBeCloseTo(0.5, 12)
+    expect(inner.c2).toBeCloseTo(0.5, 12)
+    const across = set.unary.hardSigmoid(-1, 1)
+    // secant 1/2 through (−1, 0) and (1, 1); the kinks give residuals 1/2 ∓ 1/4
+    expect(across.a).toBeCloseTo(0.5, 12)
+    expect(across.c1).toBeCloseTo(0.25, 12)
+    expect(across.c2).toBeCloseTo(0.75, 12)
+  })
+  it('the Cert-RNN offsets of the products are the residual extremes of a dense grid (kinks and tanh critical points included)', () => {
+    const rng = new Rng(606)
+    for (let k = 0; k < 300; k++) {
+      const [lx, ux] = randomInterval(rng)
+      const [ly, uy] = randomInterval(rng)
+      if (!(ux - lx < 20 && uy - ly < 20)) continue
+      for (const kind of ['hardSigmoidTanh', 'xHardSigmoid'] as const) {
+        const p = set.binary[kind](lx, ux, ly, uy)
+        let gMin = Infinity
+        let gMax = -Infinity
+        const n = 200
+        // a grid with the kinks ±½ added in both variables
+        const axis = (l: number, u: number) => [...Array.from({ length: n + 1 }, (_v, a) => l + ((u - l) * a) / n), -0.5, 0.5].filter((v) => v >= l && v <= u)
+        for (const x of axis(lx, ux)) {
+          for (const y of axis(ly, uy)) {
+            const g = FUNCS[kind](x, y) - p.a * x - p.b * y
+            gMin = Math.min(gMin, g)
+            gMax = Math.max(gMax, g)
+          }
+        }
+        const slack = 1e-3 * (1 + Math.abs(p.a) * (ux - lx) + Math.abs(p.b) * (uy - ly))
+        expect(gMin - p.c1).toBeLessThan(slack)
+        expect(p.c2 - gMax).toBeLessThan(slack)
+      }
+    }
+  })
+})
+
 describe('polynomial roots', () => {
   it('finds every real root of random quartics in (0, 1)', () => {
     const rng = new Rng(7)
@@ -207,8 +276,8 @@ describe('interior stationary points of σ(x)·tanh(y) − A·x − B·y', () =>
   })
 })
 
-const UNARY = ['tanh', 'sigmoid'] as const
-const BINARY = ['sigmoidTanh', 'xSigmoid', 'mul'] as const
+const UNARY = ['tanh', 'sigmoid', 'relu', 'hardSigmoid'] as const
+const BINARY = ['sigmoidTanh', 'xSigmoid', 'hardSigmoidTanh', 'xHardSigmoid', 'mul'] as const
 const BOXES = 10_000
 
 describe.each(METHODS as Method[])('%s planes enclose the function on random boxes', (method) => {
