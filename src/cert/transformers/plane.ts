@@ -84,6 +84,40 @@ export interface CandidateSink {
   add(x: number, y: number): void
 }
 
+/**
+ * The residual f(x, y) − A·x − B·y of each candidate point, into a running range: the
+ * two-variable solves keep one per module and reuse it (`start` before each solve).
+ */
+export class ResidualSink implements CandidateSink {
+  private a = 0
+  private b = 0
+  readonly range = new ResidualRange()
+  private readonly f: (x: number, y: number) => number
+  constructor(f: (x: number, y: number) => number) {
+    this.f = f
+  }
+  start(a: number, b: number): this {
+    this.a = a
+    this.b = b
+    this.range.reset()
+    return this
+  }
+  add(x: number, y: number): void {
+    this.range.add(this.f(x, y) - this.a * x - this.b * y)
+  }
+  plane(scale: number): Plane {
+    return this.range.plane(this.a, this.b, scale)
+  }
+}
+
+/** The box's four corners, the first candidates of every two-variable solve. */
+export function addCorners(out: CandidateSink, lx: number, ux: number, ly: number, uy: number): void {
+  out.add(lx, ly)
+  out.add(lx, uy)
+  out.add(ux, ly)
+  out.add(ux, uy)
+}
+
 /** Collects candidate points as a list (what the candidate enumerations export). */
 export class PointList implements CandidateSink {
   readonly pts: Array<[number, number]> = []

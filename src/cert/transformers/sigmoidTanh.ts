@@ -2,7 +2,7 @@
  * z = σ(x)·tanh(y) (Theorem 4.2; LSTM i⊙g and o⊙tanh(c)).
  */
 import type { BinaryPlaneFn, CandidateSink, TransformerModule } from './plane.ts'
-import { bilinearPlane, cornerPlane, PointList, ResidualRange, residualScale, sigmoid } from './plane.ts'
+import { addCorners, bilinearPlane, cornerPlane, PointList, ResidualSink, residualScale, sigmoid } from './plane.ts'
 import { sigmoidPlanes, sigmoidSlopePoints } from './sigmoid.ts'
 import { tanhPlanes, tanhSlopePoints } from './tanh.ts'
 
@@ -98,10 +98,7 @@ export function sigmoidTanhInterior(a: number, b: number, lx: number, ux: number
 
 /** Every candidate for the residual's extremes over the box (corners, edges, interior), into `out`. */
 function eachSigmoidTanhCandidate(a: number, b: number, lx: number, ux: number, ly: number, uy: number, out: CandidateSink): void {
-  out.add(lx, ly)
-  out.add(lx, uy)
-  out.add(ux, ly)
-  out.add(ux, uy)
+  addCorners(out, lx, ux, ly, uy)
   // edges x = xe: σ(xe)·(1 − tanh²y) = B
   for (let e = 0; e < 2; e++) {
     const xe = e === 0 ? lx : ux
@@ -133,27 +130,16 @@ export function sigmoidTanhCandidates(a: number, b: number, lx: number, ux: numb
   return list.pts
 }
 
-/** The residual σ(x)·tanh(y) − A·x − B·y of each candidate, into a running range (reused). */
-class Residuals implements CandidateSink {
-  a = 0
-  b = 0
-  readonly range = new ResidualRange()
-  add(x: number, y: number): void {
-    this.range.add(f(x, y) - this.a * x - this.b * y)
-  }
-}
-const residuals = new Residuals()
+const residuals = new ResidualSink(f)
 
 export const sigmoidTanhCertrnn: BinaryPlaneFn = (lx, ux, ly, uy) => {
   const sl = sigmoid(lx), su = sigmoid(ux)
   const tl = Math.tanh(ly), tu = Math.tanh(uy)
   const a = ux > lx ? ((su - sl) * (tu + tl)) / (2 * (ux - lx)) : 0
   const b = uy > ly ? ((su + sl) * (tu - tl)) / (2 * (uy - ly)) : 0
-  residuals.a = a
-  residuals.b = b
-  residuals.range.reset()
+  residuals.start(a, b)
   eachSigmoidTanhCandidate(a, b, lx, ux, ly, uy, residuals)
-  return residuals.range.plane(a, b, residualScale(a, b, { lx, ux, ly, uy }, 1))
+  return residuals.plane(residualScale(a, b, { lx, ux, ly, uy }, 1))
 }
 
 /** DeepZ: sigmoid and tanh transformers first, then the bilinear product. */

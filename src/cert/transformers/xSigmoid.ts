@@ -2,7 +2,7 @@
  * z = x·σ(y) (Theorem 4.3; LSTM f⊙c_{t−1}, GRU gates).
  */
 import type { BinaryPlaneFn, CandidateSink, TransformerModule } from './plane.ts'
-import { bilinearPlane, cornerPlane, PointList, ResidualRange, residualScale, sigmoid } from './plane.ts'
+import { addCorners, bilinearPlane, cornerPlane, PointList, ResidualSink, residualScale, sigmoid } from './plane.ts'
 import { sigmoidPlanes, sigmoidSlopePoints } from './sigmoid.ts'
 
 const f = (x: number, y: number) => x * sigmoid(y)
@@ -13,10 +13,7 @@ const f = (x: number, y: number) => x * sigmoid(y)
  * only); on edges x = xe ≠ 0: xe·σ'(y) = B.
  */
 function eachXSigmoidCandidate(b: number, lx: number, ux: number, ly: number, uy: number, out: CandidateSink): void {
-  out.add(lx, ly)
-  out.add(lx, uy)
-  out.add(ux, ly)
-  out.add(ux, uy)
+  addCorners(out, lx, ux, ly, uy)
   for (let e = 0; e < 2; e++) {
     const xe = e === 0 ? lx : ux
     if (xe === 0) continue
@@ -31,27 +28,16 @@ export function xSigmoidCandidates(b: number, lx: number, ux: number, ly: number
   return list.pts
 }
 
-/** The residual x·σ(y) − A·x − B·y of each candidate, into a running range (reused). */
-class Residuals implements CandidateSink {
-  a = 0
-  b = 0
-  readonly range = new ResidualRange()
-  add(x: number, y: number): void {
-    this.range.add(f(x, y) - this.a * x - this.b * y)
-  }
-}
-const residuals = new Residuals()
+const residuals = new ResidualSink(f)
 
 export const xSigmoidCertrnn: BinaryPlaneFn = (lx, ux, ly, uy) => {
   const sl = sigmoid(ly), su = sigmoid(uy)
   const a = (sl + su) / 2
   const b = uy > ly ? ((lx + ux) * (su - sl)) / (2 * (uy - ly)) : 0
-  residuals.a = a
-  residuals.b = b
-  residuals.range.reset()
+  residuals.start(a, b)
   eachXSigmoidCandidate(b, lx, ux, ly, uy, residuals)
   const fMax = Math.max(Math.abs(lx), Math.abs(ux))
-  return residuals.range.plane(a, b, residualScale(a, b, { lx, ux, ly, uy }, fMax))
+  return residuals.plane(residualScale(a, b, { lx, ux, ly, uy }, fMax))
 }
 
 /** DeepZ: the sigmoid transformer on y, then the bilinear product with x. */
