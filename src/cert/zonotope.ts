@@ -259,13 +259,18 @@ function sameIds(a: Int32Array, b: Int32Array): boolean {
   return true
 }
 
+/** Whether `short` is the start of `long`. */
+function isPrefix(short: Int32Array, long: Int32Array): boolean {
+  if (short.length > long.length) return false
+  for (let k = 0; k < short.length; k++) if (short[k] !== long[k]) return false
+  return true
+}
+
 /** Union of two strictly increasing id lists, with each side's column positions in it. */
 function mergeIds(a: Int32Array, b: Int32Array): { ids: Int32Array; posA: Int32Array; posB: Int32Array } {
   // the usual case: one list extends the other (older symbols first, fresh ones appended)
   const [short, long] = a.length <= b.length ? [a, b] : [b, a]
-  let prefix = true
-  for (let k = 0; k < short.length && prefix; k++) prefix = short[k] === long[k]
-  if (prefix) {
+  if (isPrefix(short, long)) {
     const identity = Int32Array.from({ length: long.length }, (_, k) => k)
     const shortPos = identity.subarray(0, short.length)
     return short === a ? { ids: long, posA: shortPos, posB: identity } : { ids: long, posA: identity, posB: shortPos }
@@ -334,6 +339,20 @@ export function zonotopeDiagComb(alpha: ArrayLike<number>, a: Zonotope, beta: Ar
       for (let j = 0; j < m; j++) G[row + j] = al * a.G[row + j] + be * b.G[row + j]
     }
     return { n, m, c, G, ids: a.ids }
+  }
+  if (isPrefix(a.ids, b.ids) || isPrefix(b.ids, a.ids)) {
+    // the usual case (older symbols first, fresh ones appended): the columns line up by
+    // position, so the loop below runs without its position arrays (the same sums)
+    const ids = a.m >= b.m ? a.ids : b.ids
+    const m = ids.length
+    const G = new Float64Array(n * m)
+    for (let i = 0; i < n; i++) {
+      const dst = i * m
+      const al = alpha[i], be = beta[i]
+      if (al !== 0) for (let j = 0, src = i * a.m; j < a.m; j++) G[dst + j] += al * a.G[src + j]
+      if (be !== 0) for (let j = 0, src = i * b.m; j < b.m; j++) G[dst + j] += be * b.G[src + j]
+    }
+    return { n, m, c, G, ids }
   }
   const { ids, posA, posB } = mergeIds(a.ids, b.ids)
   const m = ids.length
