@@ -63,6 +63,30 @@ describe('zonotope arithmetic', () => {
     }
   })
 
+  it('matMulRowMajor is the in-order naive sum bit for bit, with sparse, zero and dense columns mixed', () => {
+    const rng = new Rng(11)
+    for (const [r, k, m] of [[8, 6, 13], [7, 5, 9], [16, 32, 37], [3, 1, 6]]) {
+      const A = Float64Array.from({ length: r * k }, () => (rng.next() < 0.1 ? 0 : rng.normal()))
+      const B = new Float64Array(k * m)
+      for (let j = 0; j < m; j++) {
+        const kind = j % 4 // 0: dense, 1: one non-zero, 2: all zero, 3: one non-zero (tiny, the product can underflow)
+        for (let i = 0; i < k; i++) {
+          if (kind === 0) B[i * m + j] = rng.normal()
+          else if ((kind === 1 || kind === 3) && i === j % k) B[i * m + j] = kind === 3 ? -1e-320 : rng.normal()
+          else if (rng.next() < 0.5) B[i * m + j] = -0
+        }
+      }
+      const C = matMulRowMajor(A, r, k, B, m)
+      for (let i = 0; i < r; i++) {
+        for (let j = 0; j < m; j++) {
+          let s = 0
+          for (let t = 0; t < k; t++) s += A[i * k + t] * B[t * m + j]
+          expect(Object.is(C[i * m + j], s)).toBe(true)
+        }
+      }
+    }
+  })
+
   it('the affine map is exact at every point', () => {
     const rng = new Rng(2)
     const z = randomZonotope(rng, 5, [0, 1, 2, 3, 4, 5, 6])

@@ -156,65 +156,97 @@ export function matVec(W: Float64Array, rows: number, cols: number, x: ArrayLike
   return y
 }
 
+/** Scratch buffers of matMulRowMajor (grown on demand, reused across calls). */
+let panel = new Float64Array(1024)
+let denseCols = new Int32Array(256)
+
 /**
- * C = A·B with A (r × k) and B (k × m), both row-major. Register-blocked: a 4 × 4 block of
- * C is accumulated in locals over the whole inner dimension (16 multiply-adds per 8 loads,
- * no stores in the inner loop), with plain loops for the edges.
+ * C = A·B with A (r × k) and B (k × m), both row-major. Columns of B with at most one
+ * non-zero (the fresh symbols of the last step: one per unit, row-local) are a scaled column
+ * of A and cost r multiplications instead of r·k. The other columns go through a
+ * register-blocked kernel: four of them are packed contiguously (k × 4) and a 4 × 4 block of
+ * C is accumulated in locals over the whole inner dimension (16 multiply-adds per 8 loads, no
+ * stores in the inner loop), with plain loops for the edges. Exact and bit for bit the naive
+ * product's result: every entry is summed over i = 0 … k − 1 in order from +0, and a skipped
+ * term A[o][i]·0 is ±0, which leaves such a sum unchanged (A is finite: else every column is
+ * taken as dense).
  */
 export function matMulRowMajor(A: Float64Array, r: number, k: number, B: Float64Array, m: number): Float64Array {
   const C = new Float64Array(r * m)
   if (m === 0 || r === 0) return C
+  let finite = true
+  for (let q = 0; q < r * k && finite; q++) finite = Number.isFinite(A[q])
+  // classify the columns: dense ones are listed, sparse ones (≤ 1 non-zero) done at once
+  if (denseCols.length < m) denseCols = new Int32Array(m)
+  const cols = denseCols
+  let nd = 0
+  for (let j = 0; j < m; j++) {
+    let row = -1
+    let dense = !finite
+    for (let i = 0, bi = j; i < k && !dense; i++, bi += m) {
+      if (B[bi] !== 0) {
+        if (row >= 0) dense = true
+        else row = i
+      }
+    }
+    if (dense) cols[nd++] = j
+    else if (row >= 0) {
+      const b = B[row * m + j]
+      for (let o = 0; o < r; o++) C[o * m + j] = 0 + A[o * k + row] * b
+    }
+  }
   const r4 = r - (r % 4)
-  const m4 = m - (m % 4)
-  for (let o = 0; o < r4; o += 4) {
-    const a0 = o * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k
-    for (let j = 0; j < m4; j += 4) {
+  const nd4 = nd - (nd % 4)
+  if (panel.length < 4 * k) panel = new Float64Array(4 * k)
+  const P = panel
+  for (let d = 0; d < nd4; d += 4) {
+    const j0 = cols[d], j1 = cols[d + 1], j2 = cols[d + 2], j3 = cols[d + 3]
+    for (let i = 0, bi = 0, p = 0; i < k; i++, bi += m, p += 4) {
+      P[p] = B[bi + j0]; P[p + 1] = B[bi + j1]; P[p + 2] = B[bi + j2]; P[p + 3] = B[bi + j3]
+    }
+    for (let o = 0; o < r4; o += 4) {
+      const a0 = o * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k
       let c00 = 0, c01 = 0, c02 = 0, c03 = 0
       let c10 = 0, c11 = 0, c12 = 0, c13 = 0
       let c20 = 0, c21 = 0, c22 = 0, c23 = 0
       let c30 = 0, c31 = 0, c32 = 0, c33 = 0
-      for (let i = 0, bi = j; i < k; i++, bi += m) {
-        const b0 = B[bi], b1 = B[bi + 1], b2 = B[bi + 2], b3 = B[bi + 3]
+      for (let i = 0, p = 0; i < k; i++, p += 4) {
+        const b0 = P[p], b1 = P[p + 1], b2 = P[p + 2], b3 = P[p + 3]
         const w0 = A[a0 + i], w1 = A[a1 + i], w2 = A[a2 + i], w3 = A[a3 + i]
         c00 += w0 * b0; c01 += w0 * b1; c02 += w0 * b2; c03 += w0 * b3
         c10 += w1 * b0; c11 += w1 * b1; c12 += w1 * b2; c13 += w1 * b3
         c20 += w2 * b0; c21 += w2 * b1; c22 += w2 * b2; c23 += w2 * b3
         c30 += w3 * b0; c31 += w3 * b1; c32 += w3 * b2; c33 += w3 * b3
       }
-      let q = o * m + j
-      C[q] = c00; C[q + 1] = c01; C[q + 2] = c02; C[q + 3] = c03
+      let q = o * m
+      C[q + j0] = c00; C[q + j1] = c01; C[q + j2] = c02; C[q + j3] = c03
       q += m
-      C[q] = c10; C[q + 1] = c11; C[q + 2] = c12; C[q + 3] = c13
+      C[q + j0] = c10; C[q + j1] = c11; C[q + j2] = c12; C[q + j3] = c13
       q += m
-      C[q] = c20; C[q + 1] = c21; C[q + 2] = c22; C[q + 3] = c23
+      C[q + j0] = c20; C[q + j1] = c21; C[q + j2] = c22; C[q + j3] = c23
       q += m
-      C[q] = c30; C[q + 1] = c31; C[q + 2] = c32; C[q + 3] = c33
+      C[q + j0] = c30; C[q + j1] = c31; C[q + j2] = c32; C[q + j3] = c33
     }
-    // remaining columns
-    for (let j = m4; j < m; j++) {
+    // remaining rows of these columns
+    for (let o = r4; o < r; o++) {
+      const ao = o * k
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0
-      for (let i = 0, bi = j; i < k; i++, bi += m) {
-        const b = B[bi]
-        s0 += A[a0 + i] * b
-        s1 += A[a1 + i] * b
-        s2 += A[a2 + i] * b
-        s3 += A[a3 + i] * b
+      for (let i = 0, p = 0; i < k; i++, p += 4) {
+        const w = A[ao + i]
+        s0 += w * P[p]; s1 += w * P[p + 1]; s2 += w * P[p + 2]; s3 += w * P[p + 3]
       }
-      C[o * m + j] = s0
-      C[(o + 1) * m + j] = s1
-      C[(o + 2) * m + j] = s2
-      C[(o + 3) * m + j] = s3
+      const q = o * m
+      C[q + j0] = s0; C[q + j1] = s1; C[q + j2] = s2; C[q + j3] = s3
     }
   }
-  // remaining rows
-  for (let o = r4; o < r; o++) {
-    const co = o * m
-    const ao = o * k
-    for (let i = 0; i < k; i++) {
-      const w = A[ao + i]
-      if (w === 0) continue
-      const bi = i * m
-      for (let j = 0; j < m; j++) C[co + j] += w * B[bi + j]
+  // remaining dense columns
+  for (let d = nd4; d < nd; d++) {
+    const j = cols[d]
+    for (let o = 0; o < r; o++) {
+      const ao = o * k
+      let s = 0
+      for (let i = 0, bi = j; i < k; i++, bi += m) s += A[ao + i] * B[bi]
+      C[o * m + j] = s
     }
   }
   return C
@@ -227,13 +259,18 @@ function sameIds(a: Int32Array, b: Int32Array): boolean {
   return true
 }
 
+/** Whether `short` is the start of `long`. */
+function isPrefix(short: Int32Array, long: Int32Array): boolean {
+  if (short.length > long.length) return false
+  for (let k = 0; k < short.length; k++) if (short[k] !== long[k]) return false
+  return true
+}
+
 /** Union of two strictly increasing id lists, with each side's column positions in it. */
 function mergeIds(a: Int32Array, b: Int32Array): { ids: Int32Array; posA: Int32Array; posB: Int32Array } {
   // the usual case: one list extends the other (older symbols first, fresh ones appended)
   const [short, long] = a.length <= b.length ? [a, b] : [b, a]
-  let prefix = true
-  for (let k = 0; k < short.length && prefix; k++) prefix = short[k] === long[k]
-  if (prefix) {
+  if (isPrefix(short, long)) {
     const identity = Int32Array.from({ length: long.length }, (_, k) => k)
     const shortPos = identity.subarray(0, short.length)
     return short === a ? { ids: long, posA: shortPos, posB: identity } : { ids: long, posA: identity, posB: shortPos }
@@ -302,6 +339,20 @@ export function zonotopeDiagComb(alpha: ArrayLike<number>, a: Zonotope, beta: Ar
       for (let j = 0; j < m; j++) G[row + j] = al * a.G[row + j] + be * b.G[row + j]
     }
     return { n, m, c, G, ids: a.ids }
+  }
+  if (isPrefix(a.ids, b.ids) || isPrefix(b.ids, a.ids)) {
+    // the usual case (older symbols first, fresh ones appended): the columns line up by
+    // position, so the loop below runs without its position arrays (the same sums)
+    const ids = a.m >= b.m ? a.ids : b.ids
+    const m = ids.length
+    const G = new Float64Array(n * m)
+    for (let i = 0; i < n; i++) {
+      const dst = i * m
+      const al = alpha[i], be = beta[i]
+      if (al !== 0) for (let j = 0, src = i * a.m; j < a.m; j++) G[dst + j] += al * a.G[src + j]
+      if (be !== 0) for (let j = 0, src = i * b.m; j < b.m; j++) G[dst + j] += be * b.G[src + j]
+    }
+    return { n, m, c, G, ids }
   }
   const { ids, posA, posB } = mergeIds(a.ids, b.ids)
   const m = ids.length

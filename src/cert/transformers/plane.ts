@@ -54,14 +54,78 @@ export const tanhPrime = (x: number): number => {
  * true extremes), widened by a small margin for float64 rounding in f and in A·x + B·y.
  */
 export function planeFromResiduals(a: number, b: number, residuals: number[], scale: number): Plane {
-  let c1 = Infinity
-  let c2 = -Infinity
-  for (const g of residuals) {
-    if (g < c1) c1 = g
-    if (g > c2) c2 = g
+  const range = new ResidualRange()
+  for (const g of residuals) range.add(g)
+  return range.plane(a, b, scale)
+}
+
+/**
+ * Running extremes of residual values (planeFromResiduals without the array): the plane
+ * solves feed their candidates' residuals one by one, allocating nothing per candidate.
+ */
+export class ResidualRange {
+  lo = Infinity
+  hi = -Infinity
+  reset(): this {
+    this.lo = Infinity
+    this.hi = -Infinity
+    return this
   }
-  const pad = 1e-15 + 1e-14 * scale
-  return { a, b, c1: c1 - pad, c2: c2 + pad }
+  add(g: number): void {
+    if (g < this.lo) this.lo = g
+    if (g > this.hi) this.hi = g
+  }
+  plane(a: number, b: number, scale: number): Plane {
+    const pad = 1e-15 + 1e-14 * scale
+    return { a, b, c1: this.lo - pad, c2: this.hi + pad }
+  }
+}
+
+/** Receives candidate points (x, y) of a two-variable plane solve. */
+export interface CandidateSink {
+  add(x: number, y: number): void
+}
+
+/**
+ * The residual f(x, y) − A·x − B·y of each candidate point, into a running range: the
+ * two-variable solves keep one per module and reuse it (`start` before each solve).
+ */
+export class ResidualSink implements CandidateSink {
+  private a = 0
+  private b = 0
+  readonly range = new ResidualRange()
+  private readonly f: (x: number, y: number) => number
+  constructor(f: (x: number, y: number) => number) {
+    this.f = f
+  }
+  start(a: number, b: number): this {
+    this.a = a
+    this.b = b
+    this.range.reset()
+    return this
+  }
+  add(x: number, y: number): void {
+    this.range.add(this.f(x, y) - this.a * x - this.b * y)
+  }
+  plane(scale: number): Plane {
+    return this.range.plane(this.a, this.b, scale)
+  }
+}
+
+/** The box's four corners, the first candidates of every two-variable solve. */
+export function addCorners(out: CandidateSink, lx: number, ux: number, ly: number, uy: number): void {
+  out.add(lx, ly)
+  out.add(lx, uy)
+  out.add(ux, ly)
+  out.add(ux, uy)
+}
+
+/** Collects candidate points as a list (what the candidate enumerations export). */
+export class PointList implements CandidateSink {
+  readonly pts: Array<[number, number]> = []
+  add(x: number, y: number): void {
+    this.pts.push([x, y])
+  }
 }
 
 /** Scale of the terms of the residual, for the rounding margin. */

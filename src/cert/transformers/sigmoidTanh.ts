@@ -1,8 +1,8 @@
 /**
  * z = σ(x)·tanh(y) (Theorem 4.2; LSTM i⊙g and o⊙tanh(c)).
  */
-import type { BinaryPlaneFn, TransformerModule } from './plane.ts'
-import { bilinearPlane, cornerPlane, planeFromResiduals, residualScale, sigmoid } from './plane.ts'
+import type { BinaryPlaneFn, CandidateSink, TransformerModule } from './plane.ts'
+import { addCorners, bilinearPlane, cornerPlane, PointList, planeFromResiduals, residualScale, sigmoid } from './plane.ts'
 import { sigmoidPlanes, sigmoidSlopePoints } from './sigmoid.ts'
 import { tanhPlanes, tanhSlopePoints } from './tanh.ts'
 
@@ -10,6 +10,53 @@ const f = (x: number, y: number) => sigmoid(x) * Math.tanh(y)
 
 /** ln σ(x), accurate for every x. */
 const logSigmoid = (x: number) => -(Math.max(-x, 0) + Math.log1p(Math.exp(-Math.abs(x))))
+
+/** The interior roots of the last `interiorRoots` call (at most two), reused buffers. */
+const rootX = new Float64Array(2)
+const rootY = new Float64Array(2)
+
+/** ln F(σ(x)) − ln A² (see interiorRoots) */
+function interiorResidual(x: number, b: number, target: number): number {
+  const pb = sigmoid(x) - b
+  if (pb <= 0) return -Infinity
+  return logSigmoid(x) + 2 * logSigmoid(-x) + Math.log(pb) - target
+}
+
+/** Store the stationary point at x as root n (y from the better-conditioned equation). */
+function storeRoot(n: number, x: number, a: number, b: number): number {
+  const p = sigmoid(x)
+  const pq = p * sigmoid(-x)
+  const t = a / pq
+  rootX[n] = x
+  rootY[n] = Math.abs(t) < 0.5 ? Math.atanh(t) : Math.sign(a) * Math.acosh(Math.sqrt(p / b))
+  return n + 1
+}
+
+/** Bisect the residual's sign change on [lo, hi] in x; returns the new root count. */
+function bisectRoot(lo: number, hi: number, a: number, b: number, target: number, n: number): number {
+  if (!(hi > lo)) return n
+  let hLo = interiorResidual(lo, b, target)
+  const hHi = interiorResidual(hi, b, target)
+  if (hLo === 0) return storeRoot(n, lo, a, b)
+  if (hHi === 0) return storeRoot(n, hi, a, b)
+  if (!(hLo * hHi < 0) && !(hLo === -Infinity && hHi > 0) && !(hHi === -Infinity && hLo > 0)) return n
+  // the residual is stationary at the root: an error δx in x costs O(δx²) in g, far
+  // below the planes' rounding margin once δx < 1e-9
+  for (let it = 0; it < 200 && hi - lo > 1e-9 * (1 + Math.abs(lo)); it++) {
+    const m = lo + (hi - lo) / 2
+    if (m <= lo || m >= hi) break
+    const hm = interiorResidual(m, b, target)
+    if (hm === 0) {
+      lo = hi = m
+      break
+    }
+    if ((hLo < 0) === (hm < 0)) {
+      lo = m
+      hLo = hm
+    } else hi = m
+  }
+  return storeRoot(n, lo + (hi - lo) / 2, a, b)
+}
 
 /**
  * Interior stationary points of g = σ(x)·tanh(y) − A·x − B·y with x in [lx, ux]:
@@ -20,83 +67,67 @@ const logSigmoid = (x: number) => -(Math.max(-x, 0) + Math.log1p(Math.exp(-Math.
  * there (unimodal, peak at the root of 4p² − (2 + 3B)p + B = 0), so there are at most two
  * roots, one on each side of the peak. Each is bisected in x, with ln σ(x) and ln σ(−x)
  * computed without cancellation; y follows from the better-conditioned of the two equations.
+ * The roots go to rootX/rootY (no allocation); returns how many.
  */
-export function sigmoidTanhInterior(a: number, b: number, lx: number, ux: number): Array<[number, number]> {
-  if (!(b > 0 && b < 1)) return []
+function interiorRoots(a: number, b: number, lx: number, ux: number): number {
+  if (!(b > 0 && b < 1)) return 0
   if (a === 0) {
     // tanh(y) = 0 and σ(x) = B
     const x = Math.log(b / (1 - b))
-    return x >= lx && x <= ux ? [[x, 0]] : []
+    if (!(x >= lx && x <= ux)) return 0
+    rootX[0] = x
+    rootY[0] = 0
+    return 1
   }
   const d = Math.sqrt((2 + 3 * b) * (2 + 3 * b) - 16 * b)
   const pPeak = (2 + 3 * b + d) / 8
   const xB = Math.log(b / (1 - b))
   const xPeak = Math.log(pPeak / (1 - pPeak))
   const target = 2 * Math.log(Math.abs(a))
-  // ln F(σ(x)) − ln A²
-  const h = (x: number) => {
-    const pb = sigmoid(x) - b
-    if (pb <= 0) return -Infinity
-    return logSigmoid(x) + 2 * logSigmoid(-x) + Math.log(pb) - target
-  }
+  const n = bisectRoot(Math.max(lx, xB), Math.min(ux, xPeak), a, b, target, 0)
+  return bisectRoot(Math.max(lx, xPeak), ux, a, b, target, n)
+}
+
+/** The interior stationary points (see interiorRoots) as a list. */
+export function sigmoidTanhInterior(a: number, b: number, lx: number, ux: number): Array<[number, number]> {
+  const n = interiorRoots(a, b, lx, ux)
   const out: Array<[number, number]> = []
-  const bisect = (lo: number, hi: number) => {
-    if (!(hi > lo)) return
-    let hLo = h(lo)
-    const hHi = h(hi)
-    if (hLo === 0) return void out.push(point(lo))
-    if (hHi === 0) return void out.push(point(hi))
-    if (!(hLo * hHi < 0) && !(hLo === -Infinity && hHi > 0) && !(hHi === -Infinity && hLo > 0)) return
-    // the residual is stationary at the root: an error δx in x costs O(δx²) in g, far
-    // below the planes' rounding margin once δx < 1e-9
-    for (let it = 0; it < 200 && hi - lo > 1e-9 * (1 + Math.abs(lo)); it++) {
-      const m = lo + (hi - lo) / 2
-      if (m <= lo || m >= hi) break
-      const hm = h(m)
-      if (hm === 0) {
-        lo = hi = m
-        break
-      }
-      if ((hLo < 0) === (hm < 0)) {
-        lo = m
-        hLo = hm
-      } else hi = m
-    }
-    out.push(point(lo + (hi - lo) / 2))
-  }
-  const point = (x: number): [number, number] => {
-    const p = sigmoid(x)
-    const pq = p * sigmoid(-x)
-    const t = a / pq
-    const y = Math.abs(t) < 0.5 ? Math.atanh(t) : Math.sign(a) * Math.acosh(Math.sqrt(p / b))
-    return [x, y]
-  }
-  bisect(Math.max(lx, xB), Math.min(ux, xPeak))
-  bisect(Math.max(lx, xPeak), ux)
+  for (let k = 0; k < n; k++) out.push([rootX[k], rootY[k]])
   return out
+}
+
+/** Every candidate for the residual's extremes over the box (corners, edges, interior), into `out`. */
+function eachSigmoidTanhCandidate(a: number, b: number, lx: number, ux: number, ly: number, uy: number, out: CandidateSink): void {
+  addCorners(out, lx, ux, ly, uy)
+  // edges x = xe: σ(xe)·(1 − tanh²y) = B
+  for (let e = 0; e < 2; e++) {
+    const xe = e === 0 ? lx : ux
+    for (const y of tanhSlopePoints(b / sigmoid(xe))) if (y > ly && y < uy) out.add(xe, y)
+  }
+  // edges y = ye: σ'(x)·tanh(ye) = A
+  for (let e = 0; e < 2; e++) {
+    const ye = e === 0 ? ly : uy
+    const t = Math.tanh(ye)
+    if (t === 0) continue
+    for (const x of sigmoidSlopePoints(a / t)) if (x > lx && x < ux) out.add(x, ye)
+  }
+  // interior stationary points
+  if (ux > lx && uy > ly) {
+    const n = interiorRoots(a, b, lx, ux)
+    for (let k = 0; k < n; k++) {
+      const y = rootY[k]
+      // a root a hair outside the box (rounding) is clamped in: any point of the box is a
+      // harmless extra candidate
+      if (y >= ly - 1e-9 && y <= uy + 1e-9) out.add(rootX[k], Math.min(uy, Math.max(ly, y)))
+    }
+  }
 }
 
 /** Every candidate for the residual's extremes over the box (corners, edges, interior). */
 export function sigmoidTanhCandidates(a: number, b: number, lx: number, ux: number, ly: number, uy: number): Array<[number, number]> {
-  const pts: Array<[number, number]> = [[lx, ly], [lx, uy], [ux, ly], [ux, uy]]
-  // edges x = xe: σ(xe)·(1 − tanh²y) = B
-  for (const xe of [lx, ux]) {
-    for (const y of tanhSlopePoints(b / sigmoid(xe))) if (y > ly && y < uy) pts.push([xe, y])
-  }
-  // edges y = ye: σ'(x)·tanh(ye) = A
-  for (const ye of [ly, uy]) {
-    const t = Math.tanh(ye)
-    if (t === 0) continue
-    for (const x of sigmoidSlopePoints(a / t)) if (x > lx && x < ux) pts.push([x, ye])
-  }
-  // interior stationary points
-  if (ux > lx && uy > ly) for (const pt of sigmoidTanhInterior(a, b, lx, ux)) {
-    const [x, y] = pt
-    // a root a hair outside the box (rounding) is clamped in: any point of the box is a
-    // harmless extra candidate
-    if (y >= ly - 1e-9 && y <= uy + 1e-9) pts.push([x, Math.min(uy, Math.max(ly, y))])
-  }
-  return pts
+  const list = new PointList()
+  eachSigmoidTanhCandidate(a, b, lx, ux, ly, uy, list)
+  return list.pts
 }
 
 /**

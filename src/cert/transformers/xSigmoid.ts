@@ -1,34 +1,43 @@
 /**
  * z = x·σ(y) (Theorem 4.3; LSTM f⊙c_{t−1}, GRU gates).
  */
-import type { BinaryPlaneFn, TransformerModule } from './plane.ts'
-import { bilinearPlane, cornerPlane, planeFromResiduals, residualScale, sigmoid } from './plane.ts'
+import type { BinaryPlaneFn, CandidateSink, TransformerModule } from './plane.ts'
+import { addCorners, bilinearPlane, cornerPlane, PointList, ResidualSink, residualScale, sigmoid } from './plane.ts'
 import { sigmoidPlanes, sigmoidSlopePoints } from './sigmoid.ts'
 
 const f = (x: number, y: number) => x * sigmoid(y)
 
 /**
- * Candidates for the residual's extremes. The Hessian determinant is −σ'(y)² < 0, so there
- * is no interior extremum; on edges y = const the residual is linear in x (corners only);
- * on edges x = xe ≠ 0: xe·σ'(y) = B.
+ * Candidates for the residual's extremes, into `out`. The Hessian determinant is −σ'(y)² < 0,
+ * so there is no interior extremum; on edges y = const the residual is linear in x (corners
+ * only); on edges x = xe ≠ 0: xe·σ'(y) = B.
  */
-export function xSigmoidCandidates(b: number, lx: number, ux: number, ly: number, uy: number): Array<[number, number]> {
-  const pts: Array<[number, number]> = [[lx, ly], [lx, uy], [ux, ly], [ux, uy]]
-  for (const xe of [lx, ux]) {
+function eachXSigmoidCandidate(b: number, lx: number, ux: number, ly: number, uy: number, out: CandidateSink): void {
+  addCorners(out, lx, ux, ly, uy)
+  for (let e = 0; e < 2; e++) {
+    const xe = e === 0 ? lx : ux
     if (xe === 0) continue
-    for (const y of sigmoidSlopePoints(b / xe)) if (y > ly && y < uy) pts.push([xe, y])
+    for (const y of sigmoidSlopePoints(b / xe)) if (y > ly && y < uy) out.add(xe, y)
   }
-  return pts
 }
+
+/** Candidates for the residual's extremes (see eachXSigmoidCandidate) as a list. */
+export function xSigmoidCandidates(b: number, lx: number, ux: number, ly: number, uy: number): Array<[number, number]> {
+  const list = new PointList()
+  eachXSigmoidCandidate(b, lx, ux, ly, uy, list)
+  return list.pts
+}
+
+const residuals = new ResidualSink(f)
 
 export const xSigmoidCertrnn: BinaryPlaneFn = (lx, ux, ly, uy) => {
   const sl = sigmoid(ly), su = sigmoid(uy)
   const a = (sl + su) / 2
   const b = uy > ly ? ((lx + ux) * (su - sl)) / (2 * (uy - ly)) : 0
-  const pts = xSigmoidCandidates(b, lx, ux, ly, uy)
-  const residuals = pts.map(([x, y]) => f(x, y) - a * x - b * y)
+  residuals.start(a, b)
+  eachXSigmoidCandidate(b, lx, ux, ly, uy, residuals)
   const fMax = Math.max(Math.abs(lx), Math.abs(ux))
-  return planeFromResiduals(a, b, residuals, residualScale(a, b, { lx, ux, ly, uy }, fMax))
+  return residuals.plane(residualScale(a, b, { lx, ux, ly, uy }, fMax))
 }
 
 /** DeepZ: the sigmoid transformer on y, then the bilinear product with x. */
