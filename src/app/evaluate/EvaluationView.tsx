@@ -16,7 +16,7 @@ import { downloadText } from '../download.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
 import { cancelEvaluation, evalBlocker, evalExport, evalInputs, loadEvalFile, refuseEvalFile, setEvalAttack, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
 import type { EvalState } from './evaluationSlice.ts'
-import { inputsFileSizeProblem } from './inputsFile.ts'
+import { jsonFileSizeProblem } from '../../model/limits.ts'
 
 
 const useEval = <T,>(sel: (s: EvalState) => T): T => useSlice('evaluation', sel)
@@ -45,7 +45,7 @@ function EvalSettings() {
   const count = 'inputs' in inputs ? inputs.inputs.length : 0
   const [drag, setDrag] = useState(false)
   const readFile = (f: File) => {
-    const tooBig = inputsFileSizeProblem(f.name, f.size) // before reading it into memory
+    const tooBig = jsonFileSizeProblem(f.name, f.size) // before reading it into memory
     if (tooBig) return refuseEvalFile(tooBig)
     return f.text().then((t) => loadEvalFile(t, f.name), (e: Error) => refuseEvalFile(`${f.name} could not be read (${e.message})`))
   }

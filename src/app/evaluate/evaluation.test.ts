@@ -8,7 +8,8 @@ import { appStore, setModel, setThreat } from '../state/store.ts'
 import { cancelEvaluation, evalBlocker, evalExport, loadEvalFile, resetEvaluation, setEvalAttack, setEvalN, setEvalSource, soundnessViolations, startEvaluation, toggleEvalMethod } from './evaluation.ts'
 import { waitForState } from '../testing/waitForState.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
-import { inputsFileSizeProblem, parseInputsFile } from './inputsFile.ts'
+import { jsonFileSizeProblem } from '../../model/limits.ts'
+import { parseInputsFile } from './inputsFile.ts'
 
 const workers: InProcessWorker[] = []
 beforeEach(() => {
@@ -170,8 +171,8 @@ describe('inputs file', () => {
   it('reports each kind of problem by input number', () => {
     expect(() => parseInputsFile('{', 'f.json', m)).toThrow(/f.json: not valid JSON/)
     expect(() => parseInputsFile('['.repeat(100_000) + ']'.repeat(100_000), 'deep.json', m)).toThrow(/deep.json nests objects and lists more than 64 deep/)
-    expect(inputsFileSizeProblem('big.json', 70e6)).toBe('big.json is 70 MB; the limit is 64 MB')
-    expect(inputsFileSizeProblem('ok.json', 1e6)).toBeNull()
+    expect(jsonFileSizeProblem('big.json', 70e6)).toBe('big.json is 70 MB; the limit is 64 MB')
+    expect(jsonFileSizeProblem('ok.json', 1e6)).toBeNull()
     expect(() => parseInputsFile('{"a": 1}', 'f.json', m)).toThrow(/expected a JSON array/)
     expect(() => parseInputsFile('[]', 'f.json', m)).toThrow(/holds no inputs/)
     expect(() => parseInputsFile('[3]', 'f.json', m)).toThrow(/input 0 is 3, not an object/)

@@ -6,16 +6,12 @@
  */
 import type { ParsedInputs } from '../../model/inputs.ts'
 import { parseInputsText } from '../../model/inputs.ts'
-import { jsonFileSizeProblem } from '../../model/limits.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 
 export type { ParsedInputs }
 
 /** The app evaluates at most this many inputs at a time (the command line has no such limit). */
 export const MAX_INPUTS = 2000
-
-/** Why a file of this size is refused before it is read into memory, or null. */
-export const inputsFileSizeProblem = jsonFileSizeProblem
 
 export function parseInputsFile(text: string, fileName: string, m: Pick<LoadedModel, 'net' | 'tokenizer' | 'classNames'>): ParsedInputs {
   return parseInputsText(text, fileName, { net: m.net, tokenizer: m.tokenizer, classes: m.classNames.length }, {
