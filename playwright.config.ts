@@ -5,6 +5,9 @@ import { findChromium } from './scripts/ensure-chromium.mjs'
 // scripts/ensure-chromium.mjs, which finds Chromium (CHROMIUM_PATH, /usr/bin/chromium, the
 // PATH) or installs Debian's package; this config uses the same lookup.
 const executablePath = findChromium() ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+// E2E_PORT lets two checkouts run their e2e tests side by side (default 4173, vite preview's)
+const port = Number(process.env.E2E_PORT ?? 4173)
+const origin = `http://127.0.0.1:${port}`
 
 export default defineConfig({
   testDir: 'e2e',
@@ -14,7 +17,7 @@ export default defineConfig({
   workers: 1,
   reporter: [['list']],
   use: {
-    baseURL: 'http://127.0.0.1:4173',
+    baseURL: origin,
     launchOptions: {
       executablePath,
       args: [
@@ -29,8 +32,8 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'npx vite preview',
-    url: 'http://127.0.0.1:4173',
+    command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort`,
+    url: origin,
     reuseExistingServer: false, // always the build just made, never a server left running from another checkout
     timeout: 60_000,
   },
