@@ -3,8 +3,8 @@
  * machine shared with other jobs slows both sides alike: `npm run bench` runs one version at
  * a time, and on a loaded machine two runs minutes apart differ by ±50 %.
  *
- *   npx tsx scripts/bench/ab.ts --base <other checkout> [--models LIST] [--rounds N]
- *                               [--methods certrnn,deepz,interval] [--search paper|fast|both]
+ *   npm run bench:ab -- --base <other checkout> [--models LIST] [--rounds N]
+ *                      [--methods certrnn,deepz,interval] [--search paper|fast|both]
  *
  * For every bench model × method × search: one per-frame bound search (single-frame threat)
  * of the bench's first sample, run by the base checkout's `src/cert` and by this one's, in
@@ -25,7 +25,7 @@ const DEFAULT_MODELS = 'rnn-7-32,rnn-14-64,lstm-4-64,lstm-7-32,gru-7-32,gru-ra-7
 
 const cli = defineCli({
   name: 'bench/ab',
-  synopsis: 'npx tsx scripts/bench/ab.ts --base <checkout> [options]',
+  synopsis: 'npm run bench:ab -- --base <checkout> [options]',
   options: {
     base: option('DIR', 'the other checkout (its src/cert/index.ts is imported)', text),
     models: option('LIST', `bench models (default ${DEFAULT_MODELS})`, text),
@@ -94,5 +94,5 @@ await runCli(cli, async ({ values }) => {
   )
   const geo = geomean(ratios)
   console.log(`geometric mean of the min-CPU ratios (this/base): ${fmtRatio(geo)}; rows above 1.10: ${rows.filter((_r, k) => ratios[k] > 1.1).length} of ${rows.length}`)
-  if (rows.some((r) => !r.same)) process.exitCode = 1
+  return rows.some((r) => !r.same) ? 1 : 0
 })
