@@ -75,7 +75,7 @@ async function main({ values, positionals, given }: NonNullable<ReturnType<typeo
   const n = values.n ?? Infinity
 
   const { net, hash } = loadModelHashed(values.model)
-  const model = evalModel(net)
+  const model = await evalModel(net, values.attack && !values.queue)
   const inputsPath = values.inputs ?? join(modelFolder(values.model), 'examples.json')
   const evaluations = methods.length * (search === 'paper' ? 13 : 8)
   const costThreat = threat.kind === 'frames' ? { frames: threat.frames } : threat.kind

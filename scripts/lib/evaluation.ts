@@ -9,7 +9,6 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { attackRadius, createAttackModel } from '../../src/attack/pgd.ts'
 import type { Clip, CompiledNetwork, EvalRow, MarginCheck, Method, MethodSummary, NetworkIR, PreparedSample, SampleInput, SearchKind, Threat } from '../../src/cert/index.ts'
 import { accuracyCurve, compileNetwork, curveRecords, findBound, mean, r6, rowRecord, summarize, summaryRecord, threatLabel } from '../../src/cert/index.ts'
 import { toCsv } from '../../src/model/csv.ts'
@@ -48,13 +47,19 @@ export function evalTasks(inputs: SampleInput[], methods: readonly Method[], att
   return inputs.flatMap((input, index) => [...(attack ? [{ index, method: 'attack' as const, input }] : []), ...methods.map((method) => ({ index, method, input }))])
 }
 
-/** A model ready to run tasks: the network, compiled once. */
+type Pgd = typeof import('../../src/attack/pgd.ts')
+
+/** A model ready to run tasks: the network, compiled once; the attack code (TF.js) when asked for. */
 export interface EvalModel {
   net: NetworkIR
   cn: CompiledNetwork
+  pgd: Pgd | null
 }
 
-export const evalModel = (net: NetworkIR): EvalModel => ({ net, cn: compileNetwork(net) })
+/** The model ready for tasks; `attack`: also for attack tasks (loads TF.js, seconds: only then). */
+export async function evalModel(net: NetworkIR, attack: boolean): Promise<EvalModel> {
+  return { net, cn: compileNetwork(net), pgd: attack ? await import('../../src/attack/pgd.ts') : null }
+}
 
 /** The task's input checked against the model and settings (an InputError naming the input) and run forward. */
 export function prepareTask(model: EvalModel, settings: EvalSettings, task: EvalTask): PreparedSample {
@@ -67,6 +72,8 @@ export function runEvalTask(model: EvalModel, settings: EvalSettings, task: Eval
   const { threat, clip } = settings
   const t0 = performance.now()
   if (method === 'attack') {
+    if (!model.pgd) throw new Error('the model was prepared without the attack (evalModel(net, true))')
+    const { attackRadius, createAttackModel } = model.pgd
     const radius = attackRadius(createAttackModel(model.net), prep.frames, prep.predicted, threat, { ...ATTACK, seed: index + 1, clip, onlyMin: true }).radius
     return { kind: 'attack', index, radius, ms: performance.now() - t0 }
   }

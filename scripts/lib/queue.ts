@@ -19,9 +19,9 @@
  */
 import { hostname } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import type { Job } from 'bullmq'
-import { Queue, Worker } from 'bullmq'
-import { Redis } from 'ioredis'
+// bullmq and ioredis are loaded when a queue is used (seconds that a local run does without)
+import type { Job, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
 import type { Executor } from '../../src/run/batch.ts'
 import { InputError, UsageError } from './args.ts'
 import type { EvalResult, EvalSettings, EvalTask, WireResult } from './evaluation.ts'
@@ -70,7 +70,8 @@ export const shownUrl = (url: string): string => {
  * A connection that waits out an outage: commands queue up while Redis is away and run when
  * it is back (a restarted Redis resumes the run); reconnects every ≤ 2 s.
  */
-function connect(url: string): Redis {
+async function connect(url: string): Promise<Redis> {
+  const { Redis } = await import('ioredis')
   return new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(200 * times, 2000), lazyConnect: false })
 }
 
@@ -116,14 +117,15 @@ export type QueueExecutor = Executor<EvalTask, EvalResult> & { close(): Promise<
  * worker has stored it; a job that failed for good rejects with its message.
  */
 export async function queueExecutor(opts: QueueExecutorOptions): Promise<QueueExecutor> {
-  const redis = connect(opts.url)
+  const { Queue } = await import('bullmq')
+  const redis = await connect(opts.url)
   try {
     await reachable(redis, opts.url)
   } catch (e) {
     redis.disconnect()
     throw e
   }
-  const queueConnection = connect(opts.url) // ours to close: BullMQ leaves a connection it was given open
+  const queueConnection = await connect(opts.url) // ours to close: BullMQ leaves a connection it was given open
   const queue = new Queue<EvalJobData>(opts.name, { connection: queueConnection })
   queue.on('error', () => {}) // outages are reported by the poller
   const waiting = new Map<string, { resolve: (r: EvalResult) => void; reject: (e: Error) => void }>()
@@ -252,14 +254,15 @@ export const MODEL_OVERRIDE_ENV = 'CERT_RNN_WORKER_MODEL'
 
 /** Start a worker; resolves once it is connected. `close()` lets the running jobs finish. */
 export async function startWorker(opts: WorkerOptions): Promise<Worker<EvalJobData>> {
-  const probe = connect(opts.url)
+  const { Worker } = await import('bullmq')
+  const probe = await connect(opts.url)
   try {
     await reachable(probe, opts.url)
   } finally {
     probe.disconnect()
   }
   const env = { ...process.env, ...(opts.model ? { [MODEL_OVERRIDE_ENV]: opts.model } : {}) }
-  const connection = connect(opts.url)
+  const connection = await connect(opts.url)
   const worker = new Worker<EvalJobData>(opts.name, PROCESSOR, {
     connection,
     concurrency: opts.concurrency,

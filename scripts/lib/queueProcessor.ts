@@ -17,12 +17,12 @@ import { MODEL_OVERRIDE_ENV } from './queue.ts'
 
 const models = new Map<string, { model: EvalModel; hash: string }>()
 
-function modelFor(path: string, hash: string): EvalModel {
+async function modelFor(path: string, hash: string, attack: boolean): Promise<EvalModel> {
   let m = models.get(path)
-  if (!m || m.hash !== hash) {
+  if (!m || m.hash !== hash || (attack && !m.model.pgd)) {
     // (re)read: the files may have changed since this child read them
     const { net, hash: read } = loadModelHashed(path)
-    m = { model: evalModel(net), hash: read }
+    m = { model: await evalModel(net, attack), hash: read }
     models.set(path, m)
   }
   if (m.hash !== hash) {
@@ -40,7 +40,7 @@ export default async function process(job: SandboxedJob<EvalJobData, WireResult>
   }
   try {
     const path = globalThis.process.env[MODEL_OVERRIDE_ENV] || model.path
-    return encodeResult(runEvalTask(modelFor(path, model.hash), settings, task))
+    return encodeResult(runEvalTask(await modelFor(path, model.hash, task.method === 'attack'), settings, task))
   } catch (e) {
     if (e instanceof UnrecoverableError) throw e
     // the input or the model: trying again cannot help
