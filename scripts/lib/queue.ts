@@ -75,21 +75,21 @@ async function connect(url: string): Promise<Redis> {
   return new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(200 * times, 2000), lazyConnect: false })
 }
 
-/** Wait until Redis answers, or say in one line why it does not. */
+/** Wait until Redis answers; at the first connection error (or after the timeout), say in one line why it does not. */
 async function reachable(redis: Redis, url: string, timeoutMs = 15_000): Promise<void> {
-  let last = ''
-  const onError = (e: Error) => {
-    last = e.message
-  }
-  redis.on('error', onError)
+  let timer: ReturnType<typeof setTimeout> | undefined
+  let onError: ((e: Error) => void) | undefined
+  const why = (detail: string) => new InputError(`cannot reach Redis at ${shownUrl(url)} (${detail}): is redis-server running there, and the URL right?`)
+  const failed = new Promise<never>((_r, reject) => {
+    onError = (e) => reject(why(e.message))
+    redis.once('error', onError)
+    timer = setTimeout(() => reject(why(`no answer within ${timeoutMs / 1000} s`)), timeoutMs)
+  })
   try {
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<never>((_r, reject) => {
-      timer = setTimeout(() => reject(new InputError(`cannot reach Redis at ${shownUrl(url)} within ${timeoutMs / 1000} s${last ? ` (${last})` : ''}: is redis-server running there?`)), timeoutMs)
-    })
-    await Promise.race([redis.ping(), timeout]).finally(() => clearTimeout(timer))
+    await Promise.race([redis.ping(), failed])
   } finally {
-    redis.off('error', onError)
+    clearTimeout(timer)
+    redis.off('error', onError!)
   }
 }
 
@@ -268,7 +268,7 @@ export async function startWorker(opts: WorkerOptions): Promise<Worker<EvalJobDa
     concurrency: opts.concurrency,
     lockDuration: opts.lockMs,
     stalledInterval: opts.stalledCheckMs,
-    maxStalledCount: 1,
+    maxStalledCount: 2, // a job whose worker died twice fails (it may be what kills them)
     name: opts.workerName,
     workerForkOptions: { env },
   })
