@@ -128,18 +128,15 @@ export async function queueExecutor(opts: QueueExecutorOptions): Promise<QueueEx
   const queueConnection = await connect(opts.url) // ours to close: BullMQ leaves a connection it was given open
   const queue = new Queue<EvalJobData>(opts.name, { connection: queueConnection })
   queue.on('error', () => {}) // outages are reported by the poller
-  const waiting = new Map<string, { resolve: (r: EvalResult) => void; reject: (e: Error) => void }>()
+  const waiting = new Map<string, { task: EvalTask; resolve: (r: EvalResult) => void; reject: (e: Error) => void }>()
   let toAdd: Array<{ id: string; task: EvalTask }> = []
-  let flushing: Promise<void> | null = null
   let closed = false
   let down: string | null = null
 
+  /** Enqueue what run() asked for (in chunks; what is not enqueued when Redis goes away stays to add). */
   const flush = async () => {
-    await Promise.resolve() // every run() of this tick first
-    const batch = toAdd
-    toAdd = []
-    for (let k = 0; k < batch.length; k += 500) {
-      const chunk = batch.slice(k, k + 500)
+    while (toAdd.length) {
+      const chunk = toAdd.slice(0, 500)
       // jobs that failed for good in an earlier run: retried (their input may have been fixed, or the worker)
       const failed = await redis.pipeline(chunk.map(({ id }) => ['zscore', queue.keys.failed, id])).exec()
       for (let j = 0; j < chunk.length; j++) {
@@ -148,8 +145,8 @@ export async function queueExecutor(opts: QueueExecutorOptions): Promise<QueueEx
         if (job) await job.retry('failed')
       }
       await queue.addBulk(chunk.map(({ id, task }) => ({ name: task.method, data: { model: opts.model, settings: opts.settings, task }, opts: { jobId: id, attempts: ATTEMPTS, removeOnComplete: false, removeOnFail: false } })))
+      toAdd = toAdd.slice(chunk.length)
     }
-    flushing = null
   }
 
   let lastChange = Date.now()
@@ -188,7 +185,7 @@ export async function queueExecutor(opts: QueueExecutorOptions): Promise<QueueEx
   const loop = (async () => {
     while (!closed) {
       try {
-        if (flushing) await flushing
+        await flush()
         await poll()
         if (down) {
           opts.log(`Redis is back (${shownUrl(opts.url)}); the run goes on`)
@@ -206,15 +203,21 @@ export async function queueExecutor(opts: QueueExecutorOptions): Promise<QueueEx
     if (!down) opts.log(`lost Redis at ${shownUrl(opts.url)} (${e.message}); waiting for it to come back`)
     down = e.message
   })
+  // reconnected (Redis restarted, or the network was away): add the jobs still waited for once
+  // more; those Redis kept are found (a no-op), those a Redis without persistence lost are made again
+  redis.on('ready', () => {
+    if (closed || !waiting.size) return
+    const queued = new Set(toAdd.map((a) => a.id))
+    for (const [id, w] of waiting) if (!queued.has(id)) toAdd.push({ id, task: w.task })
+  })
 
   return {
     slots: Infinity,
     run(task) {
       const id = jobIdOf(opts.runKey, task)
       return new Promise<EvalResult>((resolve, reject) => {
-        waiting.set(id, { resolve, reject })
+        waiting.set(id, { task, resolve, reject })
         toAdd.push({ id, task })
-        flushing ??= flush()
       })
     },
     async close() {
