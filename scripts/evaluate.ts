@@ -15,14 +15,14 @@
 import { join, resolve } from 'node:path'
 import { METHODS } from '../src/cert/index.ts'
 import type { Executor } from '../src/run/batch.ts'
-import { inProcess, runBatch } from '../src/run/batch.ts'
+import { inProcess, runBatch, valuesOf } from '../src/run/batch.ts'
 import { defineCli, flag, InputError, list, nonNegativeNumber, option, runCli, UsageError } from './lib/args.ts'
 import type { EvalResult, EvalSettings, EvalTask } from './lib/evaluation.ts'
 import { assembleRows, evalModel, evalTasks, runEvalTask, runIdentity, runKey, writeEvaluation } from './lib/evaluation.ts'
 import { inputsModel, modelFolder, prepareInputs, readInputsFile } from './lib/inputs.ts'
 import { loadModelHashed } from './lib/loadModelDir.ts'
 import { common } from './lib/options.ts'
-import { DEFAULT_QUEUE_NAME, queueExecutor, queueName, redisUrl } from './lib/queue.ts'
+import { DEFAULT_QUEUE_NAME, queueExecutor, queueName, redisUrl, shownUrl } from './lib/queue.ts'
 import { inShard, mergeParts, shardValue, writePart } from './lib/shards.ts'
 
 const cli = defineCli({
@@ -50,7 +50,8 @@ const cli = defineCli({
   epilog: 'Writes <out>/samples.csv, summary.csv, verified-accuracy.csv and evaluation.json.\nexit code: 0 done; 1 a bad model or input (nothing is evaluated), or jobs failed; 2 a bad option.',
 })
 
-const command = () => `npm run evaluate -- ${process.argv.slice(2).join(' ')}`
+/** The command line, as evaluation.json records it (a Redis password left out). */
+const command = () => `npm run evaluate -- ${process.argv.slice(2).map((a) => (/^rediss?:\/\//.test(a) ? shownUrl(a) : a)).join(' ')}`
 
 function merge(parts: string[], given: Set<string>, out: string | undefined) {
   const alone = [...given].filter((g) => g !== 'merge' && g !== 'out')
@@ -115,7 +116,7 @@ async function main({ values, positionals, given }: NonNullable<ReturnType<typeo
     if (!queue && first?.status === 'failed') throw first.error
     throw new InputError(`${batch.failed} of ${tasks.length} jobs failed (messages above); nothing was written. Jobs done are kept: run the same command again to retry the failed ones`)
   }
-  const results = batch.outcomes.map((o) => (o.status === 'done' ? o.value : null!))
+  const results = valuesOf(batch)
 
   if (values.shard) {
     const path = writePart(out, run, values.shard, all.length, positions.map((task, j) => ({ task, result: results[j] })))

@@ -61,9 +61,13 @@ export const queueName = (raw: string, flag: string): string => {
 
 /** The URL without its password, for messages. */
 export const shownUrl = (url: string): string => {
-  const u = new URL(url)
-  if (u.password) u.password = '***'
-  return u.toString()
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return url
+  }
 }
 
 /**
@@ -91,6 +95,14 @@ async function reachable(redis: Redis, url: string, timeoutMs = 15_000): Promise
     clearTimeout(timer)
     redis.off('error', onError!)
   }
+}
+
+/** The replies of a pipeline; its first error thrown (e.g. LOADING while a restarted Redis reads its data). */
+async function replies(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+  const results = (await pipeline.exec()) ?? []
+  const failed = results.find(([e]) => e)
+  if (failed) throw failed[0]
+  return results.map(([, r]) => r)
 }
 
 const jobIdOf = (runKey: string, t: EvalTask) => `${runKey}-${taskKey(t)}`
@@ -138,9 +150,9 @@ export async function queueExecutor(opts: QueueExecutorOptions): Promise<QueueEx
     while (toAdd.length) {
       const chunk = toAdd.slice(0, 500)
       // jobs that failed for good in an earlier run: retried (their input may have been fixed, or the worker)
-      const failed = await redis.pipeline(chunk.map(({ id }) => ['zscore', queue.keys.failed, id])).exec()
+      const failed = await replies(redis.pipeline(chunk.map(({ id }) => ['zscore', queue.keys.failed, id])))
       for (let j = 0; j < chunk.length; j++) {
-        if (failed?.[j]?.[1] === null) continue
+        if (failed[j] === null) continue
         const job = await queue.getJob(chunk[j].id)
         if (job) await job.retry('failed')
       }
@@ -155,21 +167,21 @@ export async function queueExecutor(opts: QueueExecutorOptions): Promise<QueueEx
     const ids = [...waiting.keys()]
     for (let k = 0; k < ids.length && !closed; k += 1000) {
       const chunk = ids.slice(k, k + 1000)
-      const states = await redis.pipeline(chunk.flatMap((id) => [['zscore', queue.keys.completed, id], ['zscore', queue.keys.failed, id]])).exec()
+      const states = await replies(redis.pipeline(chunk.flatMap((id) => [['zscore', queue.keys.completed, id], ['zscore', queue.keys.failed, id]])))
       const finished = chunk.flatMap((id, j) => {
-        const done = states?.[2 * j]?.[1] !== null
-        const failed = states?.[2 * j + 1]?.[1] !== null
+        const done = states[2 * j] !== null
+        const failed = states[2 * j + 1] !== null
         return done || failed ? [{ id, done }] : []
       })
       if (!finished.length) continue
-      const fields = await redis.pipeline(finished.map(({ id }) => ['hmget', queue.toKey(id), 'returnvalue', 'failedReason', 'attemptsMade'])).exec()
+      const fields = await replies(redis.pipeline(finished.map(({ id }) => ['hmget', queue.toKey(id), 'returnvalue', 'failedReason'])))
       finished.forEach(({ id, done }, j) => {
-        const [value, reason] = (fields?.[j]?.[1] ?? []) as Array<string | null>
+        const [value, reason] = fields[j] as Array<string | null>
         const w = waiting.get(id)
-        if (!w) return
+        if (!w || (done && !value)) return // (a completed job without its value: looked at again)
         waiting.delete(id)
         lastChange = Date.now()
-        if (done && value) w.resolve(decodeResult(JSON.parse(value) as WireResult))
+        if (done) w.resolve(decodeResult(JSON.parse(value!) as WireResult))
         else w.reject(new Error(reason || 'the job failed without a message'))
       })
     }
