@@ -1,5 +1,5 @@
 /**
- * Hostile inputs on every command line (certify, evaluate, audit, reproduce, bench, train),
+ * Hostile inputs on every command line (certify, evaluate, audit, reproduce, bench, train, worker),
  * run as real subprocesses: each bad input gets its specific message, the documented exit
  * code (2 a bad option, 1 a bad model or input) and no stack trace. Every case fails before
  * any heavy work. Also: near ties between TF.js float32 and the float64 certificate, and the
@@ -23,6 +23,7 @@ const SCRIPTS = {
   reproduce: 'scripts/reproduce.ts',
   bench: 'scripts/bench.ts',
   train: 'scripts/train/index.ts',
+  worker: 'scripts/worker.ts',
 } as const
 type Script = keyof typeof SCRIPTS
 
@@ -155,6 +156,12 @@ const CASES: Array<[string, ...Case]> = [
   ['evaluate: a bad method in a list', 'evaluate', () => [...M(), '--methods', 'certrnn,magic'], /--methods certrnn,magic: "magic": use one of certrnn, deepz, interval/, 2],
   ['evaluate: a negative ε in the list', 'evaluate', () => [...M(), '--eps-list', '0.1,-1'], /--eps-list 0\.1,-1: "-1": give a number ≥ 0/, 2],
   ['evaluate: 1,000 frames', 'evaluate', () => [...M(), '--inputs', f('long.json')], /input 0 has 1000 frames; the certifier's cap is 256 frames/, 1],
+  ['evaluate: --queue not a Redis URL', 'evaluate', () => [...M(), '--queue', 'http://127.0.0.1:6379'], /^evaluate: --queue http:\/\/127\.0\.0\.1:6379: give a redis:\/\/ or rediss:\/\/ URL \(e\.g\. redis:\/\/127\.0\.0\.1:6379\/0\), not http:$/m, 2],
+  ['evaluate: --queue and --shard', 'evaluate', () => [...M(), '--queue', 'redis://127.0.0.1:6379/0', '--shard', '0/2'], /^evaluate: --queue and --shard are two ways to spread a run; give one$/m, 2],
+  ['evaluate: files without --merge', 'evaluate', () => [...M(), 'part-0-of-2.json'], /^evaluate: unexpected argument "part-0-of-2\.json" \(only --merge takes files\)$/m, 2],
+  // worker
+  ['worker: no --queue', 'worker', () => [], /^worker: --queue redis:\/\/host:port\/db is required$/m, 2],
+  ['worker: --concurrency 0', 'worker', () => ['--queue', 'redis://127.0.0.1:6379/0', '--concurrency', '0'], /^worker: --concurrency 0: give a positive whole number$/m, 2],
   // audit
   ['audit: unknown flag', 'audit', () => ['--bogus'], /^audit: unknown option --bogus$/m, 2],
   ['audit: bad clip', 'audit', () => ['--clip', 'sometimes'], /--clip sometimes: give two numbers lo,hi with lo < hi/, 2],

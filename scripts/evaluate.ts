@@ -2,28 +2,32 @@
  * Data-set evaluation: `npm run evaluate -- --model <dir> [--inputs file.json] [--n N]
  *   [--methods certrnn,deepz,interval] [--threat single|all|frames=…] [--search fast|paper]
  *   [--margin diff|paper] [--clip lo,hi] [--attack] [--eps-list 0.001,0.002,…] [--max-frames N]
- *   [--out dir]`
+ *   [--out dir] [--queue redis://host:port/db [--queue-name NAME] | --shard i/n]`
+ * and `npm run evaluate -- --merge <part files or folders> [--out dir]`.
  *
  * For every sample and method: the robustness bound (and per-frame bounds), the time; with
  * --attack, the PGD attack radius (an upper bound on the true radius). Writes
  * <out>/samples.csv, <out>/summary.csv, <out>/verified-accuracy.csv and <out>/evaluation.json
- * and prints the summary table.
+ * and prints the summary table. The tasks (lib/evaluation.ts) run in this process, or as jobs
+ * on a Redis queue that `npm run worker` processes take (lib/queue.ts), or a shard of them
+ * writes a part file that --merge combines with the others (lib/shards.ts): docs/scale-out.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { attackRadius, createAttackModel } from '../src/attack/pgd.ts'
-import type { EvalRow, Method } from '../src/cert/index.ts'
-import { accuracyCurve, compileNetwork, curveRecords, findBound, mean, METHODS, r6, rowRecord, summarize, summaryRecord, threatLabel } from '../src/cert/index.ts'
-import { toCsv } from '../src/model/csv.ts'
-import { runInProcess } from '../src/run/batch.ts'
-import { defineCli, flag, list, nonNegativeNumber, option, runCli, UsageError } from './lib/args.ts'
+import { METHODS } from '../src/cert/index.ts'
+import type { Executor } from '../src/run/batch.ts'
+import { inProcess, runBatch, valuesOf } from '../src/run/batch.ts'
+import { defineCli, flag, InputError, list, nonNegativeNumber, option, runCli, UsageError } from './lib/args.ts'
+import type { EvalResult, EvalSettings, EvalTask } from './lib/evaluation.ts'
+import { assembleRows, evalModel, evalTasks, runEvalTask, runIdentity, runKey, writeEvaluation } from './lib/evaluation.ts'
 import { inputsModel, modelFolder, prepareInputs, readInputsFile } from './lib/inputs.ts'
-import { loadModelDir } from './lib/loadModelDir.ts'
+import { loadModelHashed } from './lib/loadModelDir.ts'
 import { common } from './lib/options.ts'
+import { DEFAULT_QUEUE_NAME, queueExecutor, queueName, redisUrl, shownUrl } from './lib/queue.ts'
+import { inShard, mergeParts, shardValue, writePart } from './lib/shards.ts'
 
 const cli = defineCli({
   name: 'evaluate',
-  synopsis: 'npm run evaluate -- --model <dir> [options]',
+  synopsis: 'npm run evaluate -- --model <dir> [options]\n       npm run evaluate -- --merge <part files or folders> [--out dir]',
   options: {
     model: common.model,
     inputs: common.inputs,
@@ -37,80 +41,91 @@ const cli = defineCli({
     'eps-list': option('e1,e2,...', 'ε (≥ 0) of the verified-accuracy table (default 0.001,0.002,0.005,0.01,0.02,0.05,0.1)', list(nonNegativeNumber, 'numbers')),
     'max-frames': common.maxFrames,
     out: { ...common.out, help: 'output folder (default results/evaluate/<model>)' },
+    queue: option('URL', 'run the tasks as jobs on this Redis (redis://host:port/db), taken by\n`npm run worker -- --queue URL` processes on any machine that reads\nthe model at the same path; waits for them (docs/scale-out.md)', redisUrl),
+    'queue-name': option('NAME', `the queue (default ${DEFAULT_QUEUE_NAME}); the same run on the same queue\nresumes: done jobs are kept, failed ones retried`, queueName),
+    shard: option('i/n', 'only every n-th task from the i-th (0-based); writes <out>/part-i-of-n.json\nfor --merge (batch schedulers without Redis)', shardValue),
+    merge: flag('merge the part files (or folders of them) given as arguments into the outputs'),
   },
-  epilog: 'Writes <out>/samples.csv, summary.csv, verified-accuracy.csv and evaluation.json.\nexit code: 0 done; 1 a bad model or input (nothing is evaluated); 2 a bad option.',
+  positionals: { name: '<parts>', help: 'with --merge: part files written by --shard, or folders holding them' },
+  epilog: 'Writes <out>/samples.csv, summary.csv, verified-accuracy.csv and evaluation.json.\nexit code: 0 done; 1 a bad model or input (nothing is evaluated), or jobs failed; 2 a bad option.',
 })
 
-async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>) {
+/** The command line, as evaluation.json records it (a Redis password left out). */
+const command = () => `npm run evaluate -- ${process.argv.slice(2).map((a) => (/^rediss?:\/\//.test(a) ? shownUrl(a) : a)).join(' ')}`
+
+function merge(parts: string[], given: Set<string>, out: string | undefined) {
+  const alone = [...given].filter((g) => g !== 'merge' && g !== 'out')
+  if (alone.length) throw new UsageError(`--merge takes only the part files and --out (the run's options are in the parts), not --${alone[0]}`)
+  const { run, results } = mergeParts(parts)
+  const { rows, violations } = assembleRows(results)
+  for (const v of violations) console.error(v)
+  const { threat, search, margin, clip } = run.settings
+  writeEvaluation(out ?? join('results', 'evaluate', run.model), { name: run.model, command: command(), methods: run.methods, settings: { threat, search, margin, clip: clip ?? undefined }, epsList: run.epsList, attack: run.attack, inputs: run.inputs }, rows)
+}
+
+async function main({ values, positionals, given }: NonNullable<ReturnType<typeof cli.parse>>) {
+  if (values.merge) return merge(positionals, given, values.out)
+  if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (only --merge takes files)`)
   if (!values.model) throw new UsageError('--model <dir> is required')
+  if (values.queue && values.shard) throw new UsageError('--queue and --shard are two ways to spread a run; give one')
+  if (values['queue-name'] && !values.queue) throw new UsageError('--queue-name needs --queue URL')
   const methods = values.methods ?? [...METHODS]
-  const search = values.search ?? 'fast'
-  const margin = values.margin ?? 'diff'
-  const threat = values.threat ?? { kind: 'single' as const }
-  const clip = values.clip
+  const settings: EvalSettings = { threat: values.threat ?? { kind: 'single' }, search: values.search ?? 'fast', margin: values.margin ?? 'diff', clip: values.clip, maxFrames: values['max-frames'] }
+  const { threat, search } = settings
   const epsList = values['eps-list'] ?? [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
   const n = values.n ?? Infinity
 
-  const net = loadModelDir(values.model)
-  const cn = compileNetwork(net)
+  const { net, hash } = loadModelHashed(values.model)
+  const model = await evalModel(net, values.attack && !values.queue)
   const inputsPath = values.inputs ?? join(modelFolder(values.model), 'examples.json')
   const evaluations = methods.length * (search === 'paper' ? 13 : 8)
   const costThreat = threat.kind === 'frames' ? { frames: threat.frames } : threat.kind
-  const parsed = readInputsFile(inputsPath, inputsModel(values.model, cn), { maxFrames: values['max-frames'], threat: costThreat, evaluations }, values.inputs ? `--inputs ${inputsPath}` : inputsPath)
+  const parsed = readInputsFile(inputsPath, inputsModel(values.model, model.cn), { maxFrames: values['max-frames'], threat: costThreat, evaluations }, values.inputs ? `--inputs ${inputsPath}` : inputsPath)
   for (const t of parsed.truncated) console.error(`note: input ${t.index} has ${t.tokens} tokens; the model reads the first ${t.kept}`)
   const inputs = parsed.inputs.slice(0, n)
   // every input checked (model fit, threat, clip, length cap) before anything is evaluated
-  const preps = prepareInputs(cn, inputs, { maxFrames: values['max-frames'], threat, clip, evaluations })
-  const attackModel = values.attack ? createAttackModel(net) : null
+  const preps = prepareInputs(model.cn, inputs, { ...settings, evaluations })
   const name = resolve(modelFolder(values.model)).split('/').filter(Boolean).pop() ?? 'model'
   const out = values.out ?? join('results', 'evaluate', name)
+  const run = runIdentity({ name, hash }, settings, methods, values.attack, epsList, inputs)
 
-  // per input: the attack (when asked for) first, then each method's bound search, in this process
-  type Job = { index: number; method: Method | 'attack' }
-  const jobs: Job[] = inputs.flatMap((_input, index) => [...(attackModel ? [{ index, method: 'attack' as const }] : []), ...methods.map((method) => ({ index, method }))])
-  const radii: number[] = inputs.map(() => NaN)
-  const rows: EvalRow[] = []
-  await runInProcess(
-    jobs,
-    ({ index, method }) => {
-      const prep = preps[index]
-      if (method === 'attack') return attackRadius(attackModel!, prep.frames, prep.predicted, threat, { steps: 20, restarts: 5, seed: index + 1, clip, onlyMin: true }).radius
-      const t0 = performance.now()
-      const r = findBound(prep, threat, { method, margin, search, clip })
-      const ms = performance.now() - t0
-      const input = inputs[index]
-      const row: EvalRow = { index, label: input.label ?? null, predicted: prep.predicted, correct: input.label === undefined ? true : input.label === prep.predicted, method, bound: r.bound, attack: radii[index], ms, perFrame: r.perFrame }
-      return row
+  // the tasks (a shard's share of them), and where they run: chosen here, once
+  const all = evalTasks(inputs, methods, values.attack)
+  const positions = all.map((_t, k) => k).filter((k) => !values.shard || inShard(k, values.shard))
+  const tasks = positions.map((k) => all[k])
+  const log = (line: string) => console.error(line)
+  const queue = values.queue ? await queueExecutor({ url: values.queue, name: values['queue-name'] ?? DEFAULT_QUEUE_NAME, model: { path: resolve(values.model), hash }, settings, runKey: runKey(run), log }) : null
+  const executor: Executor<EvalTask, EvalResult> = queue ?? inProcess((task: EvalTask) => runEvalTask(model, settings, task, preps[task.index]))
+  if (queue) log(`${tasks.length} jobs on queue ${values['queue-name'] ?? DEFAULT_QUEUE_NAME}: waiting for workers (npm run worker -- --queue ${values.queue})`)
+
+  // progress: an input is done when all its tasks are
+  const left = new Map<number, number>()
+  for (const t of tasks) left.set(t.index, (left.get(t.index) ?? 0) + 1)
+  const batch = await runBatch(tasks, executor, {
+    stopOnError: !queue,
+    onResult: (k) => {
+      const index = tasks[k].index
+      const rest = left.get(index)! - 1
+      left.set(index, rest)
+      if (rest === 0) log(`sample ${index + 1}/${inputs.length} done`)
     },
-    {
-      onResult: (k, _slot, r) => {
-        const { index, method } = jobs[k]
-        if (typeof r === 'number') radii[index] = r
-        else {
-          rows.push(r)
-          if (attackModel && r.bound > r.attack) console.error(`SOUNDNESS VIOLATION: sample ${index} ${method} certified ${r.bound} > attack radius ${r.attack}`)
-        }
-        if (jobs[k + 1]?.index !== index) console.error(`sample ${index + 1}/${inputs.length} done`)
-      },
-    },
-  )
-  const sums = summarize(rows, methods)
-  const summary = sums.map((s) => summaryRecord(s, { threat: threatLabel(threat), search, margin }))
-  const accRows = curveRecords(accuracyCurve(rows, methods, epsList), methods)
-  mkdirSync(out, { recursive: true })
-  writeFileSync(join(out, 'samples.csv'), toCsv(rows.map(rowRecord)))
-  writeFileSync(join(out, 'summary.csv'), toCsv(summary))
-  writeFileSync(join(out, 'verified-accuracy.csv'), toCsv(accRows))
-  const attacks = rows.filter((r) => r.method === methods[0] && Number.isFinite(r.attack)).map((r) => r.attack)
-  writeFileSync(
-    join(out, 'evaluation.json'),
-    JSON.stringify({ command: `npm run evaluate -- ${process.argv.slice(2).join(' ')}`, date: new Date().toISOString(), model: name, summary, verifiedAccuracy: accRows, meanAttackRadius: attackModel ? r6(mean(attacks)) : null, samples: rows.map(rowRecord) }, null, 1),
-  )
-  console.log(`model ${name}, ${inputs.length} samples, threat ${threatLabel(threat)}, search ${search}, margin ${margin}`)
-  console.log('method     accuracy  mean bound  std       ms/sample')
-  for (const s of sums) console.log(`${s.method.padEnd(10)} ${String(r6(s.accuracy)).padEnd(9)} ${String(r6(s.meanBound)).padEnd(11)} ${String(r6(s.stdBound)).padEnd(9)} ${r6(s.msPerSample)}`)
-  if (attackModel) console.log(`mean attack radius (PGD, an upper bound on the true radius): ${r6(mean(attacks))}`)
-  console.log(`wrote ${out}/{samples,summary,verified-accuracy}.csv and evaluation.json`)
+    onError: (k, _slot, e) => queue && log(`job ${tasks[k].method} of input ${tasks[k].index} failed: ${e.message}`),
+  }).finally(() => queue?.close())
+  if (batch.failed) {
+    const first = batch.outcomes.find((o) => o.status === 'failed')
+    if (!queue && first?.status === 'failed') throw first.error
+    throw new InputError(`${batch.failed} of ${tasks.length} jobs failed (messages above); nothing was written. Jobs done are kept: run the same command again to retry the failed ones`)
+  }
+  const results = valuesOf(batch)
+
+  if (values.shard) {
+    const path = writePart(out, run, values.shard, all.length, positions.map((task, j) => ({ task, result: results[j] })))
+    console.log(`shard ${values.shard.index}/${values.shard.count}: ${tasks.length} of ${all.length} tasks; wrote ${path} (merge the parts with npm run evaluate -- --merge <parts>)`)
+    return
+  }
+  const { rows, violations } = assembleRows(results)
+  for (const v of violations) console.error(v)
+  writeEvaluation(out, { name, command: command(), methods, settings, epsList, attack: values.attack, inputs: inputs.length }, rows)
 }
 
 void runCli(cli, main)

@@ -335,7 +335,7 @@ export function defineCli<O extends Record<string, OptionSpec>>(spec: CliSpec<O>
 // the runner
 
 /** Errors that are about what the user gave (exit code 1, the message only). */
-function isInputError(e: unknown): e is Error {
+export function isInputError(e: unknown): e is Error {
   if (e instanceof InputError || e instanceof UnsupportedModelError || e instanceof TokenizerError || e instanceof ManifestError || e instanceof SequenceTooLongError) return true
   // file system errors (no such file, permission denied, a folder where a file was expected)
   const code = (e as { code?: unknown })?.code

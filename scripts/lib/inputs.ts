@@ -83,6 +83,8 @@ export interface PrepareOptions {
   clip?: Clip
   /** certificates per region, for the time estimate */
   evaluations?: number
+  /** the index of the first input in messages (default 0: a task of a larger list names its input) */
+  firstIndex?: number
 }
 
 /**
@@ -95,9 +97,10 @@ export function prepareInputs(cn: CompiledNetwork, inputs: SampleInput[], opts: 
   const unit = cn.embedding ? 'tokens' : 'frames'
   const threat = opts.threat ?? { kind: 'single' }
   const costThreat: CostThreat = threat.kind === 'frames' ? { frames: threat.frames } : threat.kind
+  const at = opts.firstIndex ?? 0
   inputs.forEach((input, k) => {
     const T = input.tokens?.length ?? input.x?.length ?? 0
-    const problem = sequenceCostProblem(T, shape, { maxFrames: opts.maxFrames, index: k, raiseWith: '--max-frames', threat: costThreat, evaluations: opts.evaluations, unit })
+    const problem = sequenceCostProblem(T, shape, { maxFrames: opts.maxFrames, index: at + k, raiseWith: '--max-frames', threat: costThreat, evaluations: opts.evaluations, unit })
     if (problem) throw new InputError(problem)
   })
   return inputs.map((input, k) => {
@@ -107,7 +110,7 @@ export function prepareInputs(cn: CompiledNetwork, inputs: SampleInput[], opts: 
       checkClip(opts.clip, prep.frames)
       return prep
     } catch (e) {
-      throw new InputError(`input ${k}: ${(e as Error).message}`)
+      throw new InputError(`input ${at + k}: ${(e as Error).message}`)
     }
   })
 }

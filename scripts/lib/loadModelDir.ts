@@ -8,8 +8,9 @@
  * regular file, its size checked before it is read (src/model/onnx.ts parses it).
  */
 import type { Stats } from 'node:fs'
+import { createHash } from 'node:crypto'
 import { closeSync, existsSync, lstatSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs'
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { NetworkIR } from '../../src/cert/index.ts'
 import { MAX_WEIGHTS_H5_BYTES, parseKerasFile } from '../../src/model/kerasFile.ts'
 import { hasKerasFileName, kerasFileKind } from '../../src/model/kerasFileKind.ts'
@@ -89,10 +90,15 @@ function jsonFileIn(realBase: string, file: string, shown: string, label: 'model
 
 const isOnnx = (path: string) => path.toLowerCase().endsWith('.onnx')
 
+/** Sees every file a model is made of as it is read: its name (relative to the model) and bytes. */
+export type OnRead = (name: string, bytes: Uint8Array) => void
+
 /** An .onnx model (weights inside it), read under the rules of loadModelDir. */
-function loadOnnxFile(file: string, shown: string): NetworkIR {
+function loadOnnxFile(file: string, shown: string, onRead?: OnRead): NetworkIR {
   const real = jsonFileIn(realpathSync(dirname(file)), file, shown, '.onnx file')
-  return parseOnnxModel(readFileSync(real), `'${shown}'`)
+  const bytes = readFileSync(real)
+  onRead?.(basename(file), bytes)
+  return parseOnnxModel(bytes, `'${shown}'`)
 }
 
 /**
@@ -115,7 +121,7 @@ export function loadModelTokenizer(dir: string): Tokenizer | null {
 const MAX_KERAS_FILE_BYTES = MAX_WEIGHTS_H5_BYTES + LIMITS.jsonBytes
 
 /** A .keras / .h5 file (by name, or by its first bytes whatever its name), or null. */
-function kerasFile(path: string, shown: string): NetworkIR | null {
+function kerasFile(path: string, shown: string, onRead?: OnRead): NetworkIR | null {
   const st = statSync(path)
   if (!st.isFile()) return null
   let kind = hasKerasFileName(path)
@@ -131,7 +137,9 @@ function kerasFile(path: string, shown: string): NetworkIR | null {
   }
   if (!kind) return null
   if (st.size > MAX_KERAS_FILE_BYTES) throw new ModelFileError(`'${shown}' is ${formatBytesOver(st.size, MAX_KERAS_FILE_BYTES)}; the limit is ${formatBytes(MAX_KERAS_FILE_BYTES)}`)
-  return parseKerasFile(new Uint8Array(readFileSync(path)), shown).net
+  const bytes = new Uint8Array(readFileSync(path))
+  onRead?.(basename(path), bytes)
+  return parseKerasFile(bytes, shown).net
 }
 
 /**
@@ -139,21 +147,23 @@ function kerasFile(path: string, shown: string): NetworkIR | null {
  * .keras / .h5 file); the shards are read from the paths the weights manifest gives,
  * relative to model.json. Or an .onnx file (or a directory holding model.onnx).
  */
-export function loadModelDir(dir: string): NetworkIR {
+export function loadModelDir(dir: string, onRead?: OnRead): NetworkIR {
   const path = resolve(dir)
   if (!existsSync(path)) throw new ModelFileError(`model directory '${dir}' does not exist`)
-  const keras = kerasFile(path, dir)
+  const keras = kerasFile(path, dir, onRead)
   if (keras) return keras
   const isDir = statSync(path).isDirectory()
-  if (!isDir && isOnnx(path)) return loadOnnxFile(path, dir)
-  if (isDir && !existsSync(join(path, 'model.json')) && existsSync(join(path, 'model.onnx'))) return loadOnnxFile(join(path, 'model.onnx'), join(dir, 'model.onnx'))
+  if (!isDir && isOnnx(path)) return loadOnnxFile(path, dir, onRead)
+  if (isDir && !existsSync(join(path, 'model.json')) && existsSync(join(path, 'model.onnx'))) return loadOnnxFile(join(path, 'model.onnx'), join(dir, 'model.onnx'), onRead)
   const modelJson = isDir ? join(path, 'model.json') : path
   const shown = isDir ? join(dir, 'model.json') : dir
   if (!existsSync(modelJson)) throw new ModelFileError(`'${dir}' has no model.json (expected a TF.js Layers model saved with model.save, or model.onnx)`)
   const base = dirname(modelJson)
   const realBase = realpathSync(base)
   const realModel = jsonFileIn(realBase, modelJson, shown, 'model.json')
-  const json = parseModelJson(readFileSync(realModel, 'utf8'))
+  const jsonBytes = readFileSync(realModel)
+  onRead?.('model.json', jsonBytes)
+  const json = parseModelJson(jsonBytes.toString('utf8'))
 
   // every shard path the manifest names, checked before anything is read
   const files = new Map<string, string>()
@@ -176,7 +186,22 @@ export function loadModelDir(dir: string): NetworkIR {
     },
     read: (p) => {
       const buf = readFileSync(files.get(p)!)
+      onRead?.(p, buf)
       return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer
     },
   })
+}
+
+/**
+ * A model and its content hash (SHA-256 over the name and bytes of every file read: model.json
+ * and its weight shards, or the .keras / .h5 / .onnx file), so that the machines of a
+ * distributed evaluation can check that they certify the same model.
+ */
+export function loadModelHashed(dir: string): { net: NetworkIR; hash: string } {
+  const h = createHash('sha256')
+  const net = loadModelDir(dir, (name, bytes) => {
+    h.update(`${name}\0${bytes.byteLength}\0`)
+    h.update(bytes)
+  })
+  return { net, hash: h.digest('hex') }
 }
