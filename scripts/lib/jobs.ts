@@ -1,0 +1,170 @@
+/**
+ * Every core for the command line: the certification jobs of `certify`, `evaluate`,
+ * `reproduce` and `audit` run on `--jobs N` Node worker threads, each running the page's
+ * worker handler (src/worker/handler.ts, protocol src/worker/protocol.ts) with its model
+ * loaded once; `--jobs 1` runs the same handler in this thread. runBatch (src/run/batch.ts)
+ * hands the jobs out, retries a job once when its worker crashed (the worker is replaced),
+ * and gives the results back in job order; Ctrl-C / SIGTERM stops the workers and exits
+ * with one line.
+ *
+ * Jobs and results are plain data (structured-clone safe): a job names its model by key.
+ */
+import { Worker } from 'node:worker_threads'
+import type { NetworkIR } from '../../src/cert/index.ts'
+import type { BatchCallbacks, Executor, JobContext } from '../../src/run/batch.ts'
+import { inJobOrder, runBatch } from '../../src/run/batch.ts'
+import type { WorkerFactory, WorkerLike } from '../../src/worker/client.ts'
+import { LocalWorker } from '../../src/worker/local.ts'
+import { WorkerPool } from '../../src/worker/pool.ts'
+import { InputError } from './args.ts'
+import type { FromWorker, Job, JobResult, Progress, ToWorker } from '../../src/worker/protocol.ts'
+
+/** A job of the command line: which model (a key of the run's models) and what to do. */
+export interface ModelJob {
+  model: string
+  job: Job
+}
+
+const BOOT = new URL('./tsWorker.mjs', import.meta.url)
+const CERT_WORKER = new URL('./certWorker.ts', import.meta.url)
+
+/** Why a worker thread died, in words. */
+function crashDetail(e: Error & { code?: string }): string {
+  if (e.code === 'ERR_WORKER_OUT_OF_MEMORY') return `out of memory: ${e.message}`
+  return `${e.name}: ${e.message.split('\n')[0]}`
+}
+
+/**
+ * A worker thread behind the Web Worker interface the clients use: its messages, and an
+ * uncaught error or an unexpected exit (e.g. out of memory) reported as `onerror`.
+ */
+export class ThreadWorker implements WorkerLike {
+  onmessage: ((e: MessageEvent<FromWorker>) => void) | null = null
+  onerror: ((e: ErrorEvent) => void) | null = null
+  private readonly worker: Worker
+  private ended = false
+
+  constructor(entry: URL = CERT_WORKER, workerData: Record<string, unknown> = {}, resourceLimits?: import('node:worker_threads').ResourceLimits) {
+    this.worker = new Worker(BOOT, { workerData: { ...workerData, entry: entry.href }, resourceLimits })
+    this.worker.on('message', (data: FromWorker) => this.onmessage?.({ data } as MessageEvent<FromWorker>))
+    this.worker.on('error', (e: Error) => this.fail(crashDetail(e)))
+    this.worker.on('exit', (code) => this.fail(`the thread exited with code ${code}`))
+  }
+
+  private fail(message: string) {
+    if (this.ended) return
+    this.ended = true
+    this.onerror?.({ message, preventDefault() {} } as ErrorEvent)
+  }
+
+  postMessage(msg: ToWorker) {
+    this.worker.postMessage(msg)
+  }
+
+  terminate() {
+    this.ended = true
+    void this.worker.terminate()
+  }
+}
+
+/** Worker threads for `jobs` > 1, this thread for 1: the same handler either way. */
+export const workerFactory = (jobs: number): WorkerFactory => (jobs > 1 ? () => new ThreadWorker() : () => new LocalWorker())
+
+/**
+ * The command line's executor: a pool of `jobs` workers; each job's model is sent to the
+ * worker that runs it when that worker does not have it yet (so once per worker and model).
+ * The command line has checked the inputs' lengths against its own --max-frames.
+ */
+export class CertExecutor implements Executor<ModelJob, JobResult, Progress> {
+  readonly pool: WorkerPool
+  private readonly models: ReadonlyMap<string, NetworkIR>
+
+  constructor(models: ReadonlyMap<string, NetworkIR>, jobs: number, factory: WorkerFactory = workerFactory(jobs)) {
+    this.models = models
+    this.pool = new WorkerPool(factory, jobs)
+  }
+
+  get slots(): number {
+    return this.pool.slots
+  }
+
+  async run({ model, job }: ModelJob, ctx: JobContext<Progress>): Promise<JobResult> {
+    const client = this.pool.clients[ctx.slot]
+    if (client.modelKey !== model) {
+      const net = this.models.get(model)
+      if (!net) throw new Error(`no model "${model}" in this run`)
+      await client.load(model, net, { maxFrames: Infinity })
+    }
+    return this.pool.run(job, ctx)
+  }
+
+  transient(e: Error): boolean {
+    return this.pool.transient(e)
+  }
+
+  dispose() {
+    this.pool.dispose()
+  }
+}
+
+export interface RunJobsOptions<R> {
+  /** the script's name, for the messages */
+  name: string
+  /** how many workers (--jobs) */
+  jobs: number
+  /** what a job is, for messages (e.g. "sample 3, deepz") */
+  describe: (index: number) => string
+  /** each result, in job order (whatever order they finish in) */
+  onResult?: (index: number, result: R) => void
+  /** workers to use instead of the default ones (tests) */
+  factory?: WorkerFactory
+  /** also stop on these signals (default SIGINT, SIGTERM) */
+  signals?: NodeJS.Signals[]
+}
+
+/** A job failed (after its retry, if its worker crashed): the script stops with this message (exit code 1). */
+export class JobError extends InputError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'JobError'
+  }
+}
+
+/**
+ * Run certification jobs on `--jobs` workers; the results in job order. The first failure
+ * stops the run (no new job starts) and is thrown as a JobError naming the job; a crashed
+ * worker is reported on stderr and its job retried once. SIGINT/SIGTERM terminate the
+ * workers and end the process with one line (exit code 130 / 143).
+ */
+export async function runJobs<R extends JobResult>(models: ReadonlyMap<string, NetworkIR>, jobs: ModelJob[], opts: RunJobsOptions<R>): Promise<R[]> {
+  const size = Math.max(1, Math.min(opts.jobs, jobs.length))
+  const executor = new CertExecutor(models, size, opts.factory ?? workerFactory(size))
+  let finished = 0
+  const stop = (signal: NodeJS.Signals) => {
+    executor.dispose()
+    console.error(`${opts.name}: cancelled (${signal}) after ${finished} of ${jobs.length} jobs; the workers are stopped`)
+    process.exit(signal === 'SIGINT' ? 130 : 143)
+  }
+  const signals = opts.signals ?? ['SIGINT', 'SIGTERM']
+  for (const s of signals) process.on(s, stop)
+  const ordered = opts.onResult ? inJobOrder<JobResult>((k, r) => opts.onResult!(k, r as R)) : undefined
+  const callbacks: BatchCallbacks<JobResult, Progress> = {
+    onResult: (k, slot, r) => {
+      finished++
+      ordered?.(k, slot, r)
+    },
+    onRetry: (k, slot, e) => console.error(`${opts.name}: worker ${slot + 1} failed on ${opts.describe(k)} (${e.message.replace(/; a new one has been started, please run again$/, '')}); running it again on a new worker`),
+  }
+  try {
+    const r = await runBatch(jobs, executor, { ...callbacks, stopOnError: true })
+    const k = r.outcomes.findIndex((o) => o.status === 'failed')
+    if (k >= 0) {
+      const o = r.outcomes[k] as { status: 'failed'; error: Error }
+      throw new JobError(`${opts.describe(k)}: ${o.error.message.replace(/; a new one has been started, please run again$/, ' (twice: not retried again)')}`)
+    }
+    return r.outcomes.map((o) => (o as { status: 'done'; value: JobResult }).value as R)
+  } finally {
+    for (const s of signals) process.off(s, stop)
+    executor.dispose()
+  }
+}
