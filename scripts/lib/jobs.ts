@@ -14,6 +14,7 @@ import type { NetworkIR } from '../../src/cert/index.ts'
 import type { BatchCallbacks, Executor, JobContext } from '../../src/run/batch.ts'
 import { inJobOrder, runBatch } from '../../src/run/batch.ts'
 import type { WorkerFactory, WorkerLike } from '../../src/worker/client.ts'
+import { WorkerCrashError } from '../../src/worker/client.ts'
 import { LocalWorker } from '../../src/worker/local.ts'
 import { WorkerPool } from '../../src/worker/pool.ts'
 import { InputError } from './args.ts'
@@ -107,19 +108,22 @@ export class CertExecutor implements Executor<ModelJob, JobResult, Progress> {
   }
 }
 
-export interface RunJobsOptions<R> {
+export interface RunnerOptions {
   /** the script's name, for the messages */
   name: string
   /** how many workers (--jobs) */
   jobs: number
+  /** workers to use instead of the default ones (tests) */
+  factory?: WorkerFactory
+  /** stop on these signals (default SIGINT, SIGTERM) */
+  signals?: NodeJS.Signals[]
+}
+
+export interface BatchOptions<R> {
   /** what a job is, for messages (e.g. "sample 3, deepz") */
   describe: (index: number) => string
   /** each result, in job order (whatever order they finish in) */
   onResult?: (index: number, result: R) => void
-  /** workers to use instead of the default ones (tests) */
-  factory?: WorkerFactory
-  /** also stop on these signals (default SIGINT, SIGTERM) */
-  signals?: NodeJS.Signals[]
 }
 
 /** A job failed (after its retry, if its worker crashed): the script stops with this message (exit code 1). */
@@ -131,40 +135,73 @@ export class JobError extends InputError {
 }
 
 /**
- * Run certification jobs on `--jobs` workers; the results in job order. The first failure
- * stops the run (no new job starts) and is thrown as a JobError naming the job; a crashed
- * worker is reported on stderr and its job retried once. SIGINT/SIGTERM terminate the
- * workers and end the process with one line (exit code 130 / 143).
+ * Certification jobs on `--jobs` workers, kept for several batches (a script that runs
+ * many models keeps its workers and their TF.js). Each batch gives its results in job
+ * order; the first failure stops it (no new job starts) and is thrown as a JobError naming
+ * the job; a crashed worker is reported on stderr and its job retried once on a new one.
+ * SIGINT/SIGTERM terminate the workers and end the process with one line (exit code 130 /
+ * 143). `close()` when done.
  */
-export async function runJobs<R extends JobResult>(models: ReadonlyMap<string, NetworkIR>, jobs: ModelJob[], opts: RunJobsOptions<R>): Promise<R[]> {
-  const size = Math.max(1, Math.min(opts.jobs, jobs.length))
-  const executor = new CertExecutor(models, size, opts.factory ?? workerFactory(size))
-  let finished = 0
-  const stop = (signal: NodeJS.Signals) => {
-    executor.dispose()
-    console.error(`${opts.name}: cancelled (${signal}) after ${finished} of ${jobs.length} jobs; the workers are stopped`)
+export class JobRunner {
+  /** the models the jobs name, by key (add before running their jobs) */
+  readonly models = new Map<string, NetworkIR>()
+  private readonly executor: CertExecutor
+  private readonly name: string
+  private readonly signals: NodeJS.Signals[]
+  private done = 0
+  private total = 0
+
+  constructor(opts: RunnerOptions) {
+    this.name = opts.name
+    this.executor = new CertExecutor(this.models, opts.jobs, opts.factory ?? workerFactory(opts.jobs))
+    this.signals = opts.signals ?? ['SIGINT', 'SIGTERM']
+    for (const s of this.signals) process.on(s, this.stop)
+  }
+
+  get jobs(): number {
+    return this.executor.slots
+  }
+
+  private readonly stop = (signal: NodeJS.Signals) => {
+    this.executor.dispose()
+    console.error(`${this.name}: cancelled (${signal}) after ${this.done} of ${this.total} jobs; the workers are stopped`)
     process.exit(signal === 'SIGINT' ? 130 : 143)
   }
-  const signals = opts.signals ?? ['SIGINT', 'SIGTERM']
-  for (const s of signals) process.on(s, stop)
-  const ordered = opts.onResult ? inJobOrder<JobResult>((k, r) => opts.onResult!(k, r as R)) : undefined
-  const callbacks: BatchCallbacks<JobResult, Progress> = {
-    onResult: (k, slot, r) => {
-      finished++
-      ordered?.(k, slot, r)
-    },
-    onRetry: (k, slot, e) => console.error(`${opts.name}: worker ${slot + 1} failed on ${opts.describe(k)} (${e.message.replace(/; a new one has been started, please run again$/, '')}); running it again on a new worker`),
-  }
-  try {
-    const r = await runBatch(jobs, executor, { ...callbacks, stopOnError: true })
+
+  async run<R extends JobResult>(jobs: ModelJob[], opts: BatchOptions<R>): Promise<R[]> {
+    this.total += jobs.length
+    const ordered = opts.onResult ? inJobOrder<JobResult>((k, r) => opts.onResult!(k, r as R)) : undefined
+    const callbacks: BatchCallbacks<JobResult, Progress> = {
+      onResult: (k, slot, r) => {
+        this.done++
+        ordered?.(k, slot, r)
+      },
+      onRetry: (k, slot, e) => console.error(`${this.name}: worker ${slot + 1} failed on ${opts.describe(k)} (${crashText(e)}); running it again on a new worker`),
+    }
+    const r = await runBatch(jobs, this.executor, { ...callbacks, stopOnError: true })
     const k = r.outcomes.findIndex((o) => o.status === 'failed')
     if (k >= 0) {
-      const o = r.outcomes[k] as { status: 'failed'; error: Error }
-      throw new JobError(`${opts.describe(k)}: ${o.error.message.replace(/; a new one has been started, please run again$/, ' (twice: not retried again)')}`)
+      const { error } = r.outcomes[k] as { status: 'failed'; error: Error }
+      throw new JobError(`${opts.describe(k)}: ${error instanceof WorkerCrashError ? `${crashText(error)}, also when run again on a new worker` : error.message}`)
     }
     return r.outcomes.map((o) => (o as { status: 'done'; value: JobResult }).value as R)
+  }
+
+  close() {
+    for (const s of this.signals) process.off(s, this.stop)
+    this.executor.dispose()
+  }
+}
+
+const crashText = (e: Error) => e.message.replace(/; a new one has been started, please run again$/, '')
+
+/** Run one batch of jobs on a runner of its own (at most one worker per job). */
+export async function runJobs<R extends JobResult>(models: ReadonlyMap<string, NetworkIR>, jobs: ModelJob[], opts: RunnerOptions & BatchOptions<R>): Promise<R[]> {
+  const runner = new JobRunner({ ...opts, jobs: Math.max(1, Math.min(opts.jobs, jobs.length)) })
+  for (const [key, net] of models) runner.models.set(key, net)
+  try {
+    return await runner.run(jobs, opts)
   } finally {
-    for (const s of signals) process.off(s, stop)
-    executor.dispose()
+    runner.close()
   }
 }
