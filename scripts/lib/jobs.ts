@@ -18,6 +18,7 @@ import { WorkerCrashError } from '../../src/worker/client.ts'
 import { LocalWorker } from '../../src/worker/local.ts'
 import { WorkerPool } from '../../src/worker/pool.ts'
 import { InputError } from './args.ts'
+import type { Backend } from './tfBackend.ts'
 import type { FromWorker, Job, JobResult, Progress, ToWorker } from '../../src/worker/protocol.ts'
 
 /** A job of the command line: which model (a key of the run's models) and what to do. */
@@ -68,8 +69,14 @@ export class ThreadWorker implements WorkerLike {
   }
 }
 
+/** What a worker thread sets up before its first job. */
+export interface ThreadSetup {
+  /** TF.js backend (default: TF.js's own choice, cpu in Node) */
+  backend?: Backend
+}
+
 /** Worker threads for `jobs` > 1, this thread for 1: the same handler either way. */
-export const workerFactory = (jobs: number): WorkerFactory => (jobs > 1 ? () => new ThreadWorker() : () => new LocalWorker())
+export const workerFactory = (jobs: number, setup: ThreadSetup = {}): WorkerFactory => (jobs > 1 ? () => new ThreadWorker(CERT_WORKER, { ...setup }) : () => new LocalWorker())
 
 /**
  * The command line's executor: a pool of `jobs` workers; each job's model is sent to the
@@ -115,6 +122,8 @@ export interface RunnerOptions {
   jobs: number
   /** workers to use instead of the default ones (tests) */
   factory?: WorkerFactory
+  /** what each worker thread sets up first (this thread, with --jobs 1, is the caller's to set up) */
+  setup?: ThreadSetup
   /** stop on these signals (default SIGINT, SIGTERM) */
   signals?: NodeJS.Signals[]
 }
@@ -122,6 +131,10 @@ export interface RunnerOptions {
 export interface BatchOptions<R> {
   /** what a job is, for messages (e.g. "sample 3, deepz") */
   describe: (index: number) => string
+  /** the order in which jobs start (e.g. longest first); results still come in job order */
+  order?: readonly number[]
+  /** a failed job's result instead of stopping the run (e.g. a report that says it failed) */
+  failed?: (index: number, message: string) => R
   /** each result, in job order (whatever order they finish in) */
   onResult?: (index: number, result: R) => void
 }
@@ -153,7 +166,7 @@ export class JobRunner {
 
   constructor(opts: RunnerOptions) {
     this.name = opts.name
-    this.executor = new CertExecutor(this.models, opts.jobs, opts.factory ?? workerFactory(opts.jobs))
+    this.executor = new CertExecutor(this.models, opts.jobs, opts.factory ?? workerFactory(opts.jobs, opts.setup))
     this.signals = opts.signals ?? ['SIGINT', 'SIGTERM']
     for (const s of this.signals) process.on(s, this.stop)
   }
@@ -168,23 +181,27 @@ export class JobRunner {
     process.exit(signal === 'SIGINT' ? 130 : 143)
   }
 
-  async run<R extends JobResult>(jobs: ModelJob[], opts: BatchOptions<R>): Promise<R[]> {
+  async run<R>(jobs: ModelJob[], opts: BatchOptions<R>): Promise<R[]> {
     this.total += jobs.length
-    const ordered = opts.onResult ? inJobOrder<JobResult>((k, r) => opts.onResult!(k, r as R)) : undefined
+    const ordered = opts.onResult ? inJobOrder<R>(opts.onResult) : undefined
     const callbacks: BatchCallbacks<JobResult, Progress> = {
       onResult: (k, slot, r) => {
         this.done++
-        ordered?.(k, slot, r)
+        ordered?.(k, slot, r as R)
       },
       onRetry: (k, slot, e) => console.error(`${this.name}: worker ${slot + 1} failed on ${opts.describe(k)} (${crashText(e)}); running it again on a new worker`),
     }
-    const r = await runBatch(jobs, this.executor, { ...callbacks, stopOnError: true })
-    const k = r.outcomes.findIndex((o) => o.status === 'failed')
-    if (k >= 0) {
-      const { error } = r.outcomes[k] as { status: 'failed'; error: Error }
-      throw new JobError(`${opts.describe(k)}: ${error instanceof WorkerCrashError ? `${crashText(error)}, also when run again on a new worker` : error.message}`)
-    }
-    return r.outcomes.map((o) => (o as { status: 'done'; value: JobResult }).value as R)
+    const failed = opts.failed
+    const message = (e: Error) => (e instanceof WorkerCrashError ? `${crashText(e)}, also when run again on a new worker` : e.message)
+    if (failed) callbacks.onError = (k, slot, e) => ordered?.(k, slot, failed(k, message(e)))
+    const r = await runBatch(jobs, this.executor, { ...callbacks, order: opts.order, stopOnError: !failed })
+    const first = failed ? -1 : r.outcomes.findIndex((o) => o.status === 'failed')
+    if (first >= 0) throw new JobError(`${opts.describe(first)}: ${message((r.outcomes[first] as { error: Error }).error)}`)
+    return r.outcomes.map((o, k) => {
+      if (o.status === 'done') return o.value as R
+      if (o.status === 'failed' && failed) return failed(k, message(o.error))
+      throw new JobError(`${opts.describe(k)}: not run (the run was stopped)`)
+    })
   }
 
   close() {

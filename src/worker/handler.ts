@@ -170,6 +170,15 @@ const jobHandlers: JobHandlers = {
     }
   },
 
+  async audit(job, ctx) {
+    const { auditNetwork } = await import('../attack/audit.ts')
+    return reportingEnd(job.kind, ctx, () => {
+      let done = 0
+      const audit = auditNetwork(ctx.cn.net, job.inputs, { ...job.options, onSample: () => ctx.report({ stage: 'audit', frame: null, fraction: ++done / job.inputs.length }) })
+      return { kind: 'audit', audit, ms: performance.now() - ctx.t0 }
+    })
+  },
+
   certify(job, ctx) {
     const prep = ctx.prepare(job.input)
     return reportingEnd(job.kind, ctx, async () => {

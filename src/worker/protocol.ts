@@ -2,6 +2,7 @@
  * The typed message protocol between the app and the certification worker.
  * The model is sent once (`load`); every job names the model it expects.
  */
+import type { AuditOptions, ModelAudit } from '../attack/audit.ts'
 import type { BoundResult, CertifyResult, Clip, MarginCheck, Method, NetworkIR, PlaneRecord, Projection, SampleInput, SearchKind, Threat, VarSelector } from '../cert/index.ts'
 export interface JobSettings {
   threat: Threat
@@ -37,6 +38,8 @@ export type Job =
       /** single-frame threat: attack only these frames */
       frames?: number[]
     }
+  /** the soundness audit of the loaded model on these inputs (TF.js on the worker's current backend) */
+  | { kind: 'audit'; inputs: SampleInput[]; options: Omit<AuditOptions, 'onSample'> }
 
 /** What the worker sends back for a certify job (the zonotopes stay in the worker). */
 export interface CertifySummary {
@@ -128,7 +131,13 @@ export interface AttackSummary {
   ms: number
 }
 
-export type JobResult = RunResult | TraceSummary | ProjectSummary | AttackSummary
+export interface AuditSummary {
+  kind: 'audit'
+  audit: ModelAudit
+  ms: number
+}
+
+export type JobResult = RunResult | TraceSummary | ProjectSummary | AttackSummary | AuditSummary
 
 export type ToWorker =
   | {
