@@ -213,7 +213,7 @@ export class JobRunner {
 const crashText = (e: Error) => e.message.replace(/; a new one has been started, please run again$/, '')
 
 /** Run one batch of jobs on a runner of its own (at most one worker per job). */
-export async function runJobs<R extends JobResult>(models: ReadonlyMap<string, NetworkIR>, jobs: ModelJob[], opts: RunnerOptions & BatchOptions<R>): Promise<R[]> {
+export async function runJobs<R>(models: ReadonlyMap<string, NetworkIR>, jobs: ModelJob[], opts: RunnerOptions & BatchOptions<R>): Promise<R[]> {
   const runner = new JobRunner({ ...opts, jobs: Math.max(1, Math.min(opts.jobs, jobs.length)) })
   for (const [key, net] of models) runner.models.set(key, net)
   try {
