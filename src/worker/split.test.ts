@@ -1,24 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { CancelledError, compileNetwork, findBound, prepareSample, randomFrames, randomNetwork, Rng } from '../cert/index.ts'
-import { WorkerPool } from './pool.ts'
 import type { Progress } from './protocol.ts'
 import type { BoundJob } from './split.ts'
 import { combineParts, frameParts, splitBound, splitParts } from './split.ts'
-import { InProcessWorker } from './testing/inProcessWorker.ts'
+import { inProcessPool } from './testing/inProcessWorker.ts'
 
 const net = randomNetwork({ cell: 'lstm', hidden: [6], frameSize: 3, classes: 3, seed: 8 })
 const input = { x: randomFrames(new Rng(3), 7, 3) }
 const job: BoundJob = { kind: 'bound', input, threat: { kind: 'single' }, method: 'certrnn', margin: 'diff', search: 'paper' }
 
 async function pool(size: number) {
-  const workers: InProcessWorker[] = []
-  const p = new WorkerPool(() => {
-    const w = new InProcessWorker()
-    workers.push(w)
-    return w
-  }, size)
-  await p.load('m', net)
-  return { p, workers }
+  const r = inProcessPool(size)
+  await r.p.load('m', net)
+  return r
 }
 
 describe('one sample\'s bound search split across workers', () => {

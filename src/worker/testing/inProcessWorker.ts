@@ -1,3 +1,4 @@
+import { WorkerPool } from '../pool.ts'
 import { LocalWorker } from '../local.ts'
 import type { ToWorker } from '../protocol.ts'
 
@@ -21,4 +22,15 @@ export class InProcessWorker extends LocalWorker {
     }
     super.receive(msg)
   }
+}
+
+/** A pool of in-process workers, and the workers it started (in order). */
+export function inProcessPool(size: number): { p: WorkerPool; workers: InProcessWorker[] } {
+  const workers: InProcessWorker[] = []
+  const p = new WorkerPool(() => {
+    const w = new InProcessWorker()
+    workers.push(w)
+    return w
+  }, size)
+  return { p, workers }
 }
