@@ -30,7 +30,18 @@ describe('the command line executor (worker threads)', () => {
     const here = await runJobs<BoundSummary>(models, jobs, { name: 't', jobs: 1, describe: describeJob })
     const order: number[] = []
     let threads = 0
-    const runner = new JobRunner({ name: 't', jobs: 2, signals: [], factory: () => (threads++, new ThreadWorker()) })
+    let loads = 0
+    const factory = () => {
+      threads++
+      const w = new ThreadWorker()
+      const post = w.postMessage.bind(w)
+      w.postMessage = (msg) => {
+        if (msg.type === 'load') loads++
+        post(msg)
+      }
+      return w
+    }
+    const runner = new JobRunner({ name: 't', jobs: 2, signals: [], factory })
     runner.models.set('m', net)
     try {
       const there = await runner.run<BoundSummary>(jobs, { describe: describeJob, onResult: (k) => order.push(k) })
@@ -38,6 +49,7 @@ describe('the command line executor (worker threads)', () => {
       expect(there.map((r) => r.result.method)).toEqual(['certrnn', 'deepz', 'certrnn', 'deepz'])
       expect(order).toEqual([0, 1, 2, 3])
       expect(threads).toBe(2)
+      expect(loads).toBe(2)
     } finally {
       runner.close()
     }
