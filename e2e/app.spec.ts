@@ -41,6 +41,20 @@ test('MNIST: pick a model and a digit, certify at ε, then find the bound', asyn
   expect(errors).toEqual([])
 })
 
+test('the paper search of one sample, split across the pool\'s workers: every frame\'s bound', async ({ page }) => {
+  const errors = trackErrors(page)
+  await page.goto('/#model=lstm-4-32&digit=3&search=paper')
+  await ready(page)
+  await page.getByTestId('run-bound').click()
+  const bound = page.getByTestId('bound-value')
+  await expect(bound).toBeVisible({ timeout: 60_000 })
+  const split = Number(await bound.getAttribute('data-bound'))
+  const frames = await page.getByTestId('frame-bounds').locator('li').allTextContents()
+  expect(frames).toHaveLength(4)
+  expect(split).toBeGreaterThan(0)
+  expect(errors).toEqual([])
+})
+
 test('text: a typed sentence gets its tokens live and a per-token heatmap, one cell per token', async ({ page }) => {
   const errors = trackErrors(page)
   await page.goto('/#model=toxic-lstm')

@@ -11,9 +11,6 @@
  */
 import type { Clip, NetworkIR, SampleInput } from '../src/cert/index.ts'
 import { costShape, MAX_FRAMES, mean, METHODS, sequenceCostProblem, UnsupportedModelError, validateNetwork } from '../src/cert/index.ts'
-import * as tf from '@tensorflow/tfjs'
-import '@tensorflow/tfjs-backend-wasm'
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -22,12 +19,14 @@ import type { AuditOptions, ModelAudit, Violation } from '../src/attack/audit.ts
 import { auditNetwork } from '../src/attack/audit.ts'
 import type { ManifestModel } from '../src/model/manifest.ts'
 import { validateManifest } from '../src/model/manifest.ts'
-import type { Executor } from '../src/run/batch.ts'
-import { runBatch, valuesOf } from '../src/run/batch.ts'
+import { inJobOrder } from '../src/run/batch.ts'
+import type { AuditSummary } from '../src/worker/protocol.ts'
+import { JobRunner } from './lib/jobs.ts'
+import { setBackend } from './lib/tfBackend.ts'
 import { choice, clipRange, debugging, defineCli, flag, InputError, integer, list, option, positiveInt, positiveNumber, runCli, text, UsageError, wholeNumber } from './lib/args.ts'
 import { readInputsFile } from './lib/inputs.ts'
 import { loadModelDir } from './lib/loadModelDir.ts'
-import { checkMaxEps, common } from './lib/options.ts'
+import { checkMaxEps, common, jobsOf } from './lib/options.ts'
 
 
 export interface ZooAuditOptions extends AuditOptions {
@@ -94,11 +93,14 @@ export function estimateCost(m: ManifestModel, opts: Pick<ZooAuditOptions, 'zoo'
   return opts.n * audited * T * perStep * (k === 1 ? 1 : 3)
 }
 
-/** Audit one zoo model (or say why it was skipped). */
-export function auditZooModel(m: ManifestModel, opts: ZooAuditOptions): ModelReport {
+/** A zoo model ready to audit, or the report that says why it is skipped. */
+type Prepared = { skipped: ModelReport } | { net: NetworkIR; inputs: SampleInput[]; options: Omit<AuditOptions, 'onSample'> }
+
+/** Load a zoo model and its examples for the audit (or say why it is skipped). */
+function prepareZooModel(m: ManifestModel, opts: ZooAuditOptions): Prepared {
   const dir = join(opts.zoo, m.path)
   const missing = ['model.json', 'examples.json'].filter((f) => !existsSync(join(dir, f)))
-  if (missing.length) return { id: m.id, title: m.title, skipped: `not available yet (no ${missing.join(', ')})`, n: 0 }
+  if (missing.length) return { skipped: { id: m.id, title: m.title, skipped: `not available yet (no ${missing.join(', ')})`, n: 0 } }
   let net: NetworkIR
   let inputs: SampleInput[]
   try {
@@ -107,15 +109,24 @@ export function auditZooModel(m: ManifestModel, opts: ZooAuditOptions): ModelRep
     inputs = readExamples(dir).slice(0, opts.n)
   } catch (e) {
     // a model still being written, or one the certifier refuses: nothing is certified
-    return { id: m.id, title: m.title, skipped: `${e instanceof UnsupportedModelError ? 'not certifiable' : 'could not load'}: ${(e as Error).message}`, n: 0 }
+    return { skipped: { id: m.id, title: m.title, skipped: `${e instanceof UnsupportedModelError ? 'not certifiable' : 'could not load'}: ${(e as Error).message}`, n: 0 } }
   }
   const clip = opts.clipMode === 'domain' ? (m.input.kind === 'frames' ? ([m.input.domain.min, m.input.domain.max] as const) : undefined) : opts.clipMode === 'none' ? undefined : opts.clipMode
+  const { zoo: _zoo, models: _models, n: _n, clipMode: _clipMode, onSample: _onSample, ...audit } = opts
+  return { net, inputs, options: { ...audit, clip } }
+}
+
+/** The report of a model whose audit failed (one line; the stack trace with CERT_RNN_DEBUG=1). */
+const failedReport = (m: ManifestModel, n: number, e: unknown): ModelReport => ({ id: m.id, title: m.title, error: (debugging() ? (e as Error).stack : (e as Error).message) ?? String(e), n })
+
+/** Audit one zoo model in this process (or say why it was skipped). */
+export function auditZooModel(m: ManifestModel, opts: ZooAuditOptions): ModelReport {
+  const p = prepareZooModel(m, opts)
+  if ('skipped' in p) return p.skipped
   try {
-    const audit = auditNetwork(net, inputs, { ...opts, clip })
-    return { id: m.id, title: m.title, audit, n: inputs.length }
+    return { id: m.id, title: m.title, audit: auditNetwork(p.net, p.inputs, p.options), n: p.inputs.length }
   } catch (e) {
-    // one line (the stack trace with CERT_RNN_DEBUG=1)
-    return { id: m.id, title: m.title, error: (debugging() ? (e as Error).stack : (e as Error).message) ?? String(e), n: inputs.length }
+    return failedReport(m, p.inputs.length, e)
   }
 }
 
@@ -128,23 +139,7 @@ export function auditZoo(opts: ZooAuditOptions, onModel?: (r: ModelReport) => vo
   })
 }
 
-export async function setBackend(name: 'wasm' | 'cpu'): Promise<string> {
-  // no "install the node backend" banner on every (child) process
-  tf.env().set('PROD', true)
-  if (name === 'wasm') {
-    try {
-      if (await tf.setBackend('wasm')) {
-        await tf.ready()
-        return 'wasm'
-      }
-    } catch {
-      // fall back to cpu
-    }
-  }
-  await tf.setBackend('cpu')
-  await tf.ready()
-  return 'cpu'
-}
+export { setBackend }
 
 const fmt = (v: number, d = 5) => (Number.isFinite(v) ? v.toFixed(d) : v === Infinity ? '∞' : '—')
 const count = (v: number) => v.toLocaleString('en-US')
@@ -214,13 +209,12 @@ const cli = defineCli({
     'long-frames': option('K', 'K evenly spaced frames (default 8): certified bound, PGD, sampling and\nattack radius are then minima over those frames', positiveInt),
     'frame-cap': option('N', `refuse (before auditing) examples longer than N frames (tokens); default ${MAX_FRAMES}`, positiveInt),
     backend: option('B', 'wasm|cpu: TF.js backend for PGD (default wasm; cpu if wasm cannot start)', choice(['wasm', 'cpu'] as const)),
-    jobs: option('J', 'models audited in parallel processes (default: min(2, cores))', positiveInt),
+    jobs: { ...common.jobs, help: `models audited in parallel worker threads (default: this machine's cores, ${availableParallelism()})` },
     seed: option('S', '(default 1)', integer),
     zoo: option('DIR', 'the zoo folder (default public/models)', text),
     inflate: option('X', 'self-test of the audit: pretend the certifier claimed X × its bounds\n(X > 1 simulates an unsound certifier; the audit must then fail)', positiveNumber('the factor')),
     'save-violations': option('F', 'write violating inputs to F (default: <tmp>/cert-rnn-audit-violations.json)', text),
     json: flag('one JSON line per model, then a summary line'),
-    'worker-model': option('ID', 'internal: audit this one model and print its report as JSON', text, { hidden: true }),
   },
   epilog: `exit code: 1 if any input inside a certified ball changes the prediction (a soundness
 violation), the audit of a model failed, or an example is too long; 0 otherwise; 2 for a usage error.`,
@@ -251,7 +245,7 @@ function cliOptions({ values }: Args): CliOptions {
     inflate: values.inflate ?? 1,
     seed: values.seed ?? 1,
     backend: values.backend ?? 'wasm',
-    jobs: values.jobs ?? Math.max(1, Math.min(2, availableParallelism())),
+    jobs: jobsOf(values.jobs),
     json: values.json,
     saveViolations: values['save-violations'] ?? join(tmpdir(), 'cert-rnn-audit-violations.json'),
   }
@@ -279,36 +273,10 @@ function checkLengths(models: ManifestModel[], opts: CliOptions): void {
   }
 }
 
-/** Run one model in a child process (same script, --worker) and read its JSON report. */
-function runChild(id: string, argv: string[]): Promise<ModelReport> {
-  return new Promise((resolvePromise, reject) => {
-    const args = [...process.execArgv, fileURLToPath(import.meta.url), ...argv, '--worker-model', id]
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] })
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('{"report":'))
-      if (!line) return resolvePromise({ id, title: id, error: `the audit process of ${id} failed (exit code ${code})`, n: 0 })
-      resolvePromise((JSON.parse(line) as { report: ModelReport }).report)
-    })
-  })
-}
-
 const jsonSafe = (_: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? (Number.isNaN(v) ? null : v > 0 ? 'Infinity' : '-Infinity') : v)
-const revive = (_: string, v: unknown) => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v)
 
 async function main(args: Args): Promise<number> {
   const opts = cliOptions(args)
-  // a worker: one model, the report as one JSON line
-  const id = args.values['worker-model']
-  if (id !== undefined) {
-    await setBackend(opts.backend)
-    const [report] = auditZoo({ ...opts, models: [id] })
-    process.stdout.write(`${JSON.stringify({ report }, jsonSafe)}\n`)
-    return 0
-  }
-  const argv = process.argv.slice(2)
   const t0 = performance.now()
   const models = selectModels(readManifest(opts.zoo), opts.models)
   checkLengths(models, opts)
@@ -327,15 +295,38 @@ async function main(args: Args): Promise<number> {
     if (opts.json) console.log(JSON.stringify({ id: r.id, skipped: r.skipped ?? null, error: r.error ?? null, n: r.n, summary: r.audit?.summary ?? null, reduced: r.audit?.reduced ?? null, ms: r.audit?.ms ?? null }, jsonSafe))
     else console.log(formatReport(r))
   }
-  let reports: ModelReport[]
-  if (jobs <= 1) reports = auditZoo({ ...opts, models: models.map((m) => m.id) }, print)
-  else {
-    // models in parallel processes, the longest first (so that no long model starts last);
-    // each line is printed when its model is done
-    const childArgv = argv.filter((a, k) => !(a === '--jobs' || argv[k - 1] === '--jobs') && !a.startsWith('--jobs='))
-    const order = models.map((m, k) => ({ k, cost: estimateCost(m, opts) })).sort((a, b) => b.cost - a.cost || a.k - b.k)
-    const children: Executor<ManifestModel, ModelReport> = { slots: jobs, run: async (m) => JSON.parse(JSON.stringify(await runChild(m.id, childArgv)), revive) as ModelReport }
-    reports = valuesOf(await runBatch(models, children, { order: order.map((o) => o.k), onResult: (_k, _slot, r) => print(r) }))
+  // one job per model on --jobs workers (the page's worker code; TF.js on the chosen backend
+  // in each), the longest first so that no long model starts last; each model's lines are
+  // printed in manifest order
+  const prepared = models.map((m) => prepareZooModel(m, opts))
+  const todo = models.map((_m, k) => k).filter((k) => !('skipped' in prepared[k]))
+  const runner = new JobRunner({ name: 'audit', jobs, setup: { backend } })
+  const reports: ModelReport[] = []
+  const printed = inJobOrder<ModelReport>((_k, r) => print(r))
+  prepared.forEach((p, k) => 'skipped' in p && printed(k, 0, (reports[k] = p.skipped)))
+  try {
+    for (const k of todo) {
+      const p = prepared[k] as Exclude<Prepared, { skipped: ModelReport }>
+      runner.models.set(models[k].id, p.net)
+    }
+    const order = todo.map((k, j) => ({ j, cost: estimateCost(models[k], opts) })).sort((a, b) => b.cost - a.cost || a.j - b.j)
+    const inputsOf = (k: number) => (prepared[k] as { inputs: SampleInput[] }).inputs
+    await runner.run<AuditSummary | { kind: 'failed'; message: string }>(
+      todo.map((k) => ({ model: models[k].id, job: { kind: 'audit', inputs: inputsOf(k), options: (prepared[k] as { options: Omit<AuditOptions, 'onSample'> }).options } })),
+      {
+        describe: (j) => models[todo[j]].id,
+        order: order.map((o) => o.j),
+        failed: (_j, message) => ({ kind: 'failed', message }),
+        onResult: (j, r) => {
+          const k = todo[j]
+          const m = models[k]
+          reports[k] = r.kind === 'audit' ? { id: m.id, title: m.title, audit: r.audit, n: inputsOf(k).length } : failedReport(m, inputsOf(k).length, new Error(r.message))
+          printed(k, 0, reports[k])
+        },
+      },
+    )
+  } finally {
+    runner.close()
   }
   const audited = reports.filter((r) => r.audit)
   const failed = reports.filter((r) => r.error).map((r) => r.id)

@@ -5,7 +5,7 @@
  *   npm run certify --silent -- --model <dir> [--inputs <file.json>] [--n N]
  *     [--threat single|all|frames=0,3,5] [--method certrnn|deepz|interval]
  *     [--margin diff|paper] [--search paper|fast] [--eps E] [--clip lo,hi] [--max-eps E]
- *     [--max-frames N] [--float32 auto|always|never] [--json]
+ *     [--max-frames N] [--float32 auto|always|never] [--jobs N] [--json]
  *
  * Every input is checked (model fit, threat, clip range, length cap) before anything is
  * certified; options and messages come from scripts/lib/args.ts (exit 2 a bad option, 1 a
@@ -14,13 +14,16 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { SampleInput } from '../src/cert/index.ts'
-import { certifyThreat, compileNetwork, findBound, mean, populationStd, threatLabel, verifiedAccuracy } from '../src/cert/index.ts'
+import { compileNetwork, mean, populationStd, threatLabel, verifiedAccuracy } from '../src/cert/index.ts'
 import { defineCli, InputError, list, nonNegativeNumber, option, repeated, runCli, UsageError } from './lib/args.ts'
 import { float32Predictions, isCloseCall, NEAR_TIE_GAP } from './lib/float32.ts'
 import type { TextInput } from './lib/inputs.ts'
 import { encodeTexts, inputsModel, modelFolder, prepareInputs, readInputsFile, readTokenizer, truncationNote } from './lib/inputs.ts'
 import { loadModelDir } from './lib/loadModelDir.ts'
-import { checkMaxEps, common } from './lib/options.ts'
+import type { ModelJob } from './lib/jobs.ts'
+import { runJobs } from './lib/jobs.ts'
+import { checkMaxEps, common, jobsOf } from './lib/options.ts'
+import type { BoundSummary, CertifySummary } from '../src/worker/protocol.ts'
 
 const cli = defineCli({
   name: 'certify',
@@ -44,6 +47,7 @@ const cli = defineCli({
       return raw
     }),
     json: common.json,
+    jobs: common.jobs,
   },
   epilog: `Near ties: the certificate is about the float64 prediction; when TF.js (float32) predicts
 another class, the sample's line says so ("tfjsPredicted", "nearTie": true in JSON).
@@ -100,38 +104,40 @@ async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Prom
     }
   }
 
-  const opts = { method, margin, clip }
   const bounds: number[] = []
   const graded: Array<{ bound: number; correct: boolean }> = []
   let certifiedCount = 0
   let correctCount = 0
   let totalMs = 0
-  preps.forEach((prep, index) => {
+  // one job per input on --jobs workers (the page's worker code); each line printed in input order
+  const settings = { threat, method, margin, clip }
+  const jobs: ModelJob[] = inputs.map((input) => ({
+    model: 'model',
+    job: eps !== undefined ? { kind: 'certify', input, eps, ...settings } : { kind: 'bound', input, search, maxEps, ...settings },
+  }))
+  const print = (index: number, r: CertifySummary | BoundSummary) => {
     const input = inputs[index]
-    const t0 = performance.now()
+    const prep = preps[index]
     let line: Record<string, unknown>
-    if (eps !== undefined) {
-      const r = certifyThreat(prep, threat, eps, opts)
-      line = { index, label: input.label ?? null, predicted: prep.predicted, bound: null, perFrame: r.perFrame, certified: r.certified, ms: 0, eps, margin: round(r.margin) }
-      if (r.certified) certifiedCount++
+    if (r.kind === 'certify') {
+      line = { index, label: input.label ?? null, predicted: prep.predicted, bound: null, perFrame: r.result.perFrame, certified: r.result.certified, ms: 0, eps, margin: round(r.result.margin) }
+      if (r.result.certified) certifiedCount++
     } else {
-      const r = findBound(prep, threat, { ...opts, search, maxEps })
-      bounds.push(r.bound)
+      bounds.push(r.result.bound)
       line = {
         index,
         label: input.label ?? null,
         predicted: prep.predicted,
-        bound: round(r.bound),
-        perFrame: r.perFrame ? r.perFrame.map((b) => round(b)) : null,
-        certified: r.bound > 0,
+        bound: round(r.result.bound),
+        perFrame: r.result.perFrame ? r.result.perFrame.map((b) => round(b)) : null,
+        certified: r.result.bound > 0,
         ms: 0,
-        evaluations: r.evaluations,
+        evaluations: r.result.evaluations,
       }
-      if (r.bound > 0) certifiedCount++
+      if (r.result.bound > 0) certifiedCount++
     }
-    const ms = performance.now() - t0
-    totalMs += ms
-    line.ms = round(ms, 2)
+    totalMs += r.ms
+    line.ms = round(r.ms, 2)
     const correct = input.label === undefined ? null : input.label === prep.predicted
     line.correct = correct
     if (correct) correctCount++
@@ -150,7 +156,8 @@ async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Prom
       console.log(`#${index}: predicted ${prep.predicted}${lab}: ${what} (${line.ms} ms)`)
       if (line.nearTie) console.log(`   near tie: TF.js (float32) predicts ${tfjs}; the certificate is about the float64 prediction ${prep.predicted}`)
     }
-  })
+  }
+  await runJobs<CertifySummary | BoundSummary>(new Map([['model', net]]), jobs, { name: 'certify', jobs: jobsOf(values.jobs), describe: (k) => `input ${k}`, onResult: print })
   const boundMean = bounds.length ? mean(bounds) : null
   const boundStd = bounds.length ? populationStd(bounds) : null
   const summary = {

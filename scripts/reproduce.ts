@@ -6,13 +6,13 @@
  *   per sample for Cert-RNN, DeepZ and interval (fast search), and the PGD attack radius.
  * - table6: the MNIST vanilla RNNs with all frames perturbed.
  * - figure7: verified accuracy against ε per method (MNIST models), as a table/CSV.
- * - sensitive-words: per-token bounds of our toxic examples (toxic-lstm).
+ * - sensitive-words: per-token bounds of our toxic examples (toxic-lstm, unless --models leaves it out).
  * Inputs longer than 16 frames (URLs) are searched on 8 evenly spaced frames (said in the
  * table), to keep the run in minutes.
  */
 import type { Method, SampleInput } from '../src/cert/index.ts'
 import { toCsv } from '../src/model/csv.ts'
-import { compileNetwork, findBound, mean, METHODS, populationStd, prepareSample, verifiedAccuracy } from '../src/cert/index.ts'
+import { compileNetwork, mean, METHODS, populationStd, prepareSample, verifiedAccuracy } from '../src/cert/index.ts'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Manifest } from '../src/model/manifest.ts'
@@ -22,6 +22,9 @@ import { defineCli, list, option, positiveInt, runCli, text, UsageError } from '
 import { loadModelDir } from './lib/loadModelDir.ts'
 import { boundsAndAttacks, defenseOf, f4, headerLine, KEEP_FRAMES, MODELS_ROOT, readExamples } from './reproduce/common.ts'
 import { table7 } from './reproduce/table7.ts'
+import { JobRunner } from './lib/jobs.ts'
+import { common, jobsOf } from './lib/options.ts'
+import type { BoundSummary } from '../src/worker/protocol.ts'
 
 const EPS_GRID = [0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1]
 
@@ -37,6 +40,7 @@ const cli = defineCli({
     'text-n': option('N', 'first N bundled text examples per model (default 5; table7: all)', positiveInt),
     models: option('a,b,...', 'only these zoo model ids', list(text, 'model ids')),
     out: option('DIR', 'output folder (default results/reproduce)', text),
+    jobs: common.jobs,
   },
 })
 
@@ -53,10 +57,19 @@ async function main({ values, positionals }: NonNullable<ReturnType<typeof cli.p
   // the paper's tables are over the zoo's original models; defended variants are Table 7's
   const models = manifest.models.filter((m) => !defenseOf(m) && (!wanted || wanted.has(m.id)))
 
-  if (positionals[0] === 'table7') {
-    await table7({ manifest, n: N, textN: values['text-n'] === undefined ? Infinity : TEXT_N, out: OUT, command, wanted })
-    return 0
+  const runner = new JobRunner({ name: 'reproduce', jobs: jobsOf(values.jobs) })
+  try {
+    if (positionals[0] === 'table7') await table7({ manifest, n: N, textN: values['text-n'] === undefined ? Infinity : TEXT_N, out: OUT, command, wanted, runner })
+    else await tables({ models, N, TEXT_N, OUT, command, runner })
+  } finally {
+    runner.close()
   }
+  return 0
+}
+
+/** Table 2, Table 6, Figure 7 and the sensitive words. */
+async function tables({ models, N, TEXT_N, OUT, command, runner }: { models: Manifest['models']; N: number; TEXT_N: number; OUT: string; command: string; runner: JobRunner }) {
+  const root = MODELS_ROOT
 
   interface Row {
     id: string
@@ -74,7 +87,7 @@ async function main({ values, positionals }: NonNullable<ReturnType<typeof cli.p
   for (const m of models) {
     const net = loadModelDir(join(root, m.path))
     const examples = readExamples(m.path).slice(0, m.task === 'mnist' ? N : TEXT_N)
-    const measured = await boundsAndAttacks(net, examples, METHODS)
+    const measured = await boundsAndAttacks(runner, m.id, net, examples, METHODS)
     const row: Row = { id: m.id, task: m.task, n: examples.length, correct: measured.samples.length, frames: 'all', bounds: measured.bounds, ms: measured.ms, attack: measured.attack }
     for (const s of measured.samples) if (s.searched < s.frames) row.frames = `${KEEP_FRAMES} of ≤ ${Math.max(s.frames, Number(row.frames.split(' ').pop()) || 0)}`
     rows.push(row)
@@ -116,13 +129,14 @@ async function main({ values, positionals }: NonNullable<ReturnType<typeof cli.p
   // Table 6: MNIST vanilla RNNs, all frames perturbed
   const t6rows: string[] = []
   for (const m of models.filter((x) => x.task === 'mnist' && x.cell === 'simpleRnn')) {
-    const cn = compileNetwork(loadModelDir(join(root, m.path)))
+    const net = loadModelDir(join(root, m.path))
+    const cn = compileNetwork(net)
     const per: Record<Method, number[]> = { certrnn: [], deepz: [], interval: [] }
-    for (const ex of readExamples(m.path).slice(0, N)) {
-      const prep = prepareSample(cn, ex)
-      if (ex.label !== prep.predicted) continue
-      for (const method of METHODS) per[method].push(findBound(prep, { kind: 'all' }, { method, search: 'fast' }).bound)
-    }
+    const correct = readExamples(m.path).slice(0, N).filter((ex) => ex.label === prepareSample(cn, ex).predicted)
+    const searches = correct.flatMap((input) => METHODS.map((method) => ({ kind: 'bound' as const, input, method, threat: { kind: 'all' as const }, margin: 'diff' as const, search: 'fast' as const })))
+    runner.models.set(m.id, net)
+    const results = await runner.run<BoundSummary>(searches.map((job) => ({ model: m.id, job })), { describe: (j) => `${m.id} (all frames) ${searches[j].method}` })
+    results.forEach((r, j) => per[searches[j].method].push(r.result.bound))
     t6rows.push(`| ${m.id} | ${per.certrnn.length} | ${METHODS.map((x) => `${f4(mean(per[x]))} ± ${f4(populationStd(per[x]))}`).join(' | ')} |`)
   }
   writeFileSync(
@@ -145,24 +159,29 @@ async function main({ values, positionals }: NonNullable<ReturnType<typeof cli.p
   writeFileSync(join(OUT, 'figure7.csv'), toCsv(f7))
   writeFileSync(join(OUT, 'figure7.md'), f7md.join('\n') + '\n')
 
-  // Sensitive words: per-token bounds on our toxic examples
-  const toxic = manifest.models.find((m) => m.id === 'toxic-lstm')
+  // Sensitive words: per-token bounds on our toxic examples (when toxic-lstm is among the models)
+  const toxic = models.find((m) => m.id === 'toxic-lstm')
   if (toxic) {
     const net = loadModelDir(join(root, toxic.path))
     const cn = compileNetwork(net)
     const tok = loadTokenizer(JSON.parse(readFileSync(join(root, toxic.path, 'tokenizer.json'), 'utf8')))
     const lines = ['# Sensitive words (toxic-lstm, Cert-RNN per-token bounds; smaller = more sensitive)', '', header, '', '| text | prediction | 3 most sensitive tokens (bound) |', '|---|---|---|']
-    for (const ex of readExamples(toxic.path) as Array<SampleInput & { text?: string }>) {
+    const examples = readExamples(toxic.path) as Array<SampleInput & { text?: string }>
+    runner.models.set(toxic.id, net)
+    const results = await runner.run<BoundSummary>(
+      examples.map((input) => ({ model: toxic.id, job: { kind: 'bound', input, method: 'certrnn', threat: { kind: 'single' }, margin: 'diff', search: 'fast' } })),
+      { describe: (k) => `${toxic.id} example ${k}` },
+    )
+    for (const [k, ex] of examples.entries()) {
       const prep = prepareSample(cn, ex)
-      const perFrame = findBound(prep, { kind: 'single' }, { search: 'fast' }).perFrame!
+      const perFrame = results[k].result.perFrame!
       const words = decode(tok, ex.tokens!)
       const top = perFrame.map((b, k) => [b, k] as const).sort((a, b) => a[0] - b[0]).slice(0, 3)
       lines.push(`| ${ex.text ?? words.join(' ')} | ${toxic.classes[prep.predicted]} | ${top.map(([b, k]) => `${words[k]} (${f4(b)})`).join(', ')} |`)
     }
     writeFileSync(join(OUT, 'sensitive-words.md'), lines.join('\n') + '\n')
   }
-  console.error(`wrote ${OUT}/{table2,table6,figure7,sensitive-words}.md and CSVs in ${((performance.now() - t0) / 60000).toFixed(1)} min`)
-  return 0
+  console.error(`wrote ${OUT}/{table2,table6,figure7${toxic ? ',sensitive-words' : ''}}.md and CSVs in ${((performance.now() - t0) / 60000).toFixed(1)} min`)
 }
 
 void runCli(cli, main)

@@ -2,6 +2,7 @@
  * Options several scripts share, declared once: same name, same value syntax, same checks
  * and messages everywhere (e.g. --clip is `lo,hi` in every script).
  */
+import { availableParallelism } from 'node:os'
 import type { MarginCheck, Method, SearchKind, Threat } from '../../src/cert/index.ts'
 import { MARGIN_CHECKS, MAX_FRAMES, maxEpsProblem, METHODS, parseThreat, SEARCHES } from '../../src/cert/index.ts'
 import type { Parse } from './args.ts'
@@ -40,5 +41,9 @@ export const common = {
   maxFrames: option('N', `refuse inputs longer than N frames (tokens) before certifying\n(default ${MAX_FRAMES}: the time grows faster than the square of the length)`, wholeNumber(1)),
   json: flag('one JSON line per sample, then one summary line'),
   out: option('DIR', 'output folder', text),
+  jobs: option('N', `worker threads (default: this machine's cores, ${availableParallelism()});\nthe results are the same for every N`, positiveInt),
 }
+
+/** The number of workers: --jobs, else one per core. */
+export const jobsOf = (jobs: number | undefined): number => jobs ?? availableParallelism()
 

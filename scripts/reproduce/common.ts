@@ -2,10 +2,10 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { auditedFrames } from '../../src/attack/audit.ts'
-import { attackModelOf, attackRadius } from '../../src/attack/pgd.ts'
-import type { Method, NetworkIR, PreparedSample, SampleInput } from '../../src/cert/index.ts'
-import { certifyFrames, compileNetwork, findBound, prepareSample, runSearch } from '../../src/cert/index.ts'
-import { runInProcess } from '../../src/run/batch.ts'
+import type { Method, NetworkIR, SampleInput } from '../../src/cert/index.ts'
+import { compileNetwork, prepareSample } from '../../src/cert/index.ts'
+import type { AttackSummary, BoundSummary } from '../../src/worker/protocol.ts'
+import type { JobRunner } from '../lib/jobs.ts'
 export { defenseOf } from '../../src/model/defense.ts'
 
 export const MODELS_ROOT = 'public/models'
@@ -14,12 +14,6 @@ export const MAX_FRAMES = 16
 export const KEEP_FRAMES = 8
 
 export const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v))
-
-/** Per-frame certified bounds of the predicted label (all frames, or the given spread). */
-export function perFrameBounds(prep: PreparedSample, method: Method, frames: number[]): number[] {
-  if (frames.length === prep.frames.length) return findBound(prep, { kind: 'single' }, { method, search: 'fast' }).perFrame!
-  return frames.map((t) => runSearch('fast', (eps) => certifyFrames(prep, [t], eps, { method }).margin).bound)
-}
 
 export interface Measured {
   /** the correctly classified examples (the paper's bounds are over those): their frames and the frames searched */
@@ -32,29 +26,33 @@ export interface Measured {
 }
 
 /**
- * The tables' bound searches and attacks on one model, in this process: for every correctly
- * classified example, each method's per-frame bounds over all frames (or KEEP_FRAMES evenly
- * spaced ones for inputs longer than MAX_FRAMES) and then the PGD attack radius.
+ * The tables' bound searches and attacks on one model, on the runner's workers: for every
+ * correctly classified example, each method's per-frame bounds over all frames (or
+ * KEEP_FRAMES evenly spaced ones for inputs longer than MAX_FRAMES), then (a second batch,
+ * started from the Cert-RNN bounds) the PGD attack radius.
  */
-export async function boundsAndAttacks(net: NetworkIR, examples: SampleInput[], methods: readonly Method[]): Promise<Measured> {
+export async function boundsAndAttacks(runner: JobRunner, model: string, net: NetworkIR, examples: SampleInput[], methods: readonly Method[]): Promise<Measured> {
+  runner.models.set(model, net)
   const cn = compileNetwork(net)
   const preps = examples.map((ex) => prepareSample(cn, ex))
   const correct = examples.map((_ex, index) => index).filter((k) => examples[k].label === undefined || examples[k].label === preps[k].predicted)
   const frames = correct.map((k) => auditedFrames(preps[k].frames.length, MAX_FRAMES, KEEP_FRAMES))
-  type Job = { c: number; method: Method | 'attack' }
-  const jobs: Job[] = correct.flatMap((_k, c) => [...methods.map((method) => ({ c, method })), { c, method: 'attack' as const }])
   const m: Measured = { samples: correct.map((index, c) => ({ index, frames: preps[index].frames.length, searched: frames[c].length })), bounds: { certrnn: [], deepz: [], interval: [] }, ms: { certrnn: [], deepz: [], interval: [] }, attack: [] }
-  await runInProcess(jobs, ({ c, method }) => {
-    const k = correct[c]
-    const prep = preps[k]
-    if (method === 'attack') {
-      m.attack.push(attackRadius(attackModelOf(net), prep.frames, prep.predicted, { kind: 'single' }, { steps: 20, restarts: 5, seed: k + 1, onlyMin: true, frames: frames[c], guess: m.bounds.certrnn[c] || 1e-3 }).radius)
-      return
-    }
-    const t0 = performance.now()
-    m.bounds[method].push(Math.min(...perFrameBounds(prep, method, frames[c])))
-    m.ms[method].push(performance.now() - t0)
+  const settings = { threat: { kind: 'single' as const }, margin: 'diff' as const, search: 'fast' as const }
+  const searches = correct.flatMap((k, c) => methods.map((method) => ({ c, method, job: { kind: 'bound' as const, input: examples[k], method, ...settings, frames: frames[c].length < preps[k].frames.length ? frames[c] : undefined } })))
+  const bounds = await runner.run<BoundSummary>(
+    searches.map((s) => ({ model, job: s.job })),
+    { describe: (j) => `${model} example ${correct[searches[j].c]}, ${searches[j].method}` },
+  )
+  bounds.forEach((r, j) => {
+    m.bounds[searches[j].method].push(r.result.bound)
+    m.ms[searches[j].method].push(r.ms)
   })
+  const attacks = await runner.run<AttackSummary>(
+    correct.map((k, c) => ({ model, job: { kind: 'attack', input: examples[k], threat: { kind: 'single' }, steps: 20, restarts: 5, seed: k + 1, frames: frames[c], guess: m.bounds.certrnn[c] || 1e-3 } })),
+    { describe: (c) => `${model} example ${correct[c]}, attack` },
+  )
+  m.attack = attacks.map((r) => r.radius)
   return m
 }
 

@@ -13,6 +13,7 @@ import { DEFENSE_SHORT, defenseOf } from '../../src/model/defense.ts'
 import { defenseGroups } from '../../src/model/manifest.ts'
 import type { Manifest } from '../../src/model/manifest.ts'
 import { loadModelDir } from '../lib/loadModelDir.ts'
+import type { JobRunner } from '../lib/jobs.ts'
 import { boundsAndAttacks, f4, headerLine, MODELS_ROOT, readExamples } from './common.ts'
 
 
@@ -38,7 +39,7 @@ export interface Table7Row {
   seconds: number
 }
 
-export async function table7(opts: { manifest: Manifest; n: number; textN: number; out: string; command: string; wanted: Set<string> | null; log?: (s: string) => void }) {
+export async function table7(opts: { manifest: Manifest; n: number; textN: number; out: string; command: string; wanted: Set<string> | null; runner: JobRunner; log?: (s: string) => void }) {
   const log = opts.log ?? ((s: string) => console.error(s))
   const t0 = performance.now()
   const groups = defenseGroups(opts.manifest).filter((g) => !opts.wanted || opts.wanted.has(g.base.id))
@@ -51,7 +52,7 @@ export async function table7(opts: { manifest: Manifest; n: number; textN: numbe
       const ts = performance.now()
       const net = loadModelDir(join(MODELS_ROOT, m.path))
       const d = defenseOf(m)
-      const measured = await boundsAndAttacks(net, inputs, ['certrnn', 'interval'])
+      const measured = await boundsAndAttacks(opts.runner, m.id, net, inputs, ['certrnn', 'interval'])
       const row: Table7Row = { base: baseId, task: m.task, id: m.id, defense: d?.method ?? 'none', trainEps: d?.eps ?? null, testAccuracy: m.testAccuracy.value, n: inputs.length, correct: measured.samples.length, certrnn: measured.bounds.certrnn, interval: measured.bounds.interval, attack: measured.attack, seconds: 0 }
       row.seconds = (performance.now() - ts) / 1000
       rows.push(row)

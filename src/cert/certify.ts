@@ -134,6 +134,12 @@ export function certifyThreat(prep: PreparedSample, threat: Threat, eps: number,
 export interface BoundOptions extends CertifyOptions {
   search?: SearchKind
   maxEps?: number
+  /**
+   * single-frame threat: search only these frames (ascending, each warm-started from the
+   * previous one's bound as always); `perFrame` is NaN for the others and `bound` the
+   * minimum over these. A whole search split into parts of frames (one per worker).
+   */
+  frames?: readonly number[]
   /** called after each frame's search (single-frame threat) */
   onFrame?: (frame: number, bound: number, done: number, total: number) => void
 }
@@ -178,30 +184,44 @@ export function* boundSteps(prep: PreparedSample, threat: Threat, opts: BoundOpt
   const search = opts.search ?? 'paper'
   const base = { maxEps: opts.maxEps, margin0: concreteMargin(prep) }
   const provenance = { method: opts.method ?? 'certrnn', marginCheck: opts.margin ?? 'diff', threat: threatLabel(threat), search }
-  const regions = threatRegions(prep, threat)
+  const all = threatRegions(prep, threat)
+  const chosen = threat.kind === 'single' && opts.frames ? searchedFrames(opts.frames, all.length) : all.map((_r, k) => k)
   const bounds: number[] = []
   let evaluations = 0
-  for (let k = 0; k < regions.length; k++) {
-    const frames = regions[k]
-    const frame = threat.kind === 'single' ? k : null
+  for (let k = 0; k < chosen.length; k++) {
+    const frames = all[chosen[k]]
+    const frame = threat.kind === 'single' ? chosen[k] : null
     const steps = searchSteps(search, { ...base, guess: bounds.length ? bounds[bounds.length - 1] || undefined : undefined })
     let r = steps.next(NaN)
     while (!r.done) {
-      const m: number = yield { frames, eps: r.value, frame, done: k, total: regions.length }
+      const m: number = yield { frames, eps: r.value, frame, done: k, total: chosen.length }
       r = steps.next(m)
     }
     bounds.push(r.value.bound)
     evaluations += r.value.evaluations
-    if (frame !== null) opts.onFrame?.(frame, r.value.bound, k + 1, regions.length)
+    if (frame !== null) opts.onFrame?.(frame, r.value.bound, k + 1, chosen.length)
+  }
+  let perFrame: number[] | null = null
+  if (threat.kind === 'single') {
+    perFrame = all.map(() => NaN)
+    chosen.forEach((t, k) => (perFrame![t] = bounds[k]))
   }
   return {
     ...provenance,
     predicted: prep.predicted,
     bound: Math.min(...bounds),
-    perFrame: threat.kind === 'single' ? bounds : null,
+    perFrame,
     evaluations,
     resolution: SEARCH_RESOLUTION,
   }
+}
+
+/** The frames a partial single-frame search covers: ascending, each once, all of them in range. */
+function searchedFrames(frames: readonly number[], length: number): number[] {
+  const bad = frames.find((t) => !Number.isInteger(t) || t < 0 || t >= length)
+  if (bad !== undefined) throw new Error(`frame ${bad} is not a frame of this ${length}-frame input`)
+  if (!frames.length) throw new Error('no frame to search')
+  return [...new Set(frames)].sort((a, b) => a - b)
 }
 
 /** Search the largest certified ε for the predicted label. */

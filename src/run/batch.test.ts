@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Executor, JobContext } from './batch.ts'
-import { inProcess, RunGuard, runBatch, runInProcess, valuesOf } from './batch.ts'
+import { inJobOrder, inProcess, RunGuard, runBatch, runInProcess, valuesOf } from './batch.ts'
 
 class Transient extends Error {}
 
@@ -74,11 +74,13 @@ describe('runBatch', () => {
   it('retries a job that failed transiently once, then reports it; other failures are reported at once', async () => {
     const g = gated(1, { 1: { times: 5, transient: true }, 2: { times: 1, transient: true }, 3: { times: 1, transient: false } })
     const errors: Array<[number, string]> = []
-    const run = runBatch([1, 2, 3], g.exec, { onError: (i, _s, e) => errors.push([i, e.message]) })
+    const retries: Array<[number, string]> = []
+    const run = runBatch([1, 2, 3], g.exec, { onError: (i, _s, e) => errors.push([i, e.message]), onRetry: (i, _s, e) => retries.push([i, e.message]) })
     for (const job of [1, 1, 2, 2, 3]) (await g.waitFor(job)).release()
     const r = await run
     expect(g.attempts).toEqual(new Map([[1, 2], [2, 2], [3, 1]]))
     expect(errors).toEqual([[0, 'job 1 crashed'], [2, 'job 3 is bad']])
+    expect(retries).toEqual([[0, 'job 1 crashed'], [1, 'job 2 crashed']])
     expect(r).toMatchObject({ finished: 1, failed: 2, cancelled: false })
     expect(r.outcomes.map((o) => o.status)).toEqual(['failed', 'done', 'failed'])
     expect(() => valuesOf(r)).toThrow('job 1 crashed')
@@ -170,5 +172,34 @@ describe('RunGuard', () => {
     expect(a.current).toBe(true)
     guard.drop()
     expect(a.current).toBe(false)
+  })
+})
+
+describe('inJobOrder', () => {
+  it('hands results on in job order, holding back the ones that finish early', () => {
+    const seen: Array<[number, string]> = []
+    const cb = inJobOrder<string>((k, r) => seen.push([k, r]))
+    cb(2, 0, 'c')
+    cb(1, 1, 'b')
+    expect(seen).toEqual([])
+    cb(0, 0, 'a')
+    expect(seen).toEqual([[0, 'a'], [1, 'b'], [2, 'c']])
+    cb(4, 1, 'e')
+    cb(3, 0, 'd')
+    expect(seen.map(([k]) => k)).toEqual([0, 1, 2, 3, 4])
+  })
+
+  it('with runBatch: the same sequence whatever order the jobs finish in', async () => {
+    const g = gated(3)
+    const seen: number[] = []
+    const retried: number[] = []
+    const run = runBatch([1, 2, 3], g.exec, { onResult: inJobOrder((k) => seen.push(k)), onRetry: (k) => retried.push(k) })
+    ;(await g.waitFor(3)).release()
+    ;(await g.waitFor(2)).release()
+    expect(seen).toEqual([])
+    ;(await g.waitFor(1)).release()
+    await run
+    expect(seen).toEqual([0, 1, 2])
+    expect(retried).toEqual([])
   })
 })

@@ -38,6 +38,8 @@ export interface BatchCallbacks<R, P> {
   onResult?: (index: number, slot: number, result: R) => void
   /** a job failed (not cancelled); the batch goes on with the others */
   onError?: (index: number, slot: number, error: Error) => void
+  /** a job failed transiently (e.g. its worker crashed) and runs once more */
+  onRetry?: (index: number, slot: number, error: Error) => void
 }
 
 export interface BatchOptions<R, P> extends BatchCallbacks<R, P> {
@@ -88,7 +90,10 @@ export async function runBatch<J, R, P = never>(jobs: readonly J[], executor: Ex
         } catch (e) {
           if (signal.aborted) break
           const error = e instanceof Error ? e : new Error(String(e))
-          if (attempt < retries && executor.transient?.(error)) continue
+          if (attempt < retries && executor.transient?.(error)) {
+            if (live()) opts.onRetry?.(index, s, error)
+            continue
+          }
           failed++
           outcomes[index] = { status: 'failed', error }
           if (live()) opts.onError?.(index, s, error)
@@ -99,6 +104,23 @@ export async function runBatch<J, R, P = never>(jobs: readonly J[], executor: Ex
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(executor.slots, order.length)) }, (_x, s) => slot(s)))
   return { outcomes, finished, failed, cancelled: signal.aborted, stale: !live() }
+}
+
+/**
+ * `onResult` in job order: results that finish early wait for the ones before them (what
+ * a run prints per result is then the same whatever the number of slots).
+ */
+export function inJobOrder<R>(onResult: (index: number, result: R) => void): (index: number, slot: number, result: R) => void {
+  const waiting = new Map<number, R>()
+  let next = 0
+  return (index, _slot, result) => {
+    waiting.set(index, result)
+    while (waiting.has(next)) {
+      const r = waiting.get(next) as R
+      waiting.delete(next)
+      onResult(next++, r)
+    }
+  }
 }
 
 /** The values of a batch in job order; throws the first failure. */

@@ -16,6 +16,9 @@ export type WorkerFactory = () => WorkerLike
 /** How long a cancelled job may take to stop before its worker is replaced. */
 export const HARD_CANCEL_MS = 400
 
+/** How a worker treats the model's jobs (see the `load` message). */
+export type LoadOptions = Pick<Extract<ToWorker, { type: 'load' }>, 'maxFrames'>
+
 export class WorkerCrashError extends Error {
   constructor(detail: string) {
     super(`the certification worker crashed (${detail}); a new one has been started, please run again`)
@@ -34,7 +37,7 @@ export class CertClient {
   private readonly worker: SupervisedWorker<ToWorker, FromWorker>
   private nextId = 1
   private pending = new Map<number, Pending>()
-  private model: { key: string; net: NetworkIR } | null = null
+  private model: { key: string; net: NetworkIR; options: LoadOptions } | null = null
   private loading: { key: string; promise: Promise<{ classes: number; frameSize: number }> } | null = null
   private loadWaiters: Array<{ key: string; resolve: (v: { classes: number; frameSize: number }) => void; reject: (e: Error) => void }> = []
   private readonly hardCancelMs: number
@@ -92,20 +95,20 @@ export class CertClient {
     else p.reject(new Error(msg.message))
   }
 
-  private send(key: string, net: NetworkIR): Promise<{ classes: number; frameSize: number }> {
+  private send(key: string, net: NetworkIR, options: LoadOptions): Promise<{ classes: number; frameSize: number }> {
     const promise = new Promise<{ classes: number; frameSize: number }>((resolve, reject) => {
       this.loadWaiters.push({ key, resolve, reject })
     })
     this.loading = { key, promise }
-    this.worker.post({ type: 'load', modelKey: key, net })
+    this.worker.post({ type: 'load', modelKey: key, net, ...options })
     return promise
   }
 
   /** Send a model to the worker (once per key; again only after a worker restart). */
-  load(key: string, net: NetworkIR): Promise<{ classes: number; frameSize: number }> {
+  load(key: string, net: NetworkIR, options: LoadOptions = {}): Promise<{ classes: number; frameSize: number }> {
     if (this.loading?.key === key) return this.loading.promise
-    this.model = { key, net }
-    return this.send(key, net)
+    this.model = { key, net, options }
+    return this.send(key, net, options)
   }
 
   get modelKey(): string | null {
@@ -125,7 +128,7 @@ export class CertClient {
       const post = () => this.worker.post({ type: 'run', id, modelKey: model.key, job })
       if (!this.worker.alive) {
         // a new worker (first use, or after a crash or a hard cancel): send the model first
-        this.send(model.key, model.net).then(post, (e: Error) => {
+        this.send(model.key, model.net, model.options).then(post, (e: Error) => {
           this.pending.delete(id)
           reject(e)
         })

@@ -108,8 +108,14 @@ interface JobContext {
   state: WorkerState
 }
 
+interface LoadedModel {
+  key: string
+  cn: CompiledNetwork
+  maxFrames?: number
+}
+
 interface WorkerState {
-  model: { key: string; cn: CompiledNetwork } | null
+  model: LoadedModel | null
   /** the zonotopes of the latest trace, per method, for projections */
   lastTrace: { id: number; key: string; zonotopes: Map<Method, Zonotope[]> } | null
   running: Map<number, AbortController>
@@ -142,7 +148,16 @@ const jobHandlers: JobHandlers = {
     const [tf, { attackRadius, attackModelOf }] = await Promise.all([import('@tensorflow/tfjs'), import('../attack/pgd.ts')])
     if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu')
     ctx.report({ stage: 'attack', frame: null, fraction: 0.05 }, true)
-    const r = attackRadius(attackModelOf(ctx.cn.net), prep.frames, prep.predicted, job.threat, { steps: 20, restarts: 5, seed: 1, clip: job.clip, maxEps: job.maxEps, guess: job.guess, onlyMin: true })
+    const r = attackRadius(attackModelOf(ctx.cn.net), prep.frames, prep.predicted, job.threat, {
+      steps: job.steps ?? 20,
+      restarts: job.restarts ?? 5,
+      seed: job.seed ?? 1,
+      clip: job.clip,
+      maxEps: job.maxEps,
+      guess: job.guess,
+      frames: job.frames,
+      onlyMin: true,
+    })
     return {
       kind: 'attack',
       predicted: prep.predicted,
@@ -153,6 +168,15 @@ const jobHandlers: JobHandlers = {
       adversarialLogits: r.adversarial ? Array.from(forward(ctx.cn, r.adversarial).logits) : null,
       ms: performance.now() - ctx.t0,
     }
+  },
+
+  async audit(job, ctx) {
+    const { auditNetwork } = await import('../attack/audit.ts')
+    return reportingEnd(job.kind, ctx, () => {
+      let done = 0
+      const audit = auditNetwork(ctx.cn.net, job.inputs, { ...job.options, onSample: () => ctx.report({ stage: 'audit', frame: null, fraction: ++done / job.inputs.length }) })
+      return { kind: 'audit', audit, ms: performance.now() - ctx.t0 }
+    })
   },
 
   certify(job, ctx) {
@@ -180,6 +204,7 @@ const jobHandlers: JobHandlers = {
         clip: job.clip,
         search: job.search,
         maxEps: job.maxEps,
+        frames: job.frames,
         onProgress: (q) => ctx.report({ stage: 'bound', frame: q.frame, fraction: fraction(q) }),
       })
       return { kind: 'bound', predicted: prep.predicted, logits: Array.from(prep.concrete.logits), result: r, ms: performance.now() - ctx.t0 }
@@ -221,7 +246,7 @@ const jobHandlers: JobHandlers = {
 }
 
 /** Run one job on the loaded model: its context, then its kind's handler. */
-async function runJob(id: number, job: Job, model: { key: string; cn: CompiledNetwork }, state: WorkerState, post: (msg: FromWorker) => void): Promise<JobResult> {
+async function runJob(id: number, job: Job, model: LoadedModel, state: WorkerState, post: (msg: FromWorker) => void): Promise<JobResult> {
   const controller = new AbortController()
   state.running.set(id, controller)
   let lastProgress = 0
@@ -241,7 +266,7 @@ async function runJob(id: number, job: Job, model: { key: string; cn: CompiledNe
     },
     prepare: (input) => {
       const length = input.tokens?.length ?? input.x?.length ?? 0
-      const tooLong = sequenceCostProblem(length, costShape(cn.net), { unit: cn.embedding ? 'tokens' : 'frames', raiseWith: 'the command line (npm run certify -- --max-frames)' })
+      const tooLong = sequenceCostProblem(length, costShape(cn.net), { maxFrames: model.maxFrames, unit: cn.embedding ? 'tokens' : 'frames', raiseWith: 'the command line (npm run certify -- --max-frames)' })
       if (tooLong) throw new Error(tooLong)
       return prepareSample(cn, input)
     },
@@ -260,7 +285,7 @@ export function createCertHandler(post: (msg: FromWorker) => void): (msg: ToWork
     load(msg) {
       try {
         const cn = compileNetwork(msg.net)
-        state.model = { key: msg.modelKey, cn }
+        state.model = { key: msg.modelKey, cn, maxFrames: msg.maxFrames }
         post({ type: 'loaded', modelKey: msg.modelKey, classes: cn.classes, frameSize: cn.frameSize })
       } catch (e) {
         state.model = null

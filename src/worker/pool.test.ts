@@ -1,23 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { compileNetwork, findBound, prepareSample, randomFrames, randomNetwork, Rng } from '../cert/index.ts'
-import { poolSize, WorkerPool } from './pool.ts'
+import { poolSize } from './pool.ts'
 import type { BoundSummary, Job } from './protocol.ts'
-import { InProcessWorker } from './testing/inProcessWorker.ts'
+import { inProcessPool } from './testing/inProcessWorker.ts'
 
 const net = randomNetwork({ cell: 'gru', hidden: [6], frameSize: 4, classes: 3, seed: 5 })
 const rng = new Rng(9)
 const inputs = Array.from({ length: 6 }, () => ({ x: randomFrames(rng, 4, 4) }))
 const jobs: Job[] = inputs.map((input) => ({ kind: 'bound', input, threat: { kind: 'single' }, method: 'certrnn', margin: 'diff', search: 'fast' }))
 
-function pool(size: number) {
-  const workers: InProcessWorker[] = []
-  const p = new WorkerPool(() => {
-    const w = new InProcessWorker()
-    workers.push(w)
-    return w
-  }, size)
-  return { p, workers }
-}
+const pool = inProcessPool
 
 describe('worker pool', () => {
   it('sizes itself to the cores, within limits', () => {

@@ -2,6 +2,7 @@
  * The typed message protocol between the app and the certification worker.
  * The model is sent once (`load`); every job names the model it expects.
  */
+import type { AuditOptions, ModelAudit } from '../attack/audit.ts'
 import type { BoundResult, CertifyResult, Clip, MarginCheck, Method, NetworkIR, PlaneRecord, Projection, SampleInput, SearchKind, Threat, VarSelector } from '../cert/index.ts'
 export interface JobSettings {
   threat: Threat
@@ -12,11 +13,33 @@ export interface JobSettings {
 
 export type Job =
   | ({ kind: 'certify'; input: SampleInput; eps: number } & JobSettings)
-  | ({ kind: 'bound'; input: SampleInput; search: SearchKind; maxEps?: number } & JobSettings)
+  | ({
+      kind: 'bound'
+      input: SampleInput
+      search: SearchKind
+      maxEps?: number
+      /** single-frame threat: only these frames (a part of a search split across workers); the others' perFrame is NaN */
+      frames?: number[]
+    } & JobSettings)
   | ({ kind: 'compare'; input: SampleInput; eps: number; search: SearchKind; methods: Method[] } & Omit<JobSettings, 'method'>)
   | { kind: 'trace'; input: SampleInput; frames: number[]; eps: number; methods: Method[]; margin: MarginCheck; clip?: Clip; samples: number; seed?: number }
   | { kind: 'project'; traceId: number; method: Method; entry: number; vars: [VarSelector, VarSelector] }
-  | { kind: 'attack'; input: SampleInput; threat: Threat; clip?: Clip; maxEps?: number; guess?: number | number[] }
+  | {
+      kind: 'attack'
+      input: SampleInput
+      threat: Threat
+      clip?: Clip
+      maxEps?: number
+      guess?: number | number[]
+      /** PGD's seed (default 1), steps (20) and restarts (5) */
+      seed?: number
+      steps?: number
+      restarts?: number
+      /** single-frame threat: attack only these frames */
+      frames?: number[]
+    }
+  /** the soundness audit of the loaded model on these inputs (TF.js on the worker's current backend) */
+  | { kind: 'audit'; inputs: SampleInput[]; options: Omit<AuditOptions, 'onSample'> }
 
 /** What the worker sends back for a certify job (the zonotopes stay in the worker). */
 export interface CertifySummary {
@@ -108,10 +131,22 @@ export interface AttackSummary {
   ms: number
 }
 
-export type JobResult = RunResult | TraceSummary | ProjectSummary | AttackSummary
+export interface AuditSummary {
+  kind: 'audit'
+  audit: ModelAudit
+  ms: number
+}
+
+export type JobResult = RunResult | TraceSummary | ProjectSummary | AttackSummary | AuditSummary
 
 export type ToWorker =
-  | { type: 'load'; modelKey: string; net: NetworkIR }
+  | {
+      type: 'load'
+      modelKey: string
+      net: NetworkIR
+      /** refuse inputs longer than this (default MAX_FRAMES; the command line checks its own --max-frames first and sends Infinity) */
+      maxFrames?: number
+    }
   | { type: 'run'; id: number; modelKey: string; job: Job }
   | { type: 'cancel'; id: number }
 

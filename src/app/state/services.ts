@@ -10,6 +10,9 @@ import { RunGuard } from '../../run/batch.ts'
 import type { WorkerFactory } from '../../worker/client.ts'
 import { CertClient } from '../../worker/client.ts'
 import { poolSize, WorkerPool } from '../../worker/pool.ts'
+import type { Job, JobResult, Progress } from '../../worker/protocol.ts'
+import type { BoundJob } from '../../worker/split.ts'
+import { splitBound, splitParts } from '../../worker/split.ts'
 import type { TrainWorkerLike } from '../../worker/training/client.ts'
 import { createBrowserTrainWorker, TrainClient } from '../../worker/training/client.ts'
 import type { LoadedModel } from '../model/loaded.ts'
@@ -92,4 +95,36 @@ export async function withPool<T>(jobs: number, work: (pool: WorkerPool) => Prom
   } finally {
     pool.dispose()
   }
+}
+
+/** The certify view's split bound search, if one is running (ids below 0: not the client's). */
+let split: { id: number; controller: AbortController } | null = null
+let splitCount = 0
+
+/**
+ * Run the certify view's job: a bound search that splits without changing its bounds
+ * (`splitParts`: the paper search of the single-frame threat) on a pool of workers, one
+ * part of the frames each; anything else on the one certification client. Returns an id
+ * for `cancelJob` and the result.
+ */
+export function runCertifyJob(job: Job, model: LoadedModel, onProgress: (p: Progress) => void): { id: number; result: Promise<JobResult> } {
+  const T = job.kind === 'bound' ? (job.input.tokens?.length ?? job.input.x?.length ?? 0) : 0
+  if (job.kind !== 'bound' || splitParts(job, T, poolSize(config.cores)) < 2) return theCertClient().run(job, onProgress)
+  const mine = { id: -++splitCount, controller: new AbortController() }
+  split?.controller.abort()
+  split = mine
+  const result = withPool(splitParts(job, T, poolSize(config.cores)), async (pool) => {
+    await pool.load(model.key, model.net)
+    return splitBound(pool, job as BoundJob, T, { signal: mine.controller.signal, onProgress })
+  }).finally(() => {
+    if (split === mine) split = null
+  })
+  return { id: mine.id, result }
+}
+
+/** Cancel a job started by `runCertifyJob`. */
+export function cancelJob(id: number) {
+  if (id < 0) {
+    if (split?.id === id) split.controller.abort()
+  } else existingCertClient()?.cancel(id)
 }

@@ -15,13 +15,15 @@ import {
   setDrawn,
   setEps,
   setModel,
+  setSearch,
   setText,
   setThreat,
   startRun,
   toggleFrame,
 } from './store.ts'
 import { waitForState } from '../testing/waitForState.ts'
-import { setWorkerFactory } from './services.ts'
+import { configureServices, setWorkerFactory } from './services.ts'
+import { compileNetwork, findBound, prepareSample } from '../../cert/index.ts'
 import { DEFAULT_CONFIG, hashToConfig, configToHash } from './urlState.ts'
 
 const workers: InProcessWorker[] = []
@@ -74,6 +76,27 @@ describe('app store', () => {
     expect(state().run.result?.kind).toBe('bound')
     expect(workers).toHaveLength(1)
     expect(workers[0].received.filter((m) => m.type === 'load')).toHaveLength(1)
+  })
+
+  it('the paper bound search of one sample runs on a pool, a share of the frames per worker, with the one search\'s bounds', async () => {
+    const m = mnistLike()
+    await setModel(m)
+    configureServices({ cores: 2 })
+    setDigit(1)
+    setSearch('paper')
+    const fractions: number[] = []
+    const unsubscribe = appStore.subscribe((s) => s.run.progress && fractions.push(s.run.progress.fraction))
+    await startRun('bound')
+    unsubscribe()
+    const run = state().run
+    expect(run.status).toBe('done')
+    const whole = findBound(prepareSample(compileNetwork(m.net), { x: m.examples[1].x }), { kind: 'single' }, { search: 'paper', clip: state().clip ? [0, 1] : undefined })
+    expect(run.result?.kind === 'bound' && run.result.result).toEqual(whole)
+    // the client's worker (model load) and the pool's two, each searching its frames
+    const parts = workers.flatMap((w) => w.received.flatMap((msg) => (msg.type === 'run' && msg.job.kind === 'bound' ? [msg.job.frames] : [])))
+    expect(parts).toEqual([[0, 2], [1, 3]])
+    expect(fractions.length).toBeGreaterThan(0)
+    expect(fractions.every((f, k) => k === 0 || f >= fractions[k - 1] - 1e-12)).toBe(true)
   })
 
   it('a drawn digit is split into the model\'s frames', async () => {

@@ -23,7 +23,7 @@ import type { Prediction } from '../model/predict.ts'
 import type { AppConfig } from './urlState.ts'
 import type { View } from './urlState.ts'
 import { DEFAULT_CONFIG, EPS_MAX, EPS_MIN } from './urlState.ts'
-import { existingCertClient, services, theCertClient } from './services.ts'
+import { cancelJob, runCertifyJob, services, theCertClient } from './services.ts'
 
 export interface ModelSlice {
   manifest: Manifest | null
@@ -311,7 +311,7 @@ export async function startRun(kind: RunKind): Promise<void> {
       : kind === 'bound'
         ? { kind, ...common, method: s.method, search: s.search }
         : { kind, ...common, eps: s.eps, search: s.search, methods: [...METHODS] }
-  const { id, result } = theCertClient().run(job, (progress) => {
+  const { id, result } = runCertifyJob(job, m, (progress) => {
     if (get().run.jobId === id) set({ run: { ...get().run, progress } })
   })
   set({ run: { ...idleRun, status: 'running', kind, jobId: id, ran: { settings, input, tokens: cur.tokens }, startedAt: performance.now() } })
@@ -330,7 +330,7 @@ export async function startRun(kind: RunKind): Promise<void> {
 
 export function cancelRun() {
   const { run } = get()
-  if (run.status === 'running' && run.jobId !== null) existingCertClient()?.cancel(run.jobId)
+  if (run.status === 'running' && run.jobId !== null) cancelJob(run.jobId)
 }
 
 // ---------------------------------------------------------------------------------------
