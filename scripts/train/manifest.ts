@@ -41,12 +41,13 @@ function filesOf(dir: string): ManifestFile[] {
     .map((name) => ({ name, bytes: statSync(join(dir, name)).size }))
 }
 
+const specs = (): Array<ModelSpec | DefendedSpec> => [...ZOO, ...DEFENDED]
+
 /** Rebuild manifest.json from every zoo model folder that has a training record. */
 export function buildManifest(outDir: string): Manifest {
   if (!existsSync(join(outDir, SHARED_MNIST))) writeSharedMnistExamples(outDir)
   const models: ManifestModel[] = []
-  const specs: Array<ModelSpec | DefendedSpec> = [...ZOO, ...DEFENDED]
-  for (const spec of specs) {
+  for (const spec of specs()) {
     const dir = join(outDir, spec.id)
     const recPath = join(dir, 'training.json')
     if (!existsSync(recPath) || !existsSync(join(dir, 'model.json')) || !existsSync(join(dir, 'examples.json'))) continue
@@ -141,14 +142,8 @@ export function zooTable(m: Manifest): string {
       x.input.kind === 'frames'
         ? `${x.input.frames} × ${x.input.frameSize} px`
         : `${x.input.level}s ≤ ${x.input.maxLength}, vocab ${x.input.vocabSize}, emb ${x.input.embeddingDim}`
-    // beyond the plain shape: the layers between the input and the output Dense
-    const cell = x.architecture
-      ? x.architecture
-          .split(' → ')
-          .filter((l) => !l.startsWith('Embedding('))
-          .slice(0, -1)
-          .join(' → ')
-      : `${x.layers > 1 ? `${x.layers}× ` : ''}${cellLabel(x.cell)}`
+    const spec = specs().find((z) => z.id === x.id)
+    const cell = spec?.shape ? cellText(spec) : `${x.layers > 1 ? `${x.layers}× ` : ''}${cellLabel(x.cell)}`
     return `| \`${x.id}\` | ${TASK_NAMES[x.task]} | ${cell} | ${input} | ${x.hidden} | ${(x.testAccuracy.value * 100).toFixed(2)} % (n = ${x.testAccuracy.n.toLocaleString('en-US')}) | ${(bytes / 1024).toFixed(0)} KB | ${Math.round(x.trainSeconds)} s |`
   })
   const seconds = m.models.reduce((s, x) => s + x.trainSeconds, 0)
