@@ -11,11 +11,12 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { ZooAuditOptions } from './audit.ts'
 import { auditZoo, estimateCost, formatReport, selectModels, setBackend } from './audit.ts'
 import { auditedFrames, samplingPlan } from '../src/attack/audit.ts'
+import { METHODS } from '../src/cert/index.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const ZOO = join(ROOT, 'public', 'models')
 const MODELS = ['rnn-2-32', 'lstm-1-32']
-const available = MODELS.every((id) => existsSync(join(ZOO, id, 'model.json')))
+const available = [...MODELS, 'lstm-4-32-tfjs'].every((id) => existsSync(join(ZOO, id, 'model.json')))
 
 const opts: ZooAuditOptions = {
   zoo: ZOO,
@@ -64,6 +65,23 @@ describe.runIf(available)('audit of the zoo (fast subset)', () => {
       expect(a.summary[0].meanGap).toBeCloseTo(s.attackRadius - m.bound, 12)
     }
   })
+
+  it('lstm-4-32-tfjs (TF.js defaults: hard_sigmoid gates; float16 weights): no violation for any method, on one digit', () => {
+    const [r] = auditZoo({ ...opts, models: ['lstm-4-32-tfjs'], samples: 1000, methods: [...METHODS] })
+    const a = r.audit!
+    expect(a.violationCount, JSON.stringify(a.violations.slice(0, 2).map((v) => ({ ...v, input: undefined })))).toBe(0)
+    for (const s of a.samples) {
+      for (const m of s.methods) {
+        expect(m.bound, m.method).toBeGreaterThan(0)
+        expect(m.attacked).toBe(s.frames)
+        expect(m.sampledFrames * m.samplesPerFrame).toBe(1000 * s.frames)
+        expect(m.pgdMinMargin).toBeGreaterThan(0)
+      }
+      // the tighter methods certify at least what interval arithmetic does
+      const bound = (k: string) => s.methods.find((m) => m.method === k)!.bound
+      expect(bound('certrnn')).toBeGreaterThanOrEqual(bound('interval'))
+    }
+  }, 300_000)
 
   it('catches a certifier that overstates its bounds (inflated 4×): violations with inputs inside the claimed balls', () => {
     const [r] = auditZoo({ ...opts, models: ['rnn-2-32'], inflate: 4 })

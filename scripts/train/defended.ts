@@ -32,8 +32,7 @@ import { trainLoop } from '../../src/train/loop.ts'
 import type { TfParams } from '../../src/tf/params.ts'
 import { paramsFromModel } from '../../src/tf/params.ts'
 import { loadMnist, loadTextTask, stratifiedSplit, stratifiedSubset } from './data.ts'
-import { loadModel, saveModel } from './io.ts'
-import type { Quantized } from './io.ts'
+import { loadModel, quantizeUint8, saveModel } from './io.ts'
 import { setupTf } from './tfSetup.ts'
 import type { Seq, TrainOptions, TrainingRecord } from './train.ts'
 import { lengthBuckets, mnistAccuracy, mnistFrames, predictClasses, round, seqTensor, textAccuracy, tfjsVersion } from './train.ts'
@@ -88,25 +87,6 @@ export interface DefendedRecord extends Omit<TrainingRecord, 'history' | 'bestEp
 }
 
 // ---------------------------------------------------------------------------------------
-
-/** 8-bit affine quantization of a weight (TF.js's uint8 scheme: v = q·scale + min). */
-export function quantizeUint8(values: Float32Array): Quantized & { dequantized: Float32Array } {
-  let min = Infinity
-  let max = -Infinity
-  for (const v of values) {
-    if (v < min) min = v
-    if (v > max) max = v
-  }
-  const scale = max > min ? (max - min) / 255 : 1
-  const q = new Uint8Array(values.length)
-  const dequantized = new Float32Array(values.length)
-  for (let i = 0; i < values.length; i++) {
-    q[i] = Math.max(0, Math.min(255, Math.round((values[i] - min) / scale)))
-    // exactly what TF.js's decodeWeight (and the certifier's loader) compute
-    dequantized[i] = q[i] * scale + min
-  }
-  return { dtype: 'uint8', q, min, scale, dequantized }
-}
 
 interface DataSource {
   /** batches of one pass over the training samples */

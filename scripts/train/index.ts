@@ -89,7 +89,10 @@ async function main({ values: v, positionals }: NonNullable<ReturnType<typeof cl
   const outDir = resolve(values.out)
   mkdirSync(outDir, { recursive: true })
   if (values.list) {
-    for (const s of ZOO) console.log(`${s.id.padEnd(12)} ${s.task.padEnd(9)} ${s.cell.padEnd(9)} ${JSON.stringify(s.train)}`)
+    for (const s of ZOO) {
+      const extra = [s.shape ? ` shape ${JSON.stringify(s.shape)}` : '', s.storage ? ` storage ${JSON.stringify(s.storage)}` : ''].join('')
+      console.log(`${s.id.padEnd(14)} ${s.task.padEnd(9)} ${s.cell.padEnd(9)} ${JSON.stringify(s.train)}${extra}`)
+    }
     for (const s of DEFENDED) console.log(`${s.id.padEnd(18)} ${s.defense.method.padEnd(8)} from ${s.defense.base.padEnd(10)} ${JSON.stringify(s.defense.settings)}`)
     return 0
   }

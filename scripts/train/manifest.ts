@@ -7,7 +7,7 @@ import { validateManifest } from '../../src/model/manifest.ts'
 import { loadMnist } from './data.ts'
 import type { DefendedRecord } from './defended.ts'
 import type { TrainingRecord } from './train.ts'
-import type { DefendedSpec, ModelSpec } from './zoo.ts'
+import type { DefendedSpec, ModelSpec, Storage } from './zoo.ts'
 import { cellLabel, DEFENDED, TEXT_TASKS, ZOO } from './zoo.ts'
 
 export const SHARED_MNIST = 'mnist-examples.json'
@@ -41,12 +41,13 @@ function filesOf(dir: string): ManifestFile[] {
     .map((name) => ({ name, bytes: statSync(join(dir, name)).size }))
 }
 
+const specs = (): Array<ModelSpec | DefendedSpec> => [...ZOO, ...DEFENDED]
+
 /** Rebuild manifest.json from every zoo model folder that has a training record. */
 export function buildManifest(outDir: string): Manifest {
   if (!existsSync(join(outDir, SHARED_MNIST))) writeSharedMnistExamples(outDir)
   const models: ManifestModel[] = []
-  const specs: Array<ModelSpec | DefendedSpec> = [...ZOO, ...DEFENDED]
-  for (const spec of specs) {
+  for (const spec of specs()) {
     const dir = join(outDir, spec.id)
     const recPath = join(dir, 'training.json')
     if (!existsSync(recPath) || !existsSync(join(dir, 'model.json')) || !existsSync(join(dir, 'examples.json'))) continue
@@ -57,13 +58,15 @@ export function buildManifest(outDir: string): Manifest {
     let title: string
     if (spec.task === 'mnist') {
       input = { kind: 'frames', frames: spec.T, frameSize: 784 / spec.T, domain: { min: 0, max: 1 } }
-      title = `${depth}${cellLabel(spec.cell)} reading MNIST as ${spec.T} frame${spec.T > 1 ? 's' : ''} of ${784 / spec.T} pixels, ${spec.hidden} hidden units`
+      title = `${depth}${cellText(spec)} reading MNIST as ${spec.T} frame${spec.T > 1 ? 's' : ''} of ${784 / spec.T} pixels, ${spec.hidden} hidden units`
     } else {
       const task = TEXT_TASKS[spec.task]
       const tok = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as { vocab: string[] }
       input = { kind: 'tokens', level: task.level, maxLength: task.maxLength, vocabSize: tok.vocab.length, embeddingDim: task.embeddingDim, tokenizer: 'tokenizer.json' }
-      title = `${depth}${cellLabel(spec.cell)} on ${task.level === 'word' ? 'words' : 'characters'} (${task.description}), embedding ${task.embeddingDim}, ${spec.hidden} hidden units`
+      title = `${depth}${cellText(spec)} on ${task.level === 'word' ? 'words' : 'characters'} (${task.description}), embedding ${task.embeddingDim}, ${spec.hidden} hidden units`
     }
+    if (spec.shape?.bidirectional) title = `${title} per direction`
+    if (spec.storage) title = `${title}; ${storageText(spec.storage)}`
     const defended = 'defense' in spec ? (rec as unknown as DefendedRecord).defense : null
     if (defended) title = `${title}; ${DEFENSE_SHORT[defended.method]} fine-tuned from ${defended.base} (ε = ${defended.eps})`
     models.push({
@@ -73,6 +76,8 @@ export function buildManifest(outDir: string): Manifest {
       cell: spec.cell,
       layers: spec.layers,
       hidden: spec.hidden,
+      ...(spec.shape?.defaults === 'tfjs' && spec.cell !== 'simpleRnn' ? { recurrentActivation: 'hard_sigmoid' as const } : {}),
+      ...(spec.shape ? { architecture: architecture(spec, input) } : {}),
       input,
       classes: spec.classes,
       testAccuracy: rec.testAccuracy,
@@ -92,6 +97,41 @@ export function buildManifest(outDir: string): Manifest {
   return manifest
 }
 
+/** The layers in order, Keras style: "Embedding(91, 16) → Conv1D(16, 3, same, relu) → GRU(32) → Dense(2, softmax)". */
+export function architecture(spec: ModelSpec, input: ManifestModel['input']): string {
+  const x = spec.shape ?? {}
+  const out: string[] = []
+  if (input.kind === 'tokens') out.push(`Embedding(${input.vocabSize}, ${input.embeddingDim})`)
+  if (x.spatialDropout !== undefined) out.push(`SpatialDropout1D(${x.spatialDropout})`)
+  if (x.conv) out.push(`Conv1D(${x.conv.filters}, ${x.conv.kernelSize}, ${x.conv.padding}, ${x.conv.activation})`)
+  const cell = spec.cell === 'simpleRnn' ? 'SimpleRNN' : spec.cell.toUpperCase()
+  for (let l = 0; l < spec.layers; l++) {
+    const opts = [String(spec.hidden), ...(x.defaults === 'tfjs' && spec.cell !== 'simpleRnn' ? ['hard_sigmoid gates'] : []), ...(l < spec.layers - 1 || x.pooling ? ['return_sequences'] : [])]
+    const rnn = `${cell}(${opts.join(', ')})`
+    out.push(x.bidirectional ? `Bidirectional(${rnn}, concat)` : rnn)
+  }
+  if (x.pooling === 'max') out.push('GlobalMaxPooling1D')
+  for (const units of x.head ?? []) out.push(`Dense(${units}, relu)`)
+  out.push(`Dense(${spec.classes.length}, softmax)`)
+  return out.join(' → ')
+}
+
+/** The recurrent part for a title: "LSTM", "Conv1D → GRU", "Bidirectional LSTM (max-pooled, relu head)". */
+function cellText(spec: ModelSpec): string {
+  const x = spec.shape ?? {}
+  let c = cellLabel(spec.cell)
+  if (x.bidirectional) c = `Bidirectional ${c}`
+  if (x.conv) c = `Conv1D → ${c}`
+  if (x.defaults === 'tfjs' && spec.cell !== 'simpleRnn') c = `${c} with TF.js's default gates (hard_sigmoid)`
+  const extras = [...(x.pooling === 'max' ? ['max-pooled'] : []), ...(x.head ? ['relu head'] : [])]
+  return extras.length ? `${c} (${extras.join(', ')})` : c
+}
+
+function storageText(s: Storage): string {
+  if (s.embedding && s.others) return s.embedding === s.others ? `weights stored ${s.others}` : `embedding stored ${s.embedding}, other weights ${s.others}`
+  return s.embedding ? `embedding stored ${s.embedding}` : `weights stored ${s.others}`
+}
+
 const TASK_NAMES: Record<string, string> = { mnist: 'MNIST digits', sentiment: 'sentiment (RT)', toxic: 'toxic comments', url: 'malicious URLs' }
 
 /** The zoo as a Markdown table (for the README). */
@@ -102,7 +142,8 @@ export function zooTable(m: Manifest): string {
       x.input.kind === 'frames'
         ? `${x.input.frames} × ${x.input.frameSize} px`
         : `${x.input.level}s ≤ ${x.input.maxLength}, vocab ${x.input.vocabSize}, emb ${x.input.embeddingDim}`
-    const cell = `${x.layers > 1 ? `${x.layers}× ` : ''}${cellLabel(x.cell)}`
+    const spec = specs().find((z) => z.id === x.id)
+    const cell = spec?.shape ? cellText(spec) : `${x.layers > 1 ? `${x.layers}× ` : ''}${cellLabel(x.cell)}`
     return `| \`${x.id}\` | ${TASK_NAMES[x.task]} | ${cell} | ${input} | ${x.hidden} | ${(x.testAccuracy.value * 100).toFixed(2)} % (n = ${x.testAccuracy.n.toLocaleString('en-US')}) | ${(bytes / 1024).toFixed(0)} KB | ${Math.round(x.trainSeconds)} s |`
   })
   const seconds = m.models.reduce((s, x) => s + x.trainSeconds, 0)

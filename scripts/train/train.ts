@@ -15,13 +15,14 @@ import type { Tokenizer } from '../../src/model/tokenizer.ts'
 import { loadMnist, loadTextTask, stratifiedSplit, stratifiedSubset } from './data.ts'
 import type { Mnist } from './data.ts'
 import { WRITTEN_EXAMPLES } from './examples.ts'
-import { saveModel } from './io.ts'
+import { quantizeFloat16, quantizeUint8, saveModel } from './io.ts'
+import type { QuantizedWeight } from './io.ts'
 import { hashSeed, Rng } from '../../src/cert/index.ts'
 import { buildModel as buildLayersModel } from '../../src/train/model.ts'
 import type { ModelShape } from '../../src/train/model.ts'
 import { setupTf } from './tfSetup.ts'
 import type { BackendName } from './tfSetup.ts'
-import type { MnistModelSpec, ModelSpec, TextModelSpec, TrainSettings } from './zoo.ts'
+import type { MnistModelSpec, ModelSpec, Storage, TextModelSpec, TrainSettings } from './zoo.ts'
 import { MNIST_VALIDATION, SPLIT_SEED, TEXT_TASKS } from './zoo.ts'
 
 export interface TrainOptions {
@@ -65,6 +66,15 @@ export interface TrainingRecord {
   validationAccuracy: number
   testAccuracy: { value: number; n: number; split: string }
   examples: { n: number; correct: number }
+  /** weights stored quantized (spec.storage): which, how, and the accuracy before */
+  storage?: StorageRecord
+}
+
+export interface StorageRecord {
+  weights: Array<{ name: string; dtype: 'uint8' | 'float16'; min?: number; scale?: number }>
+  /** the trained float32 weights' accuracy (the record's own figures are the stored model's) */
+  float32: { validationAccuracy: number; testAccuracy: number }
+  note: string
 }
 
 export const tfjsVersion = (): string => {
@@ -76,8 +86,67 @@ export const tfjsVersion = (): string => {
 // Model
 
 function buildModel(tf: typeof TF, spec: ModelSpec, seed: number, input: ModelShape['input']): TF.Sequential {
-  return buildLayersModel(tf, { name: spec.id.replace(/-/g, '_'), cell: spec.cell, layers: spec.layers, hidden: spec.hidden, classes: spec.classes.length, input }, seed)
+  return buildLayersModel(tf, { name: spec.id.replace(/-/g, '_'), cell: spec.cell, layers: spec.layers, hidden: spec.hidden, classes: spec.classes.length, input, ...spec.shape }, seed)
 }
+
+interface Stored {
+  /** weight name → its codes, for saveModel */
+  quantized: Record<string, QuantizedWeight>
+  weights: StorageRecord['weights']
+}
+
+/**
+ * Replace the trained weights by the values they are stored as (spec.storage), in the model
+ * itself: everything measured afterwards (validation, test, examples) is the shipped model.
+ */
+function storeQuantized(tf: typeof TF, model: TF.LayersModel, storage: Storage, log: (s: string) => void): Stored {
+  const quantized: Record<string, QuantizedWeight> = {}
+  const weights: StorageRecord['weights'] = []
+  let worst = 0
+  for (const layer of model.layers) {
+    const dtype = layer.getClassName() === 'Embedding' ? storage.embedding : storage.others
+    const values = layer.getWeights()
+    if (!dtype || values.length === 0) continue
+    const stored = values.map((w) => {
+      const v = w.dataSync() as Float32Array
+      const q = dtype === 'uint8' ? quantizeUint8(v) : quantizeFloat16(v)
+      for (let i = 0; i < v.length; i++) worst = Math.max(worst, Math.abs(v[i] - q.dequantized[i]))
+      return q
+    })
+    const tensors = stored.map((q, k) => tf.tensor(q.dequantized, values[k].shape))
+    layer.setWeights(tensors)
+    tensors.forEach((t) => t.dispose())
+    layer.weights.forEach((w, k) => {
+      const q = stored[k]
+      quantized[w.originalName] = q
+      weights.push(q.dtype === 'uint8' ? { name: w.originalName, dtype: 'uint8', min: q.min, scale: q.scale } : { name: w.originalName, dtype: 'float16' })
+    })
+  }
+  log(`weights stored quantized: ${weights.map((w) => `${w.name} ${w.dtype}`).join(', ')}; largest change ${worst.toExponential(2)}`)
+  return { quantized, weights }
+}
+
+/** With spec.storage: the float32 figures, then the weights replaced by their stored values and validated again. */
+async function store(
+  tf: typeof TF,
+  model: TF.LayersModel,
+  spec: ModelSpec,
+  float32Validation: number,
+  validation: (m: TF.LayersModel) => Promise<number>,
+  testAccuracy: (m: TF.LayersModel) => Promise<number>,
+  log: (s: string) => void,
+): Promise<{ quantized: Record<string, QuantizedWeight>; record: StorageRecord; validation: number } | undefined> {
+  if (!spec.storage) return undefined
+  const float32Test = await testAccuracy(model)
+  log(`float32 weights: validation accuracy ${round(float32Validation, 5)}, test accuracy ${round(float32Test, 5)}`)
+  const { quantized, weights } = storeQuantized(tf, model, spec.storage, log)
+  const val = await validation(model)
+  log(`stored weights: validation accuracy ${round(val, 5)}`)
+  return { quantized, validation: val, record: { weights, float32: { validationAccuracy: round(float32Validation, 5), testAccuracy: round(float32Test, 5) }, note: STORAGE_NOTE } }
+}
+
+const STORAGE_NOTE =
+  'weights stored as the tensorflowjs converter writes quantized weights (dtype float32 with quantization uint8 {min, scale} or float16 in the weights manifest); TF.js decodes them to float32, and the certifier certifies exactly these dequantized values (as float64). Validation, test and example figures are those of the stored model; float32 gives the trained weights\' figures before storage.'
 
 // ---------------------------------------------------------------------------------------
 // Generic loop
@@ -228,9 +297,10 @@ async function trainMnist(tf: typeof TF, spec: MnistModelSpec, opts: TrainOption
   }
   const fit = await fitLoop(tf, model, loop, settings, seed, opts.log)
   const testIdx = Array.from({ length: test.n }, (_v, i) => i)
+  const stored = await store(tf, model, spec, fit.best, loop.validationAccuracy, (m) => mnistAccuracy(tf, m, test, testIdx, T), opts.log)
   const testAcc = await mnistAccuracy(tf, model, test, testIdx, T)
   opts.log(`test accuracy ${round(testAcc, 5)} on ${test.n} MNIST test digits`)
-  await saveModel(model, dir)
+  await saveModel(model, dir, stored?.quantized)
 
   // examples: the first MNIST_EXAMPLES_PER_MODEL test digits as T frames
   const exIdx = Array.from({ length: MNIST_EXAMPLES_PER_MODEL }, (_v, i) => i)
@@ -271,6 +341,7 @@ async function trainMnist(tf: typeof TF, spec: MnistModelSpec, opts: TrainOption
     },
     test: { value: round(testAcc, 5), n: test.n, split: 'MNIST test set (10,000 digits)' },
     examples: { n: examples.length, correct: exCorrect },
+    stored,
   }
 }
 
@@ -368,9 +439,10 @@ async function trainText(tf: typeof TF, spec: TextModelSpec, opts: TrainOptions,
     validationAccuracy: (m) => textAccuracy(tf, m, valSeqs),
   }
   const fit = await fitLoop(tf, model, loop, settings, seed, opts.log)
+  const stored = await store(tf, model, spec, fit.best, loop.validationAccuracy, (m) => textAccuracy(tf, m, testSeqs), opts.log)
   const testAcc = await textAccuracy(tf, model, testSeqs)
   opts.log(`test accuracy ${round(testAcc, 5)} on ${testSeqs.length} held-out rows`)
-  await saveModel(model, dir)
+  await saveModel(model, dir, stored?.quantized)
 
   const written = WRITTEN_EXAMPLES[spec.task].map((e) => ({ text: e.text, tokens: encodeExample(tok, e.text), label: e.label }))
   let exCorrect = 0
@@ -413,6 +485,7 @@ async function trainText(tf: typeof TF, spec: TextModelSpec, opts: TrainOptions,
     },
     test: { value: round(testAcc, 5), n: testSeqs.length, split: `held-out test split (${round((1 - task.split[0] - task.split[1]) * 100, 0)} %, stratified, seed ${SPLIT_SEED})` },
     examples: { n: written.length, correct: exCorrect },
+    stored,
   }
 }
 
@@ -447,9 +520,10 @@ export async function trainOne(spec: ModelSpec, opts: TrainOptions): Promise<Tra
     history: r.fit.history,
     bestEpoch: r.fit.bestEpoch,
     stoppedBecause: r.fit.stoppedBecause,
-    validationAccuracy: round(r.fit.best, 5),
+    validationAccuracy: round(r.stored?.validation ?? r.fit.best, 5),
     testAccuracy: r.test,
     examples: r.examples,
+    ...(r.stored ? { storage: r.stored.record } : {}),
   }
   writeFileSync(join(dir, 'training.json'), JSON.stringify(record, null, 2) + '\n')
   opts.log(`done ${spec.id} in ${seconds} s: test accuracy ${r.test.value} (n = ${r.test.n})`)

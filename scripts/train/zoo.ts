@@ -6,6 +6,7 @@ import type { DefenseMethod } from '../../src/model/defense.ts'
 import { DEFENSE_METHODS } from '../../src/model/defense.ts'
 import type { ZooCell, ZooTask } from '../../src/model/manifest.ts'
 import type { NormalizerName } from '../../src/model/tokenizer.ts'
+import type { ModelShape } from '../../src/train/model.ts'
 
 export interface TrainSettings {
   /** training samples per epoch (a seeded stratified subset of the training split); 0 = all */
@@ -19,6 +20,19 @@ export interface TrainSettings {
   maxSeconds: number
 }
 
+/** The layers around the recurrent ones (src/train/model.ts); absent: the plain zoo shape. */
+export type ExtraShape = Pick<ModelShape, 'defaults' | 'spatialDropout' | 'conv' | 'bidirectional' | 'pooling' | 'head'>
+
+/**
+ * How weights are stored, as the tensorflowjs converter writes them (TF.js decodes them to
+ * float32; the certifier certifies exactly those dequantized values): the Embedding's table
+ * and every other weight; absent: float32.
+ */
+export interface Storage {
+  embedding?: 'uint8' | 'float16'
+  others?: 'uint8' | 'float16'
+}
+
 interface Base {
   id: string
   task: ZooTask
@@ -27,6 +41,8 @@ interface Base {
   hidden: number
   classes: string[]
   train: TrainSettings
+  shape?: ExtraShape
+  storage?: Storage
 }
 
 export interface MnistModelSpec extends Base {
@@ -126,6 +142,30 @@ function text(task: TextModelSpec['task'], cell: ZooCell, over: Partial<TrainSet
   return { id: `${prefix}-${name}`, task, cell, layers: 1, hidden: 32, classes: TEXT_TASKS[task].classes, train: { ...base, ...over } }
 }
 
+/**
+ * Issue 13: the shapes people actually train (within the zoo's 15 MB budget, hence the
+ * quantized storage): TF.js's default LSTM, the classic toxic-comment classifier, a
+ * Conv1D → GRU URL model.
+ */
+const ISSUE13: ModelSpec[] = [
+  // tf.layers.lstm({units}): hard_sigmoid gates, no unit forget bias; the twin of lstm-4-32
+  { ...mnist('lstm', 4, 32), id: 'lstm-4-32-tfjs', shape: { defaults: 'tfjs' }, storage: { others: 'float16' } },
+  // Embedding → SpatialDropout1D → Bidirectional(LSTM, return_sequences) → GlobalMaxPooling1D → Dense(relu) → Dense
+  {
+    ...text('toxic', 'lstm'),
+    id: 'toxic-bilstm',
+    shape: { spatialDropout: 0.2, bidirectional: true, pooling: 'max', head: [32] },
+    storage: { embedding: 'uint8', others: 'float16' },
+  },
+  // characters → Conv1D(16, 3, same, relu) → GRU → Dense
+  {
+    ...text('url', 'gru', { maxSeconds: 360 }),
+    id: 'url-conv-gru',
+    shape: { conv: { filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' } },
+    storage: { others: 'float16' },
+  },
+]
+
 export const ZOO: ModelSpec[] = [
   ...[2, 4, 7, 14].flatMap((T) => [32, 64].map((h) => mnist('simpleRnn', T, h))),
   ...(
@@ -149,6 +189,7 @@ export const ZOO: ModelSpec[] = [
       task === 'url' && cell === 'simpleRnn' ? text(task, cell, { learningRate: 0.001, maxEpochs: 10, patience: 3, maxSeconds: 540 }) : text(task, cell),
     ),
   ),
+  ...ISSUE13,
 ]
 
 export function findSpec(id: string): ModelSpec | undefined {

@@ -60,6 +60,9 @@ const mutations: Mutation[] = [
   ['duplicate ids', (m) => (m.models[1].id = 'lstm-4-64'), /duplicate ids lstm-4-64/],
   ['unknown task', (m) => (m.models[0].task = 'cifar'), /task/],
   ['unknown cell', (m) => (m.models[0].cell = 'transformer'), /cell/],
+  ['unknown gates', (m) => (m.models[0].recurrentActivation = 'relu'), /recurrentActivation: one of sigmoid, hard_sigmoid/],
+  ['gates of a vanilla RNN', (m) => ((m.models[0].cell = 'simpleRnn'), (m.models[0].recurrentActivation = 'hard_sigmoid')), /a vanilla RNN has no gates/],
+  ['empty architecture', (m) => (m.models[1].architecture = ''), /architecture: text expected/],
   ['frames × frameSize ≠ 784', (m) => (m.models[0].input.frameSize = 200), /784/],
   ['text model reading frames', (m) => (m.models[1].input = m.models[0].input), /text model reads tokens/],
   ['bad domain', (m) => (m.models[0].input.domain = { min: 1, max: 0 }), /domain/],
@@ -78,6 +81,13 @@ const mutations: Mutation[] = [
 describe('validateManifest', () => {
   it('accepts a well-formed manifest', () => {
     expect(validateManifest(sample())).toEqual(sample())
+  })
+
+  it('accepts the optional gates and architecture', () => {
+    const m = sample()
+    m.models[0].recurrentActivation = 'hard_sigmoid'
+    m.models[1].architecture = 'Embedding(6000, 32) → GRU(32) → Dense(2, softmax)'
+    expect(validateManifest(structuredClone(m))).toEqual(m)
   })
 
   it.each(mutations)('rejects: %s', (_what, mutate, message) => {

@@ -14,6 +14,8 @@ export type ZooCell = 'simpleRnn' | 'lstm' | 'gru'
 
 export const ZOO_TASKS: readonly ZooTask[] = ['mnist', 'sentiment', 'toxic', 'url']
 export const ZOO_CELLS: readonly ZooCell[] = ['simpleRnn', 'lstm', 'gru']
+export type ZooGates = 'sigmoid' | 'hard_sigmoid'
+export const ZOO_GATES: readonly ZooGates[] = ['sigmoid', 'hard_sigmoid']
 
 /** MNIST: the 28×28 image read row by row as `frames` frames of `frameSize` pixels in [0, 1]. */
 export interface FramesInput {
@@ -48,8 +50,12 @@ export interface ManifestModel {
   cell: ZooCell
   /** number of stacked recurrent layers */
   layers: number
-  /** hidden units per recurrent layer */
+  /** hidden units per recurrent layer (per direction of a Bidirectional one) */
   hidden: number
+  /** the gates' activation of LSTM / GRU layers; absent: sigmoid */
+  recurrentActivation?: ZooGates
+  /** the layers in order, e.g. "Embedding(91, 16) → Conv1D(16, 3, same, relu) → GRU(32) → Dense(2, softmax)" */
+  architecture?: string
   input: FramesInput | TokensInput
   /** class names, index = label = logit index */
   classes: string[]
@@ -154,6 +160,11 @@ function checkModel(m: unknown, k: number, p: string[]): void {
   if (!ZOO_CELLS.includes(m.cell as ZooCell)) p.push(`${at}.cell: one of ${ZOO_CELLS.join(', ')} expected`)
   if (!isPosInt(m.layers)) p.push(`${at}.layers: positive integer expected`)
   if (!isPosInt(m.hidden)) p.push(`${at}.hidden: positive integer expected`)
+  if (m.recurrentActivation !== undefined) {
+    if (!ZOO_GATES.includes(m.recurrentActivation as ZooGates)) p.push(`${at}.recurrentActivation: one of ${ZOO_GATES.join(', ')} expected`)
+    else if (m.cell === 'simpleRnn') p.push(`${at}.recurrentActivation: a vanilla RNN has no gates`)
+  }
+  if (m.architecture !== undefined && !isText(m.architecture)) p.push(`${at}.architecture: text expected`)
   checkInput(m.input, `${at}.input`, p)
   if (isObject(m.input)) {
     if (m.task === 'mnist' && m.input.kind !== 'frames') p.push(`${at}: an mnist model reads frames`)

@@ -5,7 +5,7 @@
  * Needs only the files in public/models (no training data).
  */
 import * as tf from '@tensorflow/tfjs'
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { compileNetwork, embedTokens, forward } from '../cert/index.ts'
@@ -16,6 +16,19 @@ import { encode, loadTokenizer } from './tokenizer.ts'
 
 const ZOO = resolve(import.meta.dirname, '..', '..', 'public', 'models')
 const TOL = 1e-4
+/** the zoo's size budget (the brief: public/models < 15 MB) */
+const BUDGET = 15_000_000
+
+/**
+ * Bundled models whose layers the certifier does not read yet: they come with branch
+ * issue13-layers (Bidirectional, GlobalMaxPooling1D, SpatialDropout1D, Conv1D). Until then
+ * the IR agreement test is replaced by one that checks the refusal, so that this list
+ * cannot outlive its reason: once the layers load, that test fails; empty the list then.
+ */
+const PENDING: Record<string, string> = {
+  'toxic-bilstm': 'SpatialDropout1D, Bidirectional and GlobalMaxPooling1D (branch issue13-layers)',
+  'url-conv-gru': 'Conv1D (branch issue13-layers)',
+}
 
 interface Example {
   x?: number[][]
@@ -90,6 +103,14 @@ describe('model zoo manifest', () => {
     }
   })
 
+  it(`the zoo folder stays within its budget: every file (manifest.json included) adds up to less than ${BUDGET / 1e6} MB`, () => {
+    const sizeOf = (dir: string): number =>
+      readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? sizeOf(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0)
+    const total = sizeOf(ZOO)
+    expect(total).toBe(manifest.totalBytes + statSync(join(ZOO, 'manifest.json')).size)
+    expect(total).toBeLessThan(BUDGET)
+  })
+
   it('the shared MNIST examples hold 28×28 uint8 digits matching the per-model examples', () => {
     const shared = readJson<{ shape: number[]; labels: number[]; images: number[][] }>('mnist-examples.json')
     expect(shared.shape).toEqual([28, 28])
@@ -135,6 +156,18 @@ describe.each(manifest.models.map((m) => [m.id, m] as [string, ManifestModel]))(
     if (m.input.kind === 'tokens') expect(new Set(examples.map((e) => e.label)).size).toBe(m.classes.length)
   })
 
+  const pending = PENDING[m.id]
+  if (pending) {
+    it(`is refused by the certifier until its layers land: ${pending}`, async () => {
+      expect(() => parseLayersModel(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')), weightsOf(dir))).toThrow(/not supported|unsupported|Bidirectional|Conv1D|SpatialDropout1D/i)
+      // TF.js runs it, and classifies most of its examples as labelled
+      const probs = await predictAll(await tfModel(dir, false), examples)
+      const correct = probs.filter((p, k) => p.indexOf(Math.max(...p)) === examples[k].label).length
+      expect(correct).toBeGreaterThan(examples.length / 2)
+    })
+    return
+  }
+
   it('TF.js and the certifier IR agree on every example (logits and probabilities within 1e-4)', async () => {
     const net = parseLayersModel(JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')), weightsOf(dir))
     const cn = compileNetwork(net)
@@ -144,7 +177,11 @@ describe.each(manifest.models.map((m) => [m.id, m] as [string, ManifestModel]))(
     for (const l of recurrent) {
       expect(l.type).toBe(m.cell)
       expect(l.units).toBe(m.hidden)
-      if (l.type !== 'simpleRnn') expect(l.recurrentActivation).toBe('sigmoid')
+      if (l.type !== 'simpleRnn') {
+        expect(l.recurrentActivation).toBe(m.recurrentActivation ?? 'sigmoid')
+        // TF.js's hard_sigmoid: clip(0.2x + 0.5, 0, 1)
+        if (l.recurrentActivation === 'hard_sigmoid') expect(l.hardSigmoidSlope).toBe(0.2)
+      }
     }
     expect(cn.classes).toBe(m.classes.length)
     if (m.input.kind === 'frames') expect(net.input).toEqual({ kind: 'frames', frameSize: m.input.frameSize, seqLen: m.input.frames })
