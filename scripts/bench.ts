@@ -20,7 +20,7 @@ import { fmtBound, fmtDur, fmtMs, fmtRatio, mdTable, textTable } from './bench/f
 import { geomean, mean, median, ratio, sampleStd } from '../src/cert/index.ts'
 
 const METHODS: Method[] = ['certrnn', 'deepz', 'interval']
-const METHOD_NAMES: Record<Method, string> = { certrnn: 'Cert-RNN', deepz: 'DeepZ', interval: 'interval' }
+const METHOD_NAMES: Record<Method, string> = { certrnn: 'Cert-RNN', deepz: 'DeepZ', interval: 'interval', tight: 'tight' }
 /** The paper's search tops out at 1 − 2⁻¹³: a bound there (or 0) says nothing about the method. */
 const CAP = 1 - SEARCH_RESOLUTION
 const TARGET_EPS = 0.01

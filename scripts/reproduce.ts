@@ -117,7 +117,7 @@ async function main({ values, positionals }: NonNullable<ReturnType<typeof cli.p
   const t6rows: string[] = []
   for (const m of models.filter((x) => x.task === 'mnist' && x.cell === 'simpleRnn')) {
     const cn = compileNetwork(loadModelDir(join(root, m.path)))
-    const per: Record<Method, number[]> = { certrnn: [], deepz: [], interval: [] }
+    const per: Record<Method, number[]> = { certrnn: [], deepz: [], interval: [], tight: [] }
     for (const ex of readExamples(m.path).slice(0, N)) {
       const prep = prepareSample(cn, ex)
       if (ex.label !== prep.predicted) continue

@@ -43,7 +43,7 @@ export async function boundsAndAttacks(net: NetworkIR, examples: SampleInput[], 
   const frames = correct.map((k) => auditedFrames(preps[k].frames.length, MAX_FRAMES, KEEP_FRAMES))
   type Job = { c: number; method: Method | 'attack' }
   const jobs: Job[] = correct.flatMap((_k, c) => [...methods.map((method) => ({ c, method })), { c, method: 'attack' as const }])
-  const m: Measured = { samples: correct.map((index, c) => ({ index, frames: preps[index].frames.length, searched: frames[c].length })), bounds: { certrnn: [], deepz: [], interval: [] }, ms: { certrnn: [], deepz: [], interval: [] }, attack: [] }
+  const m: Measured = { samples: correct.map((index, c) => ({ index, frames: preps[index].frames.length, searched: frames[c].length })), bounds: { certrnn: [], deepz: [], interval: [], tight: [] }, ms: { certrnn: [], deepz: [], interval: [], tight: [] }, attack: [] }
   await runInProcess(jobs, ({ c, method }) => {
     const k = correct[c]
     const prep = preps[k]
