@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { attackRadius, createAttackModel } from '../src/attack/pgd.ts'
 import type { EvalRow, Method } from '../src/cert/index.ts'
-import { accuracyCurve, compileNetwork, curveRecords, findBound, mean, METHODS, r6, rowRecord, summarize, summaryRecord, threatLabel } from '../src/cert/index.ts'
+import { accuracyCurve, compileNetwork, curveRecords, DEFAULT_METHODS, findBound, mean, METHODS, r6, rowRecord, summarize, summaryRecord, threatLabel } from '../src/cert/index.ts'
 import { toCsv } from '../src/model/csv.ts'
 import { runInProcess } from '../src/run/batch.ts'
 import { defineCli, flag, list, nonNegativeNumber, option, runCli, UsageError } from './lib/args.ts'
@@ -28,7 +28,7 @@ const cli = defineCli({
     model: common.model,
     inputs: common.inputs,
     n: common.n,
-    methods: { ...common.methods, help: `comma-separated, from ${METHODS.join(', ')} (default: all three)` },
+    methods: { ...common.methods, help: `comma-separated, from ${METHODS.join(', ')} (default: ${DEFAULT_METHODS.join(',')})` },
     threat: common.threat,
     search: { ...common.search, help: 'fast (default: adaptive) | paper (Algorithm 1)' },
     margin: { ...common.margin, help: 'diff (default: difference zonotope) | paper (interval comparison)' },
@@ -43,7 +43,7 @@ const cli = defineCli({
 
 async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>) {
   if (!values.model) throw new UsageError('--model <dir> is required')
-  const methods = values.methods ?? [...METHODS]
+  const methods = values.methods ?? [...DEFAULT_METHODS]
   const search = values.search ?? 'fast'
   const margin = values.margin ?? 'diff'
   const threat = values.threat ?? { kind: 'single' as const }

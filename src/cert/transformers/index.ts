@@ -9,6 +9,11 @@ import { xSigmoidPlanes } from './xSigmoid.ts'
 
 export type Method = 'certrnn' | 'deepz' | 'interval' | 'tight'
 export const METHODS: readonly Method[] = ['certrnn', 'deepz', 'interval', 'tight']
+/**
+ * The methods compared when none are chosen (evaluate, the app's comparison and Evaluate
+ * tab, the bench): the paper's three. `tight` (2–20× Cert-RNN's time) is chosen explicitly.
+ */
+export const DEFAULT_METHODS: readonly Method[] = ['certrnn', 'deepz', 'interval']
 
 export const METHOD_LABELS: Record<Method, string> = {
   certrnn: 'Cert-RNN (secant planes with exact residual extremes)',
