@@ -1,6 +1,6 @@
 /**
  * Data-set evaluation: `npm run evaluate -- --model <dir> [--inputs file.json] [--n N]
- *   [--methods certrnn,deepz,interval] [--threat single|all|frames=…] [--search fast|paper]
+ *   [--methods certrnn,deepz,interval,tight] [--threat single|all|frames=…] [--search fast|paper]
  *   [--margin diff|paper] [--clip lo,hi] [--attack] [--eps-list 0.001,0.002,…] [--max-frames N]
  *   [--out dir]`
  *
