@@ -3,10 +3,11 @@
  * (the final h of an RNN/LSTM, or a hidden Dense activation), re-optimised for each class's
  * margin, as α-CROWN does for ReLU networks.
  *
- * When only affine maps follow that transformer (logits = M·z + m for its output z), the
- * margin of the predicted label y against class c is, for planes with ANY slopes (A_k, B_k)
- * and their exact residual offsets (transformers/slopes.ts),
- *   logit_y − logit_c ≥ lower(Σ_k δ_k·(A_k·x_k + B_k·y_k)) + Σ_k (δ_k ≥ 0 ? δ_k·C1_k : δ_k·C2_k) + β
+ * When only affine maps follow that transformer, logits = M·(z + a) + m for its output z and
+ * a value a that does not depend on its planes (none, or the GRU's h̃ in h = h̃ + (h − h̃)·σ(z)).
+ * The margin of the predicted label y against class c is then, for planes with ANY slopes
+ * (A_k, B_k) and their exact residual offsets (transformers/slopes.ts),
+ *   logit_y − logit_c ≥ lower(Σ_k δ_k·(A_k·x_k + B_k·y_k + a_k)) + Σ_k (δ_k ≥ 0 ? δ_k·C1_k : δ_k·C2_k) + β
  * with δ = M_y − M_c and β = m_y − m_c: only the side of each plane the margin needs. This is
  * a concave function of the slopes (C1 is a minimum of affine functions of them, C2 a
  * maximum, and the zonotope's lower bound a centre minus a sum of absolute values of affine
@@ -15,7 +16,7 @@
  */
 import type { PlaneRecord } from './apply.ts'
 import type { Box, Zonotope } from './zonotope.ts'
-import { BOUND_SLACK, zonotopeDiagComb } from './zonotope.ts'
+import { BOUND_SLACK, zonotopeConcat, zonotopeSlice } from './zonotope.ts'
 import type { TransformerKind } from './transformers/plane.ts'
 import { planeWithSlopes } from './transformers/slopes.ts'
 
@@ -29,6 +30,11 @@ export interface Tail {
   bx: Box
   by: Box | null
   planes: PlaneRecord
+  /**
+   * a value added to the transformer's output before the maps (GRU: h = h̃ + (h − h̃)·σ(z)),
+   * null when none
+   */
+  addend: Zonotope | null
   /** the maps W (out × n, row-major) and biases applied since, in order */
   maps: Array<{ W: Float64Array; out: number; n: number; b: Float64Array | null }>
   /** the latest value of the chain: the logits when the tail reaches them */
@@ -74,11 +80,12 @@ export function tailMargins(tail: Tail, label: number, start: Float64Array, step
   const n = tail.x.n
   const binary = tail.y !== null
   const { M, m, rows } = composeMaps(tail.maps, n)
-  // both inputs over one id list
-  const zero = new Float64Array(n)
-  const one = new Float64Array(n).fill(1)
-  const X = tail.y ? zonotopeDiagComb(one, tail.x, zero, tail.y) : tail.x
-  const Y = tail.y ? zonotopeDiagComb(zero, tail.x, one, tail.y) : null
+  // the inputs (and the addend) over one id list
+  const parts = [tail.x, ...(tail.y ? [tail.y] : []), ...(tail.addend ? [tail.addend] : [])]
+  const all = zonotopeConcat(parts)
+  const X = zonotopeSlice(all, 0, n)
+  const Y = tail.y ? zonotopeSlice(all, n, n) : null
+  const H = tail.addend ? zonotopeSlice(all, parts.length * n - n, n) : null
   const ms = X.m
   const boxes = Array.from({ length: n }, (_, k) => ({ lx: tail.bx.lo[k], ux: tail.bx.hi[k], ly: tail.by ? tail.by.lo[k] : 0, uy: tail.by ? tail.by.hi[k] : 0 }))
   const out = new Float64Array(rows).fill(-Infinity)
@@ -110,6 +117,16 @@ export function tailMargins(tail: Tail, label: number, start: Float64Array, step
       S.fill(0)
       let centre = beta
       let scale = Math.abs(beta)
+      if (H) {
+        for (let k = 0; k < n; k++) {
+          const d = delta[k]
+          if (d === 0) continue
+          centre += d * H.c[k]
+          scale += Math.abs(d * H.c[k])
+          const row = k * ms
+          for (let j = 0; j < ms; j++) S[j] += d * H.G[row + j]
+        }
+      }
       for (let k = 0; k < n; k++) {
         const d = delta[k]
         if (d === 0) continue

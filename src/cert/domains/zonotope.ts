@@ -48,6 +48,14 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
    * (when the logits are the end of that chain, ../tail.ts re-optimises its slopes).
    */
   tail: Tail | null = null
+  /** tight: the order in which values were made (values made outside the pass count as −1) */
+  private readonly born = new WeakMap<Zonotope, number>()
+  private made = 0
+  private bornAt(z: Zonotope, at = this.made++): Zonotope {
+    if (this.set.optimiseTail) this.born.set(z, at)
+    return z
+  }
+  private tailStart = -1
 
   constructor(set: TransformerSet, symbols: SymbolSource, trace?: TraceOptions) {
     this.set = set
@@ -106,7 +114,7 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
     const out = this.set.boxEverything ? zonotopeToBox(z, this.symbols) : z
     if (this.set.ranges && interval) this.reduce2(out, interval())
     this.record(op, out)
-    return out
+    return this.bornAt(out)
   }
 
   /** Σ_k W_k·x_k + b. */
@@ -141,7 +149,8 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
     const out = zonotopeSlice(z, start, count)
     const box = this.boxes.get(z)
     if (box) this.boxes.set(out, { lo: box.lo.subarray(start, start + count), hi: box.hi.subarray(start, start + count) })
-    return out
+    const born = this.born.get(z)
+    return born === undefined ? out : this.bornAt(out, born)
   }
 
   mark(): number {
@@ -152,14 +161,27 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
   mergeLocal(z: Zonotope, fromId: number): Zonotope {
     if (this.set.boxEverything) return z
     const out = zonotopeMergeRowLocal(z, fromId, this.symbols)
-    // the same set: the same box
+    // the same set: the same box, and the same value at the end of the tail
     const box = this.boxes.get(z)
     if (box && out !== z) this.boxes.set(out, box)
-    return out
+    if (this.tail?.result === z) this.tail.result = out
+    const born = this.born.get(z)
+    return born === undefined || out === z ? out : this.bornAt(out, born)
   }
 
   add(a: Zonotope, b: Zonotope, op: string): Zonotope {
-    return this.settle(zonotopeAdd(a, b), op, () => intervalSum(this.boxOf(a), this.boxOf(b), 1))
+    const z = this.settle(zonotopeAdd(a, b), op, () => intervalSum(this.boxOf(a), this.boxOf(b), 1))
+    // the GRU's h = h̃ + (h − h̃)·σ(z): the tail's output plus a value its planes do not change
+    const tail = this.tail
+    if (tail && tail.addend === null && tail.maps.length === 0 && (a === tail.result) !== (b === tail.result)) {
+      const addend = a === tail.result ? b : a
+      // only a value made before the tail's transformer is independent of its planes
+      if ((this.born.get(addend) ?? -1) < this.tailStart) {
+        tail.addend = addend
+        tail.result = z
+      }
+    }
+    return z
   }
 
   sub(a: Zonotope, b: Zonotope, op: string): Zonotope {
@@ -174,7 +196,9 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
       const f = ranges.unary[kind]
       this.reduce2(r.z, rangeBox(r.z.n, (i) => f(box.lo[i], box.hi[i])))
     }
-    if (this.set.optimiseTail) this.tail = { kind, x: z, y: null, bx: box ?? zonotopeBounds(z), by: null, planes: r.planes, maps: [], result: r.z }
+    this.bornAt(r.z)
+    if (this.set.optimiseTail) this.tailStart = this.born.get(r.z)!
+    if (this.set.optimiseTail) this.tail = { kind, x: z, y: null, bx: box ?? zonotopeBounds(z), by: null, planes: r.planes, addend: null, maps: [], result: r.z }
     this.record(op, r.z, r.planes)
     return r.z
   }
@@ -188,7 +212,9 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
       const f = ranges.binary[kind]
       this.reduce2(r.z, rangeBox(r.z.n, (i) => f(bx.lo[i], bx.hi[i], by.lo[i], by.hi[i])))
     }
-    if (this.set.optimiseTail) this.tail = { kind, x: zx, y: zy, bx: bx ?? zonotopeBounds(zx), by: by ?? zonotopeBounds(zy), planes: r.planes, maps: [], result: r.z }
+    this.bornAt(r.z)
+    if (this.set.optimiseTail) this.tailStart = this.born.get(r.z)!
+    if (this.set.optimiseTail) this.tail = { kind, x: zx, y: zy, bx: bx ?? zonotopeBounds(zx), by: by ?? zonotopeBounds(zy), planes: r.planes, addend: null, maps: [], result: r.z }
     this.record(op, r.z, r.planes)
     return r.z
   }

@@ -8,10 +8,10 @@
  * Also returns where the extremes are: by the envelope theorem ∂C1/∂A = −x at the
  * minimiser (likewise for C2, B and y), the gradient the slope optimisation follows.
  */
-import { hardSigmoid, hardSigmoidTanhCandidates, HARD_SIGMOID_KINKS, xHardSigmoidCandidates } from './hardSigmoid.ts'
+import { PRODUCT, UNARY } from '../domains/float64.ts'
+import { hardSigmoidTanhCandidates, HARD_SIGMOID_KINKS, xHardSigmoidCandidates } from './hardSigmoid.ts'
 import type { PlaneBox, TransformerKind } from './plane.ts'
-import { residualScale, sigmoid } from './plane.ts'
-import { relu } from './relu.ts'
+import { residualScale } from './plane.ts'
 import { sigmoidSlopePoints } from './sigmoid.ts'
 import { sigmoidTanhCandidates } from './sigmoidTanh.ts'
 import { tanhSlopePoints } from './tanh.ts'
@@ -31,15 +31,13 @@ export interface Extremes {
   y2: number
 }
 
+/** Every transformer's function of (x, y) (one-variable ones ignore y): the float64 domain's. */
 export const PLANE_FUNCTIONS: Record<TransformerKind, (x: number, y: number) => number> = {
-  tanh: (x) => Math.tanh(x),
-  sigmoid: (x) => sigmoid(x),
-  relu: (x) => relu(x),
-  hardSigmoid: (x) => hardSigmoid(x),
-  sigmoidTanh: (x, y) => sigmoid(x) * Math.tanh(y),
-  xSigmoid: (x, y) => x * sigmoid(y),
-  hardSigmoidTanh: (x, y) => hardSigmoid(x) * Math.tanh(y),
-  xHardSigmoid: (x, y) => x * hardSigmoid(y),
+  tanh: (x) => UNARY.tanh(x),
+  sigmoid: (x) => UNARY.sigmoid(x),
+  relu: (x) => UNARY.relu(x),
+  hardSigmoid: (x) => UNARY.hardSigmoid(x),
+  ...PRODUCT,
   mul: (x, y) => x * y,
 }
 
