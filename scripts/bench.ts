@@ -4,7 +4,7 @@
  *
  * Times the certifier on fixed-seed random-weight models with the paper's shapes
  * (RNN-T-h, LSTM-T-h, GRU, a two-layer LSTM and a text-like LSTM): the per-sample
- * single-frame bound search of every method (Cert-RNN, DeepZ, interval) with the paper's
+ * single-frame bound search of every method (Cert-RNN, DeepZ, interval, tight) with the paper's
  * search, the fast search for Cert-RNN, and three speed targets. Single-threaded, timed
  * with performance.now(). Writes <out>/results.json and <out>/results.md.
  */
@@ -19,8 +19,8 @@ import { defineCli, flag, option, positiveInt, positiveNumber, runCli, text, Usa
 import { fmtBound, fmtDur, fmtMs, fmtRatio, mdTable, textTable } from './bench/format.ts'
 import { geomean, mean, median, ratio, sampleStd } from '../src/cert/index.ts'
 
-const METHODS: Method[] = ['certrnn', 'deepz', 'interval']
-const METHOD_NAMES: Record<Method, string> = { certrnn: 'Cert-RNN', deepz: 'DeepZ', interval: 'interval' }
+const METHODS: Method[] = ['certrnn', 'deepz', 'interval', 'tight']
+const METHOD_NAMES: Record<Method, string> = { certrnn: 'Cert-RNN', deepz: 'DeepZ', interval: 'interval', tight: 'tight' }
 /** The paper's search tops out at 1 − 2⁻¹³: a bound there (or 0) says nothing about the method. */
 const CAP = 1 - SEARCH_RESOLUTION
 const TARGET_EPS = 0.01

@@ -3,7 +3,7 @@
  * model on a file of inputs. A stable contract: flags and JSON lines are kept exactly.
  *
  *   npm run certify --silent -- --model <dir> [--inputs <file.json>] [--n N]
- *     [--threat single|all|frames=0,3,5] [--method certrnn|deepz|interval]
+ *     [--threat single|all|frames=0,3,5] [--method certrnn|deepz|interval|tight]
  *     [--margin diff|paper] [--search paper|fast] [--eps E] [--clip lo,hi] [--max-eps E]
  *     [--max-frames N] [--float32 auto|always|never] [--jobs N] [--json]
  *

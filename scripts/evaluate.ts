@@ -1,6 +1,6 @@
 /**
  * Data-set evaluation: `npm run evaluate -- --model <dir> [--inputs file.json] [--n N]
- *   [--methods certrnn,deepz,interval] [--threat single|all|frames=…] [--search fast|paper]
+ *   [--methods certrnn,deepz,interval,tight] [--threat single|all|frames=…] [--search fast|paper]
  *   [--margin diff|paper] [--clip lo,hi] [--attack] [--eps-list 0.001,0.002,…] [--max-frames N]
  *   [--out dir] [--jobs N] [--queue redis://host:port/db [--queue-name NAME] | --shard i/n]`
  * and `npm run evaluate -- --merge <part files or folders> [--out dir]`.
@@ -15,7 +15,7 @@
  */
 import { join, resolve } from 'node:path'
 import type { Method } from '../src/cert/index.ts'
-import { compileNetwork, METHODS } from '../src/cert/index.ts'
+import { compileNetwork, DEFAULT_METHODS, METHODS } from '../src/cert/index.ts'
 import type { Executor } from '../src/run/batch.ts'
 import { inProcess, runBatch, valuesOf } from '../src/run/batch.ts'
 import { defineCli, flag, InputError, list, nonNegativeNumber, option, runCli, UsageError } from './lib/args.ts'
@@ -37,7 +37,7 @@ const cli = defineCli({
     model: common.model,
     inputs: common.inputs,
     n: common.n,
-    methods: { ...common.methods, help: `comma-separated, from ${METHODS.join(', ')} (default: all three)` },
+    methods: { ...common.methods, help: `comma-separated, from ${METHODS.join(', ')} (default: ${DEFAULT_METHODS.join(',')})` },
     threat: common.threat,
     search: { ...common.search, help: 'fast (default: adaptive) | paper (Algorithm 1)' },
     margin: { ...common.margin, help: 'diff (default: difference zonotope) | paper (interval comparison)' },
@@ -98,7 +98,7 @@ async function main({ values, positionals, given }: NonNullable<ReturnType<typeo
   if (!values.model) throw new UsageError('--model <dir> is required')
   if (values.queue && values.shard) throw new UsageError('--queue and --shard are two ways to spread a run; give one')
   if (values['queue-name'] && !values.queue) throw new UsageError('--queue-name needs --queue URL')
-  const methods = values.methods ?? [...METHODS]
+  const methods = values.methods ?? [...DEFAULT_METHODS]
   const settings: EvalSettings = { threat: values.threat ?? { kind: 'single' }, search: values.search ?? 'fast', margin: values.margin ?? 'diff', clip: values.clip, maxFrames: values['max-frames'] }
   const { threat, search } = settings
   const epsList = values['eps-list'] ?? [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]

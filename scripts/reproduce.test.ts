@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
 
-it('npm run reproduce writes the tables with their command; certified ≤ attack radius', () => {
+it('npm run reproduce writes the tables with their command; certified ≤ attack radius (Cert-RNN and tight)', () => {
   const out = mkdtempSync(join(tmpdir(), 'reproduce-'))
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/reproduce.ts', '--models', 'rnn-2-32,toxic-lstm', '--n', '2', '--text-n', '2', '--out', out], { encoding: 'utf8', timeout: 280_000 })
   expect(r.status).toBe(0)
@@ -19,7 +19,10 @@ it('npm run reproduce writes the tables with their command; certified ≤ attack
     if (v('n') === 0) continue // no correctly classified sample among those asked for
     expect(v('certrnn_mean')).toBeGreaterThan(0)
     expect(v('certrnn_mean')).toBeLessThanOrEqual(v('attack_mean'))
+    expect(v('tight_mean')).toBeGreaterThan(0)
+    expect(v('tight_mean')).toBeLessThanOrEqual(v('attack_mean'))
   }
+  expect(t2).toMatch(/\| tight \| Cert-RNN \/ DeepZ \| tight \/ Cert-RNN \| attack radius \| Cert-RNN \/ attack \| tight \/ attack \|/)
   expect(readFileSync(join(out, 'table6.md'), 'utf8')).toMatch(/\| rnn-2-32 \| \d+ \| 0\.\d+ ± /)
   expect(readFileSync(join(out, 'figure7.csv'), 'utf8').split('\n')[0]).toBe('model,method,0.001,0.002,0.005,0.01,0.02,0.03,0.05,0.1')
   expect(readFileSync(join(out, 'sensitive-words.md'), 'utf8').split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| text')).length).toBeGreaterThanOrEqual(12)

@@ -3,7 +3,8 @@
  * zoo, written to results/reproduce/ as markdown + CSV with the command that made them.
  *
  * - table2: per zoo model, single-frame threat: mean ± std of the certified bound and time
- *   per sample for Cert-RNN, DeepZ and interval (fast search), and the PGD attack radius.
+ *   per sample for Cert-RNN, DeepZ, interval and tight (fast search), the PGD attack radius,
+ *   and tight's ratios to Cert-RNN and to the attack.
  * - table6: the MNIST vanilla RNNs with all frames perturbed.
  * - figure7: verified accuracy against ε per method (MNIST models), as a table/CSV.
  * - sensitive-words: per-token bounds of our toxic examples (toxic-lstm, unless --models leaves it out).
@@ -91,7 +92,7 @@ async function tables({ models, N, TEXT_N, OUT, command, runner }: { models: Man
     const row: Row = { id: m.id, task: m.task, n: examples.length, correct: measured.samples.length, frames: 'all', bounds: measured.bounds, ms: measured.ms, attack: measured.attack }
     for (const s of measured.samples) if (s.searched < s.frames) row.frames = `${KEEP_FRAMES} of ≤ ${Math.max(s.frames, Number(row.frames.split(' ').pop()) || 0)}`
     rows.push(row)
-    console.error(`${m.id}: ${row.correct}/${row.n} correct; Cert-RNN ${f4(mean(row.bounds.certrnn))}, DeepZ ${f4(mean(row.bounds.deepz))}, interval ${f4(mean(row.bounds.interval))}, attack ${f4(mean(row.attack.filter(Number.isFinite)))} (${((performance.now() - t0) / 1000).toFixed(0)} s)`)
+    console.error(`${m.id}: ${row.correct}/${row.n} correct; Cert-RNN ${f4(mean(row.bounds.certrnn))}, DeepZ ${f4(mean(row.bounds.deepz))}, interval ${f4(mean(row.bounds.interval))}, tight ${f4(mean(row.bounds.tight))}, attack ${f4(mean(row.attack.filter(Number.isFinite)))} (${((performance.now() - t0) / 1000).toFixed(0)} s)`)
   }
 
   mkdirSync(OUT, { recursive: true })
@@ -104,11 +105,13 @@ async function tables({ models, N, TEXT_N, OUT, command, runner }: { models: Man
     header,
     `Bounds are over the correctly classified samples among the first ${N} (MNIST) / ${TEXT_N} (text) bundled examples; the sample's bound is the minimum over frames; fast search (resolution 2⁻¹³), diff margin check. Attack: PGD radius (20 steps, 5 restarts), an upper bound on the true radius.`,
     '',
-    '| model | task | n | frames | Cert-RNN | DeepZ | interval | Cert-RNN / DeepZ | attack radius | ms/sample (Cert-RNN / DeepZ / interval) |',
-    '|---|---|--:|---|---|---|---|--:|--:|---|',
+    '| model | task | n | frames | Cert-RNN | DeepZ | interval | tight | Cert-RNN / DeepZ | tight / Cert-RNN | attack radius | Cert-RNN / attack | tight / attack | ms/sample (Cert-RNN / DeepZ / interval / tight) |',
+    '|---|---|--:|---|---|---|---|---|--:|--:|--:|--:|--:|---|',
     ...rows.map((r) => {
       const b = (m: Method) => `${f4(mean(r.bounds[m]))} ± ${f4(populationStd(r.bounds[m]))}`
-      return `| ${r.id} | ${r.task} | ${r.correct} | ${r.frames} | ${b('certrnn')} | ${b('deepz')} | ${b('interval')} | ${(mean(r.bounds.certrnn) / mean(r.bounds.deepz)).toFixed(2)} | ${f4(mean(r.attack.filter(Number.isFinite)))} | ${METHODS.map((m) => mean(r.ms[m]).toFixed(0)).join(' / ')} |`
+      const attack = mean(r.attack.filter(Number.isFinite))
+      const ratio = (x: number, y: number) => (x / y).toFixed(2)
+      return `| ${r.id} | ${r.task} | ${r.correct} | ${r.frames} | ${b('certrnn')} | ${b('deepz')} | ${b('interval')} | ${b('tight')} | ${ratio(mean(r.bounds.certrnn), mean(r.bounds.deepz))} | ${ratio(mean(r.bounds.tight), mean(r.bounds.certrnn))} | ${f4(attack)} | ${ratio(mean(r.bounds.certrnn), attack)} | ${ratio(mean(r.bounds.tight), attack)} | ${METHODS.map((m) => mean(r.ms[m]).toFixed(0)).join(' / ')} |`
     }),
   ].join('\n')
   writeFileSync(join(OUT, 'table2.md'), t2 + '\n')
@@ -131,7 +134,7 @@ async function tables({ models, N, TEXT_N, OUT, command, runner }: { models: Man
   for (const m of models.filter((x) => x.task === 'mnist' && x.cell === 'simpleRnn')) {
     const net = loadModelDir(join(root, m.path))
     const cn = compileNetwork(net)
-    const per: Record<Method, number[]> = { certrnn: [], deepz: [], interval: [] }
+    const per: Record<Method, number[]> = { certrnn: [], deepz: [], interval: [], tight: [] }
     const correct = readExamples(m.path).slice(0, N).filter((ex) => ex.label === prepareSample(cn, ex).predicted)
     const searches = correct.flatMap((input) => METHODS.map((method) => ({ kind: 'bound' as const, input, method, threat: { kind: 'all' as const }, margin: 'diff' as const, search: 'fast' as const })))
     runner.models.set(m.id, net)
@@ -141,7 +144,7 @@ async function tables({ models, N, TEXT_N, OUT, command, runner }: { models: Man
   }
   writeFileSync(
     join(OUT, 'table6.md'),
-    ['# Table 6: all frames perturbed (MNIST vanilla RNNs)', '', header, '', '| model | n | Cert-RNN | DeepZ | interval |', '|---|--:|---|---|---|', ...t6rows].join('\n') + '\n',
+    ['# Table 6: all frames perturbed (MNIST vanilla RNNs)', '', header, '', '| model | n | Cert-RNN | DeepZ | interval | tight |', '|---|--:|---|---|---|---|', ...t6rows].join('\n') + '\n',
   )
 
   // Figure 7: verified accuracy against ε (MNIST models)

@@ -139,9 +139,10 @@ export const SECONDS_PER_MAC = 0.7e-9
 export const PAPER_EVALS = 13
 /**
  * All measurements of one sample cost ≈ this many Cert-RNN paper searches:
- * Cert-RNN paper 1 + Cert-RNN fast ≈ 0.8 + DeepZ ≈ 1.1 + interval ≈ 0.3–1.5 (dense boxes).
+ * Cert-RNN paper 1 + Cert-RNN fast ≈ 0.8 + DeepZ ≈ 1.1 + interval ≈ 0.3–1.5 (dense boxes)
+ * + tight ≈ 2 (a Cert-RNN run at every probe, the tight run where Cert-RNN fails).
  */
-export const RUNS_PER_SAMPLE = 3.8
+export const RUNS_PER_SAMPLE = 5.8
 
 export function estimateSeconds(m: BenchModel, frames: number[]): number {
   const work = frames.reduce((s, t) => s + evalWork(m, t), 0)

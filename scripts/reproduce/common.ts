@@ -37,7 +37,7 @@ export async function boundsAndAttacks(runner: JobRunner, model: string, net: Ne
   const preps = examples.map((ex) => prepareSample(cn, ex))
   const correct = examples.map((_ex, index) => index).filter((k) => examples[k].label === undefined || examples[k].label === preps[k].predicted)
   const frames = correct.map((k) => auditedFrames(preps[k].frames.length, MAX_FRAMES, KEEP_FRAMES))
-  const m: Measured = { samples: correct.map((index, c) => ({ index, frames: preps[index].frames.length, searched: frames[c].length })), bounds: { certrnn: [], deepz: [], interval: [] }, ms: { certrnn: [], deepz: [], interval: [] }, attack: [] }
+  const m: Measured = { samples: correct.map((index, c) => ({ index, frames: preps[index].frames.length, searched: frames[c].length })), bounds: { certrnn: [], deepz: [], interval: [], tight: [] }, ms: { certrnn: [], deepz: [], interval: [], tight: [] }, attack: [] }
   const settings = { threat: { kind: 'single' as const }, margin: 'diff' as const, search: 'fast' as const }
   const searches = correct.flatMap((k, c) => methods.map((method) => ({ c, method, job: { kind: 'bound' as const, input: examples[k], method, ...settings, frames: frames[c].length < preps[k].frames.length ? frames[c] : undefined } })))
   const bounds = await runner.run<BoundSummary>(

@@ -8,7 +8,7 @@ import type { Method } from '../cert/index.ts'
 const [blue, orange, green, red, purple, brown, pink, grey] = schemeCategory10
 
 /** One colour per certification method, the same everywhere. */
-export const METHOD_COLORS: Record<Method, string> = { certrnn: blue, deepz: orange, interval: green }
+export const METHOD_COLORS: Record<Method, string> = { certrnn: blue, deepz: orange, interval: green, tight: purple }
 
 /** Chart series that are not methods. */
 export const SERIES_COLORS = {

@@ -4,7 +4,7 @@
  * one fresh symbol per neuron (none where the plane is exact).
  */
 import type { BinaryKind, BinaryPlaneFn, UnaryKind, UnaryPlaneFn } from './transformers/index.ts'
-import type { SymbolSource, Zonotope } from './zonotope.ts'
+import type { Box, SymbolSource, Zonotope } from './zonotope.ts'
 import { diagonalAppend, zonotopeBounds, zonotopeConstant, zonotopeDiagComb } from './zonotope.ts'
 
 /** The planes used for every neuron of one transformer application, with their input boxes. */
@@ -48,8 +48,12 @@ function checkPlane(kind: string, i: number, a: number, b: number, c1: number, c
   }
 }
 
-export function applyUnary(z: Zonotope, kind: UnaryKind, fn: UnaryPlaneFn, symbols: SymbolSource): Applied {
-  const { lo, hi } = zonotopeBounds(z)
+/**
+ * The planes are computed over `box` when given (it must contain every value z takes: the
+ * reduced product's box), else over z's own bounds.
+ */
+export function applyUnary(z: Zonotope, kind: UnaryKind, fn: UnaryPlaneFn, symbols: SymbolSource, box?: Box): Applied {
+  const { lo, hi } = box ?? zonotopeBounds(z)
   const rec = emptyRecord(kind, z.n)
   for (let i = 0; i < z.n; i++) {
     const p = fn(lo[i], hi[i])
@@ -65,9 +69,9 @@ export function applyUnary(z: Zonotope, kind: UnaryKind, fn: UnaryPlaneFn, symbo
   return { z: finish(lin, rec, symbols), planes: rec }
 }
 
-export function applyBinary(zx: Zonotope, zy: Zonotope, kind: BinaryKind, fn: BinaryPlaneFn, symbols: SymbolSource): Applied {
-  const bx = zonotopeBounds(zx)
-  const by = zonotopeBounds(zy)
+export function applyBinary(zx: Zonotope, zy: Zonotope, kind: BinaryKind, fn: BinaryPlaneFn, symbols: SymbolSource, boxX?: Box, boxY?: Box): Applied {
+  const bx = boxX ?? zonotopeBounds(zx)
+  const by = boxY ?? zonotopeBounds(zy)
   const rec = emptyRecord(kind, zx.n)
   for (let i = 0; i < zx.n; i++) {
     const p = fn(bx.lo[i], bx.hi[i], by.lo[i], by.hi[i])

@@ -5,7 +5,7 @@
  *   model IR        NetworkIR and its layers, validateNetwork, compileNetwork, forward
  *   certification   prepareSample, certifyThreat / certifyFrames, findBound (+ async forms)
  *   threat models   Threat, parseThreat, Clip; margin checks; bound searches
- *   methods         METHODS (certrnn, deepz, interval) and their plane transformers
+ *   methods         METHODS (certrnn, deepz, interval, tight), DEFAULT_METHODS, their plane transformers
  *   zonotopes       the domain itself, projections for the views, traces
  *   evaluation      summaries of data-set runs; limits (the frame cap and its estimate)
  *   utilities       Rng, random networks (benchmarks, self-check, tests)
@@ -74,7 +74,7 @@ export type { TraceEntry, TraceOptions } from './domains/zonotope.ts'
 export { AbstractContext } from './domains/zonotope.ts'
 // methods and their transformers (the playground and the training planes draw them)
 export type { Method, TransformerSet } from './transformers/index.ts'
-export { METHOD_LABELS, METHOD_SHORT, METHODS, transformerSet } from './transformers/index.ts'
+export { DEFAULT_METHODS, METHOD_LABELS, METHOD_SHORT, METHODS, transformerSet } from './transformers/index.ts'
 export type { BinaryKind, Plane, PlaneBox, TransformerKind, UnaryKind } from './transformers/plane.ts'
 export { isUnaryKind, sigmoid, UNARY_KINDS } from './transformers/plane.ts'
 export { relu } from './transformers/relu.ts'

@@ -1,6 +1,6 @@
 /** The Evaluate tab's slice of the app's store: its settings and the current run's results. */
 import type { EvalRow, Method } from '../../cert/index.ts'
-import { METHODS } from '../../cert/index.ts'
+import { DEFAULT_METHODS } from '../../cert/index.ts'
 import type { ParsedInputs } from './inputsFile.ts'
 
 export interface WorkerStatus {
@@ -54,7 +54,7 @@ export const DEFAULT_EVAL_N = 10
 export const initialEvaluation = (): EvalState => ({
   source: 'examples',
   n: DEFAULT_EVAL_N,
-  methods: [...METHODS],
+  methods: [...DEFAULT_METHODS],
   attack: false,
   file: null,
   fileError: null,

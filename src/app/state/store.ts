@@ -8,7 +8,7 @@
  */
 import { createStore } from 'zustand/vanilla'
 import type { MarginCheck, Method, SampleInput, SearchKind, Threat } from '../../cert/index.ts'
-import { CancelledError, METHODS } from '../../cert/index.ts'
+import { CancelledError, DEFAULT_METHODS } from '../../cert/index.ts'
 import type { Manifest } from '../../model/manifest.ts'
 import { encodeDetailed } from '../../model/tokenizer.ts'
 import type { Job, Progress, RunResult } from '../../worker/protocol.ts'
@@ -310,7 +310,7 @@ export async function startRun(kind: RunKind): Promise<void> {
       ? { kind, ...common, method: s.method, eps: s.eps }
       : kind === 'bound'
         ? { kind, ...common, method: s.method, search: s.search }
-        : { kind, ...common, eps: s.eps, search: s.search, methods: [...METHODS] }
+        : { kind, ...common, eps: s.eps, search: s.search, methods: [...DEFAULT_METHODS] }
   const { id, result } = runCertifyJob(job, m, (progress) => {
     if (get().run.jobId === id) set({ run: { ...get().run, progress } })
   })

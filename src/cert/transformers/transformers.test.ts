@@ -7,6 +7,7 @@ import { sigmoid } from './plane.ts'
 import { polyEval, polyRealRoots } from '../testing/poly.ts'
 import { sigmoidTanhCandidates, sigmoidTanhInterior } from './sigmoidTanh.ts'
 import { tanhPlanes } from './tanh.ts'
+import { planeWithSlopes } from './slopes.ts'
 
 /** The float tolerance the planes are checked to (beyond their own rounding margin). */
 const TOL = 1e-12
@@ -364,6 +365,61 @@ describe('Cert-RNN offsets are the true residual extremes (tight, not just sound
       const c = set.unary.tanh(l, u)
       const d = deepz.unary.tanh(l, u)
       expect(c.c2 - c.c1).toBeLessThanOrEqual(d.c2 - d.c1 + 1e-9)
+    }
+  })
+})
+
+describe('planes with any slopes (the tight method): exact offsets enclose the function', () => {
+  const certrnn = transformerSet('certrnn')
+  const SLOPED = 3000
+  /** Slopes near the paper's (scaled, sign-flipped) half the time, anywhere in [−2, 2] otherwise. */
+  const slopes = (rng: Rng, a0: number, b0: number): [number, number] =>
+    rng.next() < 0.5 ? [a0 * rng.uniform(-1, 3), b0 * rng.uniform(-1, 3)] : [rng.uniform(-2, 2), rng.uniform(-2, 2)]
+  for (const kind of UNARY) {
+    it(`${kind}: ${SLOPED} boxes × random slopes, dense grid + random points; the returned extreme points attain the offsets`, () => {
+      const rng = new Rng(606)
+      for (let k = 0; k < SLOPED; k++) {
+        const [l, u] = randomInterval(rng)
+        const [a] = slopes(rng, certrnn.unary[kind](l, u).a, 0)
+        const p = planeWithSlopes(kind, a, 0, { lx: l, ux: u, ly: 0, uy: 0 })
+        const v = checkPlane(FUNCS[kind], p, l, u, 0, 0, rng, [400, 0], 100)
+        if (v) expect.fail(`${kind} plane with slope ${a} violated: ${JSON.stringify({ ...v, p })}`)
+        const g = (x: number) => FUNCS[kind](x, 0) - a * x
+        const pad = 1e-9 * (1 + Math.abs(a) * Math.max(Math.abs(l), Math.abs(u)))
+        expect(Math.abs(g(p.x1) - p.c1)).toBeLessThan(pad)
+        expect(Math.abs(g(p.x2) - p.c2)).toBeLessThan(pad)
+      }
+    })
+  }
+  for (const kind of BINARY) {
+    it(`${kind}: ${SLOPED} boxes × random slopes, dense grid + random points; the returned extreme points attain the offsets`, () => {
+      const rng = new Rng(707)
+      for (let k = 0; k < SLOPED; k++) {
+        const [lx, ux] = randomInterval(rng)
+        const [ly, uy] = randomInterval(rng)
+        const p0 = certrnn.binary[kind](lx, ux, ly, uy)
+        const [a, b] = slopes(rng, p0.a, p0.b)
+        const p = planeWithSlopes(kind, a, b, { lx, ux, ly, uy })
+        const v = checkPlane(FUNCS[kind], p, lx, ux, ly, uy, rng, [24, 24], 100)
+        if (v) expect.fail(`${kind} plane with slopes (${a}, ${b}) violated: ${JSON.stringify({ ...v, p })}`)
+        const g = (x: number, y: number) => FUNCS[kind](x, y) - a * x - b * y
+        const pad = 1e-9 * (1 + Math.abs(a) * Math.max(Math.abs(lx), Math.abs(ux)) + Math.abs(b) * Math.max(Math.abs(ly), Math.abs(uy)) + Math.max(Math.abs(lx), Math.abs(ux)) * Math.max(1, Math.abs(ly), Math.abs(uy)))
+        expect(Math.abs(g(p.x1, p.y1) - p.c1)).toBeLessThan(pad)
+        expect(Math.abs(g(p.x2, p.y2) - p.c2)).toBeLessThan(pad)
+      }
+    })
+  }
+  it("with the paper's slopes the offsets are Cert-RNN's", () => {
+    const rng = new Rng(808)
+    for (let k = 0; k < 2000; k++) {
+      const [lx, ux] = randomInterval(rng)
+      const [ly, uy] = randomInterval(rng)
+      for (const kind of ['sigmoidTanh', 'xSigmoid'] as const) {
+        const p0 = certrnn.binary[kind](lx, ux, ly, uy)
+        const p = planeWithSlopes(kind, p0.a, p0.b, { lx, ux, ly, uy })
+        expect(p.c1).toBe(p0.c1)
+        expect(p.c2).toBe(p0.c2)
+      }
     }
   })
 })
