@@ -13,8 +13,10 @@ import { randomFrames, randomNetwork, Rng } from '../src/cert/index.ts'
 import { toLayersJson } from '../src/model/testing/toLayersJson.ts'
 
 const ROOT = resolve(import.meta.dirname, '..')
+/** a hang guard for the tests that run a script twice (a minute or two on a busy machine) */
+const LONG = { timeout: 600_000 }
 const run = (script: string, args: string[]): SpawnSyncReturns<string> =>
-  spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', `${script}.ts`), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 240_000 })
+  spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', `${script}.ts`), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 540_000 })
 
 /** The lines without their timing fields (JSON "ms", "msPerSample", "seconds"; "(12.3 ms)"; CSV columns named *ms*). */
 const untimed = (text: string) =>
@@ -48,7 +50,7 @@ function twice(script: string, args: (out: string) => string[]) {
 }
 
 describe('--jobs 2 gives what --jobs 1 gives', () => {
-  it('certify (JSON lines, and the human lines with ε)', () => {
+  it('certify (JSON lines, and the human lines with ε)', LONG, () => {
     const dir = mkdtempSync(join(tmpdir(), 'jobs-model-'))
     const files = toLayersJson(randomNetwork({ cell: 'gru', hidden: [6], frameSize: 4, classes: 3, seed: 5 }))
     writeFileSync(join(dir, 'model.json'), JSON.stringify(files.modelJson))
@@ -60,7 +62,7 @@ describe('--jobs 2 gives what --jobs 1 gives', () => {
     twice('certify', () => ['--model', dir, '--eps', '0.01', '--method', 'deepz', '--float32', 'never'])
   })
 
-  it('evaluate (with the attack: samples, summary, verified accuracy, evaluation.json)', () => {
+  it('evaluate (with the attack: samples, summary, verified accuracy, evaluation.json)', LONG, () => {
     const { outs, one } = twice('evaluate', (out) => ['--model', 'public/models/rnn-2-32', '--n', '2', '--methods', 'certrnn,interval', '--attack', '--out', out])
     expect(one.stderr).toContain('sample 2/2 done')
     for (const f of ['samples.csv', 'summary.csv', 'verified-accuracy.csv']) expect(csvUntimed(join(outs[1], f))).toEqual(csvUntimed(join(outs[0], f)))
@@ -77,7 +79,7 @@ describe('--jobs 2 gives what --jobs 1 gives', () => {
     expect(rows[1][attack]).not.toBe(rows[3][attack])
   })
 
-  it('reproduce (Table 2, Table 6, Figure 7)', () => {
+  it('reproduce (Table 2, Table 6, Figure 7)', LONG, () => {
     const { outs } = twice('reproduce', (out) => ['--models', 'rnn-2-32', '--n', '1', '--out', out])
     for (const f of ['table2.csv', 'figure7.csv']) expect(csvUntimed(join(outs[1], f))).toEqual(csvUntimed(join(outs[0], f)))
     for (const f of ['table2.md', 'table6.md', 'figure7.md']) {
@@ -86,14 +88,14 @@ describe('--jobs 2 gives what --jobs 1 gives', () => {
     }
   })
 
-  it('audit (JSON lines per model, then the summary)', () => {
+  it('audit (JSON lines per model, then the summary)', LONG, () => {
     const r = twice('audit', () => ['--models', 'rnn-2-32,lstm-1-32', '--n', '1', '--samples', '200', '--steps', '3', '--restarts', '1', '--radius-steps', '3', '--radius-restarts', '1', '--backend', 'cpu', '--json'])
     expect(untimed(r.two.stdout).map((l) => JSON.parse(l).id ?? 'summary')).toEqual(['rnn-2-32', 'lstm-1-32', 'summary'])
   })
 })
 
 describe('--jobs: bad values and signals', () => {
-  it('--jobs 0 and --jobs x are usage errors (exit code 2) in every script', () => {
+  it('--jobs 0 and --jobs x are usage errors (exit code 2) in every script', LONG, () => {
     for (const script of ['certify', 'evaluate', 'reproduce', 'audit']) {
       for (const bad of script === 'certify' ? ['0', 'x'] : ['0']) {
         const r = run(script, ['--jobs', bad])
@@ -103,7 +105,7 @@ describe('--jobs: bad values and signals', () => {
     }
   })
 
-  it('SIGTERM stops the workers and exits 143 with one line', async () => {
+  it('SIGTERM stops the workers and exits 143 with one line', LONG, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jobs-signal-'))
     const files = toLayersJson(randomNetwork({ cell: 'lstm', hidden: [8], frameSize: 4, classes: 3, seed: 7 }))
     writeFileSync(join(dir, 'model.json'), JSON.stringify(files.modelJson))
