@@ -179,20 +179,30 @@ export function* boundSteps(prep: PreparedSample, threat: Threat, opts: BoundOpt
   const base = { maxEps: opts.maxEps, margin0: concreteMargin(prep) }
   const provenance = { method: opts.method ?? 'certrnn', marginCheck: opts.margin ?? 'diff', threat: threatLabel(threat), search }
   const regions = threatRegions(prep, threat)
-  const bounds: number[] = []
+  const bounds: number[] = new Array(regions.length)
   let evaluations = 0
-  for (let k = 0; k < regions.length; k++) {
+  // each search starts from the previous one's bound and margin slope; the paper search
+  // (whose result does not depend on them) goes from the last frame, the cheapest to
+  // evaluate, to the first, so that its first, unprimed search is the cheap one
+  const order = regions.map((_r, k) => k)
+  if (search === 'paper') order.reverse()
+  let guess: number | undefined
+  let slope: number | undefined
+  for (let done = 0; done < order.length; done++) {
+    const k = order[done]
     const frames = regions[k]
     const frame = threat.kind === 'single' ? k : null
-    const steps = searchSteps(search, { ...base, guess: bounds.length ? bounds[bounds.length - 1] || undefined : undefined })
+    const steps = searchSteps(search, { ...base, guess, slope })
     let r = steps.next(NaN)
     while (!r.done) {
-      const m: number = yield { frames, eps: r.value, frame, done: k, total: regions.length }
+      const m: number = yield { frames, eps: r.value, frame, done, total: regions.length }
       r = steps.next(m)
     }
-    bounds.push(r.value.bound)
+    bounds[k] = r.value.bound
+    guess = r.value.bound || undefined
+    slope = r.value.slope ?? slope
     evaluations += r.value.evaluations
-    if (frame !== null) opts.onFrame?.(frame, r.value.bound, k + 1, regions.length)
+    if (frame !== null) opts.onFrame?.(frame, r.value.bound, done + 1, regions.length)
   }
   return {
     ...provenance,
