@@ -4,7 +4,7 @@
  *
  *   npm run certify --silent -- --model <dir> [--inputs <file.json>] [--n N]
  *     [--threat single|all|frames=0,3,5] [--method certrnn|deepz|interval]
- *     [--margin diff|paper] [--search paper|fast] [--eps E] [--clip lo,hi] [--max-eps E]
+ *     [--margin diff|paper] [--search paper|fast] [--eps E] [--clip lo,hi] [--reduce K] [--max-eps E]
  *     [--max-frames N] [--float32 auto|always|never] [--json]
  *
  * Every input is checked (model fit, threat, clip range, length cap) before anything is
@@ -36,6 +36,7 @@ const cli = defineCli({
     search: { ...common.search, help: 'paper (default: Algorithm 1) | fast (adaptive, same resolution)' },
     eps: common.eps,
     clip: common.clip,
+    reduce: common.reduce,
     'max-eps': common.maxEps,
     'acc-eps': option('E1,E2,...', 'add verified accuracy at these ε (≥ 0) to the summary (needs labels)', list(nonNegativeNumber, 'numbers')),
     'max-frames': common.maxFrames,
@@ -100,7 +101,7 @@ async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Prom
     }
   }
 
-  const opts = { method, margin, clip }
+  const opts = { method, margin, clip, reduceTo: values.reduce }
   const bounds: number[] = []
   const graded: Array<{ bound: number; correct: boolean }> = []
   let certifiedCount = 0
@@ -132,6 +133,7 @@ async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Prom
     const ms = performance.now() - t0
     totalMs += ms
     line.ms = round(ms, 2)
+    if (values.reduce !== undefined) line.reduce = values.reduce
     const correct = input.label === undefined ? null : input.label === prep.predicted
     line.correct = correct
     if (correct) correctCount++

@@ -33,6 +33,7 @@ const cli = defineCli({
     search: { ...common.search, help: 'fast (default: adaptive) | paper (Algorithm 1)' },
     margin: { ...common.margin, help: 'diff (default: difference zonotope) | paper (interval comparison)' },
     clip: common.clip,
+    reduce: common.reduce,
     attack: flag('also the PGD attack radius of every input (an upper bound on the true radius)'),
     'eps-list': option('e1,e2,...', 'ε (≥ 0) of the verified-accuracy table (default 0.001,0.002,0.005,0.01,0.02,0.05,0.1)', list(nonNegativeNumber, 'numbers')),
     'max-frames': common.maxFrames,
@@ -76,7 +77,7 @@ async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>) {
       const prep = preps[index]
       if (method === 'attack') return attackRadius(attackModel!, prep.frames, prep.predicted, threat, { steps: 20, restarts: 5, seed: index + 1, clip, onlyMin: true }).radius
       const t0 = performance.now()
-      const r = findBound(prep, threat, { method, margin, search, clip })
+      const r = findBound(prep, threat, { method, margin, search, clip, reduceTo: values.reduce })
       const ms = performance.now() - t0
       const input = inputs[index]
       const row: EvalRow = { index, label: input.label ?? null, predicted: prep.predicted, correct: input.label === undefined ? true : input.label === prep.predicted, method, bound: r.bound, attack: radii[index], ms, perFrame: r.perFrame }

@@ -16,7 +16,7 @@ import { transformerSet } from './transformers/index.ts'
 import type { MarginCheck, Verdict } from './verify.ts'
 import { verifyLabel } from './verify.ts'
 import type { Zonotope } from './zonotope.ts'
-import { SymbolSource, zonotopeReduce } from './zonotope.ts'
+import { SymbolSource, zonotopeReduceState } from './zonotope.ts'
 
 export interface SampleInput {
   /** T × features frames (frame models) */
@@ -39,7 +39,11 @@ export interface CertifyOptions {
   margin?: MarginCheck
   clip?: Clip
   trace?: TraceOptions
-  /** order reduction: keep at most this many generators per hidden state (off by default) */
+  /**
+   * sound order reduction (off by default): after every step keep the `reduceTo` symbols of
+   * the state (h and c together) whose boxing loses the most and fold the others into one
+   * fresh symbol per variable; bounds may get looser (measured in docs/benchmark.md)
+   */
   reduceTo?: number
 }
 
@@ -87,7 +91,7 @@ export function certifyFrames(prep: PreparedSample, frames: number[], eps: numbe
   const ctx = new AbstractContext(transformerSet(opts.method ?? 'certrnn'), symbols, opts.trace)
   if (opts.reduceTo !== undefined) {
     const keep = opts.reduceTo
-    ctx.reduce = (z) => zonotopeReduce(z, keep, symbols)
+    ctx.reduce = (state) => zonotopeReduceState(state, keep, symbols)
   }
   const start = Math.min(...frames)
   const logits = abstractForward(prep.cn, inputs, start, prep.concrete, ctx)

@@ -436,28 +436,68 @@ export function diagonalAppend(z: Zonotope, w: ArrayLike<number>, symbols: Symbo
   return z.m === 0 ? { n: z.n, m, c: z.c, G, ids, boxRows: Int32Array.from(rows) } : { n: z.n, m, c: z.c, G, ids }
 }
 
-/**
- * Sound order reduction: keep the `keep` generators with the largest ℓ1 norm and merge all
- * others into a box (one fresh symbol per variable). The result contains z.
- */
+/** Sound order reduction of one zonotope (see zonotopeReduceState): at most keep + n symbols. */
 export function zonotopeReduce(z: Zonotope, keep: number, symbols: SymbolSource): Zonotope {
-  if (z.m <= keep + z.n) return z
-  const norms = new Float64Array(z.m)
-  for (let i = 0; i < z.n; i++) for (let j = 0; j < z.m; j++) norms[j] += Math.abs(z.G[i * z.m + j])
-  const order = Array.from({ length: z.m }, (_, j) => j).sort((p, q) => norms[q] - norms[p])
-  const kept = order.slice(0, keep).sort((p, q) => p - q)
-  const merged = order.slice(keep)
-  const box = new Float64Array(z.n)
-  for (let i = 0; i < z.n; i++) {
-    let s = 0
-    for (const j of merged) s += Math.abs(z.G[i * z.m + j])
-    box[i] = s
-  }
-  const m = kept.length
-  const G = new Float64Array(z.n * m)
-  for (let i = 0; i < z.n; i++) for (let k = 0; k < m; k++) G[i * m + k] = z.G[i * z.m + kept[k]]
-  const base: Zonotope = { n: z.n, m, c: z.c, G, ids: Int32Array.from(kept, (j) => z.ids[j]) }
-  return diagonalAppend(base, box, symbols)
+  return zonotopeReduceState([z], keep, symbols)[0]
+}
+
+/**
+ * Sound order reduction of a recurrent state (h, or h and c, which share symbols): the
+ * `keep` symbols whose boxing would lose the most (score Σ_parts (‖g‖₁ − ‖g‖∞) of their
+ * columns: a symbol with one non-zero is boxed for free) stay in every part; every other
+ * symbol is folded, row by row, into one fresh symbol per row of each part (the box of the
+ * folded columns' absolute values). Each part contains its old set for the same values of
+ * the kept symbols (the fresh symbols are distinct and free), so the joint state does too.
+ */
+export function zonotopeReduceState(parts: Zonotope[], keep: number, symbols: SymbolSource): Zonotope[] {
+  let ids = parts[0].ids
+  for (const p of parts.slice(1)) if (!sameIds(ids, p.ids)) ids = mergeIds(ids, p.ids).ids
+  const rows = parts.reduce((s, p) => s + p.n, 0)
+  if (ids.length <= keep + rows) return parts
+  // score of each symbol (position in the union `ids`)
+  const l1 = new Float64Array(ids.length)
+  const score = new Float64Array(ids.length)
+  const posOf = parts.map((p) => (sameIds(ids, p.ids) ? null : mergeIds(ids, p.ids).posB))
+  parts.forEach((p, q) => {
+    const pos = posOf[q]
+    const inf = new Float64Array(p.m)
+    const one = new Float64Array(p.m)
+    for (let i = 0; i < p.n; i++) {
+      const row = i * p.m
+      for (let j = 0; j < p.m; j++) {
+        const a = Math.abs(p.G[row + j])
+        one[j] += a
+        if (a > inf[j]) inf[j] = a
+      }
+    }
+    for (let j = 0; j < p.m; j++) {
+      const u = pos ? pos[j] : j
+      l1[u] += one[j]
+      score[u] += one[j] - inf[j]
+    }
+  })
+  const order = Array.from({ length: ids.length }, (_, j) => j).sort((a, b) => score[b] - score[a] || l1[b] - l1[a])
+  const kept = new Uint8Array(ids.length)
+  for (let r = 0; r < keep; r++) kept[order[r]] = 1
+  return parts.map((p, q) => {
+    const pos = posOf[q]
+    const cols: number[] = []
+    for (let j = 0; j < p.m; j++) if (kept[pos ? pos[j] : j]) cols.push(j)
+    const m = cols.length
+    const G = new Float64Array(p.n * m)
+    const box = new Float64Array(p.n)
+    for (let i = 0; i < p.n; i++) {
+      const row = i * p.m
+      let s = 0
+      for (let j = 0, k = 0; j < p.m; j++) {
+        if (k < m && cols[k] === j) G[i * m + k++] = p.G[row + j]
+        else s += Math.abs(p.G[row + j])
+      }
+      // rounded up: the box covers the exact sum despite the rounding of its m terms
+      box[i] = s === 0 ? 0 : nextUp(s * (1 + p.m * 2 ** -52))
+    }
+    return diagonalAppend({ n: p.n, m, c: p.c, G, ids: Int32Array.from(cols, (j) => p.ids[j]) }, box, symbols)
+  })
 }
 
 /** The point c + G·e for a given assignment e (length m, aligned with z.ids). */

@@ -40,8 +40,8 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
   readonly set: TransformerSet
   readonly symbols: SymbolSource
   readonly trace: TraceOptions | undefined
-  /** optional sound order reduction of the state after every step */
-  reduce: ((z: Zonotope) => Zonotope) | undefined
+  /** optional sound order reduction of the state (all its parts) after every step */
+  reduce: ((state: Zonotope[]) => Zonotope[]) | undefined
 
   constructor(set: TransformerSet, symbols: SymbolSource, trace?: TraceOptions) {
     this.set = set
