@@ -316,54 +316,92 @@ export function zonotopeLinComb(alpha: number, a: Zonotope, beta: number, b: Zon
 
 /** diag(α)·a + diag(β)·b (per-variable coefficients), columns aligned by symbol id. */
 export function zonotopeDiagComb(alpha: ArrayLike<number>, a: Zonotope, beta: ArrayLike<number>, b: Zonotope): Zonotope {
+  return diagCombAppend(alpha, a, beta, b, null, null)
+}
+
+/**
+ * diag(α)·a + diag(β)·b + diag(w)·e_new (one fresh symbol per variable with w_i ≠ 0): what a
+ * plane transformer outputs, built in one generator matrix (the same entries as
+ * zonotopeDiagComb then diagonalAppend, without the copy).
+ */
+export function zonotopeDiagCombFresh(alpha: ArrayLike<number>, a: Zonotope, beta: ArrayLike<number>, b: Zonotope, w: ArrayLike<number>, symbols: SymbolSource): Zonotope {
+  return diagCombAppend(alpha, a, beta, b, w, symbols)
+}
+
+function diagCombAppend(alpha: ArrayLike<number>, a: Zonotope, beta: ArrayLike<number>, b: Zonotope, w: ArrayLike<number> | null, symbols: SymbolSource | null): Zonotope {
   if (a.n !== b.n) throw new Error(`zonotope: cannot combine ${a.n} and ${b.n} variables`)
   const n = a.n
   const c = new Float64Array(n)
   for (let i = 0; i < n; i++) c[i] = alpha[i] * a.c[i] + beta[i] * b.c[i]
+  // the fresh symbols' rows
+  let extra = 0
+  if (w) for (let i = 0; i < n; i++) if (w[i] !== 0) extra++
+  let ids: Int32Array
+  let m: number
+  let G: Float64Array
+  let stride: number
   if (b.m === 0 || a.m === 0) {
     // one side is a constant: scale the other's generators, keep its symbols
     const [src, coef] = b.m === 0 ? [a, alpha] : [b, beta]
-    const m = src.m
-    const G = new Float64Array(n * m)
+    m = src.m
+    ids = src.ids
+    stride = m + extra
+    G = new Float64Array(n * stride)
     for (let i = 0; i < n; i++) {
-      const k = coef[i], row = i * m
-      if (k !== 0) for (let j = 0; j < m; j++) G[row + j] = k * src.G[row + j]
+      const k = coef[i], row = i * m, dst = i * stride
+      if (k !== 0) for (let j = 0; j < m; j++) G[dst + j] = k * src.G[row + j]
     }
-    return { n, m, c, G, ids: src.ids }
-  }
-  if (sameIds(a.ids, b.ids)) {
-    const m = a.m
-    const G = new Float64Array(n * m)
+  } else if (sameIds(a.ids, b.ids)) {
+    m = a.m
+    ids = a.ids
+    stride = m + extra
+    G = new Float64Array(n * stride)
     for (let i = 0; i < n; i++) {
-      const al = alpha[i], be = beta[i], row = i * m
-      for (let j = 0; j < m; j++) G[row + j] = al * a.G[row + j] + be * b.G[row + j]
+      const al = alpha[i], be = beta[i], row = i * m, dst = i * stride
+      for (let j = 0; j < m; j++) G[dst + j] = al * a.G[row + j] + be * b.G[row + j]
     }
-    return { n, m, c, G, ids: a.ids }
-  }
-  if (isPrefix(a.ids, b.ids) || isPrefix(b.ids, a.ids)) {
+  } else if (isPrefix(a.ids, b.ids) || isPrefix(b.ids, a.ids)) {
     // the usual case (older symbols first, fresh ones appended): the columns line up by
     // position, so the loop below runs without its position arrays (the same sums)
-    const ids = a.m >= b.m ? a.ids : b.ids
-    const m = ids.length
-    const G = new Float64Array(n * m)
+    ids = a.m >= b.m ? a.ids : b.ids
+    m = ids.length
+    stride = m + extra
+    G = new Float64Array(n * stride)
     for (let i = 0; i < n; i++) {
-      const dst = i * m
+      const dst = i * stride
       const al = alpha[i], be = beta[i]
       if (al !== 0) for (let j = 0, src = i * a.m; j < a.m; j++) G[dst + j] += al * a.G[src + j]
       if (be !== 0) for (let j = 0, src = i * b.m; j < b.m; j++) G[dst + j] += be * b.G[src + j]
     }
-    return { n, m, c, G, ids }
+  } else {
+    const merged = mergeIds(a.ids, b.ids)
+    const { posA, posB } = merged
+    ids = merged.ids
+    m = ids.length
+    stride = m + extra
+    G = new Float64Array(n * stride)
+    for (let i = 0; i < n; i++) {
+      const dst = i * stride
+      const al = alpha[i], be = beta[i]
+      if (al !== 0) for (let j = 0; j < a.m; j++) G[dst + posA[j]] += al * a.G[i * a.m + j]
+      if (be !== 0) for (let j = 0; j < b.m; j++) G[dst + posB[j]] += be * b.G[i * b.m + j]
+    }
   }
-  const { ids, posA, posB } = mergeIds(a.ids, b.ids)
-  const m = ids.length
-  const G = new Float64Array(n * m)
-  for (let i = 0; i < n; i++) {
-    const dst = i * m
-    const al = alpha[i], be = beta[i]
-    if (al !== 0) for (let j = 0; j < a.m; j++) G[dst + posA[j]] += al * a.G[i * a.m + j]
-    if (be !== 0) for (let j = 0; j < b.m; j++) G[dst + posB[j]] += be * b.G[i * b.m + j]
+  if (!w || !symbols || extra === 0) return { n, m, c, G, ids }
+  // diagonalAppend's layout: the fresh symbols after the old ones, in row order
+  const first = symbols.take(extra)
+  const all = new Int32Array(stride)
+  all.set(ids)
+  const rows = new Int32Array(extra)
+  for (let i = 0, k = 0; i < n; i++) {
+    if (w[i] === 0) continue
+    all[m + k] = first + k
+    rows[k] = i
+    G[i * stride + m + k] = Math.abs(w[i])
+    k++
   }
-  return { n, m, c, G, ids }
+  // a constant plus a diagonal is a box: its affine maps take the W·diag shortcut
+  return m === 0 ? { n, m: stride, c, G, ids: all, boxRows: rows } : { n, m: stride, c, G, ids: all }
 }
 
 export function zonotopeAdd(a: Zonotope, b: Zonotope): Zonotope {
