@@ -333,75 +333,59 @@ function diagCombAppend(alpha: ArrayLike<number>, a: Zonotope, beta: ArrayLike<n
   const n = a.n
   const c = new Float64Array(n)
   for (let i = 0; i < n; i++) c[i] = alpha[i] * a.c[i] + beta[i] * b.c[i]
-  // the fresh symbols' rows
-  let extra = 0
-  if (w) for (let i = 0; i < n; i++) if (w[i] !== 0) extra++
   let ids: Int32Array
-  let m: number
-  let G: Float64Array
-  let stride: number
+  let fill: (G: Float64Array, stride: number) => void
   if (b.m === 0 || a.m === 0) {
     // one side is a constant: scale the other's generators, keep its symbols
     const [src, coef] = b.m === 0 ? [a, alpha] : [b, beta]
-    m = src.m
+    const m = src.m
     ids = src.ids
-    stride = m + extra
-    G = new Float64Array(n * stride)
-    for (let i = 0; i < n; i++) {
-      const k = coef[i], row = i * m, dst = i * stride
-      if (k !== 0) for (let j = 0; j < m; j++) G[dst + j] = k * src.G[row + j]
+    fill = (G, stride) => {
+      for (let i = 0; i < n; i++) {
+        const k = coef[i], row = i * m, dst = i * stride
+        if (k !== 0) for (let j = 0; j < m; j++) G[dst + j] = k * src.G[row + j]
+      }
     }
   } else if (sameIds(a.ids, b.ids)) {
-    m = a.m
+    const m = a.m
     ids = a.ids
-    stride = m + extra
-    G = new Float64Array(n * stride)
-    for (let i = 0; i < n; i++) {
-      const al = alpha[i], be = beta[i], row = i * m, dst = i * stride
-      for (let j = 0; j < m; j++) G[dst + j] = al * a.G[row + j] + be * b.G[row + j]
+    fill = (G, stride) => {
+      for (let i = 0; i < n; i++) {
+        const al = alpha[i], be = beta[i], row = i * m, dst = i * stride
+        for (let j = 0; j < m; j++) G[dst + j] = al * a.G[row + j] + be * b.G[row + j]
+      }
     }
   } else if (isPrefix(a.ids, b.ids) || isPrefix(b.ids, a.ids)) {
     // the usual case (older symbols first, fresh ones appended): the columns line up by
     // position, so the loop below runs without its position arrays (the same sums)
     ids = a.m >= b.m ? a.ids : b.ids
-    m = ids.length
-    stride = m + extra
-    G = new Float64Array(n * stride)
-    for (let i = 0; i < n; i++) {
-      const dst = i * stride
-      const al = alpha[i], be = beta[i]
-      if (al !== 0) for (let j = 0, src = i * a.m; j < a.m; j++) G[dst + j] += al * a.G[src + j]
-      if (be !== 0) for (let j = 0, src = i * b.m; j < b.m; j++) G[dst + j] += be * b.G[src + j]
+    fill = (G, stride) => {
+      for (let i = 0; i < n; i++) {
+        const dst = i * stride
+        const al = alpha[i], be = beta[i]
+        if (al !== 0) for (let j = 0, src = i * a.m; j < a.m; j++) G[dst + j] += al * a.G[src + j]
+        if (be !== 0) for (let j = 0, src = i * b.m; j < b.m; j++) G[dst + j] += be * b.G[src + j]
+      }
     }
   } else {
     const merged = mergeIds(a.ids, b.ids)
     const { posA, posB } = merged
     ids = merged.ids
-    m = ids.length
-    stride = m + extra
-    G = new Float64Array(n * stride)
-    for (let i = 0; i < n; i++) {
-      const dst = i * stride
-      const al = alpha[i], be = beta[i]
-      if (al !== 0) for (let j = 0; j < a.m; j++) G[dst + posA[j]] += al * a.G[i * a.m + j]
-      if (be !== 0) for (let j = 0; j < b.m; j++) G[dst + posB[j]] += be * b.G[i * b.m + j]
+    fill = (G, stride) => {
+      for (let i = 0; i < n; i++) {
+        const dst = i * stride
+        const al = alpha[i], be = beta[i]
+        if (al !== 0) for (let j = 0; j < a.m; j++) G[dst + posA[j]] += al * a.G[i * a.m + j]
+        if (be !== 0) for (let j = 0; j < b.m; j++) G[dst + posB[j]] += be * b.G[i * b.m + j]
+      }
     }
   }
-  if (!w || !symbols || extra === 0) return { n, m, c, G, ids }
-  // diagonalAppend's layout: the fresh symbols after the old ones, in row order
-  const first = symbols.take(extra)
-  const all = new Int32Array(stride)
-  all.set(ids)
-  const rows = new Int32Array(extra)
-  for (let i = 0, k = 0; i < n; i++) {
-    if (w[i] === 0) continue
-    all[m + k] = first + k
-    rows[k] = i
-    G[i * stride + m + k] = Math.abs(w[i])
-    k++
-  }
-  // a constant plus a diagonal is a box: its affine maps take the W·diag shortcut
-  return m === 0 ? { n, m: stride, c, G, ids: all, boxRows: rows } : { n, m: stride, c, G, ids: all }
+  const fresh = w && symbols ? withFresh(n, c, ids, w, symbols, fill) : undefined
+  if (fresh) return fresh
+  const m = ids.length
+  const G = new Float64Array(n * m)
+  fill(G, m)
+  return { n, m, c, G, ids }
 }
 
 export function zonotopeAdd(a: Zonotope, b: Zonotope): Zonotope {
@@ -455,23 +439,38 @@ export function zonotopeToBox(z: Zonotope, symbols: SymbolSource): Zonotope {
  * z + diag(w)·e_new: append one fresh symbol for each variable with w_i ≠ 0.
  */
 export function diagonalAppend(z: Zonotope, w: ArrayLike<number>, symbols: SymbolSource): Zonotope {
-  const rows: number[] = []
-  for (let i = 0; i < z.n; i++) if (w[i] !== 0) rows.push(i)
-  if (rows.length === 0) return z
-  const extra = rows.length
-  const m = z.m + extra
+  return withFresh(z.n, z.c, z.ids, w, symbols, (G, stride) => {
+    for (let i = 0; i < z.n; i++) G.set(z.G.subarray(i * z.m, (i + 1) * z.m), i * stride)
+  }) ?? z
+}
+
+/**
+ * A zonotope over the symbols `ids` plus one fresh symbol for each variable with w_i ≠ 0
+ * (coefficient |w_i|, after the old columns, in row order), its generator matrix allocated
+ * once with room for both: `fill` writes the old columns (row stride given). Undefined when
+ * no w_i is non-zero (nothing to append; the caller builds the plain zonotope).
+ */
+function withFresh(n: number, c: Float64Array, ids: Int32Array, w: ArrayLike<number>, symbols: SymbolSource, fill: (G: Float64Array, stride: number) => void): Zonotope | undefined {
+  let extra = 0
+  for (let i = 0; i < n; i++) if (w[i] !== 0) extra++
+  if (extra === 0) return undefined
+  const m0 = ids.length
+  const m = m0 + extra
+  const G = new Float64Array(n * m)
+  fill(G, m)
   const first = symbols.take(extra)
-  const ids = new Int32Array(m)
-  ids.set(z.ids)
-  for (let k = 0; k < extra; k++) ids[z.m + k] = first + k
-  const G = new Float64Array(z.n * m)
-  for (let i = 0; i < z.n; i++) G.set(z.G.subarray(i * z.m, (i + 1) * z.m), i * m)
-  for (let k = 0; k < extra; k++) {
-    const i = rows[k]
-    G[i * m + z.m + k] = Math.abs(w[i])
+  const all = new Int32Array(m)
+  all.set(ids)
+  const rows = new Int32Array(extra)
+  for (let i = 0, k = 0; i < n; i++) {
+    if (w[i] === 0) continue
+    all[m0 + k] = first + k
+    rows[k] = i
+    G[i * m + m0 + k] = Math.abs(w[i])
+    k++
   }
   // a constant plus a diagonal is a box: its affine maps take the W·diag shortcut
-  return z.m === 0 ? { n: z.n, m, c: z.c, G, ids, boxRows: Int32Array.from(rows) } : { n: z.n, m, c: z.c, G, ids }
+  return m0 === 0 ? { n, m, c, G, ids: all, boxRows: rows } : { n, m, c, G, ids: all }
 }
 
 /** Sound order reduction of one zonotope (see zonotopeReduceState): at most keep + n symbols. */
@@ -650,7 +649,13 @@ export function zonotopeMergeRowLocal(z: Zonotope, fromId: number, symbols: Symb
     else keep.push(j)
   }
   const m2 = keep.length
+  const fill = (G2: Float64Array, stride: number) => {
+    for (let i = 0; i < n; i++) for (let k = 0; k < m2; k++) G2[i * stride + k] = G[i * m + keep[k]]
+  }
+  const kept = Int32Array.from(keep, (j) => ids[j])
+  const out = withFresh(n, z.c, kept, box, symbols, fill)
+  if (out) return out
   const G2 = new Float64Array(n * m2)
-  for (let i = 0; i < n; i++) for (let k = 0; k < m2; k++) G2[i * m2 + k] = G[i * m + keep[k]]
-  return diagonalAppend({ n, m: m2, c: z.c, G: G2, ids: Int32Array.from(keep, (j) => ids[j]) }, box, symbols)
+  fill(G2, m2)
+  return { n, m: m2, c: z.c, G: G2, ids: kept }
 }
