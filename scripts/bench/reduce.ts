@@ -68,6 +68,8 @@ await runCli(cli, ({ values }) => {
   }
   const rows: string[][] = []
   for (const { name, preps } of cases) {
+    // warm-up (compilation) outside the timings
+    perFrame(preps[0], values.last === undefined ? 1 : Math.min(values.last, 1), undefined)
     let exactMs = 0
     const exact = preps.map((p) => {
       const [b, ms] = cpu(() => perFrame(p, values.last, undefined))

@@ -7,6 +7,11 @@
  *   return the largest certified point (resolution 2⁻¹³ ≈ 1.2e-4, range (0, 1)). With a
  *   `maxEps` below 1 the probes above it count as not certified without being evaluated,
  *   so the bound never exceeds maxEps and the grid (and its resolution) stays the paper's.
+ *   Given a guess or the margin at 0 (the per-frame searches), it first locates the
+ *   threshold on the paper's grid from the margins (typically 3–5 evaluations with the
+ *   neighbour frame's bound as the guess), then replays Algorithm 1 answering every probe
+ *   whose answer an evaluated point implies (certification taken as monotone in ε, as
+ *   Algorithm 1 itself assumes): the same grid point as the 13-probe run.
  * fast: root finding on the certified margin m(ε), which is continuous and nearly linear for
  *   small ε: a bracket [certified, not certified] is found from a first guess (the previous
  *   frame's bound) and narrowed with the ITP method (regula falsi where the margin is smooth,
