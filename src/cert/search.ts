@@ -131,6 +131,8 @@ export function* paperSteps(opts: PaperSearchOptions = {}): SearchSteps {
  * the threshold from one side (a one-sided step shrinks the bracket by less than half).
  */
 const ITP_SLACK = 2
+/** A failed margin below −CLIFF × the largest certified one is taken as past a cliff. */
+const CLIFF = 4
 
 function* locateSteps(known: Map<number, number>, opts: PaperSearchOptions, budget = 16): Generator<number, number, number> {
   const res = SEARCH_RESOLUTION
@@ -150,6 +152,8 @@ function* locateSteps(known: Map<number, number>, opts: PaperSearchOptions, budg
   let k = clamp(Math.round((opts.guess ?? 1 / 64) / res))
   // ITP state, set when the bracket has margins at both ends
   let itp: { nHalf: number; j: number } | null = null
+  let mRef = Number.isFinite(mLo) ? mLo : 0
+  let downFails = 0
   for (let n = 0; n < budget; n++) {
     const m = yield k * res
     known.set(k * res, m)
@@ -164,18 +168,27 @@ function* locateSteps(known: Map<number, number>, opts: PaperSearchOptions, budg
       lastSide = -1
     }
     if (hi - lo <= 1) break
+    // a failure far below every certified margin is past a cliff (margins that stay flat
+    // and then collapse): its value says nothing about where the threshold is
+    mRef = Math.max(mRef, m > 0 ? m : 0)
+    const cliff = mHi < -CLIFF * mRef
+    downFails = m > 0 ? 0 : downFails + 1
     let x: number
     if (Number.isNaN(mHi) || lo === 0) {
       // one side still open (nothing failed, or nothing certified yet): the root of the
-      // line through the nearest end with the slope of the previous search, else of the
-      // two points nearest it (it overshoots a concave margin), within a factor 4
+      // line through the nearest end with the slope of the two evaluated points nearest it
+      // (it overshoots a concave margin), else the previous search's slope, within a
+      // factor 4; past a cliff, steps down growing fourfold from 1 %
       const up = Number.isNaN(mHi)
       const [k1, m1] = up ? [lo, mLo] : [hi, mHi]
-      const other = pts.filter(([kk]) => kk !== k1).sort((p, q) => Math.abs(p[0] - k1) - Math.abs(q[0] - k1))[0]
-      const local = other && Number.isFinite(other[1]) && other[1] !== m1 ? (other[1] - m1) / (k1 - other[0]) : NaN
-      const slope = Number.isFinite(prior) ? prior : local > 0 ? local : NaN
+      const other = pts.filter(([kk]) => kk !== k1 && kk !== 0).sort((p, q) => Math.abs(p[0] - k1) - Math.abs(q[0] - k1))[0]
+      const local = other && other[1] !== m1 ? (other[1] - m1) / (k1 - other[0]) : NaN
+      const slope = local > 0 ? local : Number.isFinite(prior) ? prior : NaN
       x = Number.isFinite(slope) ? k1 + m1 / slope : up ? 4 * lo : hi / 4
       x = up ? Math.min(4 * lo, x) : Math.max(hi / 4, x)
+      if (!up && cliff) x = Math.max(hi / 4, hi * (1 - 0.01 * 4 ** (downFails - 1)))
+    } else if (cliff) {
+      x = (lo + hi) / 2
     } else {
       if (!itp) itp = { nHalf: Math.ceil(Math.log2(hi - lo)), j: 0 }
       x = estimateRoot(pts, lo, mLo, hi, mHi)
