@@ -4,7 +4,7 @@
  *
  *   npm run certify --silent -- --model <dir> [--inputs <file.json>] [--n N]
  *     [--threat single|all|frames=0,3,5] [--method certrnn|deepz|interval|tight]
- *     [--margin diff|paper] [--search paper|fast] [--eps E] [--clip lo,hi] [--max-eps E]
+ *     [--margin diff|paper] [--search paper|fast] [--eps E] [--clip lo,hi] [--reduce K] [--max-eps E]
  *     [--max-frames N] [--float32 auto|always|never] [--jobs N] [--json]
  *
  * Every input is checked (model fit, threat, clip range, length cap) before anything is
@@ -39,6 +39,7 @@ const cli = defineCli({
     search: { ...common.search, help: 'paper (default: Algorithm 1) | fast (adaptive, same resolution)' },
     eps: common.eps,
     clip: common.clip,
+    reduce: common.reduce,
     'max-eps': common.maxEps,
     'acc-eps': option('E1,E2,...', 'add verified accuracy at these ε (≥ 0) to the summary (needs labels)', list(nonNegativeNumber, 'numbers')),
     'max-frames': common.maxFrames,
@@ -110,7 +111,7 @@ async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Prom
   let correctCount = 0
   let totalMs = 0
   // one job per input on --jobs workers (the page's worker code); each line printed in input order
-  const settings = { threat, method, margin, clip }
+  const settings = { threat, method, margin, clip, reduceTo: values.reduce }
   const jobs: ModelJob[] = inputs.map((input) => ({
     model: 'model',
     job: eps !== undefined ? { kind: 'certify', input, eps, ...settings } : { kind: 'bound', input, search, maxEps, ...settings },
@@ -138,6 +139,7 @@ async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Prom
     }
     totalMs += r.ms
     line.ms = round(r.ms, 2)
+    if (values.reduce !== undefined) line.reduce = values.reduce
     const correct = input.label === undefined ? null : input.label === prep.predicted
     line.correct = correct
     if (correct) correctCount++

@@ -42,6 +42,7 @@ const cli = defineCli({
     search: { ...common.search, help: 'fast (default: adaptive) | paper (Algorithm 1)' },
     margin: { ...common.margin, help: 'diff (default: difference zonotope) | paper (interval comparison)' },
     clip: common.clip,
+    reduce: common.reduce,
     attack: flag('also the PGD attack radius of every input (an upper bound on the true radius)'),
     'eps-list': option('e1,e2,...', 'ε (≥ 0) of the verified-accuracy table (default 0.001,0.002,0.005,0.01,0.02,0.05,0.1)', list(nonNegativeNumber, 'numbers')),
     'max-frames': common.maxFrames,
@@ -74,10 +75,10 @@ function merge(parts: string[], given: Set<string>, out: string | undefined) {
  * protocol, run by the page's worker code, its result in the evaluation's form; in task order.
  */
 async function onThreads(model: EvalModel, name: string, settings: EvalSettings, tasks: EvalTask[], jobs: number, onResult: (k: number) => void): Promise<EvalResult[]> {
-  const { threat, clip, margin, search } = settings
+  const { threat, clip, margin, search, reduceTo } = settings
   const modelJobs: ModelJob[] = tasks.map(({ index, method, input }) => ({
     model: name,
-    job: method === 'attack' ? { kind: 'attack', input, threat, clip, seed: index + 1 } : { kind: 'bound', input, threat, method, margin, search, clip },
+    job: method === 'attack' ? { kind: 'attack', input, threat, clip, seed: index + 1 } : { kind: 'bound', input, threat, method, margin, search, clip, reduceTo },
   }))
   const results = await runJobs<BoundSummary | AttackSummary>(new Map([[name, model.net]]), modelJobs, {
     name: 'evaluate',
@@ -99,7 +100,7 @@ async function main({ values, positionals, given }: NonNullable<ReturnType<typeo
   if (values.queue && values.shard) throw new UsageError('--queue and --shard are two ways to spread a run; give one')
   if (values['queue-name'] && !values.queue) throw new UsageError('--queue-name needs --queue URL')
   const methods = values.methods ?? [...DEFAULT_METHODS]
-  const settings: EvalSettings = { threat: values.threat ?? { kind: 'single' }, search: values.search ?? 'fast', margin: values.margin ?? 'diff', clip: values.clip, maxFrames: values['max-frames'] }
+  const settings: EvalSettings = { threat: values.threat ?? { kind: 'single' }, search: values.search ?? 'fast', margin: values.margin ?? 'diff', clip: values.clip, maxFrames: values['max-frames'], reduceTo: values.reduce }
   const { threat, search } = settings
   const epsList = values['eps-list'] ?? [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
   const n = values.n ?? Infinity

@@ -135,7 +135,7 @@ export function evalWork(m: BenchModel, t: number): number {
 
 /** Seconds per multiply-add of the estimate (deliberately a constant: plans do not depend on the machine). */
 export const SECONDS_PER_MAC = 0.7e-9
-/** Paper search: 13 evaluations per frame. */
+/** Paper search: 13 evaluations per frame (Algorithm 1; the located search usually needs 3–5, so the plans are conservative). */
 export const PAPER_EVALS = 13
 /**
  * All measurements of one sample cost ≈ this many Cert-RNN paper searches:

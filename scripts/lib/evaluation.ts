@@ -21,6 +21,8 @@ export interface EvalSettings {
   margin: MarginCheck
   clip?: Clip
   maxFrames?: number
+  /** sound order reduction (--reduce K), off when absent */
+  reduceTo?: number
 }
 
 /** One unit of work: an input's bound search with one method, or its PGD attack radius. */
@@ -77,7 +79,7 @@ export function runEvalTask(model: EvalModel, settings: EvalSettings, task: Eval
     const radius = attackRadius(createAttackModel(model.net), prep.frames, prep.predicted, threat, { ...ATTACK, seed: index + 1, clip, onlyMin: true }).radius
     return { kind: 'attack', index, radius, ms: performance.now() - t0 }
   }
-  const r = findBound(prep, threat, { method, margin: settings.margin, search: settings.search, clip })
+  const r = findBound(prep, threat, { method, margin: settings.margin, search: settings.search, clip, reduceTo: settings.reduceTo })
   return { kind: 'bound', index, method, label: task.input.label ?? null, predicted: prep.predicted, bound: r.bound, perFrame: r.perFrame, ms: performance.now() - t0 }
 }
 
@@ -126,7 +128,7 @@ export interface RunIdentity {
   model: string
   /** SHA-256 of the model's files (loadModelHashed) */
   modelHash: string
-  settings: { threat: Threat; search: SearchKind; margin: MarginCheck; clip: Clip | null }
+  settings: { threat: Threat; search: SearchKind; margin: MarginCheck; clip: Clip | null; reduceTo: number | null }
   methods: Method[]
   attack: boolean
   epsList: number[]
@@ -139,7 +141,7 @@ export function runIdentity(model: { name: string; hash: string }, settings: Eva
   return {
     model: model.name,
     modelHash: model.hash,
-    settings: { threat: settings.threat, search: settings.search, margin: settings.margin, clip: settings.clip ?? null },
+    settings: { threat: settings.threat, search: settings.search, margin: settings.margin, clip: settings.clip ?? null, reduceTo: settings.reduceTo ?? null },
     methods: [...methods],
     attack,
     epsList,

@@ -37,6 +37,7 @@ export const common = {
   search: option('S', 'paper (Algorithm 1) | fast (adaptive, same resolution)', choice<SearchKind>(SEARCHES)),
   eps: option('E', 'certify at ε = E (a positive number) instead of searching the bound', epsValue),
   clip: option('lo,hi', 'intersect the ball with the input domain [lo, hi], e.g. 0,1 for pixels', clipRange),
+  reduce: option('K', 'sound order reduction (off by default): after every step keep the K symbols\nof the state that matter most, fold the rest into a box; faster, looser bounds\n(measured in docs/benchmark.md)', positiveInt),
   maxEps: option('E', 'upper end of the bound search (default 1; at most 1 with --search paper)', maxEpsValue),
   maxFrames: option('N', `refuse inputs longer than N frames (tokens) before certifying\n(default ${MAX_FRAMES}: the time grows faster than the square of the length)`, wholeNumber(1)),
   json: flag('one JSON line per sample, then one summary line'),

@@ -91,7 +91,7 @@ function readPart(path: string): PartFile {
 function difference(a: RunIdentity, b: RunIdentity): string | null {
   const fields: Array<[string, (r: RunIdentity) => unknown]> = [
     ['the model (content hash of its files)', (r) => r.modelHash],
-    ['the threat, search, margin or clip range', (r) => r.settings],
+    ['the threat, search, margin, clip range or order reduction', (r) => r.settings],
     ['the methods', (r) => r.methods],
     ['--attack', (r) => r.attack],
     ['the inputs', (r) => [r.inputs, r.inputsHash]],

@@ -5,7 +5,7 @@
  */
 import type { BinaryKind, BinaryPlaneFn, UnaryKind, UnaryPlaneFn } from './transformers/index.ts'
 import type { Box, SymbolSource, Zonotope } from './zonotope.ts'
-import { diagonalAppend, zonotopeBounds, zonotopeConstant, zonotopeDiagComb } from './zonotope.ts'
+import { zonotopeBounds, zonotopeConstant, zonotopeDiagCombFresh } from './zonotope.ts'
 
 /** The planes used for every neuron of one transformer application, with their input boxes. */
 export interface PlaneRecord {
@@ -30,16 +30,15 @@ function emptyRecord(kind: UnaryKind | BinaryKind, n: number): PlaneRecord {
   return { kind, lx: f(), ux: f(), ly: f(), uy: f(), a: f(), b: f(), c1: f(), c2: f() }
 }
 
-function finish(zLinear: Zonotope, rec: PlaneRecord, symbols: SymbolSource): Zonotope {
-  const n = zLinear.n
-  const c = Float64Array.from(zLinear.c)
+/** diag(A)·z_x + diag(B)·z_y + (C1 + C2)/2 + diag((C2 − C1)/2)·e_new in one matrix. */
+function finish(zx: Zonotope, zy: Zonotope, rec: PlaneRecord, symbols: SymbolSource): Zonotope {
+  const n = zx.n
   const w = new Float64Array(n)
-  for (let i = 0; i < n; i++) {
-    c[i] += (rec.c1[i] + rec.c2[i]) / 2
-    // the planes' offsets carry a rounding margin far above the ulps lost here
-    w[i] = (rec.c2[i] - rec.c1[i]) / 2
-  }
-  return diagonalAppend({ ...zLinear, c }, w, symbols)
+  // the planes' offsets carry a rounding margin far above the ulps lost here
+  for (let i = 0; i < n; i++) w[i] = (rec.c2[i] - rec.c1[i]) / 2
+  const z = zonotopeDiagCombFresh(rec.a, zx, rec.b, zy, w, symbols)
+  for (let i = 0; i < n; i++) z.c[i] += (rec.c1[i] + rec.c2[i]) / 2
+  return z
 }
 
 function checkPlane(kind: string, i: number, a: number, b: number, c1: number, c2: number) {
@@ -65,8 +64,7 @@ export function applyUnary(z: Zonotope, kind: UnaryKind, fn: UnaryPlaneFn, symbo
     rec.c2[i] = p.c2
   }
   const zero = zonotopeConstant(new Float64Array(z.n))
-  const lin = zonotopeDiagComb(rec.a, z, rec.b, zero)
-  return { z: finish(lin, rec, symbols), planes: rec }
+  return { z: finish(z, zero, rec, symbols), planes: rec }
 }
 
 export function applyBinary(zx: Zonotope, zy: Zonotope, kind: BinaryKind, fn: BinaryPlaneFn, symbols: SymbolSource, boxX?: Box, boxY?: Box): Applied {
@@ -85,6 +83,5 @@ export function applyBinary(zx: Zonotope, zy: Zonotope, kind: BinaryKind, fn: Bi
     rec.c1[i] = p.c1
     rec.c2[i] = p.c2
   }
-  const lin = zonotopeDiagComb(rec.a, zx, rec.b, zy)
-  return { z: finish(lin, rec, symbols), planes: rec }
+  return { z: finish(zx, zy, rec, symbols), planes: rec }
 }

@@ -16,7 +16,7 @@ import { transformerSet } from './transformers/index.ts'
 import type { MarginCheck, Verdict } from './verify.ts'
 import { verifyLabel } from './verify.ts'
 import type { Zonotope } from './zonotope.ts'
-import { SymbolSource, zonotopeReduce } from './zonotope.ts'
+import { SymbolSource, zonotopeReduceState } from './zonotope.ts'
 import { tailMargins } from './tail.ts'
 
 export interface SampleInput {
@@ -40,7 +40,11 @@ export interface CertifyOptions {
   margin?: MarginCheck
   clip?: Clip
   trace?: TraceOptions
-  /** order reduction: keep at most this many generators per hidden state (off by default) */
+  /**
+   * sound order reduction (off by default): after every step keep the `reduceTo` symbols of
+   * the state (h and c together) whose boxing loses the most and fold the others into one
+   * fresh symbol per variable; bounds may get looser (measured in docs/benchmark.md)
+   */
   reduceTo?: number
 }
 
@@ -94,7 +98,7 @@ function certifyRegion(prep: PreparedSample, frames: number[], eps: number, opts
   const ctx = new AbstractContext(transformerSet(opts.method ?? 'certrnn'), symbols, opts.trace)
   if (opts.reduceTo !== undefined) {
     const keep = opts.reduceTo
-    ctx.reduce = (z) => zonotopeReduce(z, keep, symbols)
+    ctx.reduce = (state) => zonotopeReduceState(state, keep, symbols)
   }
   const start = Math.min(...frames)
   const logits = abstractForward(prep.cn, inputs, start, prep.concrete, ctx)
@@ -224,20 +228,30 @@ export function* boundSteps(prep: PreparedSample, threat: Threat, opts: BoundOpt
   const provenance = { method: opts.method ?? 'certrnn', marginCheck: opts.margin ?? 'diff', threat: threatLabel(threat), search }
   const all = threatRegions(prep, threat)
   const chosen = threat.kind === 'single' && opts.frames ? searchedFrames(opts.frames, all.length) : all.map((_r, k) => k)
-  const bounds: number[] = []
+  const bounds: number[] = new Array(chosen.length)
   let evaluations = 0
-  for (let k = 0; k < chosen.length; k++) {
+  // each search starts from the previous one's bound and margin slope; the paper search
+  // (whose result does not depend on them) goes from the last frame, the cheapest to
+  // evaluate, to the first, so that its first, unprimed search is the cheap one
+  const order = chosen.map((_t, k) => k)
+  if (search === 'paper') order.reverse()
+  let guess: number | undefined
+  let slope: number | undefined
+  for (let done = 0; done < order.length; done++) {
+    const k = order[done]
     const frames = all[chosen[k]]
     const frame = threat.kind === 'single' ? chosen[k] : null
-    const steps = searchSteps(search, { ...base, guess: bounds.length ? bounds[bounds.length - 1] || undefined : undefined })
+    const steps = searchSteps(search, { ...base, guess, slope })
     let r = steps.next(NaN)
     while (!r.done) {
-      const m: number = yield { frames, eps: r.value, frame, done: k, total: chosen.length }
+      const m: number = yield { frames, eps: r.value, frame, done, total: chosen.length }
       r = steps.next(m)
     }
-    bounds.push(r.value.bound)
+    bounds[k] = r.value.bound
+    guess = r.value.bound || undefined
+    slope = r.value.slope ?? slope
     evaluations += r.value.evaluations
-    if (frame !== null) opts.onFrame?.(frame, r.value.bound, k + 1, chosen.length)
+    if (frame !== null) opts.onFrame?.(frame, r.value.bound, done + 1, chosen.length)
   }
   let perFrame: number[] | null = null
   if (threat.kind === 'single') {

@@ -134,7 +134,6 @@ export function forwardFrom(cn: CompiledNetwork, clean: ConcreteRun, frames: Flo
  */
 export function abstractForward(cn: CompiledNetwork, inputs: Zonotope[], start: number, concrete: ConcreteRun, ctx: AbstractContext): Zonotope {
   const at = layerAt(cn)
-  const reduce = ctx.reduce
   const h = runStack(ctx, cn.cells.map((c) => c.cell), inputs.slice(start), {
     initial: (li, c) => (start > 0 ? concrete.states[li][start - 1] : zeroState(c)).map((s) => zonotopeConstant(s)),
     onLayer: (li) => {
@@ -143,7 +142,7 @@ export function abstractForward(cn: CompiledNetwork, inputs: Zonotope[], start: 
       ctx.layerName = w.name
     },
     onStep: (_li, k) => (ctx.step = start + k),
-    afterStep: reduce ? (state) => state.map((z) => reduce(z)) : undefined,
+    afterStep: ctx.reduce,
   })
   ctx.step = null
   return runDense(ctx, cn.dense.map((x) => x.spec), h[h.length - 1], (k) => {

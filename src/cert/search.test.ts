@@ -194,3 +194,75 @@ describe('the upper end of the searches (maxEps)', () => {
     expect(maxEpsProblem('fast', 1e7)).toMatch(/largest ε/)
   })
 })
+
+describe('the paper search with a guess (locate, then replay Algorithm 1)', () => {
+  it('returns exactly Algorithm 1\'s grid point on monotone margins, from any guess, in fewer evaluations', () => {
+    const rng = new Rng(7)
+    let evals = 0
+    let cases = 0
+    for (const [name, shape] of Object.entries(shapes)) {
+      for (let k = 0; k < 150; k++) {
+        const root = 10 ** rng.uniform(-4.2, 0.2)
+        const f = shape(root)
+        const maxEps = k % 5 === 0 ? rng.uniform(0.01, 1) : undefined
+        const guess = k % 3 === 0 ? undefined : root * 10 ** rng.uniform(-1, 1)
+        const slope = k % 2 === 0 ? undefined : 10 ** rng.uniform(-2, 3)
+        const plain = runSearch('paper', f, { maxEps })
+        const seen = new Map<number, number>()
+        const r = runSearch('paper', (e) => {
+          expect(e, `${name} root ${root}: ε outside the grid or the range`).toBeLessThanOrEqual(maxEps ?? 1)
+          expect(Number.isInteger(e / SEARCH_RESOLUTION)).toBe(true)
+          seen.set(e, f(e))
+          return f(e)
+        }, { maxEps, guess, slope, margin0: f(0) })
+        expect(r.bound, `${name} root ${root} guess ${guess}`).toBe(plain.bound)
+        if (r.bound > 0) expect(seen.get(r.bound)).toBeGreaterThan(0)
+        expect(r.evaluations).toBe(seen.size)
+        evals += r.evaluations
+        cases++
+      }
+    }
+    expect(evals / cases).toBeLessThan(10)
+  })
+
+  it('a guess 1 % off with the slope at the root closes the bracket in at most four evaluations (Algorithm 1: 13)', () => {
+    for (const root of [0.0031, 0.02, 0.11, 0.47]) {
+      const f = shapes.blowup(root)
+      const slope = 0.3 * 20 // the margin's slope at the root
+      const r = runSearch('paper', f, { guess: root * 1.01, slope, margin0: f(0) })
+      expect(r.bound).toBe(paperSearch(f).bound)
+      expect(r.evaluations).toBeLessThanOrEqual(4)
+    }
+  })
+
+  it('on margins that are not monotone, still returns only an evaluated, certified ε', () => {
+    const rng = new Rng(11)
+    for (let k = 0; k < 300; k++) {
+      const root = 10 ** rng.uniform(-3, -0.3)
+      // certified below root, except in a few holes (and once more above it)
+      const holes = Array.from({ length: 3 }, () => rng.uniform(0, root))
+      const island = rng.uniform(root, 1)
+      const f = (e: number) => (holes.some((h) => Math.abs(e - h) < 0.002) ? -1 : e < root || Math.abs(e - island) < 0.002 ? 1 : -1)
+      const seen = new Map<number, number>()
+      const r = runSearch('paper', (e) => {
+        seen.set(e, f(e))
+        return f(e)
+      }, { guess: rng.uniform(0, 1), margin0: 1 })
+      if (r.bound > 0) expect(seen.get(r.bound)).toBe(1)
+      expect(r.failedAt).toBeGreaterThan(r.bound)
+    }
+  })
+})
+
+describe('the per-frame paper search', () => {
+  it('finds every frame\'s Algorithm 1 bound (searched from the last frame, each from its neighbour\'s bound)', () => {
+    for (const cell of ['lstm', 'gru', 'simpleRnn'] as const) {
+      const cn = compileNetwork(randomNetwork({ cell, hidden: [6], frameSize: 4, classes: 3, seed: 5 }))
+      const prep = prepareSample(cn, { x: randomFrames(new Rng(9), 5, 4) })
+      const r = findBound(prep, { kind: 'single' }, { search: 'paper' })
+      const plain = prep.frames.map((_f, t) => paperSearch((e) => certifyFrames(prep, [t], e).margin))
+      expect(r.perFrame).toEqual(plain.map((p) => p.bound))
+      expect(r.evaluations).toBeLessThan(plain.reduce((s, p) => s + p.evaluations, 0))
+    }
+  })
+})

@@ -7,6 +7,11 @@
  *   return the largest certified point (resolution 2⁻¹³ ≈ 1.2e-4, range (0, 1)). With a
  *   `maxEps` below 1 the probes above it count as not certified without being evaluated,
  *   so the bound never exceeds maxEps and the grid (and its resolution) stays the paper's.
+ *   Given a guess or the margin at 0 (the per-frame searches), it first locates the
+ *   threshold on the paper's grid from the margins (typically 3–5 evaluations with the
+ *   neighbour frame's bound as the guess), then replays Algorithm 1 answering every probe
+ *   whose answer an evaluated point implies (certification taken as monotone in ε, as
+ *   Algorithm 1 itself assumes): the same grid point as the 13-probe run.
  * fast: root finding on the certified margin m(ε), which is continuous and nearly linear for
  *   small ε: a bracket [certified, not certified] is found from a first guess (the previous
  *   frame's bound) and narrowed with the ITP method (regula falsi where the margin is smooth,
@@ -24,6 +29,8 @@ export interface SearchResult {
   /** smallest ε evaluated and not certified (Infinity if none) */
   failedAt: number
   evaluations: number
+  /** how fast the margin falls per unit ε at the bound, where the search measured it */
+  slope?: number
 }
 
 /** m(ε) > 0 means certified at ε. */
@@ -39,26 +46,191 @@ export type SearchSteps = Generator<number, SearchResult, number>
 /** The largest ε any search accepts as its upper end (the certifier's own limit on ε). */
 export const MAX_SEARCH_EPS = 1e6
 
-export function* paperSteps(opts: { maxEps?: number } = {}): SearchSteps {
+export interface PaperSearchOptions {
+  maxEps?: number
+  /**
+   * A first estimate of the bound (e.g. the previous frame's). With it or `margin0`, the
+   * search first locates the largest certified grid point from the margins (see
+   * `locateSteps`), then replays Algorithm 1, answering each probe whose answer that
+   * implies (certification assumed monotone in ε) without evaluating it: the same grid
+   * point as Algorithm 1, in fewer evaluations.
+   */
+  guess?: number
+  /** the margin at ε = 0 (the concrete logit margin), if known */
+  margin0?: number
+  /** the margin's slope at the previous search's bound (`SearchResult.slope`), a prior */
+  slope?: number
+}
+
+export function* paperSteps(opts: PaperSearchOptions = {}): SearchSteps {
   const maxEps = opts.maxEps ?? Infinity
+  // every evaluated ε and its margin (the located ones first)
+  const known = new Map<number, number>()
+  const slope = opts.guess !== undefined || opts.margin0 !== undefined ? yield* locateSteps(known, opts) : NaN
+  /** the answer at ε implied by an evaluated one (monotone), or NaN if none is */
+  const implied = (e: number): number => {
+    let up = NaN
+    let down = NaN
+    for (const [k, m] of known) {
+      if (m > 0 && k >= e) up = m
+      else if (!(m > 0) && k <= e) down = m
+    }
+    // (evaluations that contradict monotonicity imply nothing: evaluate)
+    if (!Number.isNaN(up) && !Number.isNaN(down)) return NaN
+    return Number.isNaN(up) ? down : up
+  }
   let eps = 0.5
   let best = 0
   let failedAt = Infinity
-  let evaluations = 0
   // twelve probes with steps ±0.5^l (l = 2…13), then the final point itself; a probe above
   // maxEps is not evaluated and counts as not certified
   for (let l = 2; l <= 14; l++) {
     let m: number
     if (eps > maxEps) m = -Infinity
+    else if (known.has(eps)) m = known.get(eps)!
     else {
-      m = yield eps
-      evaluations++
+      m = implied(eps)
+      if (Number.isNaN(m)) {
+        m = yield eps
+        known.set(eps, m)
+      }
     }
     if (m > 0) best = Math.max(best, eps)
     else failedAt = Math.min(failedAt, eps)
     if (l <= 13) eps = m > 0 ? eps + 0.5 ** l : eps - 0.5 ** l
   }
-  return { bound: best, failedAt, evaluations }
+  // the bound is an ε that was evaluated and certified (with monotone margins the located
+  // point itself; if the margins were not monotone, the probe is evaluated now)
+  if (best > 0 && !known.has(best)) {
+    const m = yield best
+    known.set(best, m)
+    if (!(m > 0)) {
+      failedAt = Math.min(failedAt, best)
+      best = 0
+      for (const [k, mk] of known) if (mk > 0 && k < failedAt) best = Math.max(best, k)
+    }
+  }
+  return { bound: best, failedAt, evaluations: known.size, ...(Number.isFinite(slope) ? { slope } : {}) }
+}
+
+/**
+ * Locate the largest certified point of the paper's grid (multiples of 2⁻¹³ in (0, 1),
+ * at most maxEps): evaluations at grid points until two neighbours straddle the threshold
+ * (certified, then not). The first probe is the guess; until one fails, the next is the
+ * root of the line through the highest certified point with the slope of the previous
+ * search (or of the last two certified points: it overshoots a concave margin); inside a
+ * bracket, the root of the parabola through the bracket's ends and the nearest other point
+ * (else the chord), kept within ITP's minmax disc around the middle (Oliveira & Takahashi
+ * 2020: never more than ITP_SLACK evaluations beyond bisection), rounded up after a certified
+ * probe and down after a failed one so that an accurate estimate closes the bracket at
+ * once. Gives up after `budget` evaluations (the replay of Algorithm 1 then evaluates what
+ * is still unknown). Fills `known`; returns the margin's slope per unit ε at the threshold.
+ */
+/**
+ * Evaluations ITP may spend beyond bisection: two, since the closing rounding approaches
+ * the threshold from one side (a one-sided step shrinks the bracket by less than half).
+ */
+const ITP_SLACK = 2
+/** A failed margin below −CLIFF × the largest certified one is taken as past a cliff. */
+const CLIFF = 4
+
+function* locateSteps(known: Map<number, number>, opts: PaperSearchOptions, budget = 16): Generator<number, number, number> {
+  const res = SEARCH_RESOLUTION
+  const top = Math.min(2 ** 13 - 1, Math.floor(Math.min(opts.maxEps ?? 1, 1) / res))
+  if (top < 1) return NaN
+  // grid indices: lo certified (0: ε = 0), hi not certified (top + 1: beyond the range)
+  const pts: Array<[number, number]> = []
+  let lo = 0
+  let mLo = opts.margin0 ?? NaN
+  if (Number.isFinite(mLo)) pts.push([0, mLo])
+  let hi = top + 1
+  let mHi = NaN
+  let lastSide = 0
+  // slope prior: margin lost per grid step near the previous search's threshold
+  const prior = opts.slope !== undefined && opts.slope > 0 ? opts.slope * res : NaN
+  const clamp = (k: number) => Math.min(hi - 1, Math.max(lo + 1, k))
+  let k = clamp(Math.round((opts.guess ?? 1 / 64) / res))
+  // ITP state, set when the bracket has margins at both ends
+  let itp: { nHalf: number; j: number } | null = null
+  let mRef = Number.isFinite(mLo) ? mLo : 0
+  let downFails = 0
+  for (let n = 0; n < budget; n++) {
+    const m = yield k * res
+    known.set(k * res, m)
+    pts.push([k, m])
+    if (m > 0) {
+      lo = k
+      mLo = m
+      lastSide = 1
+    } else {
+      hi = k
+      mHi = m
+      lastSide = -1
+    }
+    if (hi - lo <= 1) break
+    // a failure far below every certified margin is past a cliff (margins that stay flat
+    // and then collapse): its value says nothing about where the threshold is
+    mRef = Math.max(mRef, m > 0 ? m : 0)
+    const cliff = mHi < -CLIFF * mRef
+    downFails = m > 0 ? 0 : downFails + 1
+    let x: number
+    if (Number.isNaN(mHi) || lo === 0) {
+      // one side still open (nothing failed, or nothing certified yet): the root of the
+      // line through the nearest end with the slope of the two evaluated points nearest it
+      // (it overshoots a concave margin), else the previous search's slope, within a
+      // factor 4; past a cliff, steps down growing fourfold from 1 %
+      const up = Number.isNaN(mHi)
+      const [k1, m1] = up ? [lo, mLo] : [hi, mHi]
+      const other = pts.filter(([kk]) => kk !== k1 && kk !== 0).sort((p, q) => Math.abs(p[0] - k1) - Math.abs(q[0] - k1))[0]
+      const local = other && other[1] !== m1 ? (other[1] - m1) / (k1 - other[0]) : NaN
+      const slope = local > 0 ? local : Number.isFinite(prior) ? prior : NaN
+      x = Number.isFinite(slope) ? k1 + m1 / slope : up ? 4 * lo : hi / 4
+      x = up ? Math.min(4 * lo, x) : Math.max(hi / 4, x)
+      if (!up && cliff) x = Math.max(hi / 4, hi * (1 - 0.01 * 4 ** (downFails - 1)))
+    } else if (cliff) {
+      x = (lo + hi) / 2
+    } else {
+      if (!itp) itp = { nHalf: Math.ceil(Math.log2(hi - lo)), j: 0 }
+      x = estimateRoot(pts, lo, mLo, hi, mHi)
+      // projection into the minmax disc around the middle
+      const mid = (lo + hi) / 2
+      const r = 0.5 * 2 ** (itp.nHalf + ITP_SLACK - itp.j) - (hi - lo) / 2
+      itp.j++
+      if (Math.abs(x - mid) > r) x = mid - Math.sign(mid - x) * Math.max(0, r)
+    }
+    if (!Number.isFinite(x)) x = (lo + hi) / 2
+    k = clamp(lastSide > 0 ? Math.ceil(x) : Math.floor(x))
+  }
+  return Number.isFinite(mLo) && Number.isFinite(mHi) && hi > lo ? (mLo - mHi) / ((hi - lo) * res) : NaN
+}
+
+/**
+ * Root inside (lo, hi) of the parabola through (lo, mLo), (hi, mHi) and the evaluated point
+ * nearest the bracket outside it (if any), else of the chord.
+ */
+function estimateRoot(pts: Array<[number, number]>, lo: number, mLo: number, hi: number, mHi: number): number {
+  const chord = (hi * mLo - lo * mHi) / (mLo - mHi)
+  let third: [number, number] | undefined
+  for (const p of pts) {
+    if (p[0] === lo || p[0] === hi || !Number.isFinite(p[1])) continue
+    const d = p[0] < lo ? lo - p[0] : p[0] - hi
+    if (!third || d < (third[0] < lo ? lo - third[0] : third[0] - hi)) third = p
+  }
+  if (!third) return chord
+  // Newton form: m(x) = mLo + d1 (x − lo) + d2 (x − lo)(x − hi)
+  const [x3, m3] = third
+  const d1 = (mHi - mLo) / (hi - lo)
+  const d2 = ((m3 - mLo) / (x3 - lo) - d1) / (x3 - hi)
+  if (!Number.isFinite(d2) || d2 === 0) return chord
+  // a x² + b x + c = 0
+  const a = d2
+  const b = d1 - d2 * (lo + hi)
+  const c = mLo - d1 * lo + d2 * lo * hi
+  const disc = b * b - 4 * a * c
+  if (disc < 0) return chord
+  const sq = Math.sqrt(disc)
+  for (const x of [(-b - sq) / (2 * a), (-b + sq) / (2 * a)]) if (x > lo && x < hi) return x
+  return chord
 }
 
 /**
@@ -81,6 +253,8 @@ export interface FastSearchOptions {
   guess?: number
   /** the margin at ε = 0 (the concrete logit margin), if known */
   margin0?: number
+  /** the margin's slope at the previous search's bound (the paper search's prior) */
+  slope?: number
   resolution?: number
 }
 
@@ -149,7 +323,7 @@ export function* fastSteps(opts: FastSearchOptions = {}): SearchSteps {
 }
 
 export function searchSteps(kind: SearchKind, opts: FastSearchOptions = {}): SearchSteps {
-  if (kind === 'paper') return paperSteps({ maxEps: opts.maxEps })
+  if (kind === 'paper') return paperSteps(opts)
   if (kind === 'fast') return fastSteps(opts)
   throw new Error(`unknown search "${kind}": use paper or fast`)
 }

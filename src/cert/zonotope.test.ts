@@ -13,6 +13,7 @@ import {
   zonotopePoint,
   zonotopeProject2d,
   zonotopeReduce,
+  zonotopeReduceState,
   zonotopeSub,
   zonotopeMergeRowLocal,
 } from './zonotope.ts'
@@ -231,6 +232,36 @@ describe('order reduction', () => {
         expect(insidePolygon(poly, [p[1], p[3]], 1e-9)).toBe(true)
       }
     }
+  })
+})
+
+describe('order reduction of a state (h and c together)', () => {
+  it('keeps the joint set: every pair (h_i, c_k) of the original lies in the reduced projection', () => {
+    const rng = new Rng(8)
+    for (let trial = 0; trial < 20; trial++) {
+      const syms = new SymbolSource(100)
+      // h has every symbol, c the older ones only (as after an LSTM step)
+      const h = randomZonotope(rng, 4, Array.from({ length: 40 }, (_, j) => j))
+      const c = randomZonotope(rng, 3, Array.from({ length: 25 }, (_, j) => j))
+      const [rh, rc] = zonotopeReduceState([h, c], 8, syms)
+      expect(rh.m).toBeLessThanOrEqual(8 + 4)
+      expect(rc.m).toBeLessThanOrEqual(8 + 3)
+      const joint = zonotopeConcat([rh, rc])
+      for (const [i, k] of [[0, 4], [2, 6], [3, 5]]) {
+        const poly = zonotopeProject2d(joint, i, k)
+        for (let s = 0; s < 200; s++) {
+          const e = Array.from({ length: 40 }, () => (rng.next() < 0.7 ? Math.sign(rng.uniform(-1, 1)) : rng.uniform(-1, 1)))
+          const p = [...zonotopePoint(h, e), ...zonotopePoint(c, e.slice(0, 25))]
+          expect(insidePolygon(poly, [p[i], p[k]], 1e-9)).toBe(true)
+        }
+      }
+    }
+  })
+
+  it('leaves a state with few symbols alone', () => {
+    const rng = new Rng(9)
+    const h = randomZonotope(rng, 4, [1, 2, 3, 4, 5])
+    expect(zonotopeReduceState([h], 3, new SymbolSource(100))[0]).toBe(h)
   })
 })
 

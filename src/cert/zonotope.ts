@@ -316,53 +316,75 @@ export function zonotopeLinComb(alpha: number, a: Zonotope, beta: number, b: Zon
 
 /** diag(α)·a + diag(β)·b (per-variable coefficients), columns aligned by symbol id. */
 export function zonotopeDiagComb(alpha: ArrayLike<number>, a: Zonotope, beta: ArrayLike<number>, b: Zonotope): Zonotope {
+  return diagCombAppend(alpha, a, beta, b, null, null)
+}
+
+/**
+ * diag(α)·a + diag(β)·b + diag(w)·e_new (one fresh symbol per variable with w_i ≠ 0): what a
+ * plane transformer outputs, built in one generator matrix (the same entries as
+ * zonotopeDiagComb then diagonalAppend, without the copy).
+ */
+export function zonotopeDiagCombFresh(alpha: ArrayLike<number>, a: Zonotope, beta: ArrayLike<number>, b: Zonotope, w: ArrayLike<number>, symbols: SymbolSource): Zonotope {
+  return diagCombAppend(alpha, a, beta, b, w, symbols)
+}
+
+function diagCombAppend(alpha: ArrayLike<number>, a: Zonotope, beta: ArrayLike<number>, b: Zonotope, w: ArrayLike<number> | null, symbols: SymbolSource | null): Zonotope {
   if (a.n !== b.n) throw new Error(`zonotope: cannot combine ${a.n} and ${b.n} variables`)
   const n = a.n
   const c = new Float64Array(n)
   for (let i = 0; i < n; i++) c[i] = alpha[i] * a.c[i] + beta[i] * b.c[i]
+  let ids: Int32Array
+  let fill: (G: Float64Array, stride: number) => void
   if (b.m === 0 || a.m === 0) {
     // one side is a constant: scale the other's generators, keep its symbols
     const [src, coef] = b.m === 0 ? [a, alpha] : [b, beta]
     const m = src.m
-    const G = new Float64Array(n * m)
-    for (let i = 0; i < n; i++) {
-      const k = coef[i], row = i * m
-      if (k !== 0) for (let j = 0; j < m; j++) G[row + j] = k * src.G[row + j]
+    ids = src.ids
+    fill = (G, stride) => {
+      for (let i = 0; i < n; i++) {
+        const k = coef[i], row = i * m, dst = i * stride
+        if (k !== 0) for (let j = 0; j < m; j++) G[dst + j] = k * src.G[row + j]
+      }
     }
-    return { n, m, c, G, ids: src.ids }
-  }
-  if (sameIds(a.ids, b.ids)) {
+  } else if (sameIds(a.ids, b.ids)) {
     const m = a.m
-    const G = new Float64Array(n * m)
-    for (let i = 0; i < n; i++) {
-      const al = alpha[i], be = beta[i], row = i * m
-      for (let j = 0; j < m; j++) G[row + j] = al * a.G[row + j] + be * b.G[row + j]
+    ids = a.ids
+    fill = (G, stride) => {
+      for (let i = 0; i < n; i++) {
+        const al = alpha[i], be = beta[i], row = i * m, dst = i * stride
+        for (let j = 0; j < m; j++) G[dst + j] = al * a.G[row + j] + be * b.G[row + j]
+      }
     }
-    return { n, m, c, G, ids: a.ids }
-  }
-  if (isPrefix(a.ids, b.ids) || isPrefix(b.ids, a.ids)) {
+  } else if (isPrefix(a.ids, b.ids) || isPrefix(b.ids, a.ids)) {
     // the usual case (older symbols first, fresh ones appended): the columns line up by
     // position, so the loop below runs without its position arrays (the same sums)
-    const ids = a.m >= b.m ? a.ids : b.ids
-    const m = ids.length
-    const G = new Float64Array(n * m)
-    for (let i = 0; i < n; i++) {
-      const dst = i * m
-      const al = alpha[i], be = beta[i]
-      if (al !== 0) for (let j = 0, src = i * a.m; j < a.m; j++) G[dst + j] += al * a.G[src + j]
-      if (be !== 0) for (let j = 0, src = i * b.m; j < b.m; j++) G[dst + j] += be * b.G[src + j]
+    ids = a.m >= b.m ? a.ids : b.ids
+    fill = (G, stride) => {
+      for (let i = 0; i < n; i++) {
+        const dst = i * stride
+        const al = alpha[i], be = beta[i]
+        if (al !== 0) for (let j = 0, src = i * a.m; j < a.m; j++) G[dst + j] += al * a.G[src + j]
+        if (be !== 0) for (let j = 0, src = i * b.m; j < b.m; j++) G[dst + j] += be * b.G[src + j]
+      }
     }
-    return { n, m, c, G, ids }
+  } else {
+    const merged = mergeIds(a.ids, b.ids)
+    const { posA, posB } = merged
+    ids = merged.ids
+    fill = (G, stride) => {
+      for (let i = 0; i < n; i++) {
+        const dst = i * stride
+        const al = alpha[i], be = beta[i]
+        if (al !== 0) for (let j = 0; j < a.m; j++) G[dst + posA[j]] += al * a.G[i * a.m + j]
+        if (be !== 0) for (let j = 0; j < b.m; j++) G[dst + posB[j]] += be * b.G[i * b.m + j]
+      }
+    }
   }
-  const { ids, posA, posB } = mergeIds(a.ids, b.ids)
+  const fresh = w && symbols ? withFresh(n, c, ids, w, symbols, fill) : undefined
+  if (fresh) return fresh
   const m = ids.length
   const G = new Float64Array(n * m)
-  for (let i = 0; i < n; i++) {
-    const dst = i * m
-    const al = alpha[i], be = beta[i]
-    if (al !== 0) for (let j = 0; j < a.m; j++) G[dst + posA[j]] += al * a.G[i * a.m + j]
-    if (be !== 0) for (let j = 0; j < b.m; j++) G[dst + posB[j]] += be * b.G[i * b.m + j]
-  }
+  fill(G, m)
   return { n, m, c, G, ids }
 }
 
@@ -417,47 +439,102 @@ export function zonotopeToBox(z: Zonotope, symbols: SymbolSource): Zonotope {
  * z + diag(w)·e_new: append one fresh symbol for each variable with w_i ≠ 0.
  */
 export function diagonalAppend(z: Zonotope, w: ArrayLike<number>, symbols: SymbolSource): Zonotope {
-  const rows: number[] = []
-  for (let i = 0; i < z.n; i++) if (w[i] !== 0) rows.push(i)
-  if (rows.length === 0) return z
-  const extra = rows.length
-  const m = z.m + extra
-  const first = symbols.take(extra)
-  const ids = new Int32Array(m)
-  ids.set(z.ids)
-  for (let k = 0; k < extra; k++) ids[z.m + k] = first + k
-  const G = new Float64Array(z.n * m)
-  for (let i = 0; i < z.n; i++) G.set(z.G.subarray(i * z.m, (i + 1) * z.m), i * m)
-  for (let k = 0; k < extra; k++) {
-    const i = rows[k]
-    G[i * m + z.m + k] = Math.abs(w[i])
-  }
-  // a constant plus a diagonal is a box: its affine maps take the W·diag shortcut
-  return z.m === 0 ? { n: z.n, m, c: z.c, G, ids, boxRows: Int32Array.from(rows) } : { n: z.n, m, c: z.c, G, ids }
+  return withFresh(z.n, z.c, z.ids, w, symbols, (G, stride) => {
+    for (let i = 0; i < z.n; i++) G.set(z.G.subarray(i * z.m, (i + 1) * z.m), i * stride)
+  }) ?? z
 }
 
 /**
- * Sound order reduction: keep the `keep` generators with the largest ℓ1 norm and merge all
- * others into a box (one fresh symbol per variable). The result contains z.
+ * A zonotope over the symbols `ids` plus one fresh symbol for each variable with w_i ≠ 0
+ * (coefficient |w_i|, after the old columns, in row order), its generator matrix allocated
+ * once with room for both: `fill` writes the old columns (row stride given). Undefined when
+ * no w_i is non-zero (nothing to append; the caller builds the plain zonotope).
  */
-export function zonotopeReduce(z: Zonotope, keep: number, symbols: SymbolSource): Zonotope {
-  if (z.m <= keep + z.n) return z
-  const norms = new Float64Array(z.m)
-  for (let i = 0; i < z.n; i++) for (let j = 0; j < z.m; j++) norms[j] += Math.abs(z.G[i * z.m + j])
-  const order = Array.from({ length: z.m }, (_, j) => j).sort((p, q) => norms[q] - norms[p])
-  const kept = order.slice(0, keep).sort((p, q) => p - q)
-  const merged = order.slice(keep)
-  const box = new Float64Array(z.n)
-  for (let i = 0; i < z.n; i++) {
-    let s = 0
-    for (const j of merged) s += Math.abs(z.G[i * z.m + j])
-    box[i] = s
+function withFresh(n: number, c: Float64Array, ids: Int32Array, w: ArrayLike<number>, symbols: SymbolSource, fill: (G: Float64Array, stride: number) => void): Zonotope | undefined {
+  let extra = 0
+  for (let i = 0; i < n; i++) if (w[i] !== 0) extra++
+  if (extra === 0) return undefined
+  const m0 = ids.length
+  const m = m0 + extra
+  const G = new Float64Array(n * m)
+  fill(G, m)
+  const first = symbols.take(extra)
+  const all = new Int32Array(m)
+  all.set(ids)
+  const rows = new Int32Array(extra)
+  for (let i = 0, k = 0; i < n; i++) {
+    if (w[i] === 0) continue
+    all[m0 + k] = first + k
+    rows[k] = i
+    G[i * m + m0 + k] = Math.abs(w[i])
+    k++
   }
-  const m = kept.length
-  const G = new Float64Array(z.n * m)
-  for (let i = 0; i < z.n; i++) for (let k = 0; k < m; k++) G[i * m + k] = z.G[i * z.m + kept[k]]
-  const base: Zonotope = { n: z.n, m, c: z.c, G, ids: Int32Array.from(kept, (j) => z.ids[j]) }
-  return diagonalAppend(base, box, symbols)
+  // a constant plus a diagonal is a box: its affine maps take the W·diag shortcut
+  return m0 === 0 ? { n, m, c, G, ids: all, boxRows: rows } : { n, m, c, G, ids: all }
+}
+
+/** Sound order reduction of one zonotope (see zonotopeReduceState): at most keep + n symbols. */
+export function zonotopeReduce(z: Zonotope, keep: number, symbols: SymbolSource): Zonotope {
+  return zonotopeReduceState([z], keep, symbols)[0]
+}
+
+/**
+ * Sound order reduction of a recurrent state (h, or h and c, which share symbols): the
+ * `keep` symbols whose boxing would lose the most (score Σ_parts (‖g‖₁ − ‖g‖∞) of their
+ * columns: a symbol with one non-zero is boxed for free) stay in every part; every other
+ * symbol is folded, row by row, into one fresh symbol per row of each part (the box of the
+ * folded columns' absolute values). Each part contains its old set for the same values of
+ * the kept symbols (the fresh symbols are distinct and free), so the joint state does too.
+ */
+export function zonotopeReduceState(parts: Zonotope[], keep: number, symbols: SymbolSource): Zonotope[] {
+  let ids = parts[0].ids
+  for (const p of parts.slice(1)) if (!sameIds(ids, p.ids)) ids = mergeIds(ids, p.ids).ids
+  const rows = parts.reduce((s, p) => s + p.n, 0)
+  if (ids.length <= keep + rows) return parts
+  // score of each symbol (position in the union `ids`)
+  const l1 = new Float64Array(ids.length)
+  const score = new Float64Array(ids.length)
+  const posOf = parts.map((p) => (sameIds(ids, p.ids) ? null : mergeIds(ids, p.ids).posB))
+  parts.forEach((p, q) => {
+    const pos = posOf[q]
+    const inf = new Float64Array(p.m)
+    const one = new Float64Array(p.m)
+    for (let i = 0; i < p.n; i++) {
+      const row = i * p.m
+      for (let j = 0; j < p.m; j++) {
+        const a = Math.abs(p.G[row + j])
+        one[j] += a
+        if (a > inf[j]) inf[j] = a
+      }
+    }
+    for (let j = 0; j < p.m; j++) {
+      const u = pos ? pos[j] : j
+      l1[u] += one[j]
+      score[u] += one[j] - inf[j]
+    }
+  })
+  const order = Array.from({ length: ids.length }, (_, j) => j).sort((a, b) => score[b] - score[a] || l1[b] - l1[a])
+  const kept = new Uint8Array(ids.length)
+  for (let r = 0; r < keep; r++) kept[order[r]] = 1
+  return parts.map((p, q) => {
+    const pos = posOf[q]
+    const cols: number[] = []
+    for (let j = 0; j < p.m; j++) if (kept[pos ? pos[j] : j]) cols.push(j)
+    const m = cols.length
+    const G = new Float64Array(p.n * m)
+    const box = new Float64Array(p.n)
+    for (let i = 0; i < p.n; i++) {
+      const row = i * p.m
+      let s = 0
+      for (let j = 0, k = 0; j < p.m; j++) {
+        if (k < m && cols[k] === j) G[i * m + k++] = p.G[row + j]
+        else s += Math.abs(p.G[row + j])
+      }
+      // rounded up: the box covers the exact sum despite the rounding of its m terms
+      box[i] = s === 0 ? 0 : nextUp(s * (1 + p.m * 2 ** -52))
+    }
+    return diagonalAppend({ n: p.n, m, c: p.c, G, ids: Int32Array.from(cols, (j) => p.ids[j]) }, box, symbols)
+  })
 }
 
 /** The point c + G·e for a given assignment e (length m, aligned with z.ids). */
@@ -572,7 +649,13 @@ export function zonotopeMergeRowLocal(z: Zonotope, fromId: number, symbols: Symb
     else keep.push(j)
   }
   const m2 = keep.length
+  const fill = (G2: Float64Array, stride: number) => {
+    for (let i = 0; i < n; i++) for (let k = 0; k < m2; k++) G2[i * stride + k] = G[i * m + keep[k]]
+  }
+  const kept = Int32Array.from(keep, (j) => ids[j])
+  const out = withFresh(n, z.c, kept, box, symbols, fill)
+  if (out) return out
   const G2 = new Float64Array(n * m2)
-  for (let i = 0; i < n; i++) for (let k = 0; k < m2; k++) G2[i * m2 + k] = G[i * m + keep[k]]
-  return diagonalAppend({ n, m: m2, c: z.c, G: G2, ids: Int32Array.from(keep, (j) => ids[j]) }, box, symbols)
+  fill(G2, m2)
+  return { n, m: m2, c: z.c, G: G2, ids: kept }
 }

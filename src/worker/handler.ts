@@ -187,6 +187,7 @@ const jobHandlers: JobHandlers = {
         method: job.method,
         margin: job.margin,
         clip: job.clip,
+        reduceTo: job.reduceTo,
         onProgress: (q) => ctx.report({ stage: 'certify', frame: q.frame, fraction: q.done / q.total }),
       })
       return { kind: 'certify', predicted: prep.predicted, logits: Array.from(prep.concrete.logits), result: { ...r, verdicts: summarizeRegions(r.verdicts) }, ms: performance.now() - ctx.t0 }
@@ -202,6 +203,7 @@ const jobHandlers: JobHandlers = {
         method: job.method,
         margin: job.margin,
         clip: job.clip,
+        reduceTo: job.reduceTo,
         search: job.search,
         maxEps: job.maxEps,
         frames: job.frames,

@@ -9,6 +9,8 @@ export interface JobSettings {
   method: Method
   margin: MarginCheck
   clip?: Clip
+  /** sound order reduction: keep this many symbols of the state after every step (off when absent) */
+  reduceTo?: number
 }
 
 export type Job =

@@ -41,8 +41,8 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
   readonly set: TransformerSet
   readonly symbols: SymbolSource
   readonly trace: TraceOptions | undefined
-  /** optional sound order reduction of the state after every step */
-  reduce: ((z: Zonotope) => Zonotope) | undefined
+  /** optional sound order reduction of the state (all its parts) after every step */
+  reduce: ((state: Zonotope[]) => Zonotope[]) | undefined
   /**
    * tight: the last transformer application and the affine maps applied to its output since
    * (when the logits are the end of that chain, ../tail.ts re-optimises its slopes).
