@@ -7,7 +7,7 @@
  * anything that matters with the certifier's own forward pass.
  */
 import type { CellProduct, CompiledNetwork, ConcreteRun, Domain, Lin, UnaryKind } from '../cert/index.ts'
-import { PRODUCT, runDense, runStack, UNARY } from '../cert/index.ts'
+import { PRODUCT, runPipeline, UNARY } from '../cert/index.ts'
 /**
  * Y[s, o] += Σ_i W[o, i]·X[s, i] for s < S, o < out (X: S × n, W: out × n, Y: S × out, all
  * row-major), each dot product summed in order i = 0…n−1 from 0 and then added to Y, as
@@ -189,6 +189,21 @@ export class BatchDomain implements Domain<Batch, Lin, Float64Array> {
     return this.zip(kind, x, y)
   }
 
+  concat(parts: Batch[]): Batch {
+    const rows = Math.max(...parts.map((p) => p.rows))
+    const n = parts.reduce((s, p) => s + p.n, 0)
+    const out = new Float64Array(rows * n)
+    for (let s = 0; s < rows; s++) {
+      let at = s * n
+      for (const p of parts) {
+        const o = p.off + (p.rows === 1 ? 0 : s * p.stride)
+        out.set(p.data.subarray(o, o + p.n), at)
+        at += p.n
+      }
+    }
+    return batchOf(out, rows, n)
+  }
+
   mark(): number {
     return 0
   }
@@ -208,8 +223,6 @@ export interface BatchForward {
 }
 
 export function batchForward(cn: CompiledNetwork, clean: ConcreteRun, T: number): BatchForward {
-  const cells = cn.cells.map((c) => c.cell)
-  const dense = cn.dense.map((d) => d.spec)
   return {
     run(S, start, inputs) {
       const d = new BatchDomain(S)
@@ -218,18 +231,22 @@ export function batchForward(cn: CompiledNetwork, clean: ConcreteRun, T: number)
         const x = inputs(t)
         frames.push(batchOf(x.data, x.shared ? 1 : S, cn.frameSize))
       }
-      const h = runStack(d, cells, frames, {
-        initial: (li, cell) => {
-          if (start === 0) return Array.from({ length: cell.stateParts }, () => batchOf(new Float64Array(S * cell.units), S, cell.units))
-          // the clean run's state, one row per sample
-          return clean.states[li][start - 1].map((v) => {
-            const rep = new Float64Array(S * v.length)
-            for (let s = 0; s < S; s++) rep.set(v, s * v.length)
-            return batchOf(rep, S, v.length)
-          })
+      // the clean run's state, one row per sample
+      const rows = (v: Float64Array) => {
+        const rep = new Float64Array(S * v.length)
+        for (let s = 0; s < S; s++) rep.set(v, s * v.length)
+        return batchOf(rep, S, v.length)
+      }
+      const out = runPipeline(d, cn.stages, frames, start, T - 1, {
+        initial: (k, cell, from) =>
+          from === 0 ? Array.from({ length: cell.stateParts }, () => batchOf(new Float64Array(S * cell.units), S, cell.units)) : clean.states[k][from - 1].map(rows),
+        // a value the perturbation does not reach: one row shared by all samples
+        known: (k, t) => {
+          const v = k < 0 ? inputs(t).data : clean.sequences[k][t]
+          return batchOf(v, 1, v.length)
         },
       })
-      return packed(runDense(d, dense, h[h.length - 1]))
+      return out.rows === S ? packed(out) : packed(rows(packed(out)))
     },
   }
 }

@@ -90,7 +90,7 @@ export function certifyFrames(prep: PreparedSample, frames: number[], eps: numbe
     ctx.reduce = (z) => zonotopeReduce(z, keep, symbols)
   }
   const start = Math.min(...frames)
-  const logits = abstractForward(prep.cn, inputs, start, prep.concrete, ctx)
+  const logits = abstractForward(prep.cn, inputs, start, prep.concrete, ctx, Math.max(...frames))
   const verdict = verifyLabel(logits, prep.predicted, opts.margin ?? 'diff')
   return { ...verdict, logits, generators: logits.m }
 }

@@ -64,11 +64,50 @@ export interface DenseLayer {
   activation: string
 }
 
+/**
+ * A layer that is the identity at inference (Dropout, SpatialDropout1D, GaussianNoise,
+ * GaussianDropout): kept so that the model card names it; the certifier skips it.
+ */
+export interface IdentityLayer {
+  type: 'identity'
+  name: string
+  /** the framework's class name, e.g. 'SpatialDropout1D' */
+  className: string
+}
+
+/**
+ * BatchNormalization in its inference form, folded per feature: y = x·scale + offset with
+ * scale = γ/√(var + ε), offset = β − mean·scale. On a sequence it acts on every step.
+ */
+export interface BatchNormLayer {
+  type: 'batchNorm'
+  name: string
+  scale: Float64Array
+  offset: Float64Array
+}
+
+/** GlobalAveragePooling1D over the steps of a sequence. */
+export interface PoolLayer {
+  type: 'pool'
+  name: string
+  mode: 'avg'
+}
+
+/** Flatten a sequence of T steps into one vector of T·n values (needs a fixed length). */
+export interface FlattenLayer {
+  type: 'flatten'
+  name: string
+}
+
 export type RecurrentLayer = SimpleRnnLayer | LstmLayer | GruLayer
-export type LayerIR = EmbeddingLayer | RecurrentLayer | DenseLayer
+export type LayerIR = EmbeddingLayer | RecurrentLayer | DenseLayer | IdentityLayer | BatchNormLayer | PoolLayer | FlattenLayer
 
 export type InputSpec =
-  | { kind: 'frames'; frameSize: number; seqLen: number | null }
+  /**
+   * `flatSize`: the model file reads one flat vector of seqLen·frameSize values that a
+   * leading Reshape turns into the frames (e.g. 784 → 28 × 28); inputs may give either.
+   */
+  | { kind: 'frames'; frameSize: number; seqLen: number | null; flatSize?: number }
   | { kind: 'tokens'; seqLen: number | null }
 
 export interface NetworkIR {
@@ -133,9 +172,32 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
     width = net.input.frameSize
   }
   let sawRecurrent = false
+  const seqLen = net.input.seqLen
+  if (net.input.kind === 'frames' && net.input.flatSize !== undefined && net.input.flatSize !== (seqLen ?? NaN) * width) {
+    throw new UnsupportedModelError(`the input reshape needs ${net.input.flatSize} values = frames × frame size, got ${seqLen} × ${width}`)
+  }
   for (const layer of layers.slice(start)) {
     if (layer.type === 'embedding') {
       throw new UnsupportedModelError(`layer "${layer.name}": an Embedding layer is only supported as the first layer of a token model`)
+    }
+    if (layer.type === 'identity') continue
+    if (layer.type === 'batchNorm') {
+      if (layer.scale.length !== width || layer.offset.length !== width) {
+        throw new UnsupportedModelError(`layer "${layer.name}" (BatchNormalization): ${layer.scale.length} features, expected ${width}`)
+      }
+      expectFinite(layer.name, 'scale', layer.scale)
+      expectFinite(layer.name, 'offset', layer.offset)
+      continue
+    }
+    if (layer.type === 'pool' || layer.type === 'flatten') {
+      const what = layer.type === 'pool' ? 'GlobalAveragePooling1D' : 'Flatten'
+      if (!sequence) throw new UnsupportedModelError(`layer "${layer.name}" (${what}) needs a sequence: the recurrent layer before it must have return_sequences=true`)
+      if (layer.type === 'flatten') {
+        if (seqLen === null) throw new UnsupportedModelError(`layer "${layer.name}" (Flatten) needs a fixed sequence length: give the input a fixed number of steps`)
+        width *= seqLen
+      }
+      sequence = false
+      continue
     }
     if (isRecurrent(layer)) {
       if (!sequence) {
@@ -177,22 +239,23 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
       width = u
       sequence = layer.returnSequences
       sawRecurrent = true
-    } else {
-      if (sequence) {
-        throw new UnsupportedModelError(
-          `layer "${layer.name}" (Dense) receives a sequence: the recurrent layer before it must have return_sequences=false`,
-        )
-      }
-      expectShape(layer.name, 'kernel', layer.kernel, width, layer.units)
-      if (layer.bias.length !== layer.units) throw new UnsupportedModelError(`layer "${layer.name}": bias has ${layer.bias.length} values, expected ${layer.units}`)
-      expectFinite(layer.name, 'kernel', layer.kernel.data)
-      expectFinite(layer.name, 'bias', layer.bias)
-      width = layer.units
+      continue
     }
+    // Dense: on a vector, or on every step of a sequence (Keras applies it to the last axis)
+    expectShape(layer.name, 'kernel', layer.kernel, width, layer.units)
+    if (layer.bias.length !== layer.units) throw new UnsupportedModelError(`layer "${layer.name}": bias has ${layer.bias.length} values, expected ${layer.units}`)
+    expectFinite(layer.name, 'kernel', layer.kernel.data)
+    expectFinite(layer.name, 'bias', layer.bias)
+    width = layer.units
   }
   if (!sawRecurrent) throw new UnsupportedModelError('the model has no recurrent layer (SimpleRNN, LSTM or GRU)')
   const last = layers[layers.length - 1]
   if (last.type !== 'dense') throw new UnsupportedModelError(`the last layer "${last.name}" must be Dense (the class logits); it is ${last.type}`)
+  if (sequence) {
+    throw new UnsupportedModelError(
+      `layer "${last.name}" (Dense) receives a sequence: the recurrent layer before it must have return_sequences=false (or a pooling or Flatten layer must come between)`,
+    )
+  }
   for (const layer of layers) {
     if (layer.type !== 'dense') continue
     const isLast = layer === last

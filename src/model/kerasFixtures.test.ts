@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadModelDir } from '../../scripts/lib/loadModelDir.ts'
 import type { LayerIR, NetworkIR, SampleInput } from '../cert/index.ts'
-import { certifyThreat, compileNetwork, forward, prepareSample, Rng, UnsupportedModelError } from '../cert/index.ts'
+import { certifyThreat, compileNetwork, forward, isRecurrent, prepareSample, Rng, UnsupportedModelError } from '../cert/index.ts'
 import { parseKerasFile, readKerasFile } from './kerasFile.ts'
 import { halfToFloat, kerasSavePaths, kerasSnakeCase, parseLayersModel } from './layersJson.ts'
 
@@ -38,6 +38,7 @@ function logitsOf(net: NetworkIR, input: SampleInput): Float64Array {
 function weightArrays(l: LayerIR): Float64Array[] {
   if (l.type === 'embedding') return [l.embeddings.data]
   if (l.type === 'dense') return [l.kernel.data, l.bias]
+  if (!isRecurrent(l)) return []
   return [l.kernel.data, l.recurrentKernel.data, l.bias]
 }
 

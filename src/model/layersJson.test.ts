@@ -51,8 +51,12 @@ function rounded(l: LayerIR): unknown {
       return { ...l, embeddings: { ...l.embeddings, data: r(l.embeddings.data) } }
     case 'dense':
       return { ...l, kernel: { ...l.kernel, data: r(l.kernel.data) }, bias: r(l.bias) }
-    default:
+    case 'simpleRnn':
+    case 'lstm':
+    case 'gru':
       return { ...l, kernel: { ...l.kernel, data: r(l.kernel.data) }, recurrentKernel: { ...l.recurrentKernel, data: r(l.recurrentKernel.data) }, bias: r(l.bias) }
+    default:
+      return l
   }
 }
 

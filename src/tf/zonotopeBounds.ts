@@ -24,9 +24,9 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { CellProduct, Domain, UnaryKind } from '../cert/index.ts'
-import { runDense, runStackInterleaved } from '../cert/index.ts'
+import { runDense, runPipeline, runStackInterleaved } from '../cert/index.ts'
 import type { InputBox, LogitBounds } from './box.ts'
-import { cols, steps, tfCells } from './forward.ts'
+import { cols, steps, tfStages } from './forward.ts'
 import type { TfParams } from './params.ts'
 import { absSumFirst, eye, matMul } from './ops.ts'
 import type { TfPlane } from './planes.ts'
@@ -310,6 +310,24 @@ const asZono = (v: Zono | InputFrame): Zono => {
   return v
 }
 
+/** Any value as a zonotope (an input frame: its box as diagonal generators). */
+const zonoOf = (v: Zono | InputFrame): Zono => ('radius' in v ? { c: v.c, G: diagGenerators(v.radius), from: v.from } : v)
+
+/** The neurons of the parts one after the other, generators lined up by symbol id. */
+function concatZono(parts: Zono[]): Zono {
+  const live = parts.filter((z) => z.G)
+  const c = tf.concat(parts.map((z) => z.c), 1) as T2
+  if (live.length === 0) return { c, G: null, from: 0 }
+  const from = Math.min(...live.map((z) => z.from))
+  const end = Math.max(...live.map((z) => z.from + z.G!.shape[0]))
+  const B = c.shape[0]
+  const G = tf.concat(
+    parts.map((z) => (z.G ? (tf.pad(z.G, [[z.from - from, end - z.from - z.G.shape[0]], [0, 0], [0, 0]]) as T3) : (tf.zeros([end - from, B, z.c.shape[1]]) as T3))),
+    2,
+  ) as T3
+  return { c, G, from }
+}
+
 /** Zonotopes of a batch with the Cert-RNN planes; an input frame is a box (diag(radius)·W). */
 class ZonotopeDomain implements Domain<Zono | InputFrame, T2, tf.Tensor1D> {
   readonly symbols = new Symbols()
@@ -340,6 +358,10 @@ class ZonotopeDomain implements Domain<Zono | InputFrame, T2, tf.Tensor1D> {
     return withFresh(r.z, r.w, this.symbols)
   }
 
+  concat(parts: Array<Zono | InputFrame>): Zono {
+    return concatZono(parts.map(zonoOf))
+  }
+
   mark(): number {
     return this.symbols.next
   }
@@ -367,23 +389,42 @@ function logitZonotope(p: TfParams, box: InputBox, opts: ZonotopeOptions = {}): 
     const c = tf.div(tf.add(lo[t], hi[t]), 2) as T2
     return perturbed && !perturbed.has(t) ? constantZono(c) : { c, radius: tf.div(tf.sub(hi[t], lo[t]), 2) as T2, from: symbols.alloc(p.frameSize) }
   }
-  const h = runStackInterleaved(
-    d,
-    tfCells(p),
-    lo.length,
-    input,
-    (_li, c) => Array.from({ length: c.stateParts }, () => constantZono(tf.zeros([B, c.units]))),
-    (states) => {
-      const zs = states as Zono[][]
-      if (consolidate === true) return zs.map((s) => s.map((z) => foldZono(z, stepStart, symbols)))
-      if (!consolidate) return zs
-      // one reduction over every state part of every layer (they share symbols)
-      const flat = reduceStates(zs.flat(), consolidate.keep, symbols)
-      let k = 0
-      return zs.map((s) => s.map(() => flat[k++]))
-    },
+  const stages = tfStages(p)
+  const zeros = (_k: number, c: { units: number; stateParts: number }) => Array.from({ length: c.stateParts }, () => constantZono(tf.zeros([B, c.units])))
+  /** the consolidation of states that share their symbols (one step of every layer, or of one) */
+  const consolidateStates = (zs: Zono[][]): Zono[][] => {
+    if (consolidate === true) return zs.map((s) => s.map((z) => foldZono(z, stepStart, symbols)))
+    if (!consolidate) return zs
+    // one reduction over every state part of every layer (they share symbols)
+    const flat = reduceStates(zs.flat(), consolidate.keep, symbols)
+    let k = 0
+    return zs.map((s) => s.map(() => flat[k++]))
+  }
+  const recurrent = stages.filter((s) => s.type === 'recurrent')
+  const dense = stages.filter((s) => s.type === 'dense')
+  if (recurrent.length + dense.length === stages.length && recurrent.every((s, k) => k === recurrent.length - 1 || s.returnSequences) && stages[recurrent.length - 1]?.type === 'recurrent') {
+    // a recurrent stack and a Dense head: step-interleaved, consolidated across the layers
+    const h = runStackInterleaved(
+      d,
+      recurrent.map((s) => s.cell),
+      lo.length,
+      input,
+      zeros,
+      (states) => consolidateStates(states as Zono[][]),
+    )
+    return asZono(runDense(d, dense.map((s) => s.spec), h))
+  }
+  // any other chain: stage by stage, each recurrent step consolidated on its own
+  const inputs = lo.map((_l, t) => input(t))
+  return asZono(
+    runPipeline(d, stages, inputs, 0, lo.length - 1, {
+      initial: zeros,
+      onStep: (_k, t) => {
+        if (t !== null) stepStart = symbols.next
+      },
+      afterStep: (state) => consolidateStates([state as Zono[]])[0],
+    }),
   )
-  return asZono(runDense(d, p.dense, h))
 }
 
 /** Upper bounds of z_c − z_y from the difference zonotope (entry y = 0). */

@@ -31,6 +31,12 @@ export const float64Weights: WeightOps<Lin, Float64Array> = {
     return { W, out: m.out, n: m.n }
   },
   scalePart: (b, from, count, s) => b.map((v, k) => (k >= from && k < from + count ? v * s : v)),
+  diag: (d) => {
+    const n = d.length
+    const W = new Float64Array(n * n)
+    for (let i = 0; i < n; i++) W[i * n + i] = d[i]
+    return { W, out: n, n }
+  },
 }
 
 export const UNARY: Record<UnaryKind, (x: number) => number> = { tanh: Math.tanh, sigmoid, relu, hardSigmoid }
@@ -99,6 +105,16 @@ export class Float64Domain implements Domain<Float64Array, Lin, Float64Array> {
   binary(kind: CellProduct, x: Float64Array, y: Float64Array, op: string) {
     const f = PRODUCT[kind]
     return this.out(op, x.map((v, k) => f(v, y[k])))
+  }
+
+  concat(parts: Float64Array[], op: string) {
+    const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0))
+    let at = 0
+    for (const p of parts) {
+      out.set(p, at)
+      at += p.length
+    }
+    return this.out(op, out)
   }
 
   mark() {

@@ -9,7 +9,7 @@ import { applyBinary, applyUnary } from '../apply.ts'
 import type { CellProduct, Domain } from '../layers/index.ts'
 import type { TransformerSet, UnaryKind } from '../transformers/index.ts'
 import type { Box, SymbolSource, Zonotope } from '../zonotope.ts'
-import { matVec, zonotopeAdd, zonotopeAffine, zonotopeBounds, zonotopeConstant, zonotopeMergeRowLocal, zonotopeSlice, zonotopeSub, zonotopeToBox } from '../zonotope.ts'
+import { matVec, zonotopeAdd, zonotopeAffine, zonotopeBounds, zonotopeConcat, zonotopeConstant, zonotopeMergeRowLocal, zonotopeSlice, zonotopeSub, zonotopeToBox } from '../zonotope.ts'
 import type { Lin } from './float64.ts'
 
 export interface TraceEntry {
@@ -96,6 +96,13 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
 
   slice(z: Zonotope, start: number, count: number): Zonotope {
     return zonotopeSlice(z, start, count)
+  }
+
+  /** Stacked variables (exact: no transformer, so interval bound propagation keeps it as it is). */
+  concat(parts: Zonotope[], op: string): Zonotope {
+    const z = zonotopeConcat(parts)
+    this.record(op, z)
+    return z
   }
 
   mark(): number {

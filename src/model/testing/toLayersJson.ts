@@ -22,10 +22,28 @@ interface WeightSpec {
 }
 
 const CELL: Record<string, string> = { simpleRnn: 'simple_rnn_cell', lstm: 'lstm_cell', gru: 'gru_cell' }
-const CLASS: Record<LayerIR['type'], string> = { embedding: 'Embedding', simpleRnn: 'SimpleRNN', lstm: 'LSTM', gru: 'GRU', dense: 'Dense' }
+const CLASS: Record<Exclude<LayerIR['type'], 'identity'>, string> = {
+  embedding: 'Embedding',
+  simpleRnn: 'SimpleRNN',
+  lstm: 'LSTM',
+  gru: 'GRU',
+  dense: 'Dense',
+  batchNorm: 'BatchNormalization',
+  pool: 'GlobalAveragePooling1D',
+  flatten: 'Flatten',
+}
+const classOf = (l: LayerIR) => (l.type === 'identity' ? l.className : CLASS[l.type])
 
 function layerConfig(layer: LayerIR): Record<string, unknown> {
   switch (layer.type) {
+    case 'identity':
+      return { name: layer.name, rate: 0.2, ...(layer.className === 'GaussianNoise' ? { stddev: 0.1 } : {}) }
+    case 'batchNorm':
+      // the folded form with mean 0 and variance 1: γ = scale·√(1 + ε), β = offset
+      return { name: layer.name, axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true }
+    case 'pool':
+    case 'flatten':
+      return { name: layer.name }
     case 'embedding':
       return { name: layer.name, input_dim: layer.embeddings.rows, output_dim: layer.embeddings.cols, mask_zero: false }
     case 'dense':
@@ -53,6 +71,19 @@ function layerConfig(layer: LayerIR): Record<string, unknown> {
 
 function weightsOf(layer: LayerIR): Array<{ variable: string; shape: number[]; data: Float64Array }> {
   switch (layer.type) {
+    case 'identity':
+    case 'pool':
+    case 'flatten':
+      return []
+    case 'batchNorm': {
+      const n = layer.scale.length
+      return [
+        { variable: 'gamma', shape: [n], data: layer.scale.map((v) => v * Math.sqrt(1 + 0.001)) },
+        { variable: 'beta', shape: [n], data: layer.offset },
+        { variable: 'moving_mean', shape: [n], data: new Float64Array(n) },
+        { variable: 'moving_variance', shape: [n], data: new Float64Array(n).fill(1) },
+      ]
+    }
     case 'embedding':
       return [{ variable: 'embeddings', shape: [layer.embeddings.rows, layer.embeddings.cols], data: layer.embeddings.data }]
     case 'dense':
@@ -73,7 +104,7 @@ function weightsOf(layer: LayerIR): Array<{ variable: string; shape: number[]; d
 }
 
 function weightName(style: LayersJsonStyle, modelName: string, layer: LayerIR, variable: string): string {
-  const cell = CELL[layer.type]
+  const cell = CELL[layer.type] as string | undefined
   if (style === 'keras2' || style === 'functional') return cell ? `${layer.name}/${cell}/${variable}` : `${layer.name}/${variable}`
   if (style === 'keras3') return cell ? `${modelName}/${layer.name}/${cell}/${variable}` : `${modelName}/${layer.name}/${variable}`
   if (style === 'functional-keras3') return `${modelName}/${layer.name}/${variable}`
@@ -91,7 +122,7 @@ export function toLayersJson(net: NetworkIR, style: LayersJsonStyle = 'tfjs'): L
   const layers: Array<Record<string, unknown>> = net.layers.map((l, k) => {
     const config = layerConfig(l)
     if (k === 0 && (style === 'tfjs' || style === 'keras2-old')) config.batch_input_shape = batchShape
-    const entry: Record<string, unknown> = { class_name: CLASS[l.type], config }
+    const entry: Record<string, unknown> = { class_name: classOf(l), config }
     if (style === 'keras3' || style === 'functional-keras3') entry.module = 'keras.layers'
     return entry
   })

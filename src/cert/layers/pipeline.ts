@@ -1,0 +1,165 @@
+/**
+ * The network as a chain of stages over a sequence (one value per time step) or a vector,
+ * written once against the domain interface. Sequence stages say which output positions
+ * an input position range [a, b] can reach (`reach`), so that an abstract pass over a
+ * perturbed range computes only those; the other positions are the clean run's values
+ * (`hooks.known`), as the recurrent prefix reuse always did.
+ *
+ *   sequence → sequence   recurrent (return_sequences), Dense per step, batch norm per step
+ *   sequence → vector     recurrent (last step), average pooling, Flatten
+ *   vector → vector       Dense, batch norm
+ */
+import type { Cell, DenseSpec, Domain, RecurrentSpec, WeightOps } from './domain.ts'
+import { denseApply } from './dense.ts'
+import { gruCell } from './gru.ts'
+import { lstmCell } from './lstm.ts'
+import { simpleRnnCell } from './simpleRnn.ts'
+
+/** The cell of a recurrent layer, its weights prepared once with the domain family's ops. */
+export function recurrentCell<M, B>(ops: WeightOps<M, B>, spec: RecurrentSpec<M, B>): Cell<M, B> {
+  if (spec.type === 'simpleRnn') return simpleRnnCell(ops, spec)
+  if (spec.type === 'lstm') return lstmCell(ops, spec)
+  return gruCell(ops, spec)
+}
+
+interface StageBase {
+  /** index of the layer in the network IR (trace coordinates) */
+  layer: number
+  name: string
+}
+
+/** A stage's weights in a domain family's representation, before its cells are built. */
+export type StageSpec<M, B> = StageBase &
+  (
+    | { type: 'recurrent'; spec: RecurrentSpec<M, B>; returnSequences: boolean }
+    | { type: 'dense'; spec: DenseSpec<M, B> }
+    /** per-feature affine map x·diag(scale) + offset (inference batch normalization), as a diagonal kernel */
+    | { type: 'scale'; kernel: M; bias: B; units: number }
+    | { type: 'pool'; mode: 'avg'; units: number }
+    | { type: 'flatten' }
+  )
+
+/** A stage ready to run in every domain of the family. */
+export type Stage<M, B> = StageBase &
+  (
+    | { type: 'recurrent'; cell: Cell<M, B>; returnSequences: boolean }
+    | { type: 'dense'; spec: DenseSpec<M, B>; last: boolean }
+    | { type: 'scale'; kernel: M; bias: B }
+    | { type: 'pool'; mode: 'avg'; units: number; weights: (T: number) => M }
+    | { type: 'flatten' }
+  )
+
+/** Build the cells and the pooling weights once per network. */
+export function prepareStages<M, B>(ops: WeightOps<M, B>, specs: Array<StageSpec<M, B>>): Array<Stage<M, B>> {
+  return specs.map((s, k): Stage<M, B> => {
+    const base = { layer: s.layer, name: s.name }
+    if (s.type === 'recurrent') return { ...base, type: 'recurrent', cell: recurrentCell(ops, s.spec), returnSequences: s.returnSequences }
+    if (s.type === 'dense') return { ...base, type: 'dense', spec: s.spec, last: k === specs.length - 1 }
+    if (s.type === 'scale') return { ...base, type: 'scale', kernel: s.kernel, bias: s.bias }
+    if (s.type === 'pool') {
+      const byT = new Map<number, M>()
+      const units = s.units
+      const weights = (T: number) => {
+        let w = byT.get(T)
+        if (!w) byT.set(T, (w = ops.diag(new Float64Array(units).fill(1 / T))))
+        return w
+      }
+      return { ...base, type: 'pool', mode: s.mode, units, weights }
+    }
+    return { ...base, type: 'flatten' }
+  })
+}
+
+/** Does the stage take a sequence and give one? */
+export const keepsSequence = <M, B>(s: Stage<M, B>, inSequence: boolean): boolean =>
+  inSequence && (s.type === 'recurrent' ? s.returnSequences : s.type === 'dense' || s.type === 'scale')
+
+/** The output positions a sequence stage computes from perturbed input positions [a, b] of T. */
+export function reach<M, B>(s: Stage<M, B>, a: number, b: number, T: number): [number, number] {
+  // a recurrence carries a change at step a to every later step
+  return s.type === 'recurrent' ? [a, T - 1] : [a, b]
+}
+
+export interface PipelineHooks<V> {
+  /** the states before a recurrent stage's step `from` (zeros, or the clean run's states at from − 1) */
+  initial(stage: number, cell: { units: number; stateParts: number }, from: number): V[]
+  /** position t of stage k's output sequence (k = −1: the input), outside the computed range */
+  known?(stage: number, t: number): V
+  /** called before each stage (trace coordinates) */
+  onStage?(stage: number): void
+  /** called before each position of a sequence stage (null: a vector stage) */
+  onStep?(stage: number, t: number | null): void
+  /** after each recurrent step: a replacement of the state (order reduction), or undefined */
+  afterStep?(state: V[]): V[]
+  /** each recurrent step's state, as computed */
+  onState?(stage: number, t: number, state: V[]): void
+  /** each sequence stage's output, as computed (positions [from, from + length)) */
+  onSequence?(stage: number, seq: V[], from: number): void
+  /** a domain's view of a recurrent stage's whole input sequence (e.g. one product for all steps) */
+  sequence?(inputs: V[]): V[]
+}
+
+/**
+ * Run the stages on a sequence of T positions of which [a, T − 1] are given (`inputs`,
+ * input position a first) and positions before a are the clean input; the perturbation
+ * reaches positions [a, b] of the input. Returns the last stage's vector (the logits).
+ */
+export function runPipeline<V, M, B>(d: Domain<V, M, B>, stages: Array<Stage<M, B>>, inputs: V[], a: number, b: number, hooks: PipelineHooks<V>): V {
+  const T = a + inputs.length
+  // the current sequence: positions [lo, hi] computed, values seq[t − lo]; the rest known
+  let seq = inputs.slice(0, b - a + 1)
+  let lo = a
+  let hi = b
+  let vec: V | null = null
+  const at = (k: number, t: number): V => {
+    if (t >= lo && t <= hi) return seq[t - lo]
+    // the given inputs after the perturbed range
+    return k === 0 && t >= a ? inputs[t - a] : hooks.known!(k - 1, t)
+  }
+  stages.forEach((s, k) => {
+    hooks.onStage?.(k)
+    if (vec !== null) {
+      hooks.onStep?.(k, null)
+      if (s.type === 'dense') vec = denseApply(d, s.spec, vec, s.last)
+      else if (s.type === 'scale') vec = d.affine([[s.kernel, vec]], s.bias, 'batch norm')
+      else throw new Error(`stage "${s.name}" needs a sequence`)
+      return
+    }
+    if (s.type === 'recurrent') {
+      // from the first perturbed step to the end: the inputs after hi are known values
+      let xs = Array.from({ length: T - lo }, (_v, j) => at(k, lo + j))
+      if (hooks.sequence) xs = hooks.sequence(xs)
+      let state = hooks.initial(k, s.cell, lo)
+      const out: V[] = []
+      xs.forEach((x, j) => {
+        hooks.onStep?.(k, lo + j)
+        state = s.cell.step(d, x, state)
+        if (hooks.afterStep) state = hooks.afterStep(state)
+        hooks.onState?.(k, lo + j, state)
+        out.push(state[0])
+      })
+      if (s.returnSequences) {
+        seq = out
+        hi = reach(s, lo, hi, T)[1]
+        hooks.onSequence?.(k, seq, lo)
+      } else vec = out[out.length - 1]
+      return
+    }
+    if (s.type === 'dense' || s.type === 'scale') {
+      seq = seq.map((x, j) => {
+        hooks.onStep?.(k, lo + j)
+        return s.type === 'dense' ? denseApply(d, s.spec, x, false) : d.affine([[s.kernel, x]], s.bias, 'batch norm')
+      })
+      hooks.onSequence?.(k, seq, lo)
+      return
+    }
+    hooks.onStep?.(k, null)
+    const all = Array.from({ length: T }, (_v, t) => at(k, t))
+    if (s.type === 'pool') {
+      const w = s.weights(T)
+      vec = d.affine(all.map((x) => [w, x]), null, 'avg pool')
+    } else vec = d.concat(all, 'flatten')
+  })
+  if (vec === null) throw new Error('the network ends with a sequence')
+  return vec
+}

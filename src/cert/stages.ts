@@ -1,0 +1,38 @@
+/**
+ * The network IR as the pipeline's stages (./layers/pipeline.ts), in any domain family's
+ * weight representation: the one place that maps IR layers to stages (identity layers at
+ * inference are skipped; the embedding is a lookup before the domains).
+ */
+import type { Activation, RecurrentSpec, StageSpec, WeightOps } from './layers/index.ts'
+import type { Matrix, NetworkIR } from './network.ts'
+import { isRecurrent } from './network.ts'
+
+/** How a domain family holds IR weights: a Keras kernel [in, out] as M, a vector as B. */
+export interface WeightFamily<M, B> {
+  mat(m: Matrix): M
+  vec(v: Float64Array): B
+  ops: WeightOps<M, B>
+}
+
+/** The stages of a validated network, in order. */
+export function stageSpecs<M, B>(net: NetworkIR, w: WeightFamily<M, B>): Array<StageSpec<M, B>> {
+  const out: Array<StageSpec<M, B>> = []
+  let width = net.input.kind === 'frames' ? net.input.frameSize : 0
+  net.layers.forEach((l, layer) => {
+    const base = { layer, name: l.name }
+    if (l.type === 'embedding') width = l.embeddings.cols
+    else if (l.type === 'identity') return
+    else if (isRecurrent(l)) {
+      // validated: the activations are ones the cells know
+      const spec = { ...l, kernel: w.mat(l.kernel), recurrentKernel: w.mat(l.recurrentKernel), bias: w.vec(l.bias) } as RecurrentSpec<M, B>
+      out.push({ ...base, type: 'recurrent', spec, returnSequences: l.returnSequences })
+      width = l.units
+    } else if (l.type === 'dense') {
+      out.push({ ...base, type: 'dense', spec: { units: l.units, kernel: w.mat(l.kernel), bias: w.vec(l.bias), activation: l.activation as Activation } })
+      width = l.units
+    } else if (l.type === 'batchNorm') out.push({ ...base, type: 'scale', kernel: w.ops.diag(l.scale), bias: w.vec(l.offset), units: width })
+    else if (l.type === 'pool') out.push({ ...base, type: 'pool', mode: l.mode, units: width })
+    else if (l.type === 'flatten') out.push({ ...base, type: 'flatten' })
+  })
+  return out
+}
