@@ -59,7 +59,7 @@ export type {
 export { isRecurrent, transpose, UnsupportedModelError, validateNetwork } from './network.ts'
 export type { Projection, VarSelector } from './projection.ts'
 export { checkSelector, insideConvexPolygon, projectVariables, selectorRow, selectValue } from './projection.ts'
-export type { CellType, RandomNetworkSpec } from './randomNetwork.ts'
+export type { CellType, ExtraLayer, RandomNetworkSpec } from './randomNetwork.ts'
 export { randomFrames, randomNetwork } from './randomNetwork.ts'
 export { hashSeed, Rng } from './rng.ts'
 export type { CompiledNetwork, ConcreteEntry, ConcreteRun } from './runtime.ts'

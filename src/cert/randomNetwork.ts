@@ -24,6 +24,33 @@ export interface RandomNetworkSpec {
   hardSigmoidSlope?: number
   /** hidden Dense layers before the output layer (units and activation) */
   head?: Array<{ units: number; activation: string }>
+  /** layers on the frames, before the first recurrent layer */
+  before?: ExtraLayer[]
+  /** the last recurrent layer returns its sequence (then `after` must reduce it) */
+  returnSequences?: boolean
+  /** layers after the recurrence, before the head */
+  after?: ExtraLayer[]
+  /** a fixed sequence length (needed by Flatten) */
+  seqLen?: number
+}
+
+/** Layers around the recurrence in random networks. */
+export type ExtraLayer =
+  | { kind: 'identity'; className: string }
+  | { kind: 'batchNorm' }
+  | { kind: 'dense'; units: number; activation: string }
+  | { kind: 'pool'; mode: 'avg' }
+  | { kind: 'flatten' }
+
+function extraLayer(rng: Rng, e: ExtraLayer, k: number, width: number, seqLen: number | undefined, scale: number): { layer: LayerIR; width: number } {
+  const name = `${e.kind}_${k}`
+  if (e.kind === 'identity') return { layer: { type: 'identity', name, className: e.className }, width }
+  if (e.kind === 'batchNorm') {
+    return { layer: { type: 'batchNorm', name, scale: Float64Array.from({ length: width }, () => 0.5 + rng.next()), offset: vector(rng, width, 0.2) }, width }
+  }
+  if (e.kind === 'dense') return { layer: { type: 'dense', name, units: e.units, kernel: matrix(rng, width, e.units, scale), bias: vector(rng, e.units, 0.1), activation: e.activation }, width: e.units }
+  if (e.kind === 'pool') return { layer: { type: 'pool', name, mode: e.mode }, width }
+  return { layer: { type: 'flatten', name }, width: width * (seqLen ?? NaN) }
 }
 
 function matrix(rng: Rng, rows: number, cols: number, scale: number): Matrix {
@@ -45,8 +72,15 @@ export function randomNetwork(spec: RandomNetworkSpec): NetworkIR {
     layers.push({ type: 'embedding', name: 'embedding', embeddings: matrix(rng, spec.vocab, spec.frameSize, 4) })
   }
   let width = spec.frameSize
+  const extras = (list: ExtraLayer[] | undefined, from: number) =>
+    (list ?? []).forEach((e, k) => {
+      const r = extraLayer(rng, e, from + k, width, spec.seqLen, scale)
+      layers.push(r.layer)
+      width = r.width
+    })
+  extras(spec.before, 0)
   spec.hidden.forEach((u, k) => {
-    const returnSequences = k < spec.hidden.length - 1
+    const returnSequences = k < spec.hidden.length - 1 || spec.returnSequences === true
     const name = `${spec.cell}_${k}`
     const gates = spec.cell === 'simpleRnn' ? 1 : spec.cell === 'lstm' ? 4 : 3
     const base = {
@@ -68,6 +102,7 @@ export function randomNetwork(spec: RandomNetworkSpec): NetworkIR {
     layers.push(layer)
     width = u
   })
+  extras(spec.after, 100)
   ;(spec.head ?? []).forEach(({ units, activation }, k) => {
     layers.push({ type: 'dense', name: `dense_hidden_${k}`, units, kernel: matrix(rng, width, units, scale), bias: vector(rng, units, 0.1), activation })
     width = units
@@ -83,7 +118,7 @@ export function randomNetwork(spec: RandomNetworkSpec): NetworkIR {
   layers.push(dense)
   return {
     name: `random-${spec.cell}-${spec.hidden.join('x')}-seed${spec.seed}`,
-    input: spec.vocab ? { kind: 'tokens', seqLen: null } : { kind: 'frames', frameSize: spec.frameSize, seqLen: null },
+    input: spec.vocab ? { kind: 'tokens', seqLen: spec.seqLen ?? null } : { kind: 'frames', frameSize: spec.frameSize, seqLen: spec.seqLen ?? null },
     layers,
   }
 }

@@ -11,8 +11,9 @@ import type { PreparedSample } from './certify.ts'
 import { certifyFrames, findBound, prepareSample } from './certify.ts'
 import { Rng } from './rng.ts'
 import type { CompiledNetwork } from './runtime.ts'
+import type { ConcreteEntry } from './runtime.ts'
 import { compileNetwork, forward } from './runtime.ts'
-import type { CellType } from './randomNetwork.ts'
+import type { CellType, ExtraLayer } from './randomNetwork.ts'
 import { randomFrames, randomNetwork } from './randomNetwork.ts'
 import type { Clip } from './threat.ts'
 import { METHODS } from './transformers/index.ts'
@@ -28,6 +29,10 @@ interface Case {
   activation?: string
   head?: Array<{ units: number; activation: string }>
   hardSigmoidSlope?: number
+  before?: ExtraLayer[]
+  returnSequences?: boolean
+  after?: ExtraLayer[]
+  seqLen?: number
 }
 
 const CASES: Case[] = [
@@ -44,6 +49,28 @@ const CASES: Case[] = [
   { name: 'GRU reset_after, hard_sigmoid gates (1/6)', cell: 'gruResetAfter', hidden: [4], hardSigmoidSlope: 1 / 6 },
   { name: 'GRU, hard_sigmoid gates (0.2)', cell: 'gru', hidden: [4], hardSigmoidSlope: 0.2 },
   { name: 'LSTM with two relu Dense layers', cell: 'lstm', hidden: [4], head: [{ units: 6, activation: 'relu' }, { units: 5, activation: 'relu' }] },
+  // the sequence pipeline: layers around the recurrence
+  { name: 'Dropout + BatchNormalization + LSTM', cell: 'lstm', hidden: [4], before: [{ kind: 'identity', className: 'Dropout' }, { kind: 'batchNorm' }] },
+  { name: 'Dense (relu) per frame + GRU', cell: 'gru', hidden: [4], before: [{ kind: 'dense', units: 4, activation: 'relu' }] },
+  { name: 'LSTM sequences + GlobalAveragePooling1D', cell: 'lstm', hidden: [4], returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }] },
+  {
+    name: 'GRU reset_after sequences + TimeDistributed(Dense tanh) + Flatten',
+    cell: 'gruResetAfter',
+    hidden: [3],
+    returnSequences: true,
+    after: [{ kind: 'dense', units: 3, activation: 'tanh' }, { kind: 'flatten' }],
+    seqLen: 4,
+  },
+  {
+    name: 'token SimpleRNN + SpatialDropout1D, sequences + BatchNormalization + average pool + relu head',
+    cell: 'simpleRnn',
+    hidden: [4],
+    vocab: 20,
+    before: [{ kind: 'identity', className: 'SpatialDropout1D' }],
+    returnSequences: true,
+    after: [{ kind: 'batchNorm' }, { kind: 'pool', mode: 'avg' }],
+    head: [{ units: 5, activation: 'relu' }],
+  },
 ]
 
 const T = 4
@@ -135,9 +162,9 @@ function checkInside(
   x: Float64Array[],
   result: ReturnType<typeof certifyFrames>,
   trace: TraceEntry[],
-  layerOffset: number,
 ) {
-  const run = forward(prep.cn, x)
+  const concrete: ConcreteEntry[] = []
+  const run = forward(prep.cn, x, concrete)
   const l = run.logits
   for (let c = 0; c < l.length; c++) {
     if (l[c] < result.logitLo[c] - TOL || l[c] > result.logitHi[c] + TOL) {
@@ -150,10 +177,21 @@ function checkInside(
   // hidden states (h, and c for LSTMs) after every step
   for (const e of trace) {
     if (e.step === null || (e.op !== 'h' && e.op !== 'c')) continue
-    const state = run.states[e.layer - layerOffset][e.step][e.op === 'h' ? 0 : 1]
+    const state = run.states[prep.cn.stages.findIndex((st) => st.layer === e.layer)][e.step][e.op === 'h' ? 0 : 1]
     for (let i = 0; i < state.length; i++) {
       if (state[i] < e.bounds.lo[i] - TOL || state[i] > e.bounds.hi[i] + TOL) {
         expect.fail(`${where}: layer ${e.layerName} step ${e.step} ${e.op}[${i}] = ${state[i]} outside [${e.bounds.lo[i]}, ${e.bounds.hi[i]}]`)
+      }
+    }
+  }
+  // every operation the trace bounds (pre-activations, gates, products, per-step Dense, pooling …)
+  const byKey = new Map(concrete.map((e) => [`${e.layer}/${e.step}/${e.op}`, e.values]))
+  for (const e of trace) {
+    const v = byKey.get(`${e.layer}/${e.step}/${e.op}`)
+    if (!v) expect.fail(`${where}: the concrete run has no ${e.layerName} step ${e.step} ${e.op}`)
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] < e.bounds.lo[i] - TOL || v[i] > e.bounds.hi[i] + TOL) {
+        expect.fail(`${where}: layer ${e.layerName} step ${e.step} ${e.op}[${i}] = ${v[i]} outside [${e.bounds.lo[i]}, ${e.bounds.hi[i]}]`)
       }
     }
   }
@@ -162,7 +200,21 @@ function checkInside(
 
 /** Each case's network and input: built the same way wherever they are needed (no shared state between tests). */
 function caseSample(c: Case) {
-  const net = randomNetwork({ cell: c.cell, hidden: c.hidden, frameSize: FRAME, classes: 3, seed: 42 + c.hidden.length, vocab: c.vocab, activation: c.activation, head: c.head, hardSigmoidSlope: c.hardSigmoidSlope })
+  const net = randomNetwork({
+    cell: c.cell,
+    hidden: c.hidden,
+    frameSize: FRAME,
+    classes: 3,
+    seed: 42 + c.hidden.length,
+    vocab: c.vocab,
+    activation: c.activation,
+    head: c.head,
+    hardSigmoidSlope: c.hardSigmoidSlope,
+    before: c.before,
+    returnSequences: c.returnSequences,
+    after: c.after,
+    seqLen: c.seqLen,
+  })
   const cn = compileNetwork(net)
   const rng = new Rng(9)
   const input = c.vocab ? { tokens: Array.from({ length: T }, () => rng.int(c.vocab!)) } : { x: randomFrames(rng, T, FRAME) }
@@ -173,7 +225,6 @@ const clipOf = (c: Case): Clip | undefined => (c.vocab ? undefined : [0, 1])
 
 describe.each(CASES)('$name: sampled inputs and PGD stay inside the certified bounds', (c) => {
   const prep = caseSample(c)
-  const layerOffset = c.vocab ? 1 : 0
 
   REGIONS.forEach((region, ri) => {
     METHODS.forEach((method, mi) => {
@@ -185,8 +236,8 @@ describe.each(CASES)('$name: sampled inputs and PGD stay inside the certified bo
           const result = certifyFrames(prep, region.frames, eps, { method, clip, trace: { sink: trace } })
           const where = `${c.name} ${region.label} ${method} ε=${eps}`
           const n = region.frames.length === T ? SAMPLES : SAMPLES / 4
-          for (let k = 0; k < n; k++) checkInside(where, prep, samplePoint(rng, prep, region.frames, eps, clip), result, trace, layerOffset)
-          checkInside(`${where} (PGD)`, prep, pgdAttack(rng, prep, region.frames, eps, clip), result, trace, layerOffset)
+          for (let k = 0; k < n; k++) checkInside(where, prep, samplePoint(rng, prep, region.frames, eps, clip), result, trace)
+          checkInside(`${where} (PGD)`, prep, pgdAttack(rng, prep, region.frames, eps, clip), result, trace)
         }
       })
     })

@@ -58,6 +58,20 @@ const NETWORKS: Array<[string, Omit<RandomNetworkSpec, 'seed' | 'classes'>]> = [
   ['LSTM hard_sigmoid 0.2', { cell: 'lstm', hidden: [5], frameSize: 3, hardSigmoidSlope: 0.2 }],
   ['GRU reset_after hard_sigmoid 1/6', { cell: 'gruResetAfter', hidden: [5], frameSize: 3, hardSigmoidSlope: 1 / 6 }],
   ['LSTM + two relu Dense', { cell: 'lstm', hidden: [4], frameSize: 3, head: [{ units: 6, activation: 'relu' }, { units: 4, activation: 'relu' }] }],
+  // the sequence pipeline
+  ['Dropout + BatchNormalization + LSTM', { cell: 'lstm', hidden: [4], frameSize: 3, before: [{ kind: 'identity', className: 'Dropout' }, { kind: 'batchNorm' }] }],
+  [
+    'Dense per frame + GRU reset_after sequences + GlobalAveragePooling1D',
+    { cell: 'gruResetAfter', hidden: [4], frameSize: 3, before: [{ kind: 'dense', units: 4, activation: 'tanh' }], returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }] },
+  ],
+  [
+    'LSTM sequences + TimeDistributed(Dense relu) + Flatten + relu head',
+    { cell: 'lstm', hidden: [3], frameSize: 3, returnSequences: true, after: [{ kind: 'dense', units: 3, activation: 'relu' }, { kind: 'flatten' }], seqLen: 4, head: [{ units: 4, activation: 'relu' }] },
+  ],
+  [
+    'Embedding + SpatialDropout1D + SimpleRNN sequences + BatchNormalization + average pool',
+    { cell: 'simpleRnn', hidden: [4], frameSize: 3, vocab: 9, before: [{ kind: 'identity', className: 'SpatialDropout1D' }], returnSequences: true, after: [{ kind: 'batchNorm' }, { kind: 'pool', mode: 'avg' }] },
+  ],
 ]
 
 const T = 4
