@@ -32,7 +32,9 @@ export {
   certifyThreatAsync,
   findBound,
   findBoundAsync,
+  inputFrames,
   prepareSample,
+  reshapeNote,
   verifiedAccuracy,
 } from './certify.ts'
 export type { AccuracyPoint, EvalRow, MethodSummary } from './evaluation.ts'
@@ -43,10 +45,10 @@ export { checkSequenceCost, costShape, estimateSeconds, MAX_FRAMES, roughDuratio
 export type {
   BatchNormLayer,
   DenseLayer,
+  DroppedLayer,
   EmbeddingLayer,
   FlattenLayer,
   GruLayer,
-  IdentityLayer,
   InputSpec,
   LayerIR,
   LstmLayer,

@@ -65,14 +65,15 @@ export interface DenseLayer {
 }
 
 /**
- * A layer that is the identity at inference (Dropout, SpatialDropout1D, GaussianNoise,
- * GaussianDropout): kept so that the model card names it; the certifier skips it.
+ * A layer of the model file that is the identity at inference (Dropout, SpatialDropout1D,
+ * GaussianNoise, GaussianDropout …): dropped by the loader, listed for the model card.
  */
-export interface IdentityLayer {
-  type: 'identity'
+export interface DroppedLayer {
   name: string
   /** the framework's class name, e.g. 'SpatialDropout1D' */
   className: string
+  /** where it stood: before `layers[at]` */
+  at: number
 }
 
 /**
@@ -100,7 +101,7 @@ export interface FlattenLayer {
 }
 
 export type RecurrentLayer = SimpleRnnLayer | LstmLayer | GruLayer
-export type LayerIR = EmbeddingLayer | RecurrentLayer | DenseLayer | IdentityLayer | BatchNormLayer | PoolLayer | FlattenLayer
+export type LayerIR = EmbeddingLayer | RecurrentLayer | DenseLayer | BatchNormLayer | PoolLayer | FlattenLayer
 
 export type InputSpec =
   /**
@@ -116,6 +117,8 @@ export interface NetworkIR {
   layers: LayerIR[]
   /** optional class names, one per logit */
   classNames?: string[]
+  /** layers of the file that are the identity at inference, dropped (for the model card) */
+  dropped?: DroppedLayer[]
 }
 
 /** A model the certifier refuses, with a message that names the layer and the setting. */
@@ -180,7 +183,6 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
     if (layer.type === 'embedding') {
       throw new UnsupportedModelError(`layer "${layer.name}": an Embedding layer is only supported as the first layer of a token model`)
     }
-    if (layer.type === 'identity') continue
     if (layer.type === 'batchNorm') {
       if (layer.scale.length !== width || layer.offset.length !== width) {
         throw new UnsupportedModelError(`layer "${layer.name}" (BatchNormalization): ${layer.scale.length} features, expected ${width}`)

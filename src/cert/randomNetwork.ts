@@ -2,7 +2,7 @@
  * Random networks with fixed seeds, for soundness tests and benchmarks
  * (Glorot-like weight scales, so that activations are neither all saturated nor all linear).
  */
-import type { DenseLayer, LayerIR, Matrix, NetworkIR, RecurrentLayer } from './network.ts'
+import type { DenseLayer, DroppedLayer, LayerIR, Matrix, NetworkIR, RecurrentLayer } from './network.ts'
 import { Rng } from './rng.ts'
 
 export type CellType = 'simpleRnn' | 'lstm' | 'gru' | 'gruResetAfter'
@@ -36,15 +36,15 @@ export interface RandomNetworkSpec {
 
 /** Layers around the recurrence in random networks. */
 export type ExtraLayer =
+  /** the identity at inference (Dropout …): listed in `dropped` */
   | { kind: 'identity'; className: string }
   | { kind: 'batchNorm' }
   | { kind: 'dense'; units: number; activation: string }
   | { kind: 'pool'; mode: 'avg' }
   | { kind: 'flatten' }
 
-function extraLayer(rng: Rng, e: ExtraLayer, k: number, width: number, seqLen: number | undefined, scale: number): { layer: LayerIR; width: number } {
+function extraLayer(rng: Rng, e: Exclude<ExtraLayer, { kind: 'identity' }>, k: number, width: number, seqLen: number | undefined, scale: number): { layer: LayerIR; width: number } {
   const name = `${e.kind}_${k}`
-  if (e.kind === 'identity') return { layer: { type: 'identity', name, className: e.className }, width }
   if (e.kind === 'batchNorm') {
     return { layer: { type: 'batchNorm', name, scale: Float64Array.from({ length: width }, () => 0.5 + rng.next()), offset: vector(rng, width, 0.2) }, width }
   }
@@ -72,8 +72,11 @@ export function randomNetwork(spec: RandomNetworkSpec): NetworkIR {
     layers.push({ type: 'embedding', name: 'embedding', embeddings: matrix(rng, spec.vocab, spec.frameSize, 4) })
   }
   let width = spec.frameSize
+  const dropped: DroppedLayer[] = []
   const extras = (list: ExtraLayer[] | undefined, from: number) =>
     (list ?? []).forEach((e, k) => {
+      // the identity at inference: dropped, as the loader drops it
+      if (e.kind === 'identity') return void dropped.push({ name: `${e.className.toLowerCase()}_${from + k}`, className: e.className, at: layers.length })
       const r = extraLayer(rng, e, from + k, width, spec.seqLen, scale)
       layers.push(r.layer)
       width = r.width
@@ -120,6 +123,7 @@ export function randomNetwork(spec: RandomNetworkSpec): NetworkIR {
     name: `random-${spec.cell}-${spec.hidden.join('x')}-seed${spec.seed}`,
     input: spec.vocab ? { kind: 'tokens', seqLen: spec.seqLen ?? null } : { kind: 'frames', frameSize: spec.frameSize, seqLen: spec.seqLen ?? null },
     layers,
+    ...(dropped.length ? { dropped } : {}),
   }
 }
 

@@ -23,7 +23,7 @@ export interface CompiledNetwork {
   /** size of one input frame (after the embedding, for token models) */
   frameSize: number
   embedding: EmbeddingLayer | null
-  /** the chain of stages (identity layers skipped), float64 weights */
+  /** the chain of stages, float64 weights */
   stages: Array<Stage<Lin, Float64Array>>
 }
 
@@ -57,7 +57,11 @@ export function checkFrames(cn: CompiledNetwork, frames: Float64Array[]): void {
     throw new Error(`the input has ${frames.length} frames; this model (Flatten) reads exactly ${seqLen}`)
   }
   frames.forEach((f, t) => {
-    if (f.length !== cn.frameSize) throw new Error(`frame ${t} has ${f.length} values, the model expects ${cn.frameSize}`)
+    if (f.length !== cn.frameSize) {
+      const input = cn.net.input
+      const note = input.kind === 'frames' && input.flatSize !== undefined ? ` (or one row of ${input.flatSize} values, split by the model's Reshape)` : ''
+      throw new Error(`frame ${t} has ${f.length} values, the model expects ${cn.frameSize}${note}`)
+    }
     for (let i = 0; i < f.length; i++) {
       if (!Number.isFinite(f[i])) throw new Error(`frame ${t} has a non-finite value at ${i}`)
     }

@@ -1,7 +1,7 @@
 /**
  * The network IR as the pipeline's stages (./layers/pipeline.ts), in any domain family's
- * weight representation: the one place that maps IR layers to stages (identity layers at
- * inference are skipped; the embedding is a lookup before the domains).
+ * weight representation: the one place that maps IR layers to stages (the embedding is a
+ * lookup before the domains).
  */
 import type { Activation, RecurrentSpec, StageSpec, WeightOps } from './layers/index.ts'
 import type { Matrix, NetworkIR } from './network.ts'
@@ -21,7 +21,6 @@ export function stageSpecs<M, B>(net: NetworkIR, w: WeightFamily<M, B>): Array<S
   net.layers.forEach((l, layer) => {
     const base = { layer, name: l.name }
     if (l.type === 'embedding') width = l.embeddings.cols
-    else if (l.type === 'identity') return
     else if (isRecurrent(l)) {
       // validated: the activations are ones the cells know
       const spec = { ...l, kernel: w.mat(l.kernel), recurrentKernel: w.mat(l.recurrentKernel), bias: w.vec(l.bias) } as RecurrentSpec<M, B>

@@ -299,7 +299,7 @@ describe('refusals', () => {
   it('other layer types name the layer and its class', () => {
     const { json, weights } = lstm()
     layersOf(json).unshift({ class_name: 'Conv1D', config: { name: 'conv1d', filters: 3, kernel_size: [3], batch_input_shape: [null, null, 3] } })
-    expect(() => parse(json, weights)).toThrow(/layer 'conv1d' \(Conv1D\): this layer type is not supported \(supported: InputLayer, Embedding/)
+    expect(() => parse(json, weights)).toThrow(/layer 'conv1d' \(Conv1D\): this layer type is not supported \(supported: InputLayer, Reshape \(leading, flat → frames\), Embedding/)
   })
 
   it("an Embedding with mask_zero, in the words of the file's framework", () => {
@@ -598,5 +598,89 @@ describe('hostile model.json: limits checked before allocating (src/model/limits
       layersOf(json)[0].class_name = cls
       expect(() => parse(json, weights)).toThrow(`(${cls}): this layer type is not supported`)
     }
+  })
+})
+
+describe('the sequence pipeline: layers around the recurrence, and their refusals', () => {
+  /** LSTM (sequences) → BatchNormalization → GlobalAveragePooling1D → Dense, in a TF.js or Keras 3 file. */
+  function pooled(style: LayersJsonStyle) {
+    const n = randomNetwork({ cell: 'lstm', hidden: [4], frameSize: 3, classes: 3, seed: 2, returnSequences: true, after: [{ kind: 'batchNorm' }, { kind: 'pool', mode: 'avg' }] })
+    n.name = 'sequential'
+    const f = files(n, style)
+    const ls = layersOf(f.json)
+    return { ...f, n, layer: (cls: string) => ls.find((l) => l.class_name === cls)!, ls }
+  }
+
+  it('loads in both dialects, batch normalization folded (float32 weights, within 1e-6)', () => {
+    for (const style of ['tfjs', 'keras3'] as const) {
+      const { json, weights, n } = pooled(style)
+      const got = parse(json, weights)
+      expect(got.layers.map((l) => l.type)).toEqual(['lstm', 'batchNorm', 'pool', 'dense'])
+      const bn = got.layers[1]
+      const want = n.layers[1]
+      if (bn.type !== 'batchNorm' || want.type !== 'batchNorm') throw new Error('not batch norm')
+      bn.scale.forEach((v, i) => expect(Math.abs(v - want.scale[i])).toBeLessThan(1e-6))
+      bn.offset.forEach((v, i) => expect(Math.abs(v - want.offset[i])).toBeLessThan(1e-6))
+    }
+  })
+
+  it('GlobalAveragePooling1D: channels_first and keepdims refused, in the file’s words', () => {
+    for (const [style, format, keep] of [
+      ['tfjs', "dataFormat: 'channelsFirst' is not supported; pool over the steps with dataFormat: 'channelsLast'", 'keepdims: true is not supported; use keepdims: false'],
+      ['keras3', "data_format='channels_first' is not supported; pool over the steps with data_format='channels_last'", 'keepdims=True is not supported; use keepdims=False'],
+    ] as const) {
+      const a = pooled(style)
+      a.layer('GlobalAveragePooling1D').config.data_format = 'channels_first'
+      expect(() => parse(a.json, a.weights)).toThrow(`(GlobalAveragePooling1D): ${format}`)
+      const b = pooled(style)
+      b.layer('GlobalAveragePooling1D').config.keepdims = true
+      expect(() => parse(b.json, b.weights)).toThrow(`(GlobalAveragePooling1D): ${keep}`)
+    }
+  })
+
+  it('BatchNormalization over another axis is refused', () => {
+    const { json, weights, layer } = pooled('keras3')
+    layer('BatchNormalization').config.axis = 1
+    expect(() => parse(json, weights)).toThrow("(BatchNormalization): normalization over axis 1 is not supported; the certifier normalizes the features (the last axis, axis=-1)")
+  })
+
+  it('TimeDistributed around anything but Dense; a Reshape that is not first; LayerNormalization; attention', () => {
+    const td = pooled('keras3')
+    td.ls.splice(2, 0, { module: 'keras.layers', class_name: 'TimeDistributed', config: { name: 'time_distributed', layer: { class_name: 'Conv1D', config: { name: 'conv' } } } })
+    expect(() => parse(td.json, td.weights)).toThrow("layer 'time_distributed' (TimeDistributed): TimeDistributed is supported around Dense only; it wraps Conv1D")
+    const rs = pooled('keras3')
+    rs.ls.splice(2, 0, { module: 'keras.layers', class_name: 'Reshape', config: { name: 'reshape', target_shape: [2, 2] } })
+    expect(() => parse(rs.json, rs.weights)).toThrow("layer 'reshape' (Reshape): Reshape is supported only as the first layer, turning a flat input of T·F values into T frames of F (e.g. 784 → (28, 28)); the certifier perturbs the reshaped frames")
+    for (const [cls, message] of [
+      ['LayerNormalization', 'LayerNormalization is not supported (its per-step statistics couple the features); use BatchNormalization or none'],
+      ['MultiHeadAttention', 'attention layers are not supported: the certifier handles chains of recurrent, Dense, normalization and pooling layers'],
+    ]) {
+      const m = pooled('keras3')
+      m.ls.splice(2, 0, { module: 'keras.layers', class_name: cls, config: { name: 'x' } })
+      expect(() => parse(m.json, m.weights)).toThrow(`layer 'x' (${cls}): ${message}`)
+    }
+  })
+
+  it('a leading Reshape must split the flat input into frames', () => {
+    const n = randomNetwork({ cell: 'gru', hidden: [3], frameSize: 4, classes: 2, seed: 3 })
+    const { json, weights } = files(n, 'keras3')
+    const ls = layersOf(json)
+    ls[0].config.batch_shape = [null, 20]
+    ls.splice(1, 0, { module: 'keras.layers', class_name: 'Reshape', config: { name: 'reshape', target_shape: [-1, 4] } })
+    expect(parse(json, weights).input).toEqual({ kind: 'frames', frameSize: 4, seqLen: 5, flatSize: 20 })
+    ls[1].config.target_shape = [3, 4]
+    expect(() => parse(json, weights)).toThrow("layer 'reshape' (Reshape): target shape [3,4] does not split the 20 input values into T frames of F")
+  })
+
+  it('Flatten needs a fixed length; a sequence reaching the output layer is refused', () => {
+    const n = randomNetwork({ cell: 'simpleRnn', hidden: [3], frameSize: 2, classes: 2, seed: 4, returnSequences: true, after: [{ kind: 'flatten' }], seqLen: 5 })
+    n.name = 'sequential'
+    const { json, weights } = files(n, 'keras3')
+    expect(parse(json, weights).layers.map((l) => l.type)).toEqual(['simpleRnn', 'flatten', 'dense'])
+    layersOf(json)[0].config.batch_shape = [null, null, 2]
+    expect(() => parse(json, weights)).toThrow("(Flatten): Flatten needs a fixed number of steps: give the input a fixed length")
+    const seq = pooled('keras3')
+    seq.ls.splice(seq.ls.findIndex((l) => l.class_name === 'GlobalAveragePooling1D'), 1)
+    expect(() => parse(seq.json, seq.weights)).toThrow('(Dense) receives a sequence: the recurrent layer before it must have return_sequences=false (or a pooling or Flatten layer must come between)')
   })
 })

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { NetworkIR } from '../cert/index.ts'
-import { compileNetwork, forward, isRecurrent, randomNetwork, Rng } from '../cert/index.ts'
+import { compileNetwork, forward, isRecurrent, prepareSample, randomNetwork, Rng } from '../cert/index.ts'
 import { parseLayersModel } from './layersJson.ts'
 import { toLayersJson } from './testing/toLayersJson.ts'
 
@@ -104,6 +104,82 @@ function randomInputs(seed: number, batch: number, T: number, F: number): number
   const rng = new Rng(seed)
   return Array.from({ length: batch }, () => Array.from({ length: T }, () => Array.from({ length: F }, () => rng.uniform(-1, 1))))
 }
+
+/** Random weights, with positive moving variances for batch normalization. */
+function randomizeWithBatchNorm(model: tf.LayersModel, seed: number, scale = 0.6) {
+  randomizeWeights(model, seed, scale)
+  const ws = model.weights.map((w, k) => {
+    const v = model.getWeights()[k]
+    return /moving_variance/.test(w.originalName) ? tf.add(tf.abs(v), 0.2) : v
+  })
+  model.setWeights(ws)
+}
+
+describe('the sequence pipeline: TF.js models with layers around the recurrence agree with TF.js predict', () => {
+  it('SpatialDropout1D → BatchNormalization → LSTM (returnSequences) → TimeDistributed(Dense) → GlobalAveragePooling1D → Dense softmax', async () => {
+    const model = tf.sequential()
+    model.add(tf.layers.spatialDropout1d({ rate: 0.2, inputShape: [null, 5] }))
+    model.add(tf.layers.batchNormalization({}))
+    model.add(tf.layers.lstm({ units: 6, recurrentActivation: 'sigmoid', returnSequences: true }))
+    model.add(tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 4, activation: 'tanh' }) }))
+    model.add(tf.layers.globalAveragePooling1d({}))
+    model.add(tf.layers.dense({ units: 3, activation: 'softmax' }))
+    randomizeWithBatchNorm(model, 31, 0.9)
+    await agree(model, randomInputs(32, 4, 6, 5), (n) => {
+      expect(n.layers.map((l) => l.type)).toEqual(['batchNorm', 'lstm', 'dense', 'pool', 'dense'])
+      expect(n.dropped).toEqual([{ name: expect.stringMatching(/^spatial_dropout1d/), className: 'SpatialDropout1D', at: 0 }])
+      expect(n.layers[2]).toMatchObject({ activation: 'tanh', units: 4 })
+    })
+  })
+
+  it('Reshape (24 → 4 × 6) → GRU → Dense: the flat input or the frames', async () => {
+    const model = tf.sequential()
+    model.add(tf.layers.reshape({ targetShape: [4, 6], inputShape: [24] }))
+    model.add(tf.layers.gru({ units: 5, recurrentActivation: 'sigmoid' }))
+    model.add(tf.layers.dense({ units: 3 }))
+    randomizeWeights(model, 33, 0.8)
+    const { modelJson, weights } = await saveModel(model)
+    const net = parseLayersModel(modelJson, new Map([['weights.bin', weights]]))
+    expect(net.input).toEqual({ kind: 'frames', frameSize: 6, seqLen: 4, flatSize: 24 })
+    const rng = new Rng(34)
+    const flat = Array.from({ length: 3 }, () => Array.from({ length: 24 }, () => rng.uniform(-1, 1)))
+    const y = tf.tidy(() => (model.predict(tf.tensor2d(flat)) as tf.Tensor).arraySync() as number[][])
+    const cn = compileNetwork(net)
+    flat.forEach((row, i) => {
+      const viaRow = prepareSample(cn, { x: [row] }).concrete.logits
+      const viaFrames = prepareSample(cn, { x: Array.from({ length: 4 }, (_v, t) => row.slice(6 * t, 6 * t + 6)) }).concrete.logits
+      expect(Array.from(viaRow)).toEqual(Array.from(viaFrames))
+      viaRow.forEach((v, c) => expect(Math.abs(v - y[i][c])).toBeLessThanOrEqual(1e-5))
+    })
+  })
+
+  it('GaussianNoise → GaussianDropout → SimpleRNN (returnSequences) → Flatten → Dense(relu) → Dense', async () => {
+    const model = tf.sequential()
+    model.add(tf.layers.gaussianNoise({ stddev: 0.3, inputShape: [5, 3] }))
+    model.add(tf.layers.gaussianDropout({ rate: 0.3 }))
+    model.add(tf.layers.simpleRNN({ units: 4, returnSequences: true }))
+    model.add(tf.layers.flatten({}))
+    model.add(tf.layers.dense({ units: 6, activation: 'relu' }))
+    model.add(tf.layers.dense({ units: 3 }))
+    randomizeWeights(model, 35, 0.7)
+    await agree(model, randomInputs(36, 4, 5, 3), (n) => {
+      expect(n.layers.map((l) => l.type)).toEqual(['simpleRnn', 'flatten', 'dense', 'dense'])
+      expect(n.dropped?.map((d) => `${d.className}@${d.at}`)).toEqual(['GaussianNoise@0', 'GaussianDropout@0'])
+    })
+  })
+
+  it('Dense per frame (relu) → LSTM → BatchNormalization on the vector → Dense', async () => {
+    const model = tf.sequential()
+    model.add(tf.layers.dense({ units: 4, activation: 'relu', inputShape: [null, 3] }))
+    model.add(tf.layers.lstm({ units: 5, recurrentActivation: 'sigmoid' }))
+    model.add(tf.layers.batchNormalization({}))
+    model.add(tf.layers.dense({ units: 3 }))
+    randomizeWithBatchNorm(model, 37, 0.9)
+    await agree(model, randomInputs(38, 4, 6, 3), (n) => {
+      expect(n.layers.map((l) => l.type)).toEqual(['dense', 'lstm', 'batchNorm', 'dense'])
+    })
+  })
+})
 
 describe('parseLayersModel agrees with TF.js predict', () => {
   it("TF.js's default LSTM (tf.layers.lstm({units}): hard_sigmoid gates, slope 0.2) → Dense", async () => {

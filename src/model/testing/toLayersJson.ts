@@ -22,7 +22,7 @@ interface WeightSpec {
 }
 
 const CELL: Record<string, string> = { simpleRnn: 'simple_rnn_cell', lstm: 'lstm_cell', gru: 'gru_cell' }
-const CLASS: Record<Exclude<LayerIR['type'], 'identity'>, string> = {
+const CLASS: Record<LayerIR['type'], string> = {
   embedding: 'Embedding',
   simpleRnn: 'SimpleRNN',
   lstm: 'LSTM',
@@ -32,12 +32,9 @@ const CLASS: Record<Exclude<LayerIR['type'], 'identity'>, string> = {
   pool: 'GlobalAveragePooling1D',
   flatten: 'Flatten',
 }
-const classOf = (l: LayerIR) => (l.type === 'identity' ? l.className : CLASS[l.type])
 
 function layerConfig(layer: LayerIR): Record<string, unknown> {
   switch (layer.type) {
-    case 'identity':
-      return { name: layer.name, rate: 0.2, ...(layer.className === 'GaussianNoise' ? { stddev: 0.1 } : {}) }
     case 'batchNorm':
       // the folded form with mean 0 and variance 1: γ = scale·√(1 + ε), β = offset
       return { name: layer.name, axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true }
@@ -71,7 +68,6 @@ function layerConfig(layer: LayerIR): Record<string, unknown> {
 
 function weightsOf(layer: LayerIR): Array<{ variable: string; shape: number[]; data: Float64Array }> {
   switch (layer.type) {
-    case 'identity':
     case 'pool':
     case 'flatten':
       return []
@@ -119,16 +115,24 @@ export function toLayersJson(net: NetworkIR, style: LayersJsonStyle = 'tfjs'): L
     style === 'keras3' || style === 'functional-keras3'
       ? { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: batchShape, dtype: 'float32', sparse: false, name: inputName }, registered_name: null }
       : { class_name: 'InputLayer', config: { batch_input_shape: batchShape, dtype: 'float32', sparse: false, ragged: false, name: inputName } }
-  const layers: Array<Record<string, unknown>> = net.layers.map((l, k) => {
-    const config = layerConfig(l)
+  // the layers, with those dropped at inference (Dropout …) back where they stood
+  const configs: Array<{ className: string; config: Record<string, unknown> }> = []
+  const dropped = net.dropped ?? []
+  const putDropped = (at: number) =>
+    dropped.filter((d) => d.at === at).forEach((d) => configs.push({ className: d.className, config: { name: d.name, rate: 0.2, ...(d.className === 'GaussianNoise' ? { stddev: 0.1 } : {}) } }))
+  net.layers.forEach((l, k) => {
+    putDropped(k)
+    configs.push({ className: CLASS[l.type], config: layerConfig(l) })
+  })
+  const layers: Array<Record<string, unknown>> = configs.map(({ className, config }, k) => {
     if (k === 0 && (style === 'tfjs' || style === 'keras2-old')) config.batch_input_shape = batchShape
-    const entry: Record<string, unknown> = { class_name: classOf(l), config }
+    const entry: Record<string, unknown> = { class_name: className, config }
     if (style === 'keras3' || style === 'functional-keras3') entry.module = 'keras.layers'
     return entry
   })
   let topology: Record<string, unknown>
   if (style === 'functional' || style === 'functional-keras3') {
-    const all = [{ ...inputLayer, name: inputName }, ...layers.map((l, k) => ({ ...l, name: net.layers[k].name }))]
+    const all = [{ ...inputLayer, name: inputName }, ...layers.map((l, k) => ({ ...l, name: String(configs[k].config.name) }))]
     let prev = inputName
     for (const l of all.slice(1)) {
       const node =
