@@ -25,6 +25,7 @@ describe('certify --model <file.keras | file.h5>', () => {
     ['spatialdropout-bn-lstm', 'spatialdropout-bn-lstm.h5'],
     ['reshape-784-lstm', 'reshape-784-lstm.h5'],
     ['timedistributed-dense-pool', ''],
+    ['lstm-seq-globalmax', 'lstm-seq-globalmax.h5'],
   ])('%s: %s certifies, predicting as Keras does', (name, file) => {
     const r = certify(['--model', join(FIX, name, file), '--inputs', join(FIX, name, 'inputs.json'), '--n', '3', '--eps', '0.001', '--json'])
     expect(r.err).toBe('')

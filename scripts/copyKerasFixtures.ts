@@ -27,13 +27,13 @@ const SUPPORTED = [
   'gru-seq-globalavg',
   'timedistributed-dense-pool',
   'reshape-784-lstm',
+  'lstm-seq-globalmax',
 ]
 const WITH_SHARD = ['simplernn-relu', 'lstm-hardsigmoid', 'gru-hardsigmoid', 'lstm-relu-head']
 const WITH_H5 = ['text-maskzero-gru']
 const JSON_ONLY = [
   'bidir-lstm-concat',
   'bidir-gru-sum',
-  'lstm-seq-globalmax',
   'masking-lstm',
   'conv1d-gru',
   'toxic-classic',

@@ -204,6 +204,19 @@ export class BatchDomain implements Domain<Batch, Lin, Float64Array> {
     return batchOf(out, rows, n)
   }
 
+  max(parts: Batch[]): Batch {
+    const rows = Math.max(...parts.map((p) => p.rows))
+    const n = parts[0].n
+    const out = new Float64Array(rows * n).fill(-Infinity)
+    for (const p of parts) {
+      for (let s = 0; s < rows; s++) {
+        const o = p.off + (p.rows === 1 ? 0 : s * p.stride)
+        for (let k = 0; k < n; k++) out[s * n + k] = Math.max(out[s * n + k], p.data[o + k])
+      }
+    }
+    return batchOf(out, rows, n)
+  }
+
   mark(): number {
     return 0
   }

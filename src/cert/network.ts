@@ -87,11 +87,11 @@ export interface BatchNormLayer {
   offset: Float64Array
 }
 
-/** GlobalAveragePooling1D over the steps of a sequence. */
+/** GlobalAveragePooling1D (avg) or GlobalMaxPooling1D (max) over the steps of a sequence. */
 export interface PoolLayer {
   type: 'pool'
   name: string
-  mode: 'avg'
+  mode: 'avg' | 'max'
 }
 
 /** Flatten a sequence of T steps into one vector of T·n values (needs a fixed length). */
@@ -192,7 +192,7 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
       continue
     }
     if (layer.type === 'pool' || layer.type === 'flatten') {
-      const what = layer.type === 'pool' ? 'GlobalAveragePooling1D' : 'Flatten'
+      const what = layer.type === 'flatten' ? 'Flatten' : layer.mode === 'max' ? 'GlobalMaxPooling1D' : 'GlobalAveragePooling1D'
       if (!sequence) throw new UnsupportedModelError(`layer "${layer.name}" (${what}) needs a sequence: the recurrent layer before it must have return_sequences=true`)
       if (layer.type === 'flatten') {
         if (seqLen === null) throw new UnsupportedModelError(`layer "${layer.name}" (Flatten) needs a fixed sequence length: give the input a fixed number of steps`)

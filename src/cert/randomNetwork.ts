@@ -40,7 +40,7 @@ export type ExtraLayer =
   | { kind: 'identity'; className: string }
   | { kind: 'batchNorm' }
   | { kind: 'dense'; units: number; activation: string }
-  | { kind: 'pool'; mode: 'avg' }
+  | { kind: 'pool'; mode: 'avg' | 'max' }
   | { kind: 'flatten' }
 
 function extraLayer(rng: Rng, e: Exclude<ExtraLayer, { kind: 'identity' }>, k: number, width: number, seqLen: number | undefined, scale: number): { layer: LayerIR; width: number } {

@@ -53,6 +53,17 @@ const CASES: Case[] = [
   { name: 'Dropout + BatchNormalization + LSTM', cell: 'lstm', hidden: [4], before: [{ kind: 'identity', className: 'Dropout' }, { kind: 'batchNorm' }] },
   { name: 'Dense (relu) per frame + GRU', cell: 'gru', hidden: [4], before: [{ kind: 'dense', units: 4, activation: 'relu' }] },
   { name: 'LSTM sequences + GlobalAveragePooling1D', cell: 'lstm', hidden: [4], returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }] },
+  { name: 'LSTM sequences + GlobalMaxPooling1D', cell: 'lstm', hidden: [4], returnSequences: true, after: [{ kind: 'pool', mode: 'max' }] },
+  {
+    name: 'token GRU + SpatialDropout1D, sequences + GlobalMaxPooling1D + relu head (the toxic-comment shape, one direction)',
+    cell: 'gru',
+    hidden: [4],
+    vocab: 20,
+    before: [{ kind: 'identity', className: 'SpatialDropout1D' }],
+    returnSequences: true,
+    after: [{ kind: 'pool', mode: 'max' }],
+    head: [{ units: 5, activation: 'relu' }],
+  },
   {
     name: 'GRU reset_after sequences + TimeDistributed(Dense tanh) + Flatten',
     cell: 'gruResetAfter',
@@ -254,6 +265,23 @@ describe('bounds are meaningful, not vacuous', () => {
     expect(verdicts.length).toBe(CASES.length * REGIONS.length * METHODS.length * 2)
     expect(verdicts.filter((v) => v).length).toBeGreaterThan(verdicts.length / 5)
     expect(verdicts.filter((v) => !v).length).toBeGreaterThan(verdicts.length / 5)
+  })
+
+  it('the max-pooling cases meet every bound of the max: exact (a dominating step), a step plus a one-sided symbol, a box', () => {
+    const seen = new Set<string>()
+    for (const c of CASES.filter((k) => k.after?.some((e) => e.kind === 'pool' && e.mode === 'max'))) {
+      const prep = caseSample(c)
+      for (const region of REGIONS) {
+        for (const method of METHODS) {
+          for (const eps of EPSILONS) {
+            const trace: TraceEntry[] = []
+            certifyFrames(prep, region.frames, eps, { method, clip: clipOf(c), trace: { sink: trace } })
+            for (const e of trace) e.max?.choice.forEach((k) => seen.add(k))
+          }
+        }
+      }
+    }
+    expect([...seen].sort()).toEqual(['box', 'exact', 'step'])
   })
 
   it('a small ε certifies and precision ranks Cert-RNN ≥ DeepZ ≥ interval on average', () => {

@@ -168,6 +168,26 @@ describe('the sequence pipeline: TF.js models with layers around the recurrence 
     })
   })
 
+  it('Embedding → SpatialDropout1D → GRU (returnSequences) → GlobalMaxPooling1D → Dense(relu) → Dense softmax', async () => {
+    const model = tf.sequential()
+    model.add(tf.layers.embedding({ inputDim: 15, outputDim: 4, inputLength: 6 }))
+    model.add(tf.layers.spatialDropout1d({ rate: 0.2 }))
+    model.add(tf.layers.gru({ units: 5, recurrentActivation: 'sigmoid', returnSequences: true }))
+    model.add(tf.layers.globalMaxPooling1d({}))
+    model.add(tf.layers.dense({ units: 6, activation: 'relu' }))
+    model.add(tf.layers.dense({ units: 2, activation: 'softmax' }))
+    randomizeWeights(model, 39, 1)
+    const rng = new Rng(40)
+    await agree(
+      model,
+      Array.from({ length: 4 }, () => Array.from({ length: 6 }, () => rng.int(15))),
+      (n) => {
+        expect(n.layers.map((l) => l.type)).toEqual(['embedding', 'gru', 'pool', 'dense', 'dense'])
+        expect(n.layers[2]).toMatchObject({ mode: 'max' })
+      },
+    )
+  })
+
   it('Dense per frame (relu) → LSTM → BatchNormalization on the vector → Dense', async () => {
     const model = tf.sequential()
     model.add(tf.layers.dense({ units: 4, activation: 'relu', inputShape: [null, 3] }))

@@ -315,6 +315,7 @@ const ACCEPTED = [
   'Activation',
   'BatchNormalization',
   'GlobalAveragePooling1D',
+  'GlobalMaxPooling1D',
   'Flatten',
 ]
 
@@ -761,7 +762,7 @@ function matrix(rows: number, cols: number, data: Float64Array): Matrix {
 // Layers → IR
 
 const GATES = { SimpleRNN: 1, LSTM: 4, GRU: 3 } as const
-const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Activation', 'BatchNormalization', 'GlobalAveragePooling1D', 'Flatten', 'TimeDistributed', 'Reshape'])
+const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Activation', 'BatchNormalization', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Flatten', 'TimeDistributed', 'Reshape'])
 /** class names come from the file: no inherited keys ('constructor', …) */
 const isRecurrent = (className: string): className is keyof typeof GATES => Object.hasOwn(GATES, className)
 
@@ -899,14 +900,14 @@ function batchNormLayer(layer: KerasLayer, width: number, rank: number, weights:
   return { type: 'batchNorm', name: layer.name, scale, offset }
 }
 
-/** GlobalAveragePooling1D over the steps (channels last, no kept dimension). */
+/** GlobalAveragePooling1D / GlobalMaxPooling1D over the steps (channels last, no kept dimension). */
 function poolLayer(layer: KerasLayer, dialect: Dialect): PoolLayer {
   const format = layer.config.data_format ?? layer.config.dataFormat
   if (format !== undefined && format !== null && format !== 'channels_last' && format !== 'channelsLast') {
     refuse(layer, `${setting(dialect, 'data_format', String(format))} is not supported; pool over the steps with ${setting(dialect, 'data_format', 'channels_last')}`)
   }
   if (flag(layer, 'keepdims', false)) refuse(layer, `${setting(dialect, 'keepdims', true)} is not supported; use ${setting(dialect, 'keepdims', false)}`)
-  return { type: 'pool', name: layer.name, mode: 'avg' }
+  return { type: 'pool', name: layer.name, mode: layer.className === 'GlobalMaxPooling1D' ? 'max' : 'avg' }
 }
 
 function embeddingLayer(layer: KerasLayer, weights: Weights, dialect: Dialect): EmbeddingLayer {
@@ -1049,6 +1050,7 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
         layers.push(batchNormLayer(layer, known(layer, width), sequence ? 3 : 2, weights))
         break
       case 'GlobalAveragePooling1D':
+      case 'GlobalMaxPooling1D':
         layers.push(poolLayer(layer, dialect))
         sequence = false
         break

@@ -64,6 +64,11 @@ const NETWORKS: Array<[string, Omit<RandomNetworkSpec, 'seed' | 'classes'>]> = [
     'Dense per frame + GRU reset_after sequences + GlobalAveragePooling1D',
     { cell: 'gruResetAfter', hidden: [4], frameSize: 3, before: [{ kind: 'dense', units: 4, activation: 'tanh' }], returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }] },
   ],
+  ['LSTM sequences + GlobalMaxPooling1D', { cell: 'lstm', hidden: [4], frameSize: 3, returnSequences: true, after: [{ kind: 'pool', mode: 'max' }] }],
+  [
+    'Embedding + GRU sequences + GlobalMaxPooling1D + relu head',
+    { cell: 'gru', hidden: [4], frameSize: 3, vocab: 9, returnSequences: true, after: [{ kind: 'pool', mode: 'max' }], head: [{ units: 5, activation: 'relu' }] },
+  ],
   [
     'LSTM sequences + TimeDistributed(Dense relu) + Flatten + relu head',
     { cell: 'lstm', hidden: [3], frameSize: 3, returnSequences: true, after: [{ kind: 'dense', units: 3, activation: 'relu' }, { kind: 'flatten' }], seqLen: 4, head: [{ units: 4, activation: 'relu' }] },

@@ -143,6 +143,10 @@ class TensorDomain implements Domain<Value, T2, T1> {
     return tf.concat(parts.map(stepTensor), 1)
   }
 
+  max(parts: Value[]): T2 {
+    return parts.map(stepTensor).reduce((a, b) => tf.maximum(a, b))
+  }
+
   mark(): number {
     return 0
   }

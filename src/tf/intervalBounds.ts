@@ -84,6 +84,10 @@ class IntervalDomain implements Domain<Box, T2, T1> {
     return corners(PRODUCT_TF[kind], x, y)
   }
 
+  max(parts: Box[]): Box {
+    return { l: parts.map((b) => b.l).reduce((a, b) => tf.maximum(a, b)), u: parts.map((b) => b.u).reduce((a, b) => tf.maximum(a, b)) }
+  }
+
   concat(parts: Box[]): Box {
     return { l: tf.concat(parts.map((b) => b.l), 1), u: tf.concat(parts.map((b) => b.u), 1) }
   }

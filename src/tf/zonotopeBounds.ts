@@ -310,6 +310,36 @@ const asZono = (v: Zono | InputFrame): Zono => {
   return v
 }
 
+/**
+ * The max over the steps, per neuron, as the certifier's (src/cert/transformers/maxPool.ts):
+ * the step j with the largest lower bound, exact when D = max_k hi(x_k − x_j) ≤ 0, else x_j
+ * plus a one-sided fresh symbol [0, D] when D < (max u − max l)/2, else the box [max l, max u].
+ */
+function maxZono(parts: Zono[], symbols: Symbols): Zono {
+  if (parts.length === 1) return parts[0]
+  const bs = parts.map(zonoBounds)
+  const L = bs.map((b) => b.l).reduce((a, b) => tf.maximum(a, b))
+  const U = bs.map((b) => b.u).reduce((a, b) => tf.maximum(a, b))
+  const j = tf.argMax(tf.stack(bs.map((b) => b.l)), 0)
+  const masks = parts.map((_z, k) => tf.cast(tf.equal(j, k), 'float32') as T2)
+  const xj = combine(
+    parts.map((z, k) => ({ z, s: masks[k] })),
+    null,
+  )
+  const none = tf.fill(L.shape, -Infinity) as T2
+  const D = parts.map((z, k) => tf.where(tf.equal(masks[k], 1), none, zonoBounds(subZono(z, xj)).u) as T2).reduce((a, b) => tf.maximum(a, b))
+  const radBox = tf.div(tf.sub(U, L), 2) as T2
+  const half = tf.div(tf.maximum(D, 0), 2) as T2
+  const exact = tf.lessEqual(D, 0)
+  const step = tf.logicalAnd(tf.logicalNot(exact), tf.less(D, radBox))
+  const box = tf.cast(tf.logicalNot(tf.logicalOr(exact, step)), 'float32') as T2
+  const stepF = tf.cast(step, 'float32') as T2
+  const keep = tf.sub(1, box) as T2
+  const centre = tf.add(tf.mul(stepF, half), tf.mul(box, tf.div(tf.add(L, U), 2)))
+  const lin = combine([{ z: xj, s: keep }], centre)
+  return withFresh(lin, tf.add(tf.mul(stepF, half), tf.mul(box, radBox)) as T2, symbols)
+}
+
 /** Any value as a zonotope (an input frame: its box as diagonal generators). */
 const zonoOf = (v: Zono | InputFrame): Zono => ('radius' in v ? { c: v.c, G: diagGenerators(v.radius), from: v.from } : v)
 
@@ -360,6 +390,10 @@ class ZonotopeDomain implements Domain<Zono | InputFrame, T2, tf.Tensor1D> {
 
   concat(parts: Array<Zono | InputFrame>): Zono {
     return concatZono(parts.map(zonoOf))
+  }
+
+  max(parts: Array<Zono | InputFrame>): Zono {
+    return maxZono(parts.map(zonoOf), this.symbols)
   }
 
   mark(): number {

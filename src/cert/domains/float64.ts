@@ -117,6 +117,12 @@ export class Float64Domain implements Domain<Float64Array, Lin, Float64Array> {
     return this.out(op, out)
   }
 
+  max(parts: Float64Array[], op: string) {
+    const out = parts[0].slice()
+    for (const p of parts.slice(1)) for (let i = 0; i < out.length; i++) out[i] = Math.max(out[i], p[i])
+    return this.out(op, out)
+  }
+
   mark() {
     return 0
   }

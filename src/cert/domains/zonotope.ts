@@ -8,6 +8,8 @@ import type { Applied, PlaneRecord } from '../apply.ts'
 import { applyBinary, applyUnary } from '../apply.ts'
 import type { CellProduct, Domain } from '../layers/index.ts'
 import type { TransformerSet, UnaryKind } from '../transformers/index.ts'
+import type { MaxChoice } from '../transformers/maxPool.ts'
+import { zonotopeMax } from '../transformers/maxPool.ts'
 import type { Box, SymbolSource, Zonotope } from '../zonotope.ts'
 import { matVec, zonotopeAdd, zonotopeAffine, zonotopeBounds, zonotopeConcat, zonotopeConstant, zonotopeMergeRowLocal, zonotopeSlice, zonotopeSub, zonotopeToBox } from '../zonotope.ts'
 import type { Lin } from './float64.ts'
@@ -23,6 +25,8 @@ export interface TraceEntry {
   bounds: Box
   /** the planes, for transformer operations */
   planes?: PlaneRecord
+  /** max pooling: per variable how the max was bounded, and the step kept (−1: a box) */
+  max?: { choice: MaxChoice[]; step: number[] }
   /** the zonotope after the operation, when asked for */
   zonotope?: Zonotope
 }
@@ -49,7 +53,7 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
     this.trace = trace
   }
 
-  private record(op: string, z: Zonotope, planes?: PlaneRecord) {
+  private record(op: string, z: Zonotope, planes?: PlaneRecord, max?: TraceEntry['max']) {
     if (!this.trace) return
     this.trace.sink.push({
       layer: this.layer,
@@ -58,6 +62,7 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
       op,
       bounds: zonotopeBounds(z),
       planes,
+      ...(max ? { max } : {}),
       zonotope: this.trace.zonotopes ? z : undefined,
     })
   }
@@ -103,6 +108,13 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
     const z = zonotopeConcat(parts)
     this.record(op, z)
     return z
+  }
+
+  /** The max over the steps (./transformers/maxPool.ts): exact, a step plus a one-sided symbol, or a box, per variable. */
+  max(parts: Zonotope[], op: string): Zonotope {
+    const r = zonotopeMax(parts, this.symbols, this.set.boxEverything)
+    this.record(op, r.z, undefined, { choice: r.choice, step: r.step })
+    return r.z
   }
 
   mark(): number {

@@ -42,6 +42,8 @@ export interface Domain<V, M, B> {
   binary(kind: CellProduct, x: V, y: V, op: string): V
   /** the entries of the parts one after the other (Flatten, Bidirectional concat) */
   concat(parts: V[], op: string): V
+  /** the elementwise maximum of the parts (max pooling over the steps) */
+  max(parts: V[], op: string): V
   /** a marker before a cell step's operations (the next fresh symbol; 0 without symbols) */
   mark(): number
   /**

@@ -6,7 +6,7 @@
  * (`hooks.known`), as the recurrent prefix reuse always did.
  *
  *   sequence → sequence   recurrent (return_sequences), Dense per step, batch norm per step
- *   sequence → vector     recurrent (last step), average pooling, Flatten
+ *   sequence → vector     recurrent (last step), average and max pooling, Flatten
  *   vector → vector       Dense, batch norm
  */
 import type { Cell, DenseSpec, Domain, RecurrentSpec, WeightOps } from './domain.ts'
@@ -35,7 +35,7 @@ export type StageSpec<M, B> = StageBase &
     | { type: 'dense'; spec: DenseSpec<M, B> }
     /** per-feature affine map x·diag(scale) + offset (inference batch normalization), as a diagonal kernel */
     | { type: 'scale'; kernel: M; bias: B; units: number }
-    | { type: 'pool'; mode: 'avg'; units: number }
+    | { type: 'pool'; mode: 'avg' | 'max'; units: number }
     | { type: 'flatten' }
   )
 
@@ -45,7 +45,7 @@ export type Stage<M, B> = StageBase &
     | { type: 'recurrent'; cell: Cell<M, B>; returnSequences: boolean }
     | { type: 'dense'; spec: DenseSpec<M, B>; last: boolean }
     | { type: 'scale'; kernel: M; bias: B }
-    | { type: 'pool'; mode: 'avg'; units: number; weights: (T: number) => M }
+    | { type: 'pool'; mode: 'avg' | 'max'; units: number; weights: (T: number) => M }
     | { type: 'flatten' }
   )
 
@@ -155,7 +155,8 @@ export function runPipeline<V, M, B>(d: Domain<V, M, B>, stages: Array<Stage<M, 
     }
     hooks.onStep?.(k, null)
     const all = Array.from({ length: T }, (_v, t) => at(k, t))
-    if (s.type === 'pool') {
+    if (s.type === 'pool' && s.mode === 'max') vec = d.max(all, 'max pool')
+    else if (s.type === 'pool') {
       const w = s.weights(T)
       vec = d.affine(all.map((x) => [w, x]), null, 'avg pool')
     } else vec = d.concat(all, 'flatten')
