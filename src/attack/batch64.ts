@@ -7,7 +7,7 @@
  * anything that matters with the certifier's own forward pass.
  */
 import type { CellProduct, CompiledNetwork, ConcreteRun, Domain, Lin, UnaryKind } from '../cert/index.ts'
-import { PRODUCT, runPipeline, UNARY } from '../cert/index.ts'
+import { cleanHooks, PRODUCT, runPipeline, UNARY } from '../cert/index.ts'
 /**
  * Y[s, o] += Σ_i W[o, i]·X[s, i] for s < S, o < out (X: S × n, W: out × n, Y: S × out, all
  * row-major), each dot product summed in order i = 0…n−1 from 0 and then added to Y, as
@@ -162,6 +162,7 @@ export class BatchDomain implements Domain<Batch, Lin, Float64Array> {
       else if (kind === 'xSigmoid') for (let k = 0; k < n; k++) out[po + k] = PRODUCT.xSigmoid(A[pa + k], Bd[pb + k])
       else if (kind === 'sigmoidTanh') for (let k = 0; k < n; k++) out[po + k] = PRODUCT.sigmoidTanh(A[pa + k], Bd[pb + k])
       else if (kind === 'xHardSigmoid') for (let k = 0; k < n; k++) out[po + k] = PRODUCT.xHardSigmoid(A[pa + k], Bd[pb + k])
+      else if (kind === 'mul') for (let k = 0; k < n; k++) out[po + k] = A[pa + k] * Bd[pb + k]
       else for (let k = 0; k < n; k++) out[po + k] = PRODUCT.hardSigmoidTanh(A[pa + k], Bd[pb + k])
     }
     return batchOf(out, rows, n)
@@ -250,15 +251,10 @@ export function batchForward(cn: CompiledNetwork, clean: ConcreteRun, T: number)
         for (let s = 0; s < S; s++) rep.set(v, s * v.length)
         return batchOf(rep, S, v.length)
       }
-      const out = runPipeline(d, cn.stages, frames, start, T - 1, {
-        initial: (k, cell, from) =>
-          from === 0 ? Array.from({ length: cell.stateParts }, () => batchOf(new Float64Array(S * cell.units), S, cell.units)) : clean.states[k][from - 1].map(rows),
-        // a value the perturbation does not reach: one row shared by all samples
-        known: (k, t) => {
-          const v = k < 0 ? inputs(t).data : clean.sequences[k][t]
-          return batchOf(v, 1, v.length)
-        },
-      })
+      // a value the perturbation does not reach: one row shared by all samples; a state: one row per sample
+      const shared = (v: Float64Array) => batchOf(v, 1, v.length)
+      const zeros = (cell: { units: number; stateParts: number }) => Array.from({ length: cell.stateParts }, () => batchOf(new Float64Array(S * cell.units), S, cell.units))
+      const out = runPipeline(d, cn.stages, frames, start, T - 1, cleanHooks(clean, T, (t) => inputs(t).data, shared, zeros, rows))
       return out.rows === S ? packed(out) : packed(rows(packed(out)))
     },
   }

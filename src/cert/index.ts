@@ -44,6 +44,7 @@ export type { CostOptions, CostShape, CostThreat, SequenceCheck } from './limits
 export { checkSequenceCost, costShape, estimateSeconds, MAX_FRAMES, roughDuration, sequenceCostProblem, SequenceTooLongError } from './limits.ts'
 export type {
   BatchNormLayer,
+  BidirectionalLayer,
   DenseLayer,
   DroppedLayer,
   EmbeddingLayer,
@@ -53,6 +54,7 @@ export type {
   LayerIR,
   LstmLayer,
   Matrix,
+  MergeMode,
   NetworkIR,
   PoolLayer,
   RecurrentLayer,
@@ -93,7 +95,7 @@ export { tanhSlopePoints } from './transformers/tanh.ts'
 export { xSigmoidCandidates } from './transformers/xSigmoid.ts'
 // the layers, written once against the domain interface, and the float64 weights (the
 // batched domain of src/attack and the TF.js domains of src/tf evaluate the same layers)
-export type { Activation, Cell, CellProduct, DenseSpec, Domain, GruSpec, LstmSpec, PipelineHooks, RecurrentSpec, SimpleRnnSpec, Stage, StageSpec, StackHooks, WeightOps } from './layers/index.ts'
+export type { Activation, Cell, CellProduct, DenseSpec, Direction, Domain, GruSpec, LstmSpec, PipelineHooks, RecurrentSpec, SimpleRnnSpec, Stage, StageSpec, StackHooks, WeightOps } from './layers/index.ts'
 export { denseApply, keepsSequence, prepareStages, recurrentCell, runDense, runPipeline, runStack, runStackInterleaved } from './layers/index.ts'
 export type { ConcreteRecorder, Lin } from './domains/float64.ts'
 export { affineFloat64, Float64Domain, float64Weights, linOf, PRODUCT, UNARY } from './domains/float64.ts'

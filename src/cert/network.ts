@@ -101,7 +101,25 @@ export interface FlattenLayer {
 }
 
 export type RecurrentLayer = SimpleRnnLayer | LstmLayer | GruLayer
-export type LayerIR = EmbeddingLayer | RecurrentLayer | DenseLayer | BatchNormLayer | PoolLayer | FlattenLayer
+
+/** How a Bidirectional layer merges its two directions' outputs (Keras merge_mode). */
+export type MergeMode = 'concat' | 'sum' | 'ave' | 'mul'
+
+/**
+ * Bidirectional: `forward` reads the sequence from the first step, `backward` from the last
+ * (its output at step t has read steps T−1 … t); merged per step (return_sequences) or
+ * the two final states merged. Both inner layers' returnSequences equal the wrapper's.
+ */
+export interface BidirectionalLayer {
+  type: 'bidirectional'
+  name: string
+  forward: RecurrentLayer
+  backward: RecurrentLayer
+  merge: MergeMode
+  returnSequences: boolean
+}
+
+export type LayerIR = EmbeddingLayer | RecurrentLayer | BidirectionalLayer | DenseLayer | BatchNormLayer | PoolLayer | FlattenLayer
 
 export type InputSpec =
   /**
@@ -146,6 +164,43 @@ function expectShape(layer: string, what: string, m: Matrix, rows: number, cols:
 function expectFinite(layer: string, what: string, v: Float64Array) {
   for (let k = 0; k < v.length; k++) {
     if (!Number.isFinite(v[k])) throw new UnsupportedModelError(`layer "${layer}": ${what} contains a non-finite value (${v[k]}) at index ${k}`)
+  }
+}
+
+/** The shapes, values and activations of a recurrent layer reading inputs of `width`. */
+function checkRecurrent(layer: RecurrentLayer, width: number): void {
+  const k = GATES[layer.type]
+  const u = layer.units
+  expectShape(layer.name, 'kernel', layer.kernel, width, k * u)
+  expectShape(layer.name, 'recurrent kernel', layer.recurrentKernel, u, k * u)
+  const biasLen = layer.type === 'gru' && layer.resetAfter ? 2 * k * u : k * u
+  if (layer.bias.length !== biasLen) {
+    throw new UnsupportedModelError(`layer "${layer.name}": bias has ${layer.bias.length} values, expected ${biasLen}`)
+  }
+  expectFinite(layer.name, 'kernel', layer.kernel.data)
+  expectFinite(layer.name, 'recurrent kernel', layer.recurrentKernel.data)
+  expectFinite(layer.name, 'bias', layer.bias)
+  if (layer.type === 'simpleRnn') {
+    if (!['tanh', 'sigmoid', 'relu', 'linear'].includes(layer.activation)) {
+      throw new UnsupportedModelError(`layer "${layer.name}" (SimpleRNN): activation "${layer.activation}" is not supported; use tanh, sigmoid, relu or linear`)
+    }
+  } else {
+    const cell = layer.type === 'lstm' ? 'LSTM' : 'GRU'
+    if (layer.activation !== 'tanh') {
+      throw new UnsupportedModelError(`layer "${layer.name}" (${cell}): activation "${layer.activation}" is not supported; the certifier needs tanh`)
+    }
+    const hard = layer.recurrentActivation === 'hard_sigmoid'
+    if (!hard && layer.recurrentActivation !== 'sigmoid') {
+      throw new UnsupportedModelError(
+        `layer "${layer.name}" (${cell}): recurrent activation "${layer.recurrentActivation}" is not supported; use sigmoid or hard_sigmoid`,
+      )
+    }
+    const s = layer.hardSigmoidSlope
+    if (hard !== (s !== undefined) || (s !== undefined && !(Number.isFinite(s) && s > 0))) {
+      throw new UnsupportedModelError(
+        `layer "${layer.name}" (${cell}): hard_sigmoid gates need a positive slope (0.2 for Keras 2 and TF.js, 1/6 for Keras 3), and only they; got ${s} with recurrent activation "${layer.recurrentActivation}"`,
+      )
+    }
   }
 }
 
@@ -201,44 +256,34 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
       sequence = false
       continue
     }
+    if (layer.type === 'bidirectional') {
+      if (!sequence) {
+        throw new UnsupportedModelError(`layer "${layer.name}": the previous recurrent layer does not return sequences (set return_sequences=true to stack)`)
+      }
+      for (const inner of [layer.forward, layer.backward]) {
+        checkRecurrent(inner, width)
+        if (inner.returnSequences !== layer.returnSequences) {
+          throw new UnsupportedModelError(`layer "${layer.name}" (Bidirectional): its inner layer "${inner.name}" must return sequences exactly when the wrapper does`)
+        }
+      }
+      const u = layer.forward.units
+      if (layer.merge !== 'concat' && layer.backward.units !== u) {
+        throw new UnsupportedModelError(`layer "${layer.name}" (Bidirectional): merge mode ${layer.merge} needs two directions of the same size, got ${u} and ${layer.backward.units}`)
+      }
+      if (!['concat', 'sum', 'ave', 'mul'].includes(layer.merge)) {
+        throw new UnsupportedModelError(`layer "${layer.name}" (Bidirectional): merge mode "${layer.merge}" is not supported; use concat, sum, ave or mul`)
+      }
+      width = layer.merge === 'concat' ? u + layer.backward.units : u
+      sequence = layer.returnSequences
+      sawRecurrent = true
+      continue
+    }
     if (isRecurrent(layer)) {
       if (!sequence) {
         throw new UnsupportedModelError(`layer "${layer.name}": the previous recurrent layer does not return sequences (set return_sequences=true to stack)`)
       }
-      const k = GATES[layer.type]
-      const u = layer.units
-      expectShape(layer.name, 'kernel', layer.kernel, width, k * u)
-      expectShape(layer.name, 'recurrent kernel', layer.recurrentKernel, u, k * u)
-      const biasLen = layer.type === 'gru' && layer.resetAfter ? 2 * k * u : k * u
-      if (layer.bias.length !== biasLen) {
-        throw new UnsupportedModelError(`layer "${layer.name}": bias has ${layer.bias.length} values, expected ${biasLen}`)
-      }
-      expectFinite(layer.name, 'kernel', layer.kernel.data)
-      expectFinite(layer.name, 'recurrent kernel', layer.recurrentKernel.data)
-      expectFinite(layer.name, 'bias', layer.bias)
-      if (layer.type === 'simpleRnn') {
-        if (!['tanh', 'sigmoid', 'relu', 'linear'].includes(layer.activation)) {
-          throw new UnsupportedModelError(`layer "${layer.name}" (SimpleRNN): activation "${layer.activation}" is not supported; use tanh, sigmoid, relu or linear`)
-        }
-      } else {
-        const cell = layer.type === 'lstm' ? 'LSTM' : 'GRU'
-        if (layer.activation !== 'tanh') {
-          throw new UnsupportedModelError(`layer "${layer.name}" (${cell}): activation "${layer.activation}" is not supported; the certifier needs tanh`)
-        }
-        const hard = layer.recurrentActivation === 'hard_sigmoid'
-        if (!hard && layer.recurrentActivation !== 'sigmoid') {
-          throw new UnsupportedModelError(
-            `layer "${layer.name}" (${cell}): recurrent activation "${layer.recurrentActivation}" is not supported; use sigmoid or hard_sigmoid`,
-          )
-        }
-        const s = layer.hardSigmoidSlope
-        if (hard !== (s !== undefined) || (s !== undefined && !(Number.isFinite(s) && s > 0))) {
-          throw new UnsupportedModelError(
-            `layer "${layer.name}" (${cell}): hard_sigmoid gates need a positive slope (0.2 for Keras 2 and TF.js, 1/6 for Keras 3), and only they; got ${s} with recurrent activation "${layer.recurrentActivation}"`,
-          )
-        }
-      }
-      width = u
+      checkRecurrent(layer, width)
+      width = layer.units
       sequence = layer.returnSequences
       sawRecurrent = true
       continue

@@ -2,7 +2,7 @@
  * Random networks with fixed seeds, for soundness tests and benchmarks
  * (Glorot-like weight scales, so that activations are neither all saturated nor all linear).
  */
-import type { DenseLayer, DroppedLayer, LayerIR, Matrix, NetworkIR, RecurrentLayer } from './network.ts'
+import type { DenseLayer, DroppedLayer, LayerIR, Matrix, MergeMode, NetworkIR, RecurrentLayer } from './network.ts'
 import { Rng } from './rng.ts'
 
 export type CellType = 'simpleRnn' | 'lstm' | 'gru' | 'gruResetAfter'
@@ -32,6 +32,8 @@ export interface RandomNetworkSpec {
   after?: ExtraLayer[]
   /** a fixed sequence length (needed by Flatten) */
   seqLen?: number
+  /** every recurrent layer Bidirectional, with this merge mode */
+  bidirectional?: MergeMode
 }
 
 /** Layers around the recurrence in random networks. */
@@ -86,23 +88,28 @@ export function randomNetwork(spec: RandomNetworkSpec): NetworkIR {
     const returnSequences = k < spec.hidden.length - 1 || spec.returnSequences === true
     const name = `${spec.cell}_${k}`
     const gates = spec.cell === 'simpleRnn' ? 1 : spec.cell === 'lstm' ? 4 : 3
-    const base = {
-      name,
-      units: u,
-      kernel: matrix(rng, width, gates * u, scale),
-      recurrentKernel: matrix(rng, u, gates * u, scale),
-      returnSequences,
-      activation: spec.cell === 'simpleRnn' ? (spec.activation ?? 'tanh') : 'tanh',
-    }
-    const gating = spec.hardSigmoidSlope === undefined ? { recurrentActivation: 'sigmoid' } : { recurrentActivation: 'hard_sigmoid', hardSigmoidSlope: spec.hardSigmoidSlope }
-    let layer: RecurrentLayer
-    if (spec.cell === 'simpleRnn') layer = { ...base, type: 'simpleRnn', bias: vector(rng, u, 0.1) }
-    else if (spec.cell === 'lstm') layer = { ...base, type: 'lstm', ...gating, bias: vector(rng, 4 * u, 0.1) }
-    else {
+    const cell = (cellName: string): RecurrentLayer => {
+      const base = {
+        name: cellName,
+        units: u,
+        kernel: matrix(rng, width, gates * u, scale),
+        recurrentKernel: matrix(rng, u, gates * u, scale),
+        returnSequences,
+        activation: spec.cell === 'simpleRnn' ? (spec.activation ?? 'tanh') : 'tanh',
+      }
+      const gating = spec.hardSigmoidSlope === undefined ? { recurrentActivation: 'sigmoid' } : { recurrentActivation: 'hard_sigmoid', hardSigmoidSlope: spec.hardSigmoidSlope }
+      if (spec.cell === 'simpleRnn') return { ...base, type: 'simpleRnn', bias: vector(rng, u, 0.1) }
+      if (spec.cell === 'lstm') return { ...base, type: 'lstm', ...gating, bias: vector(rng, 4 * u, 0.1) }
       const resetAfter = spec.cell === 'gruResetAfter'
-      layer = { ...base, type: 'gru', ...gating, resetAfter, bias: vector(rng, (resetAfter ? 6 : 3) * u, 0.1) }
+      return { ...base, type: 'gru', ...gating, resetAfter, bias: vector(rng, (resetAfter ? 6 : 3) * u, 0.1) }
     }
-    layers.push(layer)
+    if (spec.bidirectional) {
+      const merge = spec.bidirectional
+      layers.push({ type: 'bidirectional', name: `bidirectional_${k}`, forward: cell(`forward_${name}`), backward: cell(`backward_${name}`), merge, returnSequences })
+      width = merge === 'concat' ? 2 * u : u
+      return
+    }
+    layers.push(cell(name))
     width = u
   })
   extras(spec.after, 100)

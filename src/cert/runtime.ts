@@ -6,7 +6,7 @@
 import type { AbstractContext } from './domains/zonotope.ts'
 import type { ConcreteRecorder, Lin } from './domains/float64.ts'
 import { Float64Domain, float64Weights, linOf } from './domains/float64.ts'
-import type { PipelineHooks, Stage } from './layers/index.ts'
+import type { Direction, PipelineHooks, Stage } from './layers/index.ts'
 import { prepareStages, runPipeline } from './layers/index.ts'
 import type { EmbeddingLayer, NetworkIR } from './network.ts'
 import { validateNetwork } from './network.ts'
@@ -70,10 +70,13 @@ export function checkFrames(cn: CompiledNetwork, frames: Float64Array[]): void {
 
 /**
  * The concrete run: per stage (index into `stages`), the states of a recurrent stage after
- * every step (states[k][t] = [h, (c)]) and the output sequence of every sequence stage.
+ * every step (states[k][t] = [h, (c)]; a Bidirectional stage's backward direction in
+ * backStates[k][t], after it read steps T−1 … t) and the output sequence of every
+ * sequence stage.
  */
 export interface ConcreteRun {
   states: Float64Array[][][]
+  backStates: Float64Array[][][]
   sequences: Float64Array[][]
   logits: Float64Array
 }
@@ -89,12 +92,26 @@ export interface ConcreteEntry {
 
 const zeroState = (c: { units: number; stateParts: number }) => Array.from({ length: c.stateParts }, () => new Float64Array(c.units))
 
-/** The clean run's values before the first computed position: states and sequences. */
-export function cleanHooks<V>(clean: ConcreteRun, frames: ArrayLike<Float64Array>, lift: (v: Float64Array) => V, zeros: (c: { units: number; stateParts: number }) => V[]) {
+/**
+ * The clean run's values outside the computed positions: the states before a direction's
+ * first computed step (`state` lifts a state to the domain), sequences and h values.
+ */
+export function cleanHooks<V>(
+  clean: ConcreteRun,
+  T: number,
+  frame: (t: number) => Float64Array,
+  lift: (v: Float64Array) => V,
+  zeros: (c: { units: number; stateParts: number }) => V[],
+  state: (v: Float64Array) => V = lift,
+) {
   return {
-    initial: (k: number, c: { units: number; stateParts: number }, from: number) => (from > 0 ? clean.states[k][from - 1].map(lift) : zeros(c)),
-    known: (k: number, t: number) => lift(k < 0 ? frames[t] : clean.sequences[k][t]),
-  } satisfies Pick<PipelineHooks<V>, 'initial' | 'known'>
+    initial: (k: number, c: { units: number; stateParts: number }, from: number, dir: Direction) => {
+      if (dir === 1) return from > 0 ? clean.states[k][from - 1].map(state) : zeros(c)
+      return from < T - 1 ? clean.backStates[k][from + 1].map(state) : zeros(c)
+    },
+    known: (k: number, t: number) => lift(k < 0 ? frame(t) : clean.sequences[k][t]),
+    knownH: (k: number, t: number, dir: Direction) => lift((dir === 1 ? clean.states : clean.backStates)[k][t][0]),
+  } satisfies Pick<PipelineHooks<V>, 'initial' | 'known' | 'knownH'>
 }
 
 /**
@@ -107,15 +124,16 @@ export function forward(cn: CompiledNetwork, frames: Float64Array[], sink?: Conc
   const record: ConcreteRecorder | undefined = sink ? (op, values) => sink.push({ layer: where.layer, layerName: where.name, step, op, values }) : undefined
   const d = new Float64Domain(record)
   const states: Float64Array[][][] = cn.stages.map(() => [])
+  const backStates: Float64Array[][][] = cn.stages.map(() => [])
   const sequences: Float64Array[][] = cn.stages.map(() => [])
   const logits = runPipeline(d, cn.stages, frames, 0, frames.length - 1, {
     initial: (_k, c) => zeroState(c),
     onStage: (k) => (where = { layer: cn.stages[k].layer, name: cn.stages[k].name }),
     onStep: (_k, t) => (step = t),
-    onState: (k, _t, state) => states[k].push(state),
+    onState: (k, t, state, dir) => ((dir === 1 ? states : backStates)[k][t] = state),
     onSequence: (k, seq) => (sequences[k] = seq),
   })
-  return { states, sequences, logits }
+  return { states, backStates, sequences, logits }
 }
 
 /**
@@ -125,7 +143,7 @@ export function forward(cn: CompiledNetwork, frames: Float64Array[], sink?: Conc
  */
 export function forwardFrom(cn: CompiledNetwork, clean: ConcreteRun, frames: Float64Array[], start: number): Float64Array {
   const d = new Float64Domain()
-  return runPipeline(d, cn.stages, frames.slice(start), start, frames.length - 1, cleanHooks(clean, frames, (v) => v, zeroState))
+  return runPipeline(d, cn.stages, frames.slice(start), start, frames.length - 1, cleanHooks(clean, frames.length, (t) => frames[t], (v) => v, zeroState))
 }
 
 /**
@@ -136,7 +154,7 @@ export function forwardFrom(cn: CompiledNetwork, clean: ConcreteRun, frames: Flo
  */
 export function abstractForward(cn: CompiledNetwork, inputs: Zonotope[], start: number, concrete: ConcreteRun, ctx: AbstractContext, end = inputs.length - 1): Zonotope {
   const reduce = ctx.reduce
-  const clean = cleanHooks(concrete, inputs.map((z) => z.c), zonotopeConstant, (c) => zeroState(c).map((s) => zonotopeConstant(s)))
+  const clean = cleanHooks(concrete, inputs.length, (t) => inputs[t].c, zonotopeConstant, (c) => zeroState(c).map((s) => zonotopeConstant(s)))
   const z = runPipeline(ctx, cn.stages, inputs.slice(start), start, end, {
     ...clean,
     onStage: (k) => {

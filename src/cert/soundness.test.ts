@@ -13,6 +13,7 @@ import { Rng } from './rng.ts'
 import type { CompiledNetwork } from './runtime.ts'
 import type { ConcreteEntry } from './runtime.ts'
 import { compileNetwork, forward } from './runtime.ts'
+import type { MergeMode } from './network.ts'
 import type { CellType, ExtraLayer } from './randomNetwork.ts'
 import { randomFrames, randomNetwork } from './randomNetwork.ts'
 import type { Clip } from './threat.ts'
@@ -33,6 +34,7 @@ interface Case {
   returnSequences?: boolean
   after?: ExtraLayer[]
   seqLen?: number
+  bidirectional?: MergeMode
 }
 
 const CASES: Case[] = [
@@ -60,6 +62,22 @@ const CASES: Case[] = [
     hidden: [4],
     vocab: 20,
     before: [{ kind: 'identity', className: 'SpatialDropout1D' }],
+    returnSequences: true,
+    after: [{ kind: 'pool', mode: 'max' }],
+    head: [{ units: 5, activation: 'relu' }],
+  },
+  // Bidirectional: a perturbed frame enters both directions with the same symbols
+  { name: 'Bidirectional LSTM, concat', cell: 'lstm', hidden: [3], bidirectional: 'concat' },
+  { name: 'Bidirectional GRU reset_after, sum', cell: 'gruResetAfter', hidden: [3], bidirectional: 'sum' },
+  { name: 'stacked Bidirectional SimpleRNN, ave', cell: 'simpleRnn', hidden: [3, 3], bidirectional: 'ave' },
+  { name: 'Bidirectional GRU sequences, mul + average pool', cell: 'gru', hidden: [3], bidirectional: 'mul', returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }] },
+  {
+    name: 'the toxic-comment classifier: Embedding + SpatialDropout1D + Bidirectional LSTM (sequences, concat) + GlobalMaxPooling1D + relu head',
+    cell: 'lstm',
+    hidden: [3],
+    vocab: 20,
+    before: [{ kind: 'identity', className: 'SpatialDropout1D' }],
+    bidirectional: 'concat',
     returnSequences: true,
     after: [{ kind: 'pool', mode: 'max' }],
     head: [{ units: 5, activation: 'relu' }],
@@ -225,6 +243,7 @@ function caseSample(c: Case) {
     returnSequences: c.returnSequences,
     after: c.after,
     seqLen: c.seqLen,
+    bidirectional: c.bidirectional,
   })
   const cn = compileNetwork(net)
   const rng = new Rng(9)

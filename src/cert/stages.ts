@@ -4,7 +4,7 @@
  * lookup before the domains).
  */
 import type { Activation, RecurrentSpec, StageSpec, WeightOps } from './layers/index.ts'
-import type { Matrix, NetworkIR } from './network.ts'
+import type { Matrix, NetworkIR, RecurrentLayer } from './network.ts'
 import { isRecurrent } from './network.ts'
 
 /** How a domain family holds IR weights: a Keras kernel [in, out] as M, a vector as B. */
@@ -12,6 +12,11 @@ export interface WeightFamily<M, B> {
   mat(m: Matrix): M
   vec(v: Float64Array): B
   ops: WeightOps<M, B>
+}
+
+/** A recurrent layer's weights in the family's representation (validated: activations the cells know). */
+function recurrentSpec<M, B>(l: RecurrentLayer, w: WeightFamily<M, B>): RecurrentSpec<M, B> {
+  return { ...l, kernel: w.mat(l.kernel), recurrentKernel: w.mat(l.recurrentKernel), bias: w.vec(l.bias) } as RecurrentSpec<M, B>
 }
 
 /** The stages of a validated network, in order. */
@@ -22,10 +27,12 @@ export function stageSpecs<M, B>(net: NetworkIR, w: WeightFamily<M, B>): Array<S
     const base = { layer, name: l.name }
     if (l.type === 'embedding') width = l.embeddings.cols
     else if (isRecurrent(l)) {
-      // validated: the activations are ones the cells know
-      const spec = { ...l, kernel: w.mat(l.kernel), recurrentKernel: w.mat(l.recurrentKernel), bias: w.vec(l.bias) } as RecurrentSpec<M, B>
-      out.push({ ...base, type: 'recurrent', spec, returnSequences: l.returnSequences })
+      out.push({ ...base, type: 'recurrent', spec: recurrentSpec(l, w), returnSequences: l.returnSequences })
       width = l.units
+    } else if (l.type === 'bidirectional') {
+      const units = l.forward.units
+      out.push({ ...base, type: 'bidirectional', forward: recurrentSpec(l.forward, w), backward: recurrentSpec(l.backward, w), merge: l.merge, returnSequences: l.returnSequences, units })
+      width = l.merge === 'concat' ? units + l.backward.units : units
     } else if (l.type === 'dense') {
       out.push({ ...base, type: 'dense', spec: { units: l.units, kernel: w.mat(l.kernel), bias: w.vec(l.bias), activation: l.activation as Activation } })
       width = l.units

@@ -64,6 +64,14 @@ const NETWORKS: Array<[string, Omit<RandomNetworkSpec, 'seed' | 'classes'>]> = [
     'Dense per frame + GRU reset_after sequences + GlobalAveragePooling1D',
     { cell: 'gruResetAfter', hidden: [4], frameSize: 3, before: [{ kind: 'dense', units: 4, activation: 'tanh' }], returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }] },
   ],
+  ['Bidirectional LSTM, concat', { cell: 'lstm', hidden: [3], frameSize: 3, bidirectional: 'concat' }],
+  ['stacked Bidirectional GRU reset_after, sum', { cell: 'gruResetAfter', hidden: [3, 3], frameSize: 3, bidirectional: 'sum' }],
+  ['Bidirectional SimpleRNN, ave', { cell: 'simpleRnn', hidden: [4], frameSize: 3, bidirectional: 'ave' }],
+  ['Bidirectional GRU sequences, mul + average pool', { cell: 'gru', hidden: [3], frameSize: 3, bidirectional: 'mul', returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }] }],
+  [
+    'toxic shape: Embedding + Bidirectional LSTM (sequences, concat) + GlobalMaxPooling1D + relu head',
+    { cell: 'lstm', hidden: [3], frameSize: 3, vocab: 9, bidirectional: 'concat', returnSequences: true, after: [{ kind: 'pool', mode: 'max' }], head: [{ units: 5, activation: 'relu' }] },
+  ],
   ['LSTM sequences + GlobalMaxPooling1D', { cell: 'lstm', hidden: [4], frameSize: 3, returnSequences: true, after: [{ kind: 'pool', mode: 'max' }] }],
   [
     'Embedding + GRU sequences + GlobalMaxPooling1D + relu head',

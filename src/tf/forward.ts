@@ -36,6 +36,7 @@ export const PRODUCT_TF: Record<CellProduct, (x: T2, y: T2) => T2> = {
   xSigmoid: (x, y) => tf.mul(x, tf.sigmoid(y)),
   hardSigmoidTanh: (x, y) => tf.mul(hardSigmoidTf(x), tf.tanh(y)),
   xHardSigmoid: (x, y) => tf.mul(x, hardSigmoidTf(y)),
+  mul: (x, y) => tf.mul(x, y),
 }
 
 /** A layer's input sequence: [B·T, F] rows, whose products with a kernel are taken once for all steps. */

@@ -30,7 +30,7 @@ import { cols, steps, tfStages } from './forward.ts'
 import type { TfParams } from './params.ts'
 import { absSumFirst, eye, matMul } from './ops.ts'
 import type { TfPlane } from './planes.ts'
-import { hardSigmoidPlane, hardSigmoidTanhPlane, reluPlane, sigmoidTanhPlane, unaryPlane, xHardSigmoidPlane, xSigmoidPlane } from './planes.ts'
+import { hardSigmoidPlane, hardSigmoidTanhPlane, mulPlane, reluPlane, sigmoidTanhPlane, unaryPlane, xHardSigmoidPlane, xSigmoidPlane } from './planes.ts'
 
 type T2 = tf.Tensor2D
 type T3 = tf.Tensor3D
@@ -296,6 +296,7 @@ const PRODUCT_PLANES: Record<CellProduct, typeof sigmoidTanhPlane> = {
   xSigmoid: xSigmoidPlane,
   hardSigmoidTanh: hardSigmoidTanhPlane,
   xHardSigmoid: xHardSigmoidPlane,
+  mul: mulPlane,
 }
 
 function binaryLinear(kind: CellProduct, x: Zono, y: Zono): Linear {

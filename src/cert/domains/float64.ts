@@ -45,6 +45,7 @@ export const PRODUCT: Record<CellProduct, (x: number, y: number) => number> = {
   xSigmoid: (x, y) => x * sigmoid(y),
   hardSigmoidTanh: (x, y) => hardSigmoid(x) * Math.tanh(y),
   xHardSigmoid: (x, y) => x * hardSigmoid(y),
+  mul: (x, y) => x * y,
 }
 
 /**

@@ -13,8 +13,8 @@ import type { BinaryKind, UnaryKind } from '../transformers/plane.ts'
 /** What a layer may apply elementwise after an affine map. */
 export type Activation = UnaryKind | 'linear'
 
-/** The products a cell takes: σ(x)·tanh(y) and x·σ(y). */
-export type CellProduct = Exclude<BinaryKind, 'mul'>
+/** The products a layer takes: σ(x)·tanh(y) and x·σ(y) (cells, also with hard_sigmoid), x·y (Bidirectional merge_mode='mul'). */
+export type CellProduct = BinaryKind
 
 /** Weight preparation (once per network): gate blocks of a kernel, parts and sums of biases. */
 export interface WeightOps<M, B> {

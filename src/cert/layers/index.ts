@@ -10,7 +10,7 @@ import { denseApply } from './dense.ts'
 export type { Activation, Cell, CellProduct, DenseSpec, Domain, GruSpec, LstmSpec, RecurrentSpec, SimpleRnnSpec, WeightOps } from './domain.ts'
 export { denseApply } from './dense.ts'
 
-export type { PipelineHooks, Stage, StageSpec } from './pipeline.ts'
+export type { Direction, PipelineHooks, Stage, StageSpec } from './pipeline.ts'
 export { keepsSequence, prepareStages, reach, recurrentCell, runPipeline } from './pipeline.ts'
 
 export interface StackHooks<V> {

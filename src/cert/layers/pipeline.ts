@@ -5,10 +5,11 @@
  * perturbed range computes only those; the other positions are the clean run's values
  * (`hooks.known`), as the recurrent prefix reuse always did.
  *
- *   sequence → sequence   recurrent (return_sequences), Dense per step, batch norm per step
- *   sequence → vector     recurrent (last step), average and max pooling, Flatten
+ *   sequence → sequence   recurrent and Bidirectional (return_sequences), Dense and batch norm per step
+ *   sequence → vector     recurrent and Bidirectional (last steps), average and max pooling, Flatten
  *   vector → vector       Dense, batch norm
  */
+import type { MergeMode } from '../network.ts'
 import type { Cell, DenseSpec, Domain, RecurrentSpec, WeightOps } from './domain.ts'
 import { denseApply } from './dense.ts'
 import { gruCell } from './gru.ts'
@@ -32,6 +33,7 @@ interface StageBase {
 export type StageSpec<M, B> = StageBase &
   (
     | { type: 'recurrent'; spec: RecurrentSpec<M, B>; returnSequences: boolean }
+    | { type: 'bidirectional'; forward: RecurrentSpec<M, B>; backward: RecurrentSpec<M, B>; merge: MergeMode; returnSequences: boolean; units: number }
     | { type: 'dense'; spec: DenseSpec<M, B> }
     /** per-feature affine map x·diag(scale) + offset (inference batch normalization), as a diagonal kernel */
     | { type: 'scale'; kernel: M; bias: B; units: number }
@@ -43,6 +45,8 @@ export type StageSpec<M, B> = StageBase &
 export type Stage<M, B> = StageBase &
   (
     | { type: 'recurrent'; cell: Cell<M, B>; returnSequences: boolean }
+    /** `half`: diag(1/2), for merge_mode='ave' */
+    | { type: 'bidirectional'; forward: Cell<M, B>; backward: Cell<M, B>; merge: MergeMode; returnSequences: boolean; half: M | null }
     | { type: 'dense'; spec: DenseSpec<M, B>; last: boolean }
     | { type: 'scale'; kernel: M; bias: B }
     | { type: 'pool'; mode: 'avg' | 'max'; units: number; weights: (T: number) => M }
@@ -54,6 +58,10 @@ export function prepareStages<M, B>(ops: WeightOps<M, B>, specs: Array<StageSpec
   return specs.map((s, k): Stage<M, B> => {
     const base = { layer: s.layer, name: s.name }
     if (s.type === 'recurrent') return { ...base, type: 'recurrent', cell: recurrentCell(ops, s.spec), returnSequences: s.returnSequences }
+    if (s.type === 'bidirectional') {
+      const half = s.merge === 'ave' ? ops.diag(new Float64Array(s.units).fill(0.5)) : null
+      return { ...base, type: 'bidirectional', forward: recurrentCell(ops, s.forward), backward: recurrentCell(ops, s.backward), merge: s.merge, returnSequences: s.returnSequences, half }
+    }
     if (s.type === 'dense') return { ...base, type: 'dense', spec: s.spec, last: k === specs.length - 1 }
     if (s.type === 'scale') return { ...base, type: 'scale', kernel: s.kernel, bias: s.bias }
     if (s.type === 'pool') {
@@ -70,19 +78,43 @@ export function prepareStages<M, B>(ops: WeightOps<M, B>, specs: Array<StageSpec
   })
 }
 
+/** The domain with every operation's trace name prefixed (the two directions of a Bidirectional layer). */
+function named<V, M, B>(d: Domain<V, M, B>, prefix: string): Domain<V, M, B> {
+  return {
+    affine: (terms, bias, op) => d.affine(terms, bias, prefix + op),
+    slice: (v, start, count) => d.slice(v, start, count),
+    add: (a, b, op) => d.add(a, b, prefix + op),
+    sub: (a, b, op) => d.sub(a, b, prefix + op),
+    unary: (kind, v, op) => d.unary(kind, v, prefix + op),
+    binary: (kind, x, y, op) => d.binary(kind, x, y, prefix + op),
+    concat: (parts, op) => d.concat(parts, prefix + op),
+    max: (parts, op) => d.max(parts, prefix + op),
+    mark: () => d.mark(),
+    mergeLocal: (v, mark) => d.mergeLocal(v, mark),
+  }
+}
+
 /** Does the stage take a sequence and give one? */
 export const keepsSequence = <M, B>(s: Stage<M, B>, inSequence: boolean): boolean =>
-  inSequence && (s.type === 'recurrent' ? s.returnSequences : s.type === 'dense' || s.type === 'scale')
+  inSequence && (s.type === 'recurrent' || s.type === 'bidirectional' ? s.returnSequences : s.type === 'dense' || s.type === 'scale')
 
 /** The output positions a sequence stage computes from perturbed input positions [a, b] of T. */
 export function reach<M, B>(s: Stage<M, B>, a: number, b: number, T: number): [number, number] {
-  // a recurrence carries a change at step a to every later step
-  return s.type === 'recurrent' ? [a, T - 1] : [a, b]
+  // a recurrence carries a change at step a to every later step; its backward direction to every earlier one
+  return s.type === 'recurrent' ? [a, T - 1] : s.type === 'bidirectional' ? [0, T - 1] : [a, b]
 }
 
+/** The direction a recurrent cell reads the sequence: 1 from the first step, −1 from the last. */
+export type Direction = 1 | -1
+
 export interface PipelineHooks<V> {
-  /** the states before a recurrent stage's step `from` (zeros, or the clean run's states at from − 1) */
-  initial(stage: number, cell: { units: number; stateParts: number }, from: number): V[]
+  /**
+   * The states before a recurrent stage's step `from` in direction `dir` (zeros, or the
+   * clean run's states after step from − dir)
+   */
+  initial(stage: number, cell: { units: number; stateParts: number }, from: number, dir: Direction): V[]
+  /** a Bidirectional stage's h of one direction at step t, outside the computed range */
+  knownH?(stage: number, t: number, dir: Direction): V
   /** position t of stage k's output sequence (k = −1: the input), outside the computed range */
   known?(stage: number, t: number): V
   /** called before each stage (trace coordinates) */
@@ -92,7 +124,7 @@ export interface PipelineHooks<V> {
   /** after each recurrent step: a replacement of the state (order reduction), or undefined */
   afterStep?(state: V[]): V[]
   /** each recurrent step's state, as computed */
-  onState?(stage: number, t: number, state: V[]): void
+  onState?(stage: number, t: number, state: V[], dir: Direction): void
   /** each sequence stage's output, as computed (positions [from, from + length)) */
   onSequence?(stage: number, seq: V[], from: number): void
   /** a domain's view of a recurrent stage's whole input sequence (e.g. one product for all steps) */
@@ -125,19 +157,51 @@ export function runPipeline<V, M, B>(d: Domain<V, M, B>, stages: Array<Stage<M, 
       else throw new Error(`stage "${s.name}" needs a sequence`)
       return
     }
-    if (s.type === 'recurrent') {
-      // from the first perturbed step to the end: the inputs after hi are known values
-      let xs = Array.from({ length: T - lo }, (_v, j) => at(k, lo + j))
+    /** one direction of a recurrent stage over steps [from, to] (in its reading order): each step's h */
+    const run = (cell: Cell<M, B>, dd: Domain<V, M, B>, from: number, to: number, dir: Direction): V[] => {
+      const n = (to - from) * dir + 1
+      let xs = Array.from({ length: n }, (_v, j) => at(k, from + j * dir))
       if (hooks.sequence) xs = hooks.sequence(xs)
-      let state = hooks.initial(k, s.cell, lo)
+      let state = hooks.initial(k, cell, from, dir)
       const out: V[] = []
       xs.forEach((x, j) => {
-        hooks.onStep?.(k, lo + j)
-        state = s.cell.step(d, x, state)
+        hooks.onStep?.(k, from + j * dir)
+        state = cell.step(dd, x, state)
         if (hooks.afterStep) state = hooks.afterStep(state)
-        hooks.onState?.(k, lo + j, state)
+        hooks.onState?.(k, from + j * dir, state, dir)
         out.push(state[0])
       })
+      return out
+    }
+    if (s.type === 'bidirectional') {
+      // forward from the first perturbed step to the end, backward from the last one to the start
+      const fwd = run(s.forward, named(d, 'forward '), lo, T - 1, 1)
+      const bwd = run(s.backward, named(d, 'backward '), hi, 0, -1).reverse()
+      const f = (t: number) => (t >= lo ? fwd[t - lo] : hooks.knownH!(k, t, 1))
+      const b = (t: number) => (t <= hi ? bwd[t] : hooks.knownH!(k, t, -1))
+      const merge = (x: V, y: V) => {
+        if (s.merge === 'concat') return d.concat([x, y], 'merge')
+        if (s.merge === 'sum') return d.add(x, y, 'merge')
+        if (s.merge === 'mul') return d.binary('mul', x, y, 'merge')
+        return d.affine([[s.half!, x], [s.half!, y]], null, 'merge')
+      }
+      if (s.returnSequences) {
+        seq = Array.from({ length: T }, (_v, t) => {
+          hooks.onStep?.(k, t)
+          return merge(f(t), b(t))
+        })
+        lo = 0
+        hi = T - 1
+        hooks.onSequence?.(k, seq, 0)
+      } else {
+        hooks.onStep?.(k, null)
+        vec = merge(f(T - 1), b(0))
+      }
+      return
+    }
+    if (s.type === 'recurrent') {
+      // from the first perturbed step to the end: the inputs after hi are known values
+      const out = run(s.cell, d, lo, T - 1, 1)
       if (s.returnSequences) {
         seq = out
         hi = reach(s, lo, hi, T)[1]

@@ -5,7 +5,7 @@
  * (Sequential config as a bare array), Keras 3 (batch_shape, path-scoped weight names) and
  * linear Functional models (Keras 2 and Keras 3 inbound-node formats). For tests and demos.
  */
-import type { LayerIR, NetworkIR } from '../../cert/index.ts'
+import type { LayerIR, NetworkIR, RecurrentLayer } from '../../cert/index.ts'
 export type LayersJsonStyle = 'tfjs' | 'keras2' | 'keras2-old' | 'keras3' | 'functional' | 'functional-keras3'
 
 export interface LayersJsonFiles {
@@ -31,6 +31,37 @@ const CLASS: Record<LayerIR['type'], string> = {
   batchNorm: 'BatchNormalization',
   pool: 'GlobalAveragePooling1D',
   flatten: 'Flatten',
+  bidirectional: 'Bidirectional',
+}
+const classOf = (l: LayerIR) => (l.type === 'pool' && l.mode === 'max' ? 'GlobalMaxPooling1D' : CLASS[l.type])
+
+function rnnConfig(layer: RecurrentLayer, goBackwards = false): Record<string, unknown> {
+  const c: Record<string, unknown> = {
+    name: layer.name,
+    units: layer.units,
+    activation: layer.activation,
+    use_bias: true,
+    return_sequences: layer.returnSequences,
+    return_state: false,
+    go_backwards: goBackwards,
+    stateful: false,
+    unroll: false,
+    dropout: 0,
+    recurrent_dropout: 0,
+  }
+  if (layer.type !== 'simpleRnn') c.recurrent_activation = layer.recurrentActivation
+  if (layer.type === 'gru') c.reset_after = layer.resetAfter
+  return c
+}
+
+function rnnWeights(layer: RecurrentLayer, prefix = ''): Array<{ variable: string; shape: number[]; data: Float64Array }> {
+  const k = layer.kernel.cols
+  const biasShape = layer.type === 'gru' && layer.resetAfter ? [2, k] : [k]
+  return [
+    { variable: `${prefix}kernel`, shape: [layer.kernel.rows, k], data: layer.kernel.data },
+    { variable: `${prefix}recurrent_kernel`, shape: [layer.recurrentKernel.rows, k], data: layer.recurrentKernel.data },
+    { variable: `${prefix}bias`, shape: biasShape, data: layer.bias },
+  ]
 }
 
 function layerConfig(layer: LayerIR): Record<string, unknown> {
@@ -45,24 +76,15 @@ function layerConfig(layer: LayerIR): Record<string, unknown> {
       return { name: layer.name, input_dim: layer.embeddings.rows, output_dim: layer.embeddings.cols, mask_zero: false }
     case 'dense':
       return { name: layer.name, units: layer.units, activation: layer.activation, use_bias: true }
-    default: {
-      const c: Record<string, unknown> = {
+    case 'bidirectional':
+      return {
         name: layer.name,
-        units: layer.units,
-        activation: layer.activation,
-        use_bias: true,
-        return_sequences: layer.returnSequences,
-        return_state: false,
-        go_backwards: false,
-        stateful: false,
-        unroll: false,
-        dropout: 0,
-        recurrent_dropout: 0,
+        merge_mode: layer.merge,
+        layer: { class_name: CLASS[layer.forward.type], config: rnnConfig(layer.forward) },
+        backward_layer: { class_name: CLASS[layer.backward.type], config: rnnConfig(layer.backward, true) },
       }
-      if (layer.type !== 'simpleRnn') c.recurrent_activation = layer.recurrentActivation
-      if (layer.type === 'gru') c.reset_after = layer.resetAfter
-      return c
-    }
+    default:
+      return rnnConfig(layer)
   }
 }
 
@@ -87,15 +109,10 @@ function weightsOf(layer: LayerIR): Array<{ variable: string; shape: number[]; d
         { variable: 'kernel', shape: [layer.kernel.rows, layer.kernel.cols], data: layer.kernel.data },
         { variable: 'bias', shape: [layer.units], data: layer.bias },
       ]
-    default: {
-      const k = layer.kernel.cols
-      const biasShape = layer.type === 'gru' && layer.resetAfter ? [2, k] : [k]
-      return [
-        { variable: 'kernel', shape: [layer.kernel.rows, k], data: layer.kernel.data },
-        { variable: 'recurrent_kernel', shape: [layer.recurrentKernel.rows, k], data: layer.recurrentKernel.data },
-        { variable: 'bias', shape: biasShape, data: layer.bias },
-      ]
-    }
+    case 'bidirectional':
+      return [...rnnWeights(layer.forward, `${layer.forward.name}/`), ...rnnWeights(layer.backward, `${layer.backward.name}/`)]
+    default:
+      return rnnWeights(layer)
   }
 }
 
@@ -122,7 +139,7 @@ export function toLayersJson(net: NetworkIR, style: LayersJsonStyle = 'tfjs'): L
     dropped.filter((d) => d.at === at).forEach((d) => configs.push({ className: d.className, config: { name: d.name, rate: 0.2, ...(d.className === 'GaussianNoise' ? { stddev: 0.1 } : {}) } }))
   net.layers.forEach((l, k) => {
     putDropped(k)
-    configs.push({ className: CLASS[l.type], config: layerConfig(l) })
+    configs.push({ className: classOf(l), config: layerConfig(l) })
   })
   const layers: Array<Record<string, unknown>> = configs.map(({ className, config }, k) => {
     if (k === 0 && (style === 'tfjs' || style === 'keras2-old')) config.batch_input_shape = batchShape
