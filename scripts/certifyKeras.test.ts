@@ -26,6 +26,9 @@ describe('certify --model <file.keras | file.h5>', () => {
     ['reshape-784-lstm', 'reshape-784-lstm.h5'],
     ['timedistributed-dense-pool', ''],
     ['lstm-seq-globalmax', 'lstm-seq-globalmax.h5'],
+    // the classic toxic-comment classifier: Embedding → SpatialDropout1D → Bidirectional(LSTM) → GlobalMaxPooling1D → Dense(relu) → Dense
+    ['toxic-classic', 'toxic-classic.h5'],
+    ['bidir-gru-sum', ''],
   ])('%s: %s certifies, predicting as Keras does', (name, file) => {
     const r = certify(['--model', join(FIX, name, file), '--inputs', join(FIX, name, 'inputs.json'), '--n', '3', '--eps', '0.001', '--json'])
     expect(r.err).toBe('')

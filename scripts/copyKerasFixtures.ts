@@ -28,16 +28,13 @@ const SUPPORTED = [
   'timedistributed-dense-pool',
   'reshape-784-lstm',
   'lstm-seq-globalmax',
+  'bidir-lstm-concat',
+  'bidir-gru-sum',
+  'toxic-classic',
 ]
 const WITH_SHARD = ['simplernn-relu', 'lstm-hardsigmoid', 'gru-hardsigmoid', 'lstm-relu-head']
 const WITH_H5 = ['text-maskzero-gru']
-const JSON_ONLY = [
-  'bidir-lstm-concat',
-  'bidir-gru-sum',
-  'masking-lstm',
-  'conv1d-gru',
-  'toxic-classic',
-]
+const JSON_ONLY = ['masking-lstm', 'conv1d-gru']
 
 function copy(name: string, files: string[]) {
   mkdirSync(join(to, name), { recursive: true })

@@ -55,6 +55,8 @@ function rounded(l: LayerIR): unknown {
     case 'lstm':
     case 'gru':
       return { ...l, kernel: { ...l.kernel, data: r(l.kernel.data) }, recurrentKernel: { ...l.recurrentKernel, data: r(l.recurrentKernel.data) }, bias: r(l.bias) }
+    case 'bidirectional':
+      return { ...l, forward: rounded(l.forward), backward: rounded(l.backward) }
     default:
       return l
   }
@@ -282,11 +284,29 @@ describe('refusals', () => {
     expect(() => parseLayersModel(json, new Map())).toThrow(/no weightsManifest/)
   })
 
-  it('a Bidirectional layer', () => {
+  it('a Bidirectional layer with two outputs (merge_mode None), an unknown merge, or around a non-recurrent layer', () => {
     const { json, weights } = lstm()
     const ls = layersOf(json)
-    ls[0] = { class_name: 'Bidirectional', config: { name: 'bidirectional', merge_mode: 'concat', layer: ls[0], batch_input_shape: [null, null, 3] } }
-    expect(() => parse(json, weights)).toThrow(/layer 'bidirectional' \(Bidirectional\): bidirectional RNNs are not supported/)
+    const inner = ls[0]
+    ls[0] = { class_name: 'Bidirectional', config: { name: 'bidirectional', merge_mode: null, layer: inner, batch_input_shape: [null, null, 3] } }
+    expect(() => parse(json, weights)).toThrow("layer 'bidirectional' (Bidirectional): mergeMode: 'None' (two outputs) is not supported; merge the directions with concat, sum, ave or mul")
+    ls[0].config.merge_mode = 'max'
+    expect(() => parse(json, weights)).toThrow("layer 'bidirectional' (Bidirectional): mergeMode: 'max' is not supported; use concat, sum, ave or mul")
+    ls[0].config.merge_mode = 'sum'
+    ls[0].config.layer = { class_name: 'Dense', config: { name: 'dense_in', units: 3 } }
+    expect(() => parse(json, weights)).toThrow("layer 'bidirectional' (Bidirectional): Bidirectional is supported around SimpleRNN, LSTM and GRU; it wraps Dense")
+  })
+
+  it('a Bidirectional layer in TF.js and Keras 3 files: both directions, every merge mode', () => {
+    for (const merge of ['concat', 'sum', 'ave', 'mul'] as const) {
+      for (const style of ['tfjs', 'keras3'] as const) {
+        const n = randomNetwork({ cell: 'gruResetAfter', hidden: [3], frameSize: 3, classes: 2, seed: 8, bidirectional: merge })
+        n.name = 'sequential'
+        const { json, weights } = files(n, style)
+        const got = parse(json, weights)
+        expect(got.layers.map(plain)).toEqual(n.layers.map((l) => plain(rounded(l) as LayerIR)))
+      }
+    }
   })
 
   it('a Masking layer', () => {

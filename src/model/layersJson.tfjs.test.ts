@@ -188,6 +188,36 @@ describe('the sequence pipeline: TF.js models with layers around the recurrence 
     )
   })
 
+  it('the toxic-comment shape in TF.js: Embedding → SpatialDropout1D → Bidirectional(LSTM, returnSequences, concat) → GlobalMaxPooling1D → Dense(relu) → Dense softmax', async () => {
+    const model = tf.sequential()
+    model.add(tf.layers.embedding({ inputDim: 15, outputDim: 4, inputLength: 6 }))
+    model.add(tf.layers.spatialDropout1d({ rate: 0.2 }))
+    model.add(tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 4, returnSequences: true }) as tf.RNN, mergeMode: 'concat' }))
+    model.add(tf.layers.globalMaxPooling1d({}))
+    model.add(tf.layers.dense({ units: 6, activation: 'relu' }))
+    model.add(tf.layers.dense({ units: 2, activation: 'softmax' }))
+    randomizeWeights(model, 41, 1)
+    const rng = new Rng(42)
+    await agree(
+      model,
+      Array.from({ length: 4 }, () => Array.from({ length: 6 }, () => rng.int(15))),
+      (n) => {
+        expect(n.layers.map((l) => l.type)).toEqual(['embedding', 'bidirectional', 'pool', 'dense', 'dense'])
+        expect(n.layers[1]).toMatchObject({ merge: 'concat', returnSequences: true, forward: { type: 'lstm', hardSigmoidSlope: 0.2 }, backward: { type: 'lstm' } })
+      },
+    )
+  })
+
+  it.each(['sum', 'ave', 'mul'] as const)('Bidirectional(GRU, %s) → Dense', async (mergeMode) => {
+    const model = tf.sequential()
+    model.add(tf.layers.bidirectional({ layer: tf.layers.gru({ units: 4, recurrentActivation: 'sigmoid' }) as tf.RNN, mergeMode, inputShape: [null, 3] }))
+    model.add(tf.layers.dense({ units: 3 }))
+    randomizeWeights(model, 43, 0.9)
+    await agree(model, randomInputs(44, 4, 5, 3), (n) => {
+      expect(n.layers[0]).toMatchObject({ type: 'bidirectional', merge: mergeMode })
+    })
+  })
+
   it('Dense per frame (relu) → LSTM → BatchNormalization on the vector → Dense', async () => {
     const model = tf.sequential()
     model.add(tf.layers.dense({ units: 4, activation: 'relu', inputShape: [null, 3] }))

@@ -10,7 +10,7 @@
  * files declaring more than the limits of ./limits.ts (checked before anything is allocated
  * or read).
  */
-import type { BatchNormLayer, DenseLayer, DroppedLayer, EmbeddingLayer, InputSpec, LayerIR, Matrix, NetworkIR, PoolLayer, RecurrentLayer } from '../cert/index.ts'
+import type { BatchNormLayer, BidirectionalLayer, DenseLayer, DroppedLayer, EmbeddingLayer, InputSpec, LayerIR, Matrix, NetworkIR, PoolLayer, RecurrentLayer } from '../cert/index.ts'
 import { UnsupportedModelError, validateNetwork } from '../cert/index.ts'
 import { formatBytes, formatCount, jsonTextProblem, LIMITS } from './limits.ts'
 
@@ -310,6 +310,7 @@ const ACCEPTED = [
   'SimpleRNN',
   'LSTM',
   'GRU',
+  'Bidirectional (concat, sum, ave, mul)',
   'Dense (on vectors or every step)',
   'TimeDistributed(Dense)',
   'Activation',
@@ -332,8 +333,6 @@ function refusalFor(layer: KerasLayer): string {
     case 'AdditiveAttention':
     case 'MultiHeadAttention':
       return 'attention layers are not supported: the certifier handles chains of recurrent, Dense, normalization and pooling layers'
-    case 'Bidirectional':
-      return 'bidirectional RNNs are not supported; use a single forward SimpleRNN, LSTM or GRU'
     case 'Masking':
       return 'masking is not supported: the certifier runs the RNN over every time step'
     case 'Sequential':
@@ -762,7 +761,7 @@ function matrix(rows: number, cols: number, data: Float64Array): Matrix {
 // Layers → IR
 
 const GATES = { SimpleRNN: 1, LSTM: 4, GRU: 3 } as const
-const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Activation', 'BatchNormalization', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Flatten', 'TimeDistributed', 'Reshape'])
+const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Activation', 'BatchNormalization', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Flatten', 'TimeDistributed', 'Reshape', 'Bidirectional'])
 /** class names come from the file: no inherited keys ('constructor', …) */
 const isRecurrent = (className: string): className is keyof typeof GATES => Object.hasOwn(GATES, className)
 
@@ -803,7 +802,7 @@ function checkDeclaredSizes(body: KerasLayer[], inputWidth: number | null): void
       const units = num(layer, 'units')
       if (width !== null) claim(layer, 'kernel', [width, units], `units=${units} on inputs of width ${width}`)
       width = units
-    } else if (layer.className === 'Flatten') width = null
+    } else if (layer.className === 'Flatten' || layer.className === 'Bidirectional') width = null // checked on the weights' own shapes
   }
 }
 
@@ -860,6 +859,41 @@ function denseLayer(layer: KerasLayer, width: number, weights: Weights): DenseLa
   const kernel = matrix(width, units, weights.read(layer.name, 'kernel', [width, units]))
   const bias = flag(layer, 'use_bias', true) ? weights.read(layer.name, 'bias', [units]) : new Float64Array(units)
   return { type: 'dense', name: layer.name, units, kernel, bias, activation: activation(layer, 'activation', 'linear') }
+}
+
+/**
+ * Bidirectional around SimpleRNN, LSTM or GRU: the forward layer from `layer`, the backward
+ * one from `backward_layer` (Keras 3) or the same config (Keras 2, TF.js). Weights are named
+ * after the inner layers ('bidirectional/forward_lstm/…/kernel'); Keras 2 and TF.js configs
+ * name the inner layer 'lstm' and its weights 'forward_lstm', 'backward_lstm'.
+ */
+function bidirectionalLayer(layer: KerasLayer, width: number, weights: Weights, slope: number, dialect: Dialect): BidirectionalLayer {
+  const c = layer.config
+  const say = (key: string, value: boolean | string) => setting(dialect, key, value)
+  const merge = 'merge_mode' in c ? c.merge_mode : 'mergeMode' in c ? c.mergeMode : 'concat'
+  if (merge === null) refuse(layer, `${say('merge_mode', 'None')} (two outputs) is not supported; merge the directions with concat, sum, ave or mul`)
+  if (merge !== 'concat' && merge !== 'sum' && merge !== 'ave' && merge !== 'mul') {
+    refuse(layer, `${say('merge_mode', String(merge))} is not supported; use concat, sum, ave or mul`)
+  }
+  const inner = (raw: unknown, what: string): KerasLayer => {
+    const cls = isObject(raw) ? raw.class_name : undefined
+    if (!isObject(raw) || typeof cls !== 'string' || !isObject(raw.config)) refuse(layer, `its ${what} layer is unreadable`)
+    if (!isRecurrent(cls)) refuse(layer, `Bidirectional is supported around SimpleRNN, LSTM and GRU; it wraps ${cls}`)
+    const config = raw.config as Json
+    return { className: cls, name: typeof config.name === 'string' ? config.name : layer.name, config }
+  }
+  const fwd = inner(c.layer, 'forward')
+  if (flag(fwd, 'go_backwards', false)) refuse(layer, `its forward layer has ${say('go_backwards', true)}; wrap a layer with ${say('go_backwards', false)}`)
+  const bwd = c.backward_layer !== undefined && c.backward_layer !== null ? inner(c.backward_layer, 'backward') : fwd
+  // weights: under the inner layers' names, or 'forward_' / 'backward_' + the wrapped layer's name
+  const base = fwd.name.replace(/^forward_/, '')
+  const owner = (name: string, fallback: string) => (weights.find(name, 'kernel') ? name : fallback)
+  const fName = owner(fwd.name, `forward_${base}`)
+  const bName = bwd === fwd ? `backward_${base}` : owner(bwd.name, `backward_${base}`)
+  // the backward layer reads the sequence from its end: its go_backwards is the wrapper's business
+  const forward = recurrentLayer({ ...fwd, name: fName }, width, weights, slope, dialect)
+  const backward = recurrentLayer({ ...bwd, name: bName, config: { ...bwd.config, go_backwards: false } }, width, weights, slope, dialect)
+  return { type: 'bidirectional', name: layer.name, forward, backward, merge, returnSequences: forward.returnSequences }
 }
 
 /** The inner layer of a TimeDistributed wrapper: Dense only, read as a per-step Dense named after the wrapper. */
@@ -962,7 +996,7 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
   }
   const real = body.filter((l) => !IGNORED.has(l.className))
   if (real.length === 0) throw new UnsupportedModelError('the model has no layers')
-  if (!body.some((l) => isRecurrent(l.className))) throw new UnsupportedModelError('the model has no recurrent layer (SimpleRNN, LSTM or GRU)')
+  if (!body.some((l) => isRecurrent(l.className) || l.className === 'Bidirectional')) throw new UnsupportedModelError('the model has no recurrent layer (SimpleRNN, LSTM or GRU)')
   shape ??= buildShape
 
   let input: InputSpec
@@ -1036,6 +1070,13 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
         layers.push(rnn)
         width = rnn.units
         sequence = rnn.returnSequences
+        break
+      }
+      case 'Bidirectional': {
+        const bi = bidirectionalLayer(layer, known(layer, width), weights, hardSigmoidSlope(topology), dialect)
+        layers.push(bi)
+        width = bi.merge === 'concat' ? bi.forward.units + bi.backward.units : bi.forward.units
+        sequence = bi.returnSequences
         break
       }
       case 'Dense':
