@@ -29,6 +29,7 @@ describe('certify --model <file.keras | file.h5>', () => {
     // the classic toxic-comment classifier: Embedding → SpatialDropout1D → Bidirectional(LSTM) → GlobalMaxPooling1D → Dense(relu) → Dense
     ['toxic-classic', 'toxic-classic.h5'],
     ['bidir-gru-sum', ''],
+    ['conv1d-gru', 'conv1d-gru.h5'],
   ])('%s: %s certifies, predicting as Keras does', (name, file) => {
     const r = certify(['--model', join(FIX, name, file), '--inputs', join(FIX, name, 'inputs.json'), '--n', '3', '--eps', '0.001', '--json'])
     expect(r.err).toBe('')

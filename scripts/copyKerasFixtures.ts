@@ -31,10 +31,11 @@ const SUPPORTED = [
   'bidir-lstm-concat',
   'bidir-gru-sum',
   'toxic-classic',
+  'conv1d-gru',
 ]
 const WITH_SHARD = ['simplernn-relu', 'lstm-hardsigmoid', 'gru-hardsigmoid', 'lstm-relu-head']
 const WITH_H5 = ['text-maskzero-gru']
-const JSON_ONLY = ['masking-lstm', 'conv1d-gru']
+const JSON_ONLY = ['masking-lstm']
 
 function copy(name: string, files: string[]) {
   mkdirSync(join(to, name), { recursive: true })

@@ -254,7 +254,7 @@ export function batchForward(cn: CompiledNetwork, clean: ConcreteRun, T: number)
       // a value the perturbation does not reach: one row shared by all samples; a state: one row per sample
       const shared = (v: Float64Array) => batchOf(v, 1, v.length)
       const zeros = (cell: { units: number; stateParts: number }) => Array.from({ length: cell.stateParts }, () => batchOf(new Float64Array(S * cell.units), S, cell.units))
-      const out = runPipeline(d, cn.stages, frames, start, T - 1, cleanHooks(clean, T, (t) => inputs(t).data, shared, zeros, rows))
+      const out = runPipeline(d, cn.stages, frames, start, T - 1, cleanHooks(clean, (t) => inputs(t).data, shared, zeros, rows))
       return out.rows === S ? packed(out) : packed(rows(packed(out)))
     },
   }

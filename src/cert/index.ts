@@ -45,6 +45,7 @@ export { checkSequenceCost, costShape, estimateSeconds, MAX_FRAMES, roughDuratio
 export type {
   BatchNormLayer,
   BidirectionalLayer,
+  Conv1dLayer,
   DenseLayer,
   DroppedLayer,
   EmbeddingLayer,
@@ -60,7 +61,7 @@ export type {
   RecurrentLayer,
   SimpleRnnLayer,
 } from './network.ts'
-export { isRecurrent, transpose, UnsupportedModelError, validateNetwork } from './network.ts'
+export { convGeometry, isRecurrent, transpose, UnsupportedModelError, validateNetwork } from './network.ts'
 export type { Projection, VarSelector } from './projection.ts'
 export { checkSelector, insideConvexPolygon, projectVariables, selectorRow, selectValue } from './projection.ts'
 export type { CellType, ExtraLayer, RandomNetworkSpec } from './randomNetwork.ts'

@@ -94,6 +94,36 @@ export interface PoolLayer {
   mode: 'avg' | 'max'
 }
 
+/**
+ * Conv1D over the steps: output step t = act(Σ_j x_{t·s − left + j·d}·W_j + b) over the
+ * taps j < kernelSize (inputs outside the sequence are zero), `left` = 0 (valid),
+ * ⌊total/2⌋ (same) or d·(k − 1) (causal). Output length: valid ⌊(T − d(k−1) − 1)/s⌋ + 1,
+ * same and causal ⌈T/s⌉.
+ */
+export interface Conv1dLayer {
+  type: 'conv1d'
+  name: string
+  filters: number
+  /** kernelSize matrices [in, filters], tap 0 first */
+  taps: Matrix[]
+  bias: Float64Array
+  strides: number
+  dilation: number
+  padding: 'valid' | 'same' | 'causal'
+  activation: string
+}
+
+/** The output length and left padding of a Conv1D on T steps. */
+export function convGeometry(l: { taps: ArrayLike<unknown>; strides: number; dilation: number; padding: Conv1dLayer['padding'] }, T: number): { length: number; left: number } {
+  const k = l.taps.length
+  const span = l.dilation * (k - 1) + 1
+  if (l.padding === 'valid') return { length: Math.max(0, Math.floor((T - span) / l.strides) + 1), left: 0 }
+  const length = Math.ceil(T / l.strides)
+  if (l.padding === 'causal') return { length, left: span - 1 }
+  const total = Math.max((length - 1) * l.strides + span - T, 0)
+  return { length, left: Math.floor(total / 2) }
+}
+
 /** Flatten a sequence of T steps into one vector of T·n values (needs a fixed length). */
 export interface FlattenLayer {
   type: 'flatten'
@@ -119,7 +149,7 @@ export interface BidirectionalLayer {
   returnSequences: boolean
 }
 
-export type LayerIR = EmbeddingLayer | RecurrentLayer | BidirectionalLayer | DenseLayer | BatchNormLayer | PoolLayer | FlattenLayer
+export type LayerIR = EmbeddingLayer | RecurrentLayer | BidirectionalLayer | Conv1dLayer | DenseLayer | BatchNormLayer | PoolLayer | FlattenLayer
 
 export type InputSpec =
   /**
@@ -231,6 +261,8 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
   }
   let sawRecurrent = false
   const seqLen = net.input.seqLen
+  /** the current sequence's length, when fixed (a Conv1D may change it) */
+  let steps = seqLen
   if (net.input.kind === 'frames' && net.input.flatSize !== undefined && net.input.flatSize !== (seqLen ?? NaN) * width) {
     throw new UnsupportedModelError(`the input reshape needs ${net.input.flatSize} values = frames × frame size, got ${seqLen} × ${width}`)
   }
@@ -250,10 +282,29 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
       const what = layer.type === 'flatten' ? 'Flatten' : layer.mode === 'max' ? 'GlobalMaxPooling1D' : 'GlobalAveragePooling1D'
       if (!sequence) throw new UnsupportedModelError(`layer "${layer.name}" (${what}) needs a sequence: the recurrent layer before it must have return_sequences=true`)
       if (layer.type === 'flatten') {
-        if (seqLen === null) throw new UnsupportedModelError(`layer "${layer.name}" (Flatten) needs a fixed sequence length: give the input a fixed number of steps`)
-        width *= seqLen
+        if (steps === null) throw new UnsupportedModelError(`layer "${layer.name}" (Flatten) needs a fixed sequence length: give the input a fixed number of steps`)
+        width *= steps
       }
       sequence = false
+      continue
+    }
+    if (layer.type === 'conv1d') {
+      if (!sequence) throw new UnsupportedModelError(`layer "${layer.name}" (Conv1D) needs a sequence`)
+      if (layer.taps.length === 0) throw new UnsupportedModelError(`layer "${layer.name}" (Conv1D): an empty kernel`)
+      layer.taps.forEach((m, j) => {
+        expectShape(layer.name, `kernel tap ${j}`, m, width, layer.filters)
+        expectFinite(layer.name, `kernel tap ${j}`, m.data)
+      })
+      if (layer.bias.length !== layer.filters) throw new UnsupportedModelError(`layer "${layer.name}": bias has ${layer.bias.length} values, expected ${layer.filters}`)
+      expectFinite(layer.name, 'bias', layer.bias)
+      if (!(Number.isInteger(layer.strides) && layer.strides > 0 && Number.isInteger(layer.dilation) && layer.dilation > 0)) {
+        throw new UnsupportedModelError(`layer "${layer.name}" (Conv1D): strides ${layer.strides} and dilation ${layer.dilation} must be positive whole numbers`)
+      }
+      if (!['linear', 'relu', 'tanh', 'sigmoid'].includes(layer.activation)) {
+        throw new UnsupportedModelError(`layer "${layer.name}" (Conv1D): activation "${layer.activation}" is not supported; use linear, relu, tanh or sigmoid`)
+      }
+      if (steps !== null) steps = convGeometry(layer, steps).length
+      width = layer.filters
       continue
     }
     if (layer.type === 'bidirectional') {

@@ -44,6 +44,7 @@ export type ExtraLayer =
   | { kind: 'dense'; units: number; activation: string }
   | { kind: 'pool'; mode: 'avg' | 'max' }
   | { kind: 'flatten' }
+  | { kind: 'conv1d'; filters: number; kernelSize: number; strides?: number; dilation?: number; padding: 'valid' | 'same' | 'causal'; activation: string }
 
 function extraLayer(rng: Rng, e: Exclude<ExtraLayer, { kind: 'identity' }>, k: number, width: number, seqLen: number | undefined, scale: number): { layer: LayerIR; width: number } {
   const name = `${e.kind}_${k}`
@@ -52,6 +53,11 @@ function extraLayer(rng: Rng, e: Exclude<ExtraLayer, { kind: 'identity' }>, k: n
   }
   if (e.kind === 'dense') return { layer: { type: 'dense', name, units: e.units, kernel: matrix(rng, width, e.units, scale), bias: vector(rng, e.units, 0.1), activation: e.activation }, width: e.units }
   if (e.kind === 'pool') return { layer: { type: 'pool', name, mode: e.mode }, width }
+  if (e.kind === 'conv1d') {
+    const taps = Array.from({ length: e.kernelSize }, () => matrix(rng, width, e.filters, scale))
+    const layer: LayerIR = { type: 'conv1d', name, filters: e.filters, taps, bias: vector(rng, e.filters, 0.1), strides: e.strides ?? 1, dilation: e.dilation ?? 1, padding: e.padding, activation: e.activation }
+    return { layer, width: e.filters }
+  }
   return { layer: { type: 'flatten', name }, width: width * (seqLen ?? NaN) }
 }
 

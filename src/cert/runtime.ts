@@ -98,16 +98,15 @@ const zeroState = (c: { units: number; stateParts: number }) => Array.from({ len
  */
 export function cleanHooks<V>(
   clean: ConcreteRun,
-  T: number,
   frame: (t: number) => Float64Array,
   lift: (v: Float64Array) => V,
   zeros: (c: { units: number; stateParts: number }) => V[],
   state: (v: Float64Array) => V = lift,
 ) {
   return {
-    initial: (k: number, c: { units: number; stateParts: number }, from: number, dir: Direction) => {
+    initial: (k: number, c: { units: number; stateParts: number }, from: number, dir: Direction, steps: number) => {
       if (dir === 1) return from > 0 ? clean.states[k][from - 1].map(state) : zeros(c)
-      return from < T - 1 ? clean.backStates[k][from + 1].map(state) : zeros(c)
+      return from < steps - 1 ? clean.backStates[k][from + 1].map(state) : zeros(c)
     },
     known: (k: number, t: number) => lift(k < 0 ? frame(t) : clean.sequences[k][t]),
     knownH: (k: number, t: number, dir: Direction) => lift((dir === 1 ? clean.states : clean.backStates)[k][t][0]),
@@ -143,7 +142,7 @@ export function forward(cn: CompiledNetwork, frames: Float64Array[], sink?: Conc
  */
 export function forwardFrom(cn: CompiledNetwork, clean: ConcreteRun, frames: Float64Array[], start: number): Float64Array {
   const d = new Float64Domain()
-  return runPipeline(d, cn.stages, frames.slice(start), start, frames.length - 1, cleanHooks(clean, frames.length, (t) => frames[t], (v) => v, zeroState))
+  return runPipeline(d, cn.stages, frames.slice(start), start, frames.length - 1, cleanHooks(clean, (t) => frames[t], (v) => v, zeroState))
 }
 
 /**
@@ -154,7 +153,7 @@ export function forwardFrom(cn: CompiledNetwork, clean: ConcreteRun, frames: Flo
  */
 export function abstractForward(cn: CompiledNetwork, inputs: Zonotope[], start: number, concrete: ConcreteRun, ctx: AbstractContext, end = inputs.length - 1): Zonotope {
   const reduce = ctx.reduce
-  const clean = cleanHooks(concrete, inputs.length, (t) => inputs[t].c, zonotopeConstant, (c) => zeroState(c).map((s) => zonotopeConstant(s)))
+  const clean = cleanHooks(concrete, (t) => inputs[t].c, zonotopeConstant, (c) => zeroState(c).map((s) => zonotopeConstant(s)))
   const z = runPipeline(ctx, cn.stages, inputs.slice(start), start, end, {
     ...clean,
     onStage: (k) => {

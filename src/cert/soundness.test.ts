@@ -66,6 +66,16 @@ const CASES: Case[] = [
     after: [{ kind: 'pool', mode: 'max' }],
     head: [{ units: 5, activation: 'relu' }],
   },
+  // Conv1D: a perturbed frame reaches the outputs whose window covers it
+  { name: 'Conv1D (same, relu) + GRU', cell: 'gru', hidden: [3], before: [{ kind: 'conv1d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }] },
+  {
+    name: 'Conv1D (causal, dilation 2, tanh) + LSTM sequences + Conv1D (valid) + average pool',
+    cell: 'lstm',
+    hidden: [3],
+    before: [{ kind: 'conv1d', filters: 3, kernelSize: 2, dilation: 2, padding: 'causal', activation: 'tanh' }],
+    returnSequences: true,
+    after: [{ kind: 'conv1d', filters: 3, kernelSize: 2, padding: 'valid', activation: 'linear' }, { kind: 'pool', mode: 'avg' }],
+  },
   // Bidirectional: a perturbed frame enters both directions with the same symbols
   { name: 'Bidirectional LSTM, concat', cell: 'lstm', hidden: [3], bidirectional: 'concat' },
   { name: 'Bidirectional GRU reset_after, sum', cell: 'gruResetAfter', hidden: [3], bidirectional: 'sum' },

@@ -39,6 +39,11 @@ export function stageSpecs<M, B>(net: NetworkIR, w: WeightFamily<M, B>): Array<S
     } else if (l.type === 'batchNorm') out.push({ ...base, type: 'scale', kernel: w.ops.diag(l.scale), bias: w.vec(l.offset), units: width })
     else if (l.type === 'pool') out.push({ ...base, type: 'pool', mode: l.mode, units: width })
     else if (l.type === 'flatten') out.push({ ...base, type: 'flatten' })
+    else if (l.type === 'conv1d') {
+      const { strides, dilation, padding } = l
+      out.push({ ...base, type: 'conv1d', taps: l.taps.map((m) => w.mat(m)), bias: w.vec(l.bias), strides, dilation, padding, activation: l.activation as Activation })
+      width = l.filters
+    }
   })
   return out
 }

@@ -39,6 +39,7 @@ function weightArrays(l: LayerIR): Float64Array[] {
   if (l.type === 'embedding') return [l.embeddings.data]
   if (l.type === 'dense') return [l.kernel.data, l.bias]
   if (l.type === 'batchNorm') return [l.scale, l.offset]
+  if (l.type === 'conv1d') return [...l.taps.map((m) => m.data), l.bias]
   if (l.type === 'bidirectional') return [...weightArrays(l.forward), ...weightArrays(l.backward)]
   if (!isRecurrent(l)) return []
   return [l.kernel.data, l.recurrentKernel.data, l.bias]
@@ -59,6 +60,7 @@ const SUPPORTED = [
   { name: 'bidir-lstm-concat', cell: 'bidirectional' },
   { name: 'bidir-gru-sum', cell: 'bidirectional' },
   { name: 'toxic-classic', cell: 'bidirectional' },
+  { name: 'conv1d-gru', cell: 'conv1d' },
 ]
 
 describe.each(SUPPORTED)('$name', ({ name, cell }) => {
@@ -217,10 +219,6 @@ describe('float16-quantized weights (--quantize_float16)', () => {
 describe('models with layers the certifier does not support yet: refused, naming the layer', () => {
   it.each([
     ['masking-lstm', "layer 'masking' (Masking): masking is not supported"],
-    [
-      'conv1d-gru',
-      "layer 'conv1d' (Conv1D): this layer type is not supported (supported: InputLayer, Reshape (leading, flat → frames), Embedding, SimpleRNN, LSTM, GRU, Bidirectional (concat, sum, ave, mul), Dense (on vectors or every step), TimeDistributed(Dense), Activation, BatchNormalization, GlobalAveragePooling1D, GlobalMaxPooling1D, Flatten; ignored at inference (the identity): Dropout, SpatialDropout1D,",
-    ],
     ['text-maskzero-gru', "layer 'embedding' (Embedding): mask_zero=True (masking) is not supported yet: the certifier runs every time step; retrain with mask_zero=False"],
   ])('%s', (name, message) => {
     expect(() => loadModelDir(at(name))).toThrow(UnsupportedModelError)

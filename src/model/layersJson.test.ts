@@ -318,8 +318,25 @@ describe('refusals', () => {
 
   it('other layer types name the layer and its class', () => {
     const { json, weights } = lstm()
-    layersOf(json).unshift({ class_name: 'Conv1D', config: { name: 'conv1d', filters: 3, kernel_size: [3], batch_input_shape: [null, null, 3] } })
-    expect(() => parse(json, weights)).toThrow(/layer 'conv1d' \(Conv1D\): this layer type is not supported \(supported: InputLayer, Reshape \(leading, flat → frames\), Embedding/)
+    layersOf(json).unshift({ class_name: 'LocallyConnected1D', config: { name: 'local', filters: 3, kernel_size: [3], batch_input_shape: [null, null, 3] } })
+    expect(() => parse(json, weights)).toThrow(
+      "layer 'local' (LocallyConnected1D): this layer type is not supported (supported: InputLayer, Reshape (leading, flat → frames), Embedding, SimpleRNN, LSTM, GRU, Bidirectional (concat, sum, ave, mul), Conv1D (valid, same, causal), Dense (on vectors or every step), TimeDistributed(Dense), Activation, BatchNormalization, GlobalAveragePooling1D, GlobalMaxPooling1D, Flatten; ignored at inference (the identity): Dropout, SpatialDropout1D, GaussianDropout, GaussianNoise, AlphaDropout, ActivityRegularization)",
+    )
+  })
+
+  it('Conv1D settings the certifier does not take: channels_first, groups, another padding', () => {
+    const n = randomNetwork({ cell: 'gru', hidden: [3], frameSize: 3, classes: 2, seed: 9, before: [{ kind: 'conv1d', filters: 4, kernelSize: 2, padding: 'same', activation: 'relu' }] })
+    n.name = 'sequential'
+    for (const [key, value, message] of [
+      ['data_format', 'channels_first', "data_format='channels_first' is not supported; use data_format='channels_last'"],
+      ['groups', 2, 'grouped convolutions (groups=2) are not supported; use groups=1'],
+      ['padding', 'full', "padding='full' is not supported; use valid, same or causal"],
+    ] as const) {
+      const { json, weights } = files(n, 'keras3')
+      expect(parse(json, weights).layers[0].type).toBe('conv1d')
+      layersOf(json).find((l) => l.class_name === 'Conv1D')!.config[key] = value
+      expect(() => parse(json, weights)).toThrow(`(Conv1D): ${message}`)
+    }
   })
 
   it("an Embedding with mask_zero, in the words of the file's framework", () => {

@@ -218,6 +218,22 @@ describe('the sequence pipeline: TF.js models with layers around the recurrence 
     })
   })
 
+  it.each([
+    ['same', 1, 1],
+    ['valid', 2, 1],
+    // TF.js has no causal padding (NotImplementedError): it is checked against the definition in the soundness and domain suites
+    ['same', 1, 2],
+  ] as const)('Conv1D (%s, strides %d, dilation %d, relu) → GRU → Dense', async (padding, strides, dilationRate) => {
+    const model = tf.sequential()
+    model.add(tf.layers.conv1d({ filters: 4, kernelSize: 3, padding, strides, dilationRate, activation: 'relu', inputShape: [9, 3] }))
+    model.add(tf.layers.gru({ units: 4, recurrentActivation: 'sigmoid' }))
+    model.add(tf.layers.dense({ units: 3 }))
+    randomizeWeights(model, 45, 0.8)
+    await agree(model, randomInputs(46, 4, 9, 3), (n) => {
+      expect(n.layers[0]).toMatchObject({ type: 'conv1d', padding, strides, dilation: dilationRate })
+    })
+  })
+
   it('Dense per frame (relu) → LSTM → BatchNormalization on the vector → Dense', async () => {
     const model = tf.sequential()
     model.add(tf.layers.dense({ units: 4, activation: 'relu', inputShape: [null, 3] }))

@@ -10,8 +10,8 @@
  * files declaring more than the limits of ./limits.ts (checked before anything is allocated
  * or read).
  */
-import type { BatchNormLayer, BidirectionalLayer, DenseLayer, DroppedLayer, EmbeddingLayer, InputSpec, LayerIR, Matrix, NetworkIR, PoolLayer, RecurrentLayer } from '../cert/index.ts'
-import { UnsupportedModelError, validateNetwork } from '../cert/index.ts'
+import type { BatchNormLayer, BidirectionalLayer, Conv1dLayer, DenseLayer, DroppedLayer, EmbeddingLayer, InputSpec, LayerIR, Matrix, NetworkIR, PoolLayer, RecurrentLayer } from '../cert/index.ts'
+import { convGeometry, UnsupportedModelError, validateNetwork } from '../cert/index.ts'
 import { formatBytes, formatCount, jsonTextProblem, LIMITS } from './limits.ts'
 
 /**
@@ -311,6 +311,7 @@ const ACCEPTED = [
   'LSTM',
   'GRU',
   'Bidirectional (concat, sum, ave, mul)',
+  'Conv1D (valid, same, causal)',
   'Dense (on vectors or every step)',
   'TimeDistributed(Dense)',
   'Activation',
@@ -761,7 +762,7 @@ function matrix(rows: number, cols: number, data: Float64Array): Matrix {
 // Layers → IR
 
 const GATES = { SimpleRNN: 1, LSTM: 4, GRU: 3 } as const
-const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Activation', 'BatchNormalization', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Flatten', 'TimeDistributed', 'Reshape', 'Bidirectional'])
+const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Activation', 'BatchNormalization', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Flatten', 'TimeDistributed', 'Reshape', 'Bidirectional', 'Conv1D'])
 /** class names come from the file: no inherited keys ('constructor', …) */
 const isRecurrent = (className: string): className is keyof typeof GATES => Object.hasOwn(GATES, className)
 
@@ -802,7 +803,7 @@ function checkDeclaredSizes(body: KerasLayer[], inputWidth: number | null): void
       const units = num(layer, 'units')
       if (width !== null) claim(layer, 'kernel', [width, units], `units=${units} on inputs of width ${width}`)
       width = units
-    } else if (layer.className === 'Flatten' || layer.className === 'Bidirectional') width = null // checked on the weights' own shapes
+    } else if (layer.className === 'Flatten' || layer.className === 'Bidirectional' || layer.className === 'Conv1D') width = null // checked on the weights' own shapes
   }
 }
 
@@ -859,6 +860,36 @@ function denseLayer(layer: KerasLayer, width: number, weights: Weights): DenseLa
   const kernel = matrix(width, units, weights.read(layer.name, 'kernel', [width, units]))
   const bias = flag(layer, 'use_bias', true) ? weights.read(layer.name, 'bias', [units]) : new Float64Array(units)
   return { type: 'dense', name: layer.name, units, kernel, bias, activation: activation(layer, 'activation', 'linear') }
+}
+
+/** A positive whole number, or a one-element list of one (Keras writes kernel_size=(3,)). */
+function oneInt(layer: KerasLayer, key: string, dflt: number): number {
+  const raw = layer.config[key] ?? layer.config[key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())]
+  const v = Array.isArray(raw) && raw.length === 1 ? raw[0] : (raw ?? dflt)
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) refuse(layer, `'${key}' is ${JSON.stringify(raw)}, expected a positive whole number`)
+  return v
+}
+
+/** Conv1D over the steps (channels last, one group): the kernel [k, in, filters] as k taps. */
+function conv1dLayer(layer: KerasLayer, width: number, weights: Weights, dialect: Dialect): Conv1dLayer {
+  const c = layer.config
+  const say = (key: string, value: boolean | string) => setting(dialect, key, value)
+  const format = c.data_format ?? c.dataFormat
+  if (format !== undefined && format !== null && format !== 'channels_last' && format !== 'channelsLast') {
+    refuse(layer, `${say('data_format', String(format))} is not supported; use ${say('data_format', 'channels_last')}`)
+  }
+  if (c.groups !== undefined && c.groups !== 1) refuse(layer, `grouped convolutions (groups=${JSON.stringify(c.groups)}) are not supported; use groups=1`)
+  const padding = c.padding ?? 'valid'
+  if (padding !== 'valid' && padding !== 'same' && padding !== 'causal') refuse(layer, `${say('padding', String(padding))} is not supported; use valid, same or causal`)
+  const filters = num(layer, 'filters')
+  const k = oneInt(layer, 'kernel_size', 1)
+  const strides = oneInt(layer, 'strides', 1)
+  const dilation = oneInt(layer, 'dilation_rate', 1)
+  const kernel = weights.read(layer.name, 'kernel', [k, width, filters])
+  const bias = flag(layer, 'use_bias', true) ? weights.read(layer.name, 'bias', [filters]) : new Float64Array(filters)
+  // filled by load(): the taps are views of the kernel, tap j = kernel[j]
+  const taps = Array.from({ length: k }, (_v, j) => matrix(width, filters, kernel.subarray(j * width * filters, (j + 1) * width * filters)))
+  return { type: 'conv1d', name: layer.name, filters, taps, bias, strides, dilation, padding, activation: activation(layer, 'activation', 'linear') }
 }
 
 /**
@@ -1043,6 +1074,7 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
   const dropped: DroppedLayer[] = []
   // the layer's input: a sequence [batch, time, width] or a vector [batch, width]
   let sequence = true
+  let steps = input.seqLen
   const known = (layer: KerasLayer, w: number | null): number => {
     if (w === null) refuse(layer, 'its input width is unknown')
     return w
@@ -1072,6 +1104,13 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
         sequence = rnn.returnSequences
         break
       }
+      case 'Conv1D': {
+        const conv = conv1dLayer(layer, known(layer, width), weights, dialect)
+        layers.push(conv)
+        width = conv.filters
+        if (steps !== null) steps = convGeometry(conv, steps).length
+        break
+      }
       case 'Bidirectional': {
         const bi = bidirectionalLayer(layer, known(layer, width), weights, hardSigmoidSlope(topology), dialect)
         layers.push(bi)
@@ -1096,7 +1135,7 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
         sequence = false
         break
       case 'Flatten': {
-        const T = input.seqLen
+        const T = steps
         if (sequence && T === null) refuse(layer, 'Flatten needs a fixed number of steps: give the input a fixed length')
         // on a vector Flatten changes nothing
         if (!sequence) dropped.push({ name: layer.name, className: 'Flatten', at: layers.length })

@@ -64,6 +64,11 @@ const NETWORKS: Array<[string, Omit<RandomNetworkSpec, 'seed' | 'classes'>]> = [
     'Dense per frame + GRU reset_after sequences + GlobalAveragePooling1D',
     { cell: 'gruResetAfter', hidden: [4], frameSize: 3, before: [{ kind: 'dense', units: 4, activation: 'tanh' }], returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }] },
   ],
+  ['Conv1D (same, relu) + GRU', { cell: 'gru', hidden: [3], frameSize: 3, before: [{ kind: 'conv1d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }] }],
+  [
+    'Conv1D (valid, stride 2, sigmoid) + Bidirectional SimpleRNN',
+    { cell: 'simpleRnn', hidden: [3], frameSize: 3, before: [{ kind: 'conv1d', filters: 3, kernelSize: 2, strides: 2, padding: 'valid', activation: 'sigmoid' }], bidirectional: 'sum' },
+  ],
   ['Bidirectional LSTM, concat', { cell: 'lstm', hidden: [3], frameSize: 3, bidirectional: 'concat' }],
   ['stacked Bidirectional GRU reset_after, sum', { cell: 'gruResetAfter', hidden: [3, 3], frameSize: 3, bidirectional: 'sum' }],
   ['Bidirectional SimpleRNN, ave', { cell: 'simpleRnn', hidden: [4], frameSize: 3, bidirectional: 'ave' }],

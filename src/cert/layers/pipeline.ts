@@ -10,7 +10,8 @@
  *   vector → vector       Dense, batch norm
  */
 import type { MergeMode } from '../network.ts'
-import type { Cell, DenseSpec, Domain, RecurrentSpec, WeightOps } from './domain.ts'
+import { convGeometry } from '../network.ts'
+import type { Activation, Cell, DenseSpec, Domain, RecurrentSpec, WeightOps } from './domain.ts'
 import { denseApply } from './dense.ts'
 import { gruCell } from './gru.ts'
 import { lstmCell } from './lstm.ts'
@@ -39,7 +40,18 @@ export type StageSpec<M, B> = StageBase &
     | { type: 'scale'; kernel: M; bias: B; units: number }
     | { type: 'pool'; mode: 'avg' | 'max'; units: number }
     | { type: 'flatten' }
+    | ({ type: 'conv1d' } & ConvSpec<M, B>)
   )
+
+/** A Conv1D's weights: one map per tap (IR: src/cert/network.ts Conv1dLayer). */
+export interface ConvSpec<M, B> {
+  taps: M[]
+  bias: B
+  strides: number
+  dilation: number
+  padding: 'valid' | 'same' | 'causal'
+  activation: Activation
+}
 
 /** A stage ready to run in every domain of the family. */
 export type Stage<M, B> = StageBase &
@@ -51,6 +63,7 @@ export type Stage<M, B> = StageBase &
     | { type: 'scale'; kernel: M; bias: B }
     | { type: 'pool'; mode: 'avg' | 'max'; units: number; weights: (T: number) => M }
     | { type: 'flatten' }
+    | ({ type: 'conv1d' } & ConvSpec<M, B>)
   )
 
 /** Build the cells and the pooling weights once per network. */
@@ -64,6 +77,7 @@ export function prepareStages<M, B>(ops: WeightOps<M, B>, specs: Array<StageSpec
     }
     if (s.type === 'dense') return { ...base, type: 'dense', spec: s.spec, last: k === specs.length - 1 }
     if (s.type === 'scale') return { ...base, type: 'scale', kernel: s.kernel, bias: s.bias }
+    if (s.type === 'conv1d') return { ...s, ...base }
     if (s.type === 'pool') {
       const byT = new Map<number, M>()
       const units = s.units
@@ -96,12 +110,20 @@ function named<V, M, B>(d: Domain<V, M, B>, prefix: string): Domain<V, M, B> {
 
 /** Does the stage take a sequence and give one? */
 export const keepsSequence = <M, B>(s: Stage<M, B>, inSequence: boolean): boolean =>
-  inSequence && (s.type === 'recurrent' || s.type === 'bidirectional' ? s.returnSequences : s.type === 'dense' || s.type === 'scale')
+  inSequence && (s.type === 'recurrent' || s.type === 'bidirectional' ? s.returnSequences : s.type === 'dense' || s.type === 'scale' || s.type === 'conv1d')
 
 /** The output positions a sequence stage computes from perturbed input positions [a, b] of T. */
 export function reach<M, B>(s: Stage<M, B>, a: number, b: number, T: number): [number, number] {
   // a recurrence carries a change at step a to every later step; its backward direction to every earlier one
-  return s.type === 'recurrent' ? [a, T - 1] : s.type === 'bidirectional' ? [0, T - 1] : [a, b]
+  if (s.type === 'recurrent') return [a, T - 1]
+  if (s.type === 'bidirectional') return [0, T - 1]
+  if (s.type === 'conv1d') {
+    // the outputs whose window covers a perturbed step
+    const { length, left } = convGeometry(s, T)
+    const span = s.dilation * (s.taps.length - 1)
+    return [Math.max(0, Math.ceil((a + left - span) / s.strides)), Math.min(length - 1, Math.floor((b + left) / s.strides))]
+  }
+  return [a, b]
 }
 
 /** The direction a recurrent cell reads the sequence: 1 from the first step, −1 from the last. */
@@ -110,9 +132,9 @@ export type Direction = 1 | -1
 export interface PipelineHooks<V> {
   /**
    * The states before a recurrent stage's step `from` in direction `dir` (zeros, or the
-   * clean run's states after step from − dir)
+   * clean run's states after step from − dir), on a sequence of `steps` steps
    */
-  initial(stage: number, cell: { units: number; stateParts: number }, from: number, dir: Direction): V[]
+  initial(stage: number, cell: { units: number; stateParts: number }, from: number, dir: Direction, steps: number): V[]
   /** a Bidirectional stage's h of one direction at step t, outside the computed range */
   knownH?(stage: number, t: number, dir: Direction): V
   /** position t of stage k's output sequence (k = −1: the input), outside the computed range */
@@ -137,7 +159,7 @@ export interface PipelineHooks<V> {
  * reaches positions [a, b] of the input. Returns the last stage's vector (the logits).
  */
 export function runPipeline<V, M, B>(d: Domain<V, M, B>, stages: Array<Stage<M, B>>, inputs: V[], a: number, b: number, hooks: PipelineHooks<V>): V {
-  const T = a + inputs.length
+  let T = a + inputs.length
   // the current sequence: positions [lo, hi] computed, values seq[t − lo]; the rest known
   let seq = inputs.slice(0, b - a + 1)
   let lo = a
@@ -162,7 +184,7 @@ export function runPipeline<V, M, B>(d: Domain<V, M, B>, stages: Array<Stage<M, 
       const n = (to - from) * dir + 1
       let xs = Array.from({ length: n }, (_v, j) => at(k, from + j * dir))
       if (hooks.sequence) xs = hooks.sequence(xs)
-      let state = hooks.initial(k, cell, from, dir)
+      let state = hooks.initial(k, cell, from, dir, T)
       const out: V[] = []
       xs.forEach((x, j) => {
         hooks.onStep?.(k, from + j * dir)
@@ -207,6 +229,27 @@ export function runPipeline<V, M, B>(d: Domain<V, M, B>, stages: Array<Stage<M, 
         hi = reach(s, lo, hi, T)[1]
         hooks.onSequence?.(k, seq, lo)
       } else vec = out[out.length - 1]
+      return
+    }
+    if (s.type === 'conv1d') {
+      const { length, left } = convGeometry(s, T)
+      const [from, to] = reach(s, lo, hi, T)
+      const out: V[] = []
+      for (let t = from; t <= to; t++) {
+        hooks.onStep?.(k, t)
+        const terms: Array<[M, V]> = []
+        s.taps.forEach((w, j) => {
+          const i = t * s.strides - left + j * s.dilation
+          if (i >= 0 && i < T) terms.push([w, at(k, i)])
+        })
+        const y = d.affine(terms, s.bias, 'conv')
+        out.push(s.activation === 'linear' ? y : d.unary(s.activation, y, 'out'))
+      }
+      seq = out
+      lo = from
+      hi = to
+      T = length
+      hooks.onSequence?.(k, seq, lo)
       return
     }
     if (s.type === 'dense' || s.type === 'scale') {

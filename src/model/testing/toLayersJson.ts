@@ -32,6 +32,7 @@ const CLASS: Record<LayerIR['type'], string> = {
   pool: 'GlobalAveragePooling1D',
   flatten: 'Flatten',
   bidirectional: 'Bidirectional',
+  conv1d: 'Conv1D',
 }
 const classOf = (l: LayerIR) => (l.type === 'pool' && l.mode === 'max' ? 'GlobalMaxPooling1D' : CLASS[l.type])
 
@@ -76,6 +77,19 @@ function layerConfig(layer: LayerIR): Record<string, unknown> {
       return { name: layer.name, input_dim: layer.embeddings.rows, output_dim: layer.embeddings.cols, mask_zero: false }
     case 'dense':
       return { name: layer.name, units: layer.units, activation: layer.activation, use_bias: true }
+    case 'conv1d':
+      return {
+        name: layer.name,
+        filters: layer.filters,
+        kernel_size: [layer.taps.length],
+        strides: [layer.strides],
+        padding: layer.padding,
+        data_format: 'channels_last',
+        dilation_rate: [layer.dilation],
+        groups: 1,
+        activation: layer.activation,
+        use_bias: true,
+      }
     case 'bidirectional':
       return {
         name: layer.name,
@@ -109,6 +123,15 @@ function weightsOf(layer: LayerIR): Array<{ variable: string; shape: number[]; d
         { variable: 'kernel', shape: [layer.kernel.rows, layer.kernel.cols], data: layer.kernel.data },
         { variable: 'bias', shape: [layer.units], data: layer.bias },
       ]
+    case 'conv1d': {
+      const k = layer.taps.length
+      const data = new Float64Array(k * layer.taps[0].data.length)
+      layer.taps.forEach((m, j) => data.set(m.data, j * m.data.length))
+      return [
+        { variable: 'kernel', shape: [k, layer.taps[0].rows, layer.filters], data },
+        { variable: 'bias', shape: [layer.filters], data: layer.bias },
+      ]
+    }
     case 'bidirectional':
       return [...rnnWeights(layer.forward, `${layer.forward.name}/`), ...rnnWeights(layer.backward, `${layer.backward.name}/`)]
     default:
