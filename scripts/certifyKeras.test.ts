@@ -21,6 +21,15 @@ describe('certify --model <file.keras | file.h5>', () => {
     ['dotkeras-lstm', 'dotkeras-lstm.keras'],
     ['dotkeras-text-lstm', 'dotkeras-text-lstm.keras'],
     ['stacked-gru-lstm', 'stacked-gru-lstm.h5'],
+    // the sequence pipeline: batch norm + a dropped SpatialDropout1D; a leading Reshape (flat 784-pixel inputs)
+    ['spatialdropout-bn-lstm', 'spatialdropout-bn-lstm.h5'],
+    ['reshape-784-lstm', 'reshape-784-lstm.h5'],
+    ['timedistributed-dense-pool', ''],
+    ['lstm-seq-globalmax', 'lstm-seq-globalmax.h5'],
+    // the classic toxic-comment classifier: Embedding → SpatialDropout1D → Bidirectional(LSTM) → GlobalMaxPooling1D → Dense(relu) → Dense
+    ['toxic-classic', 'toxic-classic.h5'],
+    ['bidir-gru-sum', ''],
+    ['conv1d-gru', 'conv1d-gru.h5'],
   ])('%s: %s certifies, predicting as Keras does', (name, file) => {
     const r = certify(['--model', join(FIX, name, file), '--inputs', join(FIX, name, 'inputs.json'), '--n', '3', '--eps', '0.001', '--json'])
     expect(r.err).toBe('')

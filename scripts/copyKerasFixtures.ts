@@ -16,21 +16,26 @@ import { join, resolve } from 'node:path'
 const from = resolve(process.argv[2] ?? '../shared/fixtures/keras3')
 const to = resolve('src/model/testing/fixtures/keras3')
 
-const SUPPORTED = ['dotkeras-lstm', 'dotkeras-gru-resetafter', 'dotkeras-text-lstm', 'qfloat16-lstm', 'stacked-gru-lstm']
-const WITH_SHARD = ['simplernn-relu', 'lstm-hardsigmoid', 'gru-hardsigmoid', 'lstm-relu-head']
-const WITH_H5 = ['text-maskzero-gru']
-const JSON_ONLY = [
-  'bidir-lstm-concat',
-  'bidir-gru-sum',
-  'lstm-seq-globalmax',
+const SUPPORTED = [
+  'dotkeras-lstm',
+  'dotkeras-gru-resetafter',
+  'dotkeras-text-lstm',
+  'qfloat16-lstm',
+  'stacked-gru-lstm',
+  // the sequence pipeline (issue 13)
+  'spatialdropout-bn-lstm',
   'gru-seq-globalavg',
-  'masking-lstm',
-  'conv1d-gru',
   'timedistributed-dense-pool',
   'reshape-784-lstm',
-  'spatialdropout-bn-lstm',
+  'lstm-seq-globalmax',
+  'bidir-lstm-concat',
+  'bidir-gru-sum',
   'toxic-classic',
+  'conv1d-gru',
 ]
+const WITH_SHARD = ['simplernn-relu', 'lstm-hardsigmoid', 'gru-hardsigmoid', 'lstm-relu-head']
+const WITH_H5 = ['text-maskzero-gru']
+const JSON_ONLY = ['masking-lstm']
 
 function copy(name: string, files: string[]) {
   mkdirSync(join(to, name), { recursive: true })

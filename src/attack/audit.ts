@@ -8,7 +8,7 @@
  * attacker achieves.
  */
 import type { Clip, CompiledNetwork, Method, NetworkIR, PreparedSample, SampleInput } from '../cert/index.ts'
-import { findBound, mean, prepareSample } from '../cert/index.ts'
+import { findBound, isRecurrent, mean, prepareSample } from '../cert/index.ts'
 import { ballOf, insideBall, margin64, sampleBall } from './ball.ts'
 import type { AttackModel } from './pgd.ts'
 import { attackRadius, createAttackModel, pgdAttackRegions } from './pgd.ts'
@@ -107,17 +107,25 @@ export interface SampleAudit {
 export function forwardCost(cn: CompiledNetwork, T: number): number[] {
   let perStep = 0
   let width = cn.frameSize
-  for (const { layer } of cn.cells) {
-    const k = layer.type === 'simpleRnn' ? 1 : layer.type === 'lstm' ? 4 : 3
-    perStep += (width + layer.units) * k * layer.units
-    width = layer.units
+  let once = 0
+  let sequence = true
+  for (const layer of cn.net.layers) {
+    if (isRecurrent(layer)) {
+      const k = layer.type === 'simpleRnn' ? 1 : layer.type === 'lstm' ? 4 : 3
+      perStep += (width + layer.units) * k * layer.units
+      width = layer.units
+      sequence = layer.returnSequences
+    } else if (layer.type === 'dense') {
+      if (sequence) perStep += width * layer.units
+      else once += width * layer.units
+      width = layer.units
+    } else if (layer.type === 'pool' || layer.type === 'flatten') {
+      once += T * width
+      if (layer.type === 'flatten') width *= T
+      sequence = false
+    }
   }
-  let dense = 0
-  for (const d of cn.dense) {
-    dense += width * d.layer.units
-    width = d.layer.units
-  }
-  return Array.from({ length: T }, (_, t) => (T - t) * perStep + dense)
+  return Array.from({ length: T }, (_, t) => (T - t) * perStep + once)
 }
 
 /** Samples per frame and frames to sample within the budget. */

@@ -7,7 +7,7 @@
  * anything that matters with the certifier's own forward pass.
  */
 import type { CellProduct, CompiledNetwork, ConcreteRun, Domain, Lin, UnaryKind } from '../cert/index.ts'
-import { PRODUCT, runDense, runStack, UNARY } from '../cert/index.ts'
+import { cleanHooks, PRODUCT, runPipeline, UNARY } from '../cert/index.ts'
 /**
  * Y[s, o] += Σ_i W[o, i]·X[s, i] for s < S, o < out (X: S × n, W: out × n, Y: S × out, all
  * row-major), each dot product summed in order i = 0…n−1 from 0 and then added to Y, as
@@ -162,6 +162,7 @@ export class BatchDomain implements Domain<Batch, Lin, Float64Array> {
       else if (kind === 'xSigmoid') for (let k = 0; k < n; k++) out[po + k] = PRODUCT.xSigmoid(A[pa + k], Bd[pb + k])
       else if (kind === 'sigmoidTanh') for (let k = 0; k < n; k++) out[po + k] = PRODUCT.sigmoidTanh(A[pa + k], Bd[pb + k])
       else if (kind === 'xHardSigmoid') for (let k = 0; k < n; k++) out[po + k] = PRODUCT.xHardSigmoid(A[pa + k], Bd[pb + k])
+      else if (kind === 'mul') for (let k = 0; k < n; k++) out[po + k] = A[pa + k] * Bd[pb + k]
       else for (let k = 0; k < n; k++) out[po + k] = PRODUCT.hardSigmoidTanh(A[pa + k], Bd[pb + k])
     }
     return batchOf(out, rows, n)
@@ -189,6 +190,34 @@ export class BatchDomain implements Domain<Batch, Lin, Float64Array> {
     return this.zip(kind, x, y)
   }
 
+  concat(parts: Batch[]): Batch {
+    const rows = Math.max(...parts.map((p) => p.rows))
+    const n = parts.reduce((s, p) => s + p.n, 0)
+    const out = new Float64Array(rows * n)
+    for (let s = 0; s < rows; s++) {
+      let at = s * n
+      for (const p of parts) {
+        const o = p.off + (p.rows === 1 ? 0 : s * p.stride)
+        out.set(p.data.subarray(o, o + p.n), at)
+        at += p.n
+      }
+    }
+    return batchOf(out, rows, n)
+  }
+
+  max(parts: Batch[]): Batch {
+    const rows = Math.max(...parts.map((p) => p.rows))
+    const n = parts[0].n
+    const out = new Float64Array(rows * n).fill(-Infinity)
+    for (const p of parts) {
+      for (let s = 0; s < rows; s++) {
+        const o = p.off + (p.rows === 1 ? 0 : s * p.stride)
+        for (let k = 0; k < n; k++) out[s * n + k] = Math.max(out[s * n + k], p.data[o + k])
+      }
+    }
+    return batchOf(out, rows, n)
+  }
+
   mark(): number {
     return 0
   }
@@ -208,8 +237,6 @@ export interface BatchForward {
 }
 
 export function batchForward(cn: CompiledNetwork, clean: ConcreteRun, T: number): BatchForward {
-  const cells = cn.cells.map((c) => c.cell)
-  const dense = cn.dense.map((d) => d.spec)
   return {
     run(S, start, inputs) {
       const d = new BatchDomain(S)
@@ -218,18 +245,17 @@ export function batchForward(cn: CompiledNetwork, clean: ConcreteRun, T: number)
         const x = inputs(t)
         frames.push(batchOf(x.data, x.shared ? 1 : S, cn.frameSize))
       }
-      const h = runStack(d, cells, frames, {
-        initial: (li, cell) => {
-          if (start === 0) return Array.from({ length: cell.stateParts }, () => batchOf(new Float64Array(S * cell.units), S, cell.units))
-          // the clean run's state, one row per sample
-          return clean.states[li][start - 1].map((v) => {
-            const rep = new Float64Array(S * v.length)
-            for (let s = 0; s < S; s++) rep.set(v, s * v.length)
-            return batchOf(rep, S, v.length)
-          })
-        },
-      })
-      return packed(runDense(d, dense, h[h.length - 1]))
+      // the clean run's state, one row per sample
+      const rows = (v: Float64Array) => {
+        const rep = new Float64Array(S * v.length)
+        for (let s = 0; s < S; s++) rep.set(v, s * v.length)
+        return batchOf(rep, S, v.length)
+      }
+      // a value the perturbation does not reach: one row shared by all samples; a state: one row per sample
+      const shared = (v: Float64Array) => batchOf(v, 1, v.length)
+      const zeros = (cell: { units: number; stateParts: number }) => Array.from({ length: cell.stateParts }, () => batchOf(new Float64Array(S * cell.units), S, cell.units))
+      const out = runPipeline(d, cn.stages, frames, start, T - 1, cleanHooks(clean, (t) => inputs(t).data, shared, zeros, rows))
+      return out.rows === S ? packed(out) : packed(rows(packed(out)))
     },
   }
 }

@@ -5,6 +5,7 @@
  */
 import { AbstractContext } from './domains/zonotope.ts'
 import type { TraceOptions } from './domains/zonotope.ts'
+import type { NetworkIR } from './network.ts'
 import type { CompiledNetwork, ConcreteRun } from './runtime.ts'
 import { abstractForward, checkFrames, embedTokens, forward } from './runtime.ts'
 import type { SearchKind } from './search.ts'
@@ -60,6 +61,26 @@ export function argmax(v: ArrayLike<number>): number {
   return best
 }
 
+/**
+ * The frames of a frame input: as given, or, for a model whose file reads one flat vector
+ * that a leading Reshape splits into frames (e.g. 784 → 28 × 28), that vector given as one
+ * row (or as is) split into its frames. The threat model acts on these frames.
+ */
+export function inputFrames(net: NetworkIR, x: number[][]): number[][] {
+  const input = net.input
+  if (input.kind !== 'frames' || input.flatSize === undefined || input.seqLen === null) return x
+  const flat = x.length === 1 && x[0].length === input.flatSize ? x[0] : null
+  if (!flat) return x
+  return Array.from({ length: input.seqLen }, (_v, t) => flat.slice(t * input.frameSize, (t + 1) * input.frameSize))
+}
+
+/** For a model with a leading Reshape: how its input may be given (for messages), else ''. */
+export function reshapeNote(net: NetworkIR): string {
+  const input = net.input
+  if (input.kind !== 'frames' || input.flatSize === undefined) return ''
+  return ` (or one row of ${input.flatSize} values, which the model's Reshape splits into ${input.seqLen} frames of ${input.frameSize}; the threat model perturbs those frames)`
+}
+
 /** Frames (or token embeddings) of a sample, its float64 forward pass and prediction. */
 export function prepareSample(cn: CompiledNetwork, input: SampleInput): PreparedSample {
   let frames: Float64Array[]
@@ -67,8 +88,8 @@ export function prepareSample(cn: CompiledNetwork, input: SampleInput): Prepared
     if (!input.tokens) throw new Error('this model reads tokens: give "tokens" (an array of token ids)')
     frames = embedTokens(cn, input.tokens)
   } else {
-    if (!input.x) throw new Error(`this model reads frames: give "x" (T frames of ${cn.frameSize} numbers)`)
-    frames = input.x.map((f) => Float64Array.from(f))
+    if (!input.x) throw new Error(`this model reads frames: give "x" (T frames of ${cn.frameSize} numbers)${reshapeNote(cn.net)}`)
+    frames = inputFrames(cn.net, input.x).map((f) => Float64Array.from(f))
   }
   checkFrames(cn, frames)
   if (input.label !== undefined && !(Number.isInteger(input.label) && input.label >= 0 && input.label < cn.classes)) {
@@ -101,7 +122,7 @@ function certifyRegion(prep: PreparedSample, frames: number[], eps: number, opts
     ctx.reduce = (state) => zonotopeReduceState(state, keep, symbols)
   }
   const start = Math.min(...frames)
-  const logits = abstractForward(prep.cn, inputs, start, prep.concrete, ctx)
+  const logits = abstractForward(prep.cn, inputs, start, prep.concrete, ctx, Math.max(...frames))
   const verdict = verifyLabel(logits, prep.predicted, opts.margin ?? 'diff')
   return { result: { ...verdict, logits, generators: logits.m }, ctx }
 }

@@ -32,7 +32,9 @@ export {
   certifyThreatAsync,
   findBound,
   findBoundAsync,
+  inputFrames,
   prepareSample,
+  reshapeNote,
   verifiedAccuracy,
 } from './certify.ts'
 export type { AccuracyPoint, EvalRow, MethodSummary } from './evaluation.ts'
@@ -41,25 +43,34 @@ export { geomean, mean, median, populationStd, ratio, sampleStd } from './stats.
 export type { CostOptions, CostShape, CostThreat, SequenceCheck } from './limits.ts'
 export { checkSequenceCost, costShape, estimateSeconds, MAX_FRAMES, roughDuration, sequenceCostProblem, SequenceTooLongError } from './limits.ts'
 export type {
+  BatchNormLayer,
+  BidirectionalLayer,
+  Conv1dLayer,
   DenseLayer,
+  DroppedLayer,
   EmbeddingLayer,
+  FlattenLayer,
   GruLayer,
   InputSpec,
   LayerIR,
   LstmLayer,
   Matrix,
+  MergeMode,
   NetworkIR,
+  PoolLayer,
   RecurrentLayer,
   SimpleRnnLayer,
 } from './network.ts'
-export { isRecurrent, transpose, UnsupportedModelError, validateNetwork } from './network.ts'
+export { convGeometry, isRecurrent, transpose, UnsupportedModelError, validateNetwork } from './network.ts'
 export type { Projection, VarSelector } from './projection.ts'
 export { checkSelector, insideConvexPolygon, projectVariables, selectorRow, selectValue } from './projection.ts'
-export type { CellType, RandomNetworkSpec } from './randomNetwork.ts'
+export type { CellType, ExtraLayer, RandomNetworkSpec } from './randomNetwork.ts'
 export { randomFrames, randomNetwork } from './randomNetwork.ts'
 export { hashSeed, Rng } from './rng.ts'
 export type { CompiledNetwork, ConcreteEntry, ConcreteRun } from './runtime.ts'
-export { abstractForward, checkFrames, compileNetwork, embedTokens, forward, forwardFrom } from './runtime.ts'
+export { abstractForward, checkFrames, cleanHooks, compileNetwork, embedTokens, float64Family, forward, forwardFrom } from './runtime.ts'
+export type { WeightFamily } from './stages.ts'
+export { stageSpecs } from './stages.ts'
 export type { FastSearchOptions, MarginFn, SearchKind, SearchResult, SearchSteps } from './search.ts'
 export { fastSearch, MAX_SEARCH_EPS, maxEpsProblem, paperSearch, runSearch, SEARCH_RESOLUTION, SEARCHES, searchSteps } from './search.ts'
 export type { SelfCheck } from './selfCheck.ts'
@@ -85,7 +96,7 @@ export { tanhSlopePoints } from './transformers/tanh.ts'
 export { xSigmoidCandidates } from './transformers/xSigmoid.ts'
 // the layers, written once against the domain interface, and the float64 weights (the
 // batched domain of src/attack and the TF.js domains of src/tf evaluate the same layers)
-export type { Activation, Cell, CellProduct, DenseSpec, Domain, GruSpec, LstmSpec, RecurrentSpec, SimpleRnnSpec, StackHooks, WeightOps } from './layers/index.ts'
-export { denseApply, recurrentCell, runDense, runStack, runStackInterleaved } from './layers/index.ts'
+export type { Activation, Cell, CellProduct, DenseSpec, Direction, Domain, GruSpec, LstmSpec, PipelineHooks, RecurrentSpec, SimpleRnnSpec, Stage, StageSpec, StackHooks, WeightOps } from './layers/index.ts'
+export { denseApply, keepsSequence, prepareStages, recurrentCell, runDense, runPipeline, runStack, runStackInterleaved } from './layers/index.ts'
 export type { ConcreteRecorder, Lin } from './domains/float64.ts'
 export { affineFloat64, Float64Domain, float64Weights, linOf, PRODUCT, UNARY } from './domains/float64.ts'

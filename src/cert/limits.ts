@@ -11,7 +11,7 @@
  *
  * Pure: no Node, DOM or TF.js APIs (the app and its worker use it too).
  */
-import type { NetworkIR } from './network.ts'
+import type { LayerIR, NetworkIR } from './network.ts'
 
 /** Default cap on the frames (tokens, for text models) of one input. */
 export const MAX_FRAMES = 256
@@ -27,11 +27,16 @@ export interface CostShape {
 export function costShape(net: NetworkIR): CostShape {
   let frameSize = net.input.kind === 'frames' ? net.input.frameSize : 0
   const layers: CostShape['layers'] = []
-  for (const l of net.layers) {
-    if (l.type === 'embedding') frameSize = l.embeddings.cols
-    else if (l.type === 'simpleRnn') layers.push({ units: l.units, gates: 1, fresh: 1 })
+  const cell = (l: LayerIR) => {
+    if (l.type === 'simpleRnn') layers.push({ units: l.units, gates: 1, fresh: 1 })
     else if (l.type === 'lstm') layers.push({ units: l.units, gates: 4, fresh: 3 })
     else if (l.type === 'gru') layers.push({ units: l.units, gates: 3, fresh: 3 })
+  }
+  for (const l of net.layers) {
+    if (l.type === 'embedding') frameSize = l.embeddings.cols
+    // both directions of a Bidirectional layer run over the sequence
+    else if (l.type === 'bidirectional') [l.forward, l.backward].forEach(cell)
+    else cell(l)
   }
   return { frameSize, layers }
 }

@@ -1,17 +1,21 @@
 /**
  * A validated network ready to run: the float64 concrete forward pass and the abstract
- * (zonotope) forward pass, layer by layer over the whole sequence, both the layers of
+ * (zonotope) forward pass, stage by stage (./layers/pipeline.ts), both the layers of
  * ./layers evaluated in a domain (./domains).
  */
 import type { AbstractContext } from './domains/zonotope.ts'
 import type { ConcreteRecorder, Lin } from './domains/float64.ts'
 import { Float64Domain, float64Weights, linOf } from './domains/float64.ts'
-import type { Cell, DenseSpec, RecurrentSpec } from './layers/index.ts'
-import { recurrentCell, runDense, runStack } from './layers/index.ts'
-import type { DenseLayer, EmbeddingLayer, NetworkIR, RecurrentLayer } from './network.ts'
-import { isRecurrent, validateNetwork } from './network.ts'
+import type { Direction, PipelineHooks, Stage } from './layers/index.ts'
+import { prepareStages, runPipeline } from './layers/index.ts'
+import type { EmbeddingLayer, NetworkIR } from './network.ts'
+import { validateNetwork } from './network.ts'
+import { stageSpecs } from './stages.ts'
 import type { Zonotope } from './zonotope.ts'
 import { zonotopeConstant } from './zonotope.ts'
+
+/** The float64 weight family: kernels as maps W·x, vectors as they are. */
+export const float64Family = { mat: linOf, vec: (v: Float64Array) => v, ops: float64Weights }
 
 export interface CompiledNetwork {
   net: NetworkIR
@@ -19,26 +23,16 @@ export interface CompiledNetwork {
   /** size of one input frame (after the embedding, for token models) */
   frameSize: number
   embedding: EmbeddingLayer | null
-  cells: Array<{ layer: RecurrentLayer; cell: Cell<Lin, Float64Array> }>
-  dense: Array<{ layer: DenseLayer; spec: DenseSpec<Lin, Float64Array> }>
+  /** the chain of stages, float64 weights */
+  stages: Array<Stage<Lin, Float64Array>>
 }
 
 export function compileNetwork(net: NetworkIR): CompiledNetwork {
   const { classes } = validateNetwork(net)
   const embedding = net.layers[0].type === 'embedding' ? net.layers[0] : null
-  const cells: CompiledNetwork['cells'] = []
-  const dense: CompiledNetwork['dense'] = []
-  for (const layer of net.layers) {
-    if (isRecurrent(layer)) {
-      // validated: the activations are ones the cells know
-      const spec = { ...layer, kernel: linOf(layer.kernel), recurrentKernel: linOf(layer.recurrentKernel) } as RecurrentSpec<Lin, Float64Array>
-      cells.push({ layer, cell: recurrentCell(float64Weights, spec) })
-    } else if (layer.type === 'dense') {
-      dense.push({ layer, spec: { ...layer, kernel: linOf(layer.kernel) } as DenseSpec<Lin, Float64Array> })
-    }
-  }
+  const stages = prepareStages(float64Weights, stageSpecs(net, float64Family))
   const frameSize = embedding ? embedding.embeddings.cols : net.input.kind === 'frames' ? net.input.frameSize : 0
-  return { net, classes, frameSize, embedding, cells, dense }
+  return { net, classes, frameSize, embedding, stages }
 }
 
 /** Token ids → embedding vectors (the frames the threat model perturbs). */
@@ -58,17 +52,32 @@ export function embedTokens(cn: CompiledNetwork, tokens: number[]): Float64Array
 /** Validate frames against the model's frame size. */
 export function checkFrames(cn: CompiledNetwork, frames: Float64Array[]): void {
   if (frames.length === 0) throw new Error('the input has no frames')
+  const seqLen = cn.net.input.seqLen
+  if (seqLen !== null && cn.stages.some((s) => s.type === 'flatten') && frames.length !== seqLen) {
+    throw new Error(`the input has ${frames.length} frames; this model (Flatten) reads exactly ${seqLen}`)
+  }
   frames.forEach((f, t) => {
-    if (f.length !== cn.frameSize) throw new Error(`frame ${t} has ${f.length} values, the model expects ${cn.frameSize}`)
+    if (f.length !== cn.frameSize) {
+      const input = cn.net.input
+      const note = input.kind === 'frames' && input.flatSize !== undefined ? ` (or one row of ${input.flatSize} values, split by the model's Reshape)` : ''
+      throw new Error(`frame ${t} has ${f.length} values, the model expects ${cn.frameSize}${note}`)
+    }
     for (let i = 0; i < f.length; i++) {
       if (!Number.isFinite(f[i])) throw new Error(`frame ${t} has a non-finite value at ${i}`)
     }
   })
 }
 
-/** Per layer, per step: the state after that step (state[layer][t] = [h, (c)]). */
+/**
+ * The concrete run: per stage (index into `stages`), the states of a recurrent stage after
+ * every step (states[k][t] = [h, (c)]; a Bidirectional stage's backward direction in
+ * backStates[k][t], after it read steps T−1 … t) and the output sequence of every
+ * sequence stage.
+ */
 export interface ConcreteRun {
   states: Float64Array[][][]
+  backStates: Float64Array[][][]
+  sequences: Float64Array[][]
   logits: Float64Array
 }
 
@@ -81,73 +90,78 @@ export interface ConcreteEntry {
   values: Float64Array
 }
 
-/** Where a layer stands in the network: the layer index (the embedding counts) and name. */
-function layerAt(cn: CompiledNetwork) {
-  const offset = cn.embedding ? 1 : 0
-  return {
-    recurrent: (li: number) => ({ layer: li + offset, name: cn.cells[li].layer.name }),
-    dense: (k: number) => ({ layer: offset + cn.cells.length + k, name: cn.dense[k].layer.name }),
-  }
-}
-
 const zeroState = (c: { units: number; stateParts: number }) => Array.from({ length: c.stateParts }, () => new Float64Array(c.units))
+
+/**
+ * The clean run's values outside the computed positions: the states before a direction's
+ * first computed step (`state` lifts a state to the domain), sequences and h values.
+ */
+export function cleanHooks<V>(
+  clean: ConcreteRun,
+  frame: (t: number) => Float64Array,
+  lift: (v: Float64Array) => V,
+  zeros: (c: { units: number; stateParts: number }) => V[],
+  state: (v: Float64Array) => V = lift,
+) {
+  return {
+    initial: (k: number, c: { units: number; stateParts: number }, from: number, dir: Direction, steps: number) => {
+      if (dir === 1) return from > 0 ? clean.states[k][from - 1].map(state) : zeros(c)
+      return from < steps - 1 ? clean.backStates[k][from + 1].map(state) : zeros(c)
+    },
+    known: (k: number, t: number) => lift(k < 0 ? frame(t) : clean.sequences[k][t]),
+    knownH: (k: number, t: number, dir: Direction) => lift((dir === 1 ? clean.states : clean.backStates)[k][t][0]),
+  } satisfies Pick<PipelineHooks<V>, 'initial' | 'known' | 'knownH'>
+}
 
 /**
  * The float64 concrete forward pass; returns logits (before any output softmax). With a
  * `sink`, every operation's values are recorded under the names the abstract trace uses.
  */
 export function forward(cn: CompiledNetwork, frames: Float64Array[], sink?: ConcreteEntry[]): ConcreteRun {
-  const at = layerAt(cn)
   let where = { layer: 0, name: '' }
   let step: number | null = null
   const record: ConcreteRecorder | undefined = sink ? (op, values) => sink.push({ layer: where.layer, layerName: where.name, step, op, values }) : undefined
   const d = new Float64Domain(record)
-  const states: Float64Array[][][] = cn.cells.map(() => [])
-  const h = runStack(d, cn.cells.map((c) => c.cell), frames, {
-    initial: (_li, c) => zeroState(c),
-    onLayer: (li) => (where = at.recurrent(li)),
-    onStep: (_li, k) => (step = k),
-    onState: (li, _k, state) => states[li].push(state),
+  const states: Float64Array[][][] = cn.stages.map(() => [])
+  const backStates: Float64Array[][][] = cn.stages.map(() => [])
+  const sequences: Float64Array[][] = cn.stages.map(() => [])
+  const logits = runPipeline(d, cn.stages, frames, 0, frames.length - 1, {
+    initial: (_k, c) => zeroState(c),
+    onStage: (k) => (where = { layer: cn.stages[k].layer, name: cn.stages[k].name }),
+    onStep: (_k, t) => (step = t),
+    onState: (k, t, state, dir) => ((dir === 1 ? states : backStates)[k][t] = state),
+    onSequence: (k, seq) => (sequences[k] = seq),
   })
-  step = null
-  const logits = runDense(d, cn.dense.map((x) => x.spec), h[h.length - 1], (k) => (where = at.dense(k)))
-  return { states, logits }
+  return { states, backStates, sequences, logits }
 }
 
 /**
- * The float64 logits from frame `start` on, starting from the clean run's states at step
- * start − 1 (frames before `start` must equal the clean input): `forward(cn, x).logits`
- * exactly, only faster.
+ * The float64 logits from frame `start` on, starting from the clean run's values before
+ * it (frames before `start` must equal the clean input): `forward(cn, x).logits` exactly,
+ * only faster.
  */
 export function forwardFrom(cn: CompiledNetwork, clean: ConcreteRun, frames: Float64Array[], start: number): Float64Array {
   const d = new Float64Domain()
-  const h = runStack(d, cn.cells.map((c) => c.cell), frames.slice(start), {
-    initial: (li, c) => (start > 0 ? clean.states[li][start - 1] : zeroState(c)),
-  })
-  return runDense(d, cn.dense.map((x) => x.spec), h[h.length - 1])
+  return runPipeline(d, cn.stages, frames.slice(start), start, frames.length - 1, cleanHooks(clean, (t) => frames[t], (v) => v, zeroState))
 }
 
 /**
  * The abstract forward pass. `inputs[t]` is the zonotope of frame t; frames before `start`
- * must be unperturbed, and their states are taken from `concrete` (the float64 run of the
- * same input) instead of being recomputed.
+ * and after `end` (default: the last) must be unperturbed, and the values they alone
+ * determine are taken from `concrete` (the float64 run of the same input) instead of
+ * being recomputed.
  */
-export function abstractForward(cn: CompiledNetwork, inputs: Zonotope[], start: number, concrete: ConcreteRun, ctx: AbstractContext): Zonotope {
-  const at = layerAt(cn)
-  const h = runStack(ctx, cn.cells.map((c) => c.cell), inputs.slice(start), {
-    initial: (li, c) => (start > 0 ? concrete.states[li][start - 1] : zeroState(c)).map((s) => zonotopeConstant(s)),
-    onLayer: (li) => {
-      const w = at.recurrent(li)
-      ctx.layer = w.layer
-      ctx.layerName = w.name
+export function abstractForward(cn: CompiledNetwork, inputs: Zonotope[], start: number, concrete: ConcreteRun, ctx: AbstractContext, end = inputs.length - 1): Zonotope {
+  const clean = cleanHooks(concrete, (t) => inputs[t].c, zonotopeConstant, (c) => zeroState(c).map((s) => zonotopeConstant(s)))
+  const z = runPipeline(ctx, cn.stages, inputs.slice(start), start, end, {
+    ...clean,
+    onStage: (k) => {
+      ctx.layer = cn.stages[k].layer
+      ctx.layerName = cn.stages[k].name
     },
-    onStep: (_li, k) => (ctx.step = start + k),
+    onStep: (_k, t) => (ctx.step = t),
     afterStep: ctx.reduce,
   })
   ctx.step = null
-  return runDense(ctx, cn.dense.map((x) => x.spec), h[h.length - 1], (k) => {
-    const w = at.dense(k)
-    ctx.layer = w.layer
-    ctx.layerName = w.name
-  })
+  return z
 }

@@ -11,8 +11,10 @@ import type { PreparedSample } from './certify.ts'
 import { certifyFrames, findBound, prepareSample } from './certify.ts'
 import { Rng } from './rng.ts'
 import type { CompiledNetwork } from './runtime.ts'
+import type { ConcreteEntry } from './runtime.ts'
 import { compileNetwork, forward } from './runtime.ts'
-import type { CellType } from './randomNetwork.ts'
+import type { MergeMode } from './network.ts'
+import type { CellType, ExtraLayer } from './randomNetwork.ts'
 import { randomFrames, randomNetwork } from './randomNetwork.ts'
 import type { Clip } from './threat.ts'
 import { METHODS } from './transformers/index.ts'
@@ -28,6 +30,11 @@ interface Case {
   activation?: string
   head?: Array<{ units: number; activation: string }>
   hardSigmoidSlope?: number
+  before?: ExtraLayer[]
+  returnSequences?: boolean
+  after?: ExtraLayer[]
+  seqLen?: number
+  bidirectional?: MergeMode
 }
 
 const CASES: Case[] = [
@@ -44,6 +51,65 @@ const CASES: Case[] = [
   { name: 'GRU reset_after, hard_sigmoid gates (1/6)', cell: 'gruResetAfter', hidden: [4], hardSigmoidSlope: 1 / 6 },
   { name: 'GRU, hard_sigmoid gates (0.2)', cell: 'gru', hidden: [4], hardSigmoidSlope: 0.2 },
   { name: 'LSTM with two relu Dense layers', cell: 'lstm', hidden: [4], head: [{ units: 6, activation: 'relu' }, { units: 5, activation: 'relu' }] },
+  // the sequence pipeline: layers around the recurrence
+  { name: 'Dropout + BatchNormalization + LSTM', cell: 'lstm', hidden: [4], before: [{ kind: 'identity', className: 'Dropout' }, { kind: 'batchNorm' }] },
+  { name: 'Dense (relu) per frame + GRU', cell: 'gru', hidden: [4], before: [{ kind: 'dense', units: 4, activation: 'relu' }] },
+  { name: 'LSTM sequences + GlobalAveragePooling1D', cell: 'lstm', hidden: [4], returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }] },
+  { name: 'LSTM sequences + GlobalMaxPooling1D', cell: 'lstm', hidden: [4], returnSequences: true, after: [{ kind: 'pool', mode: 'max' }] },
+  {
+    name: 'token GRU + SpatialDropout1D, sequences + GlobalMaxPooling1D + relu head (the toxic-comment shape, one direction)',
+    cell: 'gru',
+    hidden: [4],
+    vocab: 20,
+    before: [{ kind: 'identity', className: 'SpatialDropout1D' }],
+    returnSequences: true,
+    after: [{ kind: 'pool', mode: 'max' }],
+    head: [{ units: 5, activation: 'relu' }],
+  },
+  // Conv1D: a perturbed frame reaches the outputs whose window covers it
+  { name: 'Conv1D (same, relu) + GRU', cell: 'gru', hidden: [3], before: [{ kind: 'conv1d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }] },
+  {
+    name: 'Conv1D (causal, dilation 2, tanh) + LSTM sequences + Conv1D (valid) + average pool',
+    cell: 'lstm',
+    hidden: [3],
+    before: [{ kind: 'conv1d', filters: 3, kernelSize: 2, dilation: 2, padding: 'causal', activation: 'tanh' }],
+    returnSequences: true,
+    after: [{ kind: 'conv1d', filters: 3, kernelSize: 2, padding: 'valid', activation: 'linear' }, { kind: 'pool', mode: 'avg' }],
+  },
+  // Bidirectional: a perturbed frame enters both directions with the same symbols
+  { name: 'Bidirectional LSTM, concat', cell: 'lstm', hidden: [3], bidirectional: 'concat' },
+  { name: 'Bidirectional GRU reset_after, sum', cell: 'gruResetAfter', hidden: [3], bidirectional: 'sum' },
+  { name: 'stacked Bidirectional SimpleRNN, ave', cell: 'simpleRnn', hidden: [3, 3], bidirectional: 'ave' },
+  { name: 'Bidirectional GRU sequences, mul + average pool', cell: 'gru', hidden: [3], bidirectional: 'mul', returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }] },
+  {
+    name: 'the toxic-comment classifier: Embedding + SpatialDropout1D + Bidirectional LSTM (sequences, concat) + GlobalMaxPooling1D + relu head',
+    cell: 'lstm',
+    hidden: [3],
+    vocab: 20,
+    before: [{ kind: 'identity', className: 'SpatialDropout1D' }],
+    bidirectional: 'concat',
+    returnSequences: true,
+    after: [{ kind: 'pool', mode: 'max' }],
+    head: [{ units: 5, activation: 'relu' }],
+  },
+  {
+    name: 'GRU reset_after sequences + TimeDistributed(Dense tanh) + Flatten',
+    cell: 'gruResetAfter',
+    hidden: [3],
+    returnSequences: true,
+    after: [{ kind: 'dense', units: 3, activation: 'tanh' }, { kind: 'flatten' }],
+    seqLen: 4,
+  },
+  {
+    name: 'token SimpleRNN + SpatialDropout1D, sequences + BatchNormalization + average pool + relu head',
+    cell: 'simpleRnn',
+    hidden: [4],
+    vocab: 20,
+    before: [{ kind: 'identity', className: 'SpatialDropout1D' }],
+    returnSequences: true,
+    after: [{ kind: 'batchNorm' }, { kind: 'pool', mode: 'avg' }],
+    head: [{ units: 5, activation: 'relu' }],
+  },
 ]
 
 const T = 4
@@ -135,9 +201,9 @@ function checkInside(
   x: Float64Array[],
   result: ReturnType<typeof certifyFrames>,
   trace: TraceEntry[],
-  layerOffset: number,
 ) {
-  const run = forward(prep.cn, x)
+  const concrete: ConcreteEntry[] = []
+  const run = forward(prep.cn, x, concrete)
   const l = run.logits
   for (let c = 0; c < l.length; c++) {
     if (l[c] < result.logitLo[c] - TOL || l[c] > result.logitHi[c] + TOL) {
@@ -150,10 +216,21 @@ function checkInside(
   // hidden states (h, and c for LSTMs) after every step
   for (const e of trace) {
     if (e.step === null || (e.op !== 'h' && e.op !== 'c')) continue
-    const state = run.states[e.layer - layerOffset][e.step][e.op === 'h' ? 0 : 1]
+    const state = run.states[prep.cn.stages.findIndex((st) => st.layer === e.layer)][e.step][e.op === 'h' ? 0 : 1]
     for (let i = 0; i < state.length; i++) {
       if (state[i] < e.bounds.lo[i] - TOL || state[i] > e.bounds.hi[i] + TOL) {
         expect.fail(`${where}: layer ${e.layerName} step ${e.step} ${e.op}[${i}] = ${state[i]} outside [${e.bounds.lo[i]}, ${e.bounds.hi[i]}]`)
+      }
+    }
+  }
+  // every operation the trace bounds (pre-activations, gates, products, per-step Dense, pooling …)
+  const byKey = new Map(concrete.map((e) => [`${e.layer}/${e.step}/${e.op}`, e.values]))
+  for (const e of trace) {
+    const v = byKey.get(`${e.layer}/${e.step}/${e.op}`)
+    if (!v) expect.fail(`${where}: the concrete run has no ${e.layerName} step ${e.step} ${e.op}`)
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] < e.bounds.lo[i] - TOL || v[i] > e.bounds.hi[i] + TOL) {
+        expect.fail(`${where}: layer ${e.layerName} step ${e.step} ${e.op}[${i}] = ${v[i]} outside [${e.bounds.lo[i]}, ${e.bounds.hi[i]}]`)
       }
     }
   }
@@ -162,7 +239,22 @@ function checkInside(
 
 /** Each case's network and input: built the same way wherever they are needed (no shared state between tests). */
 function caseSample(c: Case) {
-  const net = randomNetwork({ cell: c.cell, hidden: c.hidden, frameSize: FRAME, classes: 3, seed: 42 + c.hidden.length, vocab: c.vocab, activation: c.activation, head: c.head, hardSigmoidSlope: c.hardSigmoidSlope })
+  const net = randomNetwork({
+    cell: c.cell,
+    hidden: c.hidden,
+    frameSize: FRAME,
+    classes: 3,
+    seed: 42 + c.hidden.length,
+    vocab: c.vocab,
+    activation: c.activation,
+    head: c.head,
+    hardSigmoidSlope: c.hardSigmoidSlope,
+    before: c.before,
+    returnSequences: c.returnSequences,
+    after: c.after,
+    seqLen: c.seqLen,
+    bidirectional: c.bidirectional,
+  })
   const cn = compileNetwork(net)
   const rng = new Rng(9)
   const input = c.vocab ? { tokens: Array.from({ length: T }, () => rng.int(c.vocab!)) } : { x: randomFrames(rng, T, FRAME) }
@@ -173,7 +265,6 @@ const clipOf = (c: Case): Clip | undefined => (c.vocab ? undefined : [0, 1])
 
 describe.each(CASES)('$name: sampled inputs and PGD stay inside the certified bounds', (c) => {
   const prep = caseSample(c)
-  const layerOffset = c.vocab ? 1 : 0
 
   REGIONS.forEach((region, ri) => {
     METHODS.forEach((method, mi) => {
@@ -185,8 +276,8 @@ describe.each(CASES)('$name: sampled inputs and PGD stay inside the certified bo
           const result = certifyFrames(prep, region.frames, eps, { method, clip, trace: { sink: trace } })
           const where = `${c.name} ${region.label} ${method} ε=${eps}`
           const n = region.frames.length === T ? SAMPLES : SAMPLES / 4
-          for (let k = 0; k < n; k++) checkInside(where, prep, samplePoint(rng, prep, region.frames, eps, clip), result, trace, layerOffset)
-          checkInside(`${where} (PGD)`, prep, pgdAttack(rng, prep, region.frames, eps, clip), result, trace, layerOffset)
+          for (let k = 0; k < n; k++) checkInside(where, prep, samplePoint(rng, prep, region.frames, eps, clip), result, trace)
+          checkInside(`${where} (PGD)`, prep, pgdAttack(rng, prep, region.frames, eps, clip), result, trace)
         }
       })
     })
@@ -203,6 +294,23 @@ describe('bounds are meaningful, not vacuous', () => {
     expect(verdicts.length).toBe(CASES.length * REGIONS.length * METHODS.length * 2)
     expect(verdicts.filter((v) => v).length).toBeGreaterThan(verdicts.length / 5)
     expect(verdicts.filter((v) => !v).length).toBeGreaterThan(verdicts.length / 5)
+  })
+
+  it('the max-pooling cases meet every bound of the max: exact (a dominating step), a step plus a one-sided symbol, a box', () => {
+    const seen = new Set<string>()
+    for (const c of CASES.filter((k) => k.after?.some((e) => e.kind === 'pool' && e.mode === 'max'))) {
+      const prep = caseSample(c)
+      for (const region of REGIONS) {
+        for (const method of METHODS) {
+          for (const eps of EPSILONS) {
+            const trace: TraceEntry[] = []
+            certifyFrames(prep, region.frames, eps, { method, clip: clipOf(c), trace: { sink: trace } })
+            for (const e of trace) e.max?.choice.forEach((k) => seen.add(k))
+          }
+        }
+      }
+    }
+    expect([...seen].sort()).toEqual(['box', 'exact', 'step'])
   })
 
   it('a small ε certifies and precision ranks Cert-RNN ≥ DeepZ ≥ interval on average', () => {

@@ -85,3 +85,38 @@ describe('concrete trace', () => {
     })
   })
 })
+
+describe('trace of the sequence pipeline', () => {
+  it('a Bidirectional SimpleRNN (sequences) with max pooling: forward from the perturbed frame, backward down from it, merged at every step, then the max', () => {
+    const net = randomNetwork({ cell: 'simpleRnn', hidden: [3], frameSize: 2, classes: 2, seed: 3, bidirectional: 'concat', returnSequences: true, after: [{ kind: 'pool', mode: 'max' }] })
+    const cn = compileNetwork(net)
+    const prep = prepareSample(cn, { x: randomFrames(new Rng(2), 4, 2) })
+    const sink: TraceEntry[] = []
+    certifyFrames(prep, [1], 0.05, { trace: { sink } })
+    expect(sink.map((e) => `${e.layerName}:${e.step}:${e.op}`)).toEqual([
+      'bidirectional_0:1:forward pre',
+      'bidirectional_0:1:forward h',
+      'bidirectional_0:2:forward pre',
+      'bidirectional_0:2:forward h',
+      'bidirectional_0:3:forward pre',
+      'bidirectional_0:3:forward h',
+      'bidirectional_0:1:backward pre',
+      'bidirectional_0:1:backward h',
+      'bidirectional_0:0:backward pre',
+      'bidirectional_0:0:backward h',
+      'bidirectional_0:0:merge',
+      'bidirectional_0:1:merge',
+      'bidirectional_0:2:merge',
+      'bidirectional_0:3:merge',
+      'pool_100:null:max pool',
+      'dense:null:logits',
+    ])
+    const max = sink.find((e) => e.op === 'max pool')!
+    expect(max.max?.choice.length).toBe(6)
+    // the concrete trace names the same operations
+    const concrete: ConcreteEntry[] = []
+    forward(cn, prep.frames, concrete)
+    const names = new Set(concrete.map((e) => `${e.layerName}:${e.step}:${e.op}`))
+    for (const e of sink) expect(names.has(`${e.layerName}:${e.step}:${e.op}`)).toBe(true)
+  })
+})

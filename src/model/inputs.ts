@@ -11,7 +11,7 @@
  * Pure (no Node or DOM APIs): the caller reads the file.
  */
 import type { CostThreat, NetworkIR, SampleInput } from '../cert/index.ts'
-import { costShape, MAX_FRAMES, sequenceCostProblem } from '../cert/index.ts'
+import { costShape, inputFrames, MAX_FRAMES, reshapeNote, sequenceCostProblem } from '../cert/index.ts'
 import { jsonTextProblem } from './limits.ts'
 import type { Tokenizer } from './tokenizer.ts'
 import { encodeDetailed } from './tokenizer.ts'
@@ -112,18 +112,20 @@ export function parseInputsData(data: unknown, what: string, m: InputsModel, opt
     if (kind === 'frames') {
       if (x === undefined) return tokens !== undefined || text !== undefined ? `${at}: this model reads frames: give "x", a non-empty array of frames of ${frameSize} numbers` : `${at} has neither "x" (frames) nor "tokens"`
       if (!Array.isArray(x) || x.length === 0) return `${at}: "x" must be a non-empty array of frames, got ${describeValue(x)}`
-      const frameProblem = sequenceCostProblem(x.length, shape, { maxFrames: opts.maxFrames ?? MAX_FRAMES, index: k, raiseWith: opts.raiseWith, unit, threat: opts.threat, evaluations: opts.evaluations })
+      // a flat input the model's leading Reshape splits into frames: given as one row
+      const rows: unknown[] = Array.isArray(x[0]) ? inputFrames(m.net, x as number[][]) : x
+      const frameProblem = sequenceCostProblem(rows.length, shape, { maxFrames: opts.maxFrames ?? MAX_FRAMES, index: k, raiseWith: opts.raiseWith, unit, threat: opts.threat, evaluations: opts.evaluations })
       if (frameProblem) return frameProblem
-      for (let t = 0; t < x.length; t++) {
-        const f: unknown = x[t]
+      for (let t = 0; t < rows.length; t++) {
+        const f: unknown = rows[t]
         if (!Array.isArray(f)) return `${at}: frame ${t} is ${describeValue(f)}, not an array of numbers`
-        if (f.length !== frameSize) return `${at}: frame ${t} has ${f.length} values, the model expects ${frameSize}`
+        if (f.length !== frameSize) return `${at}: frame ${t} has ${f.length} values, the model expects ${frameSize}${reshapeNote(m.net)}`
         for (let i = 0; i < f.length; i++) {
           const v: unknown = f[i]
           if (typeof v !== 'number' || !Number.isFinite(v)) return `${at}: frame ${t} value ${i} is ${describeValue(v)}, not a finite number`
         }
       }
-      return { input: { x: x as number[][], label: lab }, text: null }
+      return { input: { x: rows as number[][], label: lab }, text: null }
     }
     // token models
     if (x !== undefined && tokens === undefined && text === undefined) return `${at}: this model reads tokens: give "tokens" (token ids)${m.tokenizer ? ' or "text"' : ''}, not "x"`

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadModelDir } from '../../scripts/lib/loadModelDir.ts'
 import type { LayerIR, NetworkIR, SampleInput } from '../cert/index.ts'
-import { certifyThreat, compileNetwork, forward, prepareSample, Rng, UnsupportedModelError } from '../cert/index.ts'
+import { certifyThreat, compileNetwork, forward, isRecurrent, prepareSample, Rng, UnsupportedModelError } from '../cert/index.ts'
 import { parseKerasFile, readKerasFile } from './kerasFile.ts'
 import { halfToFloat, kerasSavePaths, kerasSnakeCase, parseLayersModel } from './layersJson.ts'
 
@@ -38,6 +38,10 @@ function logitsOf(net: NetworkIR, input: SampleInput): Float64Array {
 function weightArrays(l: LayerIR): Float64Array[] {
   if (l.type === 'embedding') return [l.embeddings.data]
   if (l.type === 'dense') return [l.kernel.data, l.bias]
+  if (l.type === 'batchNorm') return [l.scale, l.offset]
+  if (l.type === 'conv1d') return [...l.taps.map((m) => m.data), l.bias]
+  if (l.type === 'bidirectional') return [...weightArrays(l.forward), ...weightArrays(l.backward)]
+  if (!isRecurrent(l)) return []
   return [l.kernel.data, l.recurrentKernel.data, l.bias]
 }
 
@@ -47,6 +51,16 @@ const SUPPORTED = [
   { name: 'dotkeras-text-lstm', cell: 'lstm' },
   { name: 'stacked-gru-lstm', cell: 'gru' },
   { name: 'qfloat16-lstm', cell: 'lstm' },
+  // the sequence pipeline
+  { name: 'spatialdropout-bn-lstm', cell: 'batchNorm' },
+  { name: 'gru-seq-globalavg', cell: 'gru' },
+  { name: 'timedistributed-dense-pool', cell: 'lstm' },
+  { name: 'reshape-784-lstm', cell: 'lstm' },
+  { name: 'lstm-seq-globalmax', cell: 'lstm' },
+  { name: 'bidir-lstm-concat', cell: 'bidirectional' },
+  { name: 'bidir-gru-sum', cell: 'bidirectional' },
+  { name: 'toxic-classic', cell: 'bidirectional' },
+  { name: 'conv1d-gru', cell: 'conv1d' },
 ]
 
 describe.each(SUPPORTED)('$name', ({ name, cell }) => {
@@ -204,16 +218,7 @@ describe('float16-quantized weights (--quantize_float16)', () => {
 
 describe('models with layers the certifier does not support yet: refused, naming the layer', () => {
   it.each([
-    ['bidir-lstm-concat', "layer 'bidirectional' (Bidirectional): bidirectional RNNs are not supported"],
-    ['bidir-gru-sum', "layer 'bidirectional_2' (Bidirectional): bidirectional RNNs are not supported"],
-    ['toxic-classic', "layer 'bidirectional_1' (Bidirectional): bidirectional RNNs are not supported"],
-    ['lstm-seq-globalmax', "layer 'global_max_pooling1d' (GlobalMaxPooling1D): this layer type is not supported (supported: InputLayer, Embedding, SimpleRNN, LSTM, GRU, Dense, Activation; ignored at inference (the identity): Dropout, SpatialDropout1D,"],
-    ['gru-seq-globalavg', "layer 'global_average_pooling1d' (GlobalAveragePooling1D): this layer type is not supported"],
     ['masking-lstm', "layer 'masking' (Masking): masking is not supported"],
-    ['conv1d-gru', "layer 'conv1d' (Conv1D): this layer type is not supported"],
-    ['timedistributed-dense-pool', "layer 'time_distributed' (TimeDistributed): TimeDistributed is not supported"],
-    ['reshape-784-lstm', "layer 'reshape' (Reshape): Reshape is not supported yet (for a leading 784 → (28, 28) Reshape, give the model its frames directly: an input of shape (28, 28))"],
-    ['spatialdropout-bn-lstm', "layer 'batch_normalization' (BatchNormalization): this layer type is not supported"],
     ['text-maskzero-gru', "layer 'embedding' (Embedding): mask_zero=True (masking) is not supported yet: the certifier runs every time step; retrain with mask_zero=False"],
   ])('%s', (name, message) => {
     expect(() => loadModelDir(at(name))).toThrow(UnsupportedModelError)

@@ -51,8 +51,14 @@ function rounded(l: LayerIR): unknown {
       return { ...l, embeddings: { ...l.embeddings, data: r(l.embeddings.data) } }
     case 'dense':
       return { ...l, kernel: { ...l.kernel, data: r(l.kernel.data) }, bias: r(l.bias) }
-    default:
+    case 'simpleRnn':
+    case 'lstm':
+    case 'gru':
       return { ...l, kernel: { ...l.kernel, data: r(l.kernel.data) }, recurrentKernel: { ...l.recurrentKernel, data: r(l.recurrentKernel.data) }, bias: r(l.bias) }
+    case 'bidirectional':
+      return { ...l, forward: rounded(l.forward), backward: rounded(l.backward) }
+    default:
+      return l
   }
 }
 
@@ -278,11 +284,29 @@ describe('refusals', () => {
     expect(() => parseLayersModel(json, new Map())).toThrow(/no weightsManifest/)
   })
 
-  it('a Bidirectional layer', () => {
+  it('a Bidirectional layer with two outputs (merge_mode None), an unknown merge, or around a non-recurrent layer', () => {
     const { json, weights } = lstm()
     const ls = layersOf(json)
-    ls[0] = { class_name: 'Bidirectional', config: { name: 'bidirectional', merge_mode: 'concat', layer: ls[0], batch_input_shape: [null, null, 3] } }
-    expect(() => parse(json, weights)).toThrow(/layer 'bidirectional' \(Bidirectional\): bidirectional RNNs are not supported/)
+    const inner = ls[0]
+    ls[0] = { class_name: 'Bidirectional', config: { name: 'bidirectional', merge_mode: null, layer: inner, batch_input_shape: [null, null, 3] } }
+    expect(() => parse(json, weights)).toThrow("layer 'bidirectional' (Bidirectional): mergeMode: 'None' (two outputs) is not supported; merge the directions with concat, sum, ave or mul")
+    ls[0].config.merge_mode = 'max'
+    expect(() => parse(json, weights)).toThrow("layer 'bidirectional' (Bidirectional): mergeMode: 'max' is not supported; use concat, sum, ave or mul")
+    ls[0].config.merge_mode = 'sum'
+    ls[0].config.layer = { class_name: 'Dense', config: { name: 'dense_in', units: 3 } }
+    expect(() => parse(json, weights)).toThrow("layer 'bidirectional' (Bidirectional): Bidirectional is supported around SimpleRNN, LSTM and GRU; it wraps Dense")
+  })
+
+  it('a Bidirectional layer in TF.js and Keras 3 files: both directions, every merge mode', () => {
+    for (const merge of ['concat', 'sum', 'ave', 'mul'] as const) {
+      for (const style of ['tfjs', 'keras3'] as const) {
+        const n = randomNetwork({ cell: 'gruResetAfter', hidden: [3], frameSize: 3, classes: 2, seed: 8, bidirectional: merge })
+        n.name = 'sequential'
+        const { json, weights } = files(n, style)
+        const got = parse(json, weights)
+        expect(got.layers.map(plain)).toEqual(n.layers.map((l) => plain(rounded(l) as LayerIR)))
+      }
+    }
   })
 
   it('a Masking layer', () => {
@@ -294,8 +318,25 @@ describe('refusals', () => {
 
   it('other layer types name the layer and its class', () => {
     const { json, weights } = lstm()
-    layersOf(json).unshift({ class_name: 'Conv1D', config: { name: 'conv1d', filters: 3, kernel_size: [3], batch_input_shape: [null, null, 3] } })
-    expect(() => parse(json, weights)).toThrow(/layer 'conv1d' \(Conv1D\): this layer type is not supported \(supported: InputLayer, Embedding/)
+    layersOf(json).unshift({ class_name: 'LocallyConnected1D', config: { name: 'local', filters: 3, kernel_size: [3], batch_input_shape: [null, null, 3] } })
+    expect(() => parse(json, weights)).toThrow(
+      "layer 'local' (LocallyConnected1D): this layer type is not supported (supported: InputLayer, Reshape (leading, flat → frames), Embedding, SimpleRNN, LSTM, GRU, Bidirectional (concat, sum, ave, mul), Conv1D (valid, same, causal), Dense (on vectors or every step), TimeDistributed(Dense), Activation, BatchNormalization, GlobalAveragePooling1D, GlobalMaxPooling1D, Flatten; ignored at inference (the identity): Dropout, SpatialDropout1D, GaussianDropout, GaussianNoise, AlphaDropout, ActivityRegularization)",
+    )
+  })
+
+  it('Conv1D settings the certifier does not take: channels_first, groups, another padding', () => {
+    const n = randomNetwork({ cell: 'gru', hidden: [3], frameSize: 3, classes: 2, seed: 9, before: [{ kind: 'conv1d', filters: 4, kernelSize: 2, padding: 'same', activation: 'relu' }] })
+    n.name = 'sequential'
+    for (const [key, value, message] of [
+      ['data_format', 'channels_first', "data_format='channels_first' is not supported; use data_format='channels_last'"],
+      ['groups', 2, 'grouped convolutions (groups=2) are not supported; use groups=1'],
+      ['padding', 'full', "padding='full' is not supported; use valid, same or causal"],
+    ] as const) {
+      const { json, weights } = files(n, 'keras3')
+      expect(parse(json, weights).layers[0].type).toBe('conv1d')
+      layersOf(json).find((l) => l.class_name === 'Conv1D')!.config[key] = value
+      expect(() => parse(json, weights)).toThrow(`(Conv1D): ${message}`)
+    }
   })
 
   it("an Embedding with mask_zero, in the words of the file's framework", () => {
@@ -594,5 +635,89 @@ describe('hostile model.json: limits checked before allocating (src/model/limits
       layersOf(json)[0].class_name = cls
       expect(() => parse(json, weights)).toThrow(`(${cls}): this layer type is not supported`)
     }
+  })
+})
+
+describe('the sequence pipeline: layers around the recurrence, and their refusals', () => {
+  /** LSTM (sequences) → BatchNormalization → GlobalAveragePooling1D → Dense, in a TF.js or Keras 3 file. */
+  function pooled(style: LayersJsonStyle) {
+    const n = randomNetwork({ cell: 'lstm', hidden: [4], frameSize: 3, classes: 3, seed: 2, returnSequences: true, after: [{ kind: 'batchNorm' }, { kind: 'pool', mode: 'avg' }] })
+    n.name = 'sequential'
+    const f = files(n, style)
+    const ls = layersOf(f.json)
+    return { ...f, n, layer: (cls: string) => ls.find((l) => l.class_name === cls)!, ls }
+  }
+
+  it('loads in both dialects, batch normalization folded (float32 weights, within 1e-6)', () => {
+    for (const style of ['tfjs', 'keras3'] as const) {
+      const { json, weights, n } = pooled(style)
+      const got = parse(json, weights)
+      expect(got.layers.map((l) => l.type)).toEqual(['lstm', 'batchNorm', 'pool', 'dense'])
+      const bn = got.layers[1]
+      const want = n.layers[1]
+      if (bn.type !== 'batchNorm' || want.type !== 'batchNorm') throw new Error('not batch norm')
+      bn.scale.forEach((v, i) => expect(Math.abs(v - want.scale[i])).toBeLessThan(1e-6))
+      bn.offset.forEach((v, i) => expect(Math.abs(v - want.offset[i])).toBeLessThan(1e-6))
+    }
+  })
+
+  it('GlobalAveragePooling1D: channels_first and keepdims refused, in the file’s words', () => {
+    for (const [style, format, keep] of [
+      ['tfjs', "dataFormat: 'channelsFirst' is not supported; pool over the steps with dataFormat: 'channelsLast'", 'keepdims: true is not supported; use keepdims: false'],
+      ['keras3', "data_format='channels_first' is not supported; pool over the steps with data_format='channels_last'", 'keepdims=True is not supported; use keepdims=False'],
+    ] as const) {
+      const a = pooled(style)
+      a.layer('GlobalAveragePooling1D').config.data_format = 'channels_first'
+      expect(() => parse(a.json, a.weights)).toThrow(`(GlobalAveragePooling1D): ${format}`)
+      const b = pooled(style)
+      b.layer('GlobalAveragePooling1D').config.keepdims = true
+      expect(() => parse(b.json, b.weights)).toThrow(`(GlobalAveragePooling1D): ${keep}`)
+    }
+  })
+
+  it('BatchNormalization over another axis is refused', () => {
+    const { json, weights, layer } = pooled('keras3')
+    layer('BatchNormalization').config.axis = 1
+    expect(() => parse(json, weights)).toThrow("(BatchNormalization): normalization over axis 1 is not supported; the certifier normalizes the features (the last axis, axis=-1)")
+  })
+
+  it('TimeDistributed around anything but Dense; a Reshape that is not first; LayerNormalization; attention', () => {
+    const td = pooled('keras3')
+    td.ls.splice(2, 0, { module: 'keras.layers', class_name: 'TimeDistributed', config: { name: 'time_distributed', layer: { class_name: 'Conv1D', config: { name: 'conv' } } } })
+    expect(() => parse(td.json, td.weights)).toThrow("layer 'time_distributed' (TimeDistributed): TimeDistributed is supported around Dense only; it wraps Conv1D")
+    const rs = pooled('keras3')
+    rs.ls.splice(2, 0, { module: 'keras.layers', class_name: 'Reshape', config: { name: 'reshape', target_shape: [2, 2] } })
+    expect(() => parse(rs.json, rs.weights)).toThrow("layer 'reshape' (Reshape): Reshape is supported only as the first layer, turning a flat input of T·F values into T frames of F (e.g. 784 → (28, 28)); the certifier perturbs the reshaped frames")
+    for (const [cls, message] of [
+      ['LayerNormalization', 'LayerNormalization is not supported (its per-step statistics couple the features); use BatchNormalization or none'],
+      ['MultiHeadAttention', 'attention layers are not supported: the certifier handles chains of recurrent, Dense, normalization and pooling layers'],
+    ]) {
+      const m = pooled('keras3')
+      m.ls.splice(2, 0, { module: 'keras.layers', class_name: cls, config: { name: 'x' } })
+      expect(() => parse(m.json, m.weights)).toThrow(`layer 'x' (${cls}): ${message}`)
+    }
+  })
+
+  it('a leading Reshape must split the flat input into frames', () => {
+    const n = randomNetwork({ cell: 'gru', hidden: [3], frameSize: 4, classes: 2, seed: 3 })
+    const { json, weights } = files(n, 'keras3')
+    const ls = layersOf(json)
+    ls[0].config.batch_shape = [null, 20]
+    ls.splice(1, 0, { module: 'keras.layers', class_name: 'Reshape', config: { name: 'reshape', target_shape: [-1, 4] } })
+    expect(parse(json, weights).input).toEqual({ kind: 'frames', frameSize: 4, seqLen: 5, flatSize: 20 })
+    ls[1].config.target_shape = [3, 4]
+    expect(() => parse(json, weights)).toThrow("layer 'reshape' (Reshape): target shape [3,4] does not split the 20 input values into T frames of F")
+  })
+
+  it('Flatten needs a fixed length; a sequence reaching the output layer is refused', () => {
+    const n = randomNetwork({ cell: 'simpleRnn', hidden: [3], frameSize: 2, classes: 2, seed: 4, returnSequences: true, after: [{ kind: 'flatten' }], seqLen: 5 })
+    n.name = 'sequential'
+    const { json, weights } = files(n, 'keras3')
+    expect(parse(json, weights).layers.map((l) => l.type)).toEqual(['simpleRnn', 'flatten', 'dense'])
+    layersOf(json)[0].config.batch_shape = [null, null, 2]
+    expect(() => parse(json, weights)).toThrow("(Flatten): Flatten needs a fixed number of steps: give the input a fixed length")
+    const seq = pooled('keras3')
+    seq.ls.splice(seq.ls.findIndex((l) => l.class_name === 'GlobalAveragePooling1D'), 1)
+    expect(() => parse(seq.json, seq.weights)).toThrow('(Dense) receives a sequence: the recurrent layer before it must have return_sequences=false (or a pooling or Flatten layer must come between)')
   })
 })

@@ -10,8 +10,8 @@
  * files declaring more than the limits of ./limits.ts (checked before anything is allocated
  * or read).
  */
-import type { DenseLayer, EmbeddingLayer, InputSpec, LayerIR, Matrix, NetworkIR, RecurrentLayer } from '../cert/index.ts'
-import { UnsupportedModelError, validateNetwork } from '../cert/index.ts'
+import type { BatchNormLayer, BidirectionalLayer, Conv1dLayer, DenseLayer, DroppedLayer, EmbeddingLayer, InputSpec, LayerIR, Matrix, NetworkIR, PoolLayer, RecurrentLayer } from '../cert/index.ts'
+import { convGeometry, UnsupportedModelError, validateNetwork } from '../cert/index.ts'
 import { formatBytes, formatCount, jsonTextProblem, LIMITS } from './limits.ts'
 
 /**
@@ -303,7 +303,23 @@ function refuse(layer: KerasLayer, why: string): never {
   throw new UnsupportedModelError(`layer '${layer.name}' (${layer.className}): ${why}`)
 }
 
-const ACCEPTED = ['InputLayer', 'Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Activation']
+const ACCEPTED = [
+  'InputLayer',
+  'Reshape (leading, flat → frames)',
+  'Embedding',
+  'SimpleRNN',
+  'LSTM',
+  'GRU',
+  'Bidirectional (concat, sum, ave, mul)',
+  'Conv1D (valid, same, causal)',
+  'Dense (on vectors or every step)',
+  'TimeDistributed(Dense)',
+  'Activation',
+  'BatchNormalization',
+  'GlobalAveragePooling1D',
+  'GlobalMaxPooling1D',
+  'Flatten',
+]
 
 /** Every layer class the loader accepts, including those skipped as the identity at inference. */
 export const SUPPORTED_LAYERS = `${ACCEPTED.join(', ')}; ignored at inference (the identity): ${[...IGNORED].join(', ')}`
@@ -311,13 +327,15 @@ export const SUPPORTED_LAYERS = `${ACCEPTED.join(', ')}; ignored at inference (t
 function refusalFor(layer: KerasLayer): string {
   switch (layer.className) {
     case 'Reshape':
-      return 'Reshape is not supported yet (for a leading 784 → (28, 28) Reshape, give the model its frames directly: an input of shape (28, 28))'
-    case 'Bidirectional':
-      return 'bidirectional RNNs are not supported; use a single forward SimpleRNN, LSTM or GRU'
+      return 'Reshape is supported only as the first layer, turning a flat input of T·F values into T frames of F (e.g. 784 → (28, 28)); the certifier perturbs the reshaped frames'
+    case 'LayerNormalization':
+      return 'LayerNormalization is not supported (its per-step statistics couple the features); use BatchNormalization or none'
+    case 'Attention':
+    case 'AdditiveAttention':
+    case 'MultiHeadAttention':
+      return 'attention layers are not supported: the certifier handles chains of recurrent, Dense, normalization and pooling layers'
     case 'Masking':
       return 'masking is not supported: the certifier runs the RNN over every time step'
-    case 'TimeDistributed':
-      return 'TimeDistributed is not supported'
     case 'Sequential':
     case 'Functional':
     case 'Model':
@@ -684,11 +702,20 @@ class Weights {
     }
   }
 
+  private readonly after: Array<() => void> = []
+
+  /** Run `f` once the arrays are filled (values derived from weights, e.g. a folded normalization). */
+  afterLoad(f: () => void): void {
+    this.after.push(f)
+  }
+
   /** Read the shards and fill every array `read` returned. */
   load(): void {
     this.checkLimits()
     for (const fill of this.pending) fill()
     this.pending.length = 0
+    for (const f of this.after) f()
+    this.after.length = 0
   }
 
   private groupData(g: number): Uint8Array {
@@ -735,7 +762,7 @@ function matrix(rows: number, cols: number, data: Float64Array): Matrix {
 // Layers → IR
 
 const GATES = { SimpleRNN: 1, LSTM: 4, GRU: 3 } as const
-const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Activation'])
+const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Activation', 'BatchNormalization', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Flatten', 'TimeDistributed', 'Reshape', 'Bidirectional', 'Conv1D'])
 /** class names come from the file: no inherited keys ('constructor', …) */
 const isRecurrent = (className: string): className is keyof typeof GATES => Object.hasOwn(GATES, className)
 
@@ -776,7 +803,7 @@ function checkDeclaredSizes(body: KerasLayer[], inputWidth: number | null): void
       const units = num(layer, 'units')
       if (width !== null) claim(layer, 'kernel', [width, units], `units=${units} on inputs of width ${width}`)
       width = units
-    }
+    } else if (layer.className === 'Flatten' || layer.className === 'Bidirectional' || layer.className === 'Conv1D') width = null // checked on the weights' own shapes
   }
 }
 
@@ -835,6 +862,119 @@ function denseLayer(layer: KerasLayer, width: number, weights: Weights): DenseLa
   return { type: 'dense', name: layer.name, units, kernel, bias, activation: activation(layer, 'activation', 'linear') }
 }
 
+/** A positive whole number, or a one-element list of one (Keras writes kernel_size=(3,)). */
+function oneInt(layer: KerasLayer, key: string, dflt: number): number {
+  const raw = layer.config[key] ?? layer.config[key.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())]
+  const v = Array.isArray(raw) && raw.length === 1 ? raw[0] : (raw ?? dflt)
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) refuse(layer, `'${key}' is ${JSON.stringify(raw)}, expected a positive whole number`)
+  return v
+}
+
+/** Conv1D over the steps (channels last, one group): the kernel [k, in, filters] as k taps. */
+function conv1dLayer(layer: KerasLayer, width: number, weights: Weights, dialect: Dialect): Conv1dLayer {
+  const c = layer.config
+  const say = (key: string, value: boolean | string) => setting(dialect, key, value)
+  const format = c.data_format ?? c.dataFormat
+  if (format !== undefined && format !== null && format !== 'channels_last' && format !== 'channelsLast') {
+    refuse(layer, `${say('data_format', String(format))} is not supported; use ${say('data_format', 'channels_last')}`)
+  }
+  if (c.groups !== undefined && c.groups !== 1) refuse(layer, `grouped convolutions (groups=${JSON.stringify(c.groups)}) are not supported; use groups=1`)
+  const padding = c.padding ?? 'valid'
+  if (padding !== 'valid' && padding !== 'same' && padding !== 'causal') refuse(layer, `${say('padding', String(padding))} is not supported; use valid, same or causal`)
+  const filters = num(layer, 'filters')
+  const k = oneInt(layer, 'kernel_size', 1)
+  const strides = oneInt(layer, 'strides', 1)
+  const dilation = oneInt(layer, 'dilation_rate', 1)
+  const kernel = weights.read(layer.name, 'kernel', [k, width, filters])
+  const bias = flag(layer, 'use_bias', true) ? weights.read(layer.name, 'bias', [filters]) : new Float64Array(filters)
+  // filled by load(): the taps are views of the kernel, tap j = kernel[j]
+  const taps = Array.from({ length: k }, (_v, j) => matrix(width, filters, kernel.subarray(j * width * filters, (j + 1) * width * filters)))
+  return { type: 'conv1d', name: layer.name, filters, taps, bias, strides, dilation, padding, activation: activation(layer, 'activation', 'linear') }
+}
+
+/**
+ * Bidirectional around SimpleRNN, LSTM or GRU: the forward layer from `layer`, the backward
+ * one from `backward_layer` (Keras 3) or the same config (Keras 2, TF.js). Weights are named
+ * after the inner layers ('bidirectional/forward_lstm/…/kernel'); Keras 2 and TF.js configs
+ * name the inner layer 'lstm' and its weights 'forward_lstm', 'backward_lstm'.
+ */
+function bidirectionalLayer(layer: KerasLayer, width: number, weights: Weights, slope: number, dialect: Dialect): BidirectionalLayer {
+  const c = layer.config
+  const say = (key: string, value: boolean | string) => setting(dialect, key, value)
+  const merge = 'merge_mode' in c ? c.merge_mode : 'mergeMode' in c ? c.mergeMode : 'concat'
+  if (merge === null) refuse(layer, `${say('merge_mode', 'None')} (two outputs) is not supported; merge the directions with concat, sum, ave or mul`)
+  if (merge !== 'concat' && merge !== 'sum' && merge !== 'ave' && merge !== 'mul') {
+    refuse(layer, `${say('merge_mode', String(merge))} is not supported; use concat, sum, ave or mul`)
+  }
+  const inner = (raw: unknown, what: string): KerasLayer => {
+    const cls = isObject(raw) ? raw.class_name : undefined
+    if (!isObject(raw) || typeof cls !== 'string' || !isObject(raw.config)) refuse(layer, `its ${what} layer is unreadable`)
+    if (!isRecurrent(cls)) refuse(layer, `Bidirectional is supported around SimpleRNN, LSTM and GRU; it wraps ${cls}`)
+    const config = raw.config as Json
+    return { className: cls, name: typeof config.name === 'string' ? config.name : layer.name, config }
+  }
+  const fwd = inner(c.layer, 'forward')
+  if (flag(fwd, 'go_backwards', false)) refuse(layer, `its forward layer has ${say('go_backwards', true)}; wrap a layer with ${say('go_backwards', false)}`)
+  const bwd = c.backward_layer !== undefined && c.backward_layer !== null ? inner(c.backward_layer, 'backward') : fwd
+  // weights: under the inner layers' names, or 'forward_' / 'backward_' + the wrapped layer's name
+  const base = fwd.name.replace(/^forward_/, '')
+  const owner = (name: string, fallback: string) => (weights.find(name, 'kernel') ? name : fallback)
+  const fName = owner(fwd.name, `forward_${base}`)
+  const bName = bwd === fwd ? `backward_${base}` : owner(bwd.name, `backward_${base}`)
+  // the backward layer reads the sequence from its end: its go_backwards is the wrapper's business
+  const forward = recurrentLayer({ ...fwd, name: fName }, width, weights, slope, dialect)
+  const backward = recurrentLayer({ ...bwd, name: bName, config: { ...bwd.config, go_backwards: false } }, width, weights, slope, dialect)
+  return { type: 'bidirectional', name: layer.name, forward, backward, merge, returnSequences: forward.returnSequences }
+}
+
+/** The inner layer of a TimeDistributed wrapper: Dense only, read as a per-step Dense named after the wrapper. */
+function timeDistributedDense(layer: KerasLayer, width: number, weights: Weights): DenseLayer {
+  const inner = layer.config.layer
+  const cls = isObject(inner) ? inner.class_name : undefined
+  if (!isObject(inner) || cls !== 'Dense' || !isObject(inner.config)) {
+    refuse(layer, `TimeDistributed is supported around Dense only; it wraps ${typeof cls === 'string' ? cls : 'an unreadable layer'}`)
+  }
+  const innerName = typeof inner.config.name === 'string' ? inner.config.name : layer.name
+  // the weights are named after the inner layer (Keras: 'time_distributed/dense/kernel') or the wrapper
+  const owner = weights.find(innerName, 'kernel') ? innerName : layer.name
+  const dense = denseLayer({ ...layer, name: owner, className: 'Dense', config: inner.config }, width, weights)
+  return { ...dense, name: layer.name }
+}
+
+/** BatchNormalization at inference on the last axis, folded: x·γ/√(var + ε) + (β − mean·γ/√(var + ε)). */
+function batchNormLayer(layer: KerasLayer, width: number, rank: number, weights: Weights): BatchNormLayer {
+  const c = layer.config
+  const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : (c.axis ?? -1)
+  if (axis !== -1 && axis !== rank - 1) {
+    refuse(layer, `normalization over axis ${JSON.stringify(c.axis)} is not supported; the certifier normalizes the features (the last axis, axis=-1)`)
+  }
+  const eps = typeof c.epsilon === 'number' && c.epsilon >= 0 ? c.epsilon : 1e-3
+  const gamma = flag(layer, 'scale', true) ? weights.read(layer.name, 'gamma', [width]) : new Float64Array(width).fill(1)
+  const beta = flag(layer, 'center', true) ? weights.read(layer.name, 'beta', [width]) : new Float64Array(width)
+  const mean = weights.read(layer.name, 'moving_mean', [width])
+  const variance = weights.read(layer.name, 'moving_variance', [width])
+  const scale = new Float64Array(width)
+  const offset = new Float64Array(width)
+  // folded once the shards are read
+  weights.afterLoad(() => {
+    for (let i = 0; i < width; i++) {
+      scale[i] = gamma[i] / Math.sqrt(variance[i] + eps)
+      offset[i] = beta[i] - mean[i] * scale[i]
+    }
+  })
+  return { type: 'batchNorm', name: layer.name, scale, offset }
+}
+
+/** GlobalAveragePooling1D / GlobalMaxPooling1D over the steps (channels last, no kept dimension). */
+function poolLayer(layer: KerasLayer, dialect: Dialect): PoolLayer {
+  const format = layer.config.data_format ?? layer.config.dataFormat
+  if (format !== undefined && format !== null && format !== 'channels_last' && format !== 'channelsLast') {
+    refuse(layer, `${setting(dialect, 'data_format', String(format))} is not supported; pool over the steps with ${setting(dialect, 'data_format', 'channels_last')}`)
+  }
+  if (flag(layer, 'keepdims', false)) refuse(layer, `${setting(dialect, 'keepdims', true)} is not supported; use ${setting(dialect, 'keepdims', false)}`)
+  return { type: 'pool', name: layer.name, mode: layer.className === 'GlobalMaxPooling1D' ? 'max' : 'avg' }
+}
+
 function embeddingLayer(layer: KerasLayer, weights: Weights, dialect: Dialect): EmbeddingLayer {
   if (flag(layer, 'mask_zero', false)) {
     refuse(layer, `${setting(dialect, 'mask_zero', true)} (masking) is not supported yet: the certifier runs every time step; retrain with ${setting(dialect, 'mask_zero', false)}`)
@@ -881,18 +1021,19 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
       shape = batchShape(layer)
       continue
     }
-    if (IGNORED.has(layer.className)) continue // identity at inference
-    if (!KNOWN.has(layer.className)) refuse(layer, refusalFor(layer))
+    if (!KNOWN.has(layer.className) && !IGNORED.has(layer.className)) refuse(layer, refusalFor(layer))
     if (body.length === 0 && !shape) shape = batchShape(layer)
     body.push(layer)
   }
-  if (body.length === 0) throw new UnsupportedModelError('the model has no layers')
-  if (!body.some((l) => isRecurrent(l.className))) throw new UnsupportedModelError('the model has no recurrent layer (SimpleRNN, LSTM or GRU)')
+  const real = body.filter((l) => !IGNORED.has(l.className))
+  if (real.length === 0) throw new UnsupportedModelError('the model has no layers')
+  if (!body.some((l) => isRecurrent(l.className) || l.className === 'Bidirectional')) throw new UnsupportedModelError('the model has no recurrent layer (SimpleRNN, LSTM or GRU)')
   shape ??= buildShape
 
   let input: InputSpec
   let width: number | null
-  const first = body[0]
+  const first = real[0]
+  const reshape = first.className === 'Reshape' ? first : null
   if (first.className === 'Embedding') {
     const inputLength = seqLenOf(first.config.input_length)
     if (shape && shape.length !== 2) {
@@ -900,6 +1041,21 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
     }
     input = { kind: 'tokens', seqLen: inputLength ?? (shape ? seqLenOf(shape[1]) : null) }
     width = null
+  } else if (reshape) {
+    // a flat input of T·F values reshaped into T frames of F (the MNIST 784 → 28 × 28)
+    const target = reshape.config.target_shape ?? reshape.config.targetShape
+    const flat = shape && shape.length === 2 ? seqLenOf(shape[1]) : null
+    if (!Array.isArray(target) || target.length !== 2 || flat === null) {
+      refuse(reshape, `a leading Reshape must turn a flat input [batch, N] into frames [batch, T, F]; got input ${JSON.stringify(shape)} and target shape ${JSON.stringify(target)}`)
+    }
+    let [T, F] = target as unknown[]
+    if (T === -1 && seqLenOf(F) !== null) T = flat / (F as number)
+    if (F === -1 && seqLenOf(T) !== null) F = flat / (T as number)
+    if (seqLenOf(T) === null || seqLenOf(F) === null || (T as number) * (F as number) !== flat) {
+      refuse(reshape, `target shape ${JSON.stringify(target)} does not split the ${flat} input values into T frames of F`)
+    }
+    width = F as number
+    input = { kind: 'frames', frameSize: width, seqLen: T as number, flatSize: flat }
   } else {
     if (shape && shape.length !== 3) {
       throw new UnsupportedModelError(`the input has shape ${JSON.stringify(shape)}; a recurrent model needs [batch, time, features]`)
@@ -915,8 +1071,24 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
 
   checkDeclaredSizes(body, width)
   const layers: LayerIR[] = []
+  const dropped: DroppedLayer[] = []
+  // the layer's input: a sequence [batch, time, width] or a vector [batch, width]
+  let sequence = true
+  let steps = input.seqLen
+  const known = (layer: KerasLayer, w: number | null): number => {
+    if (w === null) refuse(layer, 'its input width is unknown')
+    return w
+  }
   for (const layer of body) {
+    if (IGNORED.has(layer.className)) {
+      // the identity at inference: dropped, listed for the model card
+      dropped.push({ name: layer.name, className: layer.className, at: layers.length })
+      continue
+    }
     switch (layer.className) {
+      case 'Reshape':
+        if (layer !== reshape) refuse(layer, refusalFor(layer))
+        break
       case 'Embedding': {
         const emb = embeddingLayer(layer, weights, dialect)
         layers.push(emb)
@@ -926,17 +1098,52 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
       case 'SimpleRNN':
       case 'LSTM':
       case 'GRU': {
-        if (width === null) refuse(layer, 'its input width is unknown')
-        const rnn = recurrentLayer(layer, width, weights, hardSigmoidSlope(topology), dialect)
+        const rnn = recurrentLayer(layer, known(layer, width), weights, hardSigmoidSlope(topology), dialect)
         layers.push(rnn)
         width = rnn.units
+        sequence = rnn.returnSequences
         break
       }
-      case 'Dense': {
-        if (width === null) refuse(layer, 'its input width is unknown')
-        const dense = denseLayer(layer, width, weights)
+      case 'Conv1D': {
+        const conv = conv1dLayer(layer, known(layer, width), weights, dialect)
+        layers.push(conv)
+        width = conv.filters
+        if (steps !== null) steps = convGeometry(conv, steps).length
+        break
+      }
+      case 'Bidirectional': {
+        const bi = bidirectionalLayer(layer, known(layer, width), weights, hardSigmoidSlope(topology), dialect)
+        layers.push(bi)
+        width = bi.merge === 'concat' ? bi.forward.units + bi.backward.units : bi.forward.units
+        sequence = bi.returnSequences
+        break
+      }
+      case 'Dense':
+      case 'TimeDistributed': {
+        const w = known(layer, width)
+        const dense = layer.className === 'Dense' ? denseLayer(layer, w, weights) : timeDistributedDense(layer, w, weights)
         layers.push(dense)
         width = dense.units
+        break
+      }
+      case 'BatchNormalization':
+        layers.push(batchNormLayer(layer, known(layer, width), sequence ? 3 : 2, weights))
+        break
+      case 'GlobalAveragePooling1D':
+      case 'GlobalMaxPooling1D':
+        layers.push(poolLayer(layer, dialect))
+        sequence = false
+        break
+      case 'Flatten': {
+        const T = steps
+        if (sequence && T === null) refuse(layer, 'Flatten needs a fixed number of steps: give the input a fixed length')
+        // on a vector Flatten changes nothing
+        if (!sequence) dropped.push({ name: layer.name, className: 'Flatten', at: layers.length })
+        else {
+          layers.push({ type: 'flatten', name: layer.name })
+          width = known(layer, width) * (T as number)
+        }
+        sequence = false
         break
       }
       case 'Activation': {
@@ -956,6 +1163,7 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
   }
   weights.load()
   const net: NetworkIR = { input, layers }
+  if (dropped.length) net.dropped = dropped
   if (modelName) net.name = modelName
   validateNetwork(net)
   return net

@@ -58,6 +58,38 @@ const NETWORKS: Array<[string, Omit<RandomNetworkSpec, 'seed' | 'classes'>]> = [
   ['LSTM hard_sigmoid 0.2', { cell: 'lstm', hidden: [5], frameSize: 3, hardSigmoidSlope: 0.2 }],
   ['GRU reset_after hard_sigmoid 1/6', { cell: 'gruResetAfter', hidden: [5], frameSize: 3, hardSigmoidSlope: 1 / 6 }],
   ['LSTM + two relu Dense', { cell: 'lstm', hidden: [4], frameSize: 3, head: [{ units: 6, activation: 'relu' }, { units: 4, activation: 'relu' }] }],
+  // the sequence pipeline
+  ['Dropout + BatchNormalization + LSTM', { cell: 'lstm', hidden: [4], frameSize: 3, before: [{ kind: 'identity', className: 'Dropout' }, { kind: 'batchNorm' }] }],
+  [
+    'Dense per frame + GRU reset_after sequences + GlobalAveragePooling1D',
+    { cell: 'gruResetAfter', hidden: [4], frameSize: 3, before: [{ kind: 'dense', units: 4, activation: 'tanh' }], returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }] },
+  ],
+  ['Conv1D (same, relu) + GRU', { cell: 'gru', hidden: [3], frameSize: 3, before: [{ kind: 'conv1d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }] }],
+  [
+    'Conv1D (valid, stride 2, sigmoid) + Bidirectional SimpleRNN',
+    { cell: 'simpleRnn', hidden: [3], frameSize: 3, before: [{ kind: 'conv1d', filters: 3, kernelSize: 2, strides: 2, padding: 'valid', activation: 'sigmoid' }], bidirectional: 'sum' },
+  ],
+  ['Bidirectional LSTM, concat', { cell: 'lstm', hidden: [3], frameSize: 3, bidirectional: 'concat' }],
+  ['stacked Bidirectional GRU reset_after, sum', { cell: 'gruResetAfter', hidden: [3, 3], frameSize: 3, bidirectional: 'sum' }],
+  ['Bidirectional SimpleRNN, ave', { cell: 'simpleRnn', hidden: [4], frameSize: 3, bidirectional: 'ave' }],
+  ['Bidirectional GRU sequences, mul + average pool', { cell: 'gru', hidden: [3], frameSize: 3, bidirectional: 'mul', returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }] }],
+  [
+    'toxic shape: Embedding + Bidirectional LSTM (sequences, concat) + GlobalMaxPooling1D + relu head',
+    { cell: 'lstm', hidden: [3], frameSize: 3, vocab: 9, bidirectional: 'concat', returnSequences: true, after: [{ kind: 'pool', mode: 'max' }], head: [{ units: 5, activation: 'relu' }] },
+  ],
+  ['LSTM sequences + GlobalMaxPooling1D', { cell: 'lstm', hidden: [4], frameSize: 3, returnSequences: true, after: [{ kind: 'pool', mode: 'max' }] }],
+  [
+    'Embedding + GRU sequences + GlobalMaxPooling1D + relu head',
+    { cell: 'gru', hidden: [4], frameSize: 3, vocab: 9, returnSequences: true, after: [{ kind: 'pool', mode: 'max' }], head: [{ units: 5, activation: 'relu' }] },
+  ],
+  [
+    'LSTM sequences + TimeDistributed(Dense relu) + Flatten + relu head',
+    { cell: 'lstm', hidden: [3], frameSize: 3, returnSequences: true, after: [{ kind: 'dense', units: 3, activation: 'relu' }, { kind: 'flatten' }], seqLen: 4, head: [{ units: 4, activation: 'relu' }] },
+  ],
+  [
+    'Embedding + SpatialDropout1D + SimpleRNN sequences + BatchNormalization + average pool',
+    { cell: 'simpleRnn', hidden: [4], frameSize: 3, vocab: 9, before: [{ kind: 'identity', className: 'SpatialDropout1D' }], returnSequences: true, after: [{ kind: 'batchNorm' }, { kind: 'pool', mode: 'avg' }] },
+  ],
 ]
 
 const T = 4

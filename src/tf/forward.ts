@@ -5,28 +5,24 @@
  * optimizer.minimize, in a Web Worker or in Node.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { Cell, CellProduct, Domain, UnaryKind, WeightOps } from '../cert/index.ts'
-import { recurrentCell, runDense, runStack } from '../cert/index.ts'
-import { hardSigmoidTf, matMul } from './ops.ts'
+import type { CellProduct, Domain, Stage, UnaryKind } from '../cert/index.ts'
+import { prepareStages, runPipeline } from '../cert/index.ts'
+import { cols, hardSigmoidTf, matMul, tfWeights } from './ops.ts'
 import type { TfParams } from './params.ts'
 
 type T2 = tf.Tensor2D
 type T1 = tf.Tensor1D
 
-/** Columns [from, from + count) of a 2-D tensor. */
-export const cols = (m: T2, from: number, count: number): T2 => tf.slice(m, [0, from], [m.shape[0], count])
+export { cols, tfWeights } from './ops.ts'
 
-/** Kernels [in, k·units] and biases as tensors: a gate block is a block of columns. */
-export const tfWeights: WeightOps<T2, T1> = {
-  cols,
-  part: (v, from, count) => tf.slice(v, [from], [count]),
-  plus: (a, b) => tf.add(a, b),
-  scaleCols: (m, from, count, s) => tf.mul(m, tf.tensor1d(Array.from({ length: m.shape[1] }, (_v, k) => (k >= from && k < from + count ? s : 1)))),
-  scalePart: (b, from, count, s) => tf.mul(b, tf.tensor1d(Array.from({ length: b.shape[0] }, (_v, k) => (k >= from && k < from + count ? s : 1)))),
-}
+/** The stages of the params, their cells built (gate blocks sliced once per call). */
+export const tfStages = (p: TfParams): Array<Stage<T2, T1>> => prepareStages(tfWeights, p.stages)
 
-/** The recurrent cells of the params (gate blocks sliced once per call). */
-export const tfCells = (p: TfParams): Array<Cell<T2, T1>> => p.recurrent.map((l) => recurrentCell(tfWeights, l))
+/** Zero states of a recurrent stage for a batch of B. */
+export const zeroStates =
+  (B: number) =>
+  (_k: number, c: { units: number; stateParts: number }): T2[] =>
+    Array.from({ length: c.stateParts }, () => tf.zeros([B, c.units]) as T2)
 
 /** Per step [B, cols] slices of a [B, T, cols] tensor (tf.unstack cannot back-propagate a single step in TF.js 4.22). */
 export function steps(x: tf.Tensor3D): T2[] {
@@ -40,6 +36,7 @@ export const PRODUCT_TF: Record<CellProduct, (x: T2, y: T2) => T2> = {
   xSigmoid: (x, y) => tf.mul(x, tf.sigmoid(y)),
   hardSigmoidTanh: (x, y) => tf.mul(hardSigmoidTf(x), tf.tanh(y)),
   xHardSigmoid: (x, y) => tf.mul(x, hardSigmoidTf(y)),
+  mul: (x, y) => tf.mul(x, y),
 }
 
 /** A layer's input sequence: [B·T, F] rows, whose products with a kernel are taken once for all steps. */
@@ -67,6 +64,14 @@ type Value = T2 | SeqStep
 const asTensor = (v: Value): T2 => {
   if (v instanceof SeqStep) throw new Error('a layer input enters affine maps only')
   return v
+}
+
+/** Any value as a tensor [B, F] (a sequence step sliced out of its sequence). */
+const stepTensor = (v: Value): T2 => {
+  if (!(v instanceof SeqStep)) return v
+  const { flat, B, T } = v.seq
+  const F = flat.shape[1]
+  return tf.reshape(tf.slice(tf.reshape(flat, [B, T, F]), [0, v.t, 0], [B, 1, F]), [B, F])
 }
 
 /**
@@ -135,6 +140,14 @@ class TensorDomain implements Domain<Value, T2, T1> {
     return PRODUCT_TF[kind](asTensor(x), asTensor(y))
   }
 
+  concat(parts: Value[]): T2 {
+    return tf.concat(parts.map(stepTensor), 1)
+  }
+
+  max(parts: Value[]): T2 {
+    return parts.map(stepTensor).reduce((a, b) => tf.maximum(a, b))
+  }
+
   mark(): number {
     return 0
   }
@@ -164,12 +177,13 @@ export function checkFrames(p: TfParams, frames: tf.Tensor): void {
 export function logits(p: TfParams, frames: tf.Tensor3D): T2 {
   checkFrames(p, frames)
   const d = new TensorDomain()
-  const B = frames.shape[0]
-  const h = runStack<Value, T2, T1>(d, tfCells(p), d.frames(frames), {
-    initial: (_li, c) => Array.from({ length: c.stateParts }, () => tf.zeros([B, c.units]) as T2),
-    sequence: (inputs) => d.sequence(inputs),
-  })
-  return asTensor(runDense(d, p.dense, h[h.length - 1]))
+  const [B, T] = frames.shape
+  return asTensor(
+    runPipeline<Value, T2, T1>(d, tfStages(p), d.frames(frames), 0, T - 1, {
+      initial: zeroStates(B),
+      sequence: (inputs) => d.sequence(inputs),
+    }),
+  )
 }
 
 /** Logits of int token ids [B, T] (token models): embedTokens then logits. */

@@ -13,11 +13,11 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { CellProduct, Domain, UnaryKind } from '../cert/index.ts'
-import { denseApply, runStack } from '../cert/index.ts'
+import { denseApply, runPipeline } from '../cert/index.ts'
 import type { InputBox, LogitBounds } from './box.ts'
-import { cols, PRODUCT_TF, steps, tfCells, UNARY_TF } from './forward.ts'
+import { cols, PRODUCT_TF, steps, tfStages, UNARY_TF } from './forward.ts'
 import { matMul } from './ops.ts'
-import type { TfDense, TfParams } from './params.ts'
+import type { TfParams } from './params.ts'
 
 type T2 = tf.Tensor2D
 type T1 = tf.Tensor1D
@@ -84,6 +84,14 @@ class IntervalDomain implements Domain<Box, T2, T1> {
     return corners(PRODUCT_TF[kind], x, y)
   }
 
+  max(parts: Box[]): Box {
+    return { l: parts.map((b) => b.l).reduce((a, b) => tf.maximum(a, b)), u: parts.map((b) => b.u).reduce((a, b) => tf.maximum(a, b)) }
+  }
+
+  concat(parts: Box[]): Box {
+    return { l: tf.concat(parts.map((b) => b.l), 1), u: tf.concat(parts.map((b) => b.u), 1) }
+  }
+
   mark(): number {
     return 0
   }
@@ -97,7 +105,7 @@ class IntervalDomain implements Domain<Box, T2, T1> {
  * Upper bounds of z_c − z_y for the last Dense layer over the box of its input: per sample
  * the specification row (W_c − W_y)·h + (b_c − b_y), bounded in centre/radius form.
  */
-function worstFromLastDense(last: TfDense, h: Box, labels: T1): T2 {
+function worstFromLastDense(last: { units: number; kernel: T2; bias: T1 }, h: Box, labels: T1): T2 {
   const C = last.units
   const onehot = tf.oneHot(tf.cast(labels, 'int32'), C) as T2
   const Wy = tf.matMul(onehot, last.kernel, false, true) // [B, n]
@@ -118,17 +126,17 @@ export function intervalBounds(p: TfParams, box: InputBox, labels?: T1): LogitBo
   const lo = steps(box.lower)
   const hi = steps(box.upper)
   const B = box.lower.shape[0]
-  const seq = runStack(d, tfCells(p), lo.map((l, t) => ({ l, u: hi[t] })), {
-    initial: (_li, c) =>
+  const stages = tfStages(p)
+  const last = stages[stages.length - 1]
+  if (last.type !== 'dense') throw new Error('the network must end with a Dense layer')
+  // every stage but the output layer, then its box and its specification bound
+  const h = runPipeline(d, stages.slice(0, -1), lo.map((l, t) => ({ l, u: hi[t] })), 0, lo.length - 1, {
+    initial: (_k, c) =>
       Array.from({ length: c.stateParts }, () => {
         const z = tf.zeros([B, c.units]) as T2
         return { l: z, u: z }
       }),
   })
-  // the hidden Dense layers, then the last one's box and its specification bound
-  let h = seq[seq.length - 1]
-  for (const l of p.dense.slice(0, -1)) h = denseApply(d, l, h, false)
-  const last = p.dense[p.dense.length - 1]
-  const out = denseApply(d, last, h, true)
-  return { lower: out.l, upper: out.u, worst: labels ? worstFromLastDense(last, h, labels) : null }
+  const out = denseApply(d, last.spec, h, true)
+  return { lower: out.l, upper: out.u, worst: labels ? worstFromLastDense(last.spec, h, labels) : null }
 }

@@ -2,6 +2,22 @@
  * Small TF.js helpers for the training library.
  */
 import * as tf from '@tensorflow/tfjs'
+import type { WeightOps } from '../cert/index.ts'
+
+/** Columns [from, from + count) of a 2-D tensor. */
+export const cols = (m: tf.Tensor2D, from: number, count: number): tf.Tensor2D => tf.slice(m, [0, from], [m.shape[0], count])
+
+const scaleMask = (n: number, from: number, count: number, s: number) => tf.tensor1d(Array.from({ length: n }, (_v, k) => (k >= from && k < from + count ? s : 1)))
+
+/** Kernels [in, k·units] and biases as tensors: a gate block is a block of columns. */
+export const tfWeights: WeightOps<tf.Tensor2D, tf.Tensor1D> = {
+  cols,
+  part: (v, from, count) => tf.slice(v, [from], [count]),
+  plus: (a, b) => tf.add(a, b),
+  scaleCols: (m, from, count, s) => tf.mul(m, scaleMask(m.shape[1], from, count, s)),
+  scalePart: (b, from, count, s) => tf.mul(b, scaleMask(b.shape[0], from, count, s)),
+  diag: (d) => tf.diag(tf.tensor1d(Float32Array.from(d))) as tf.Tensor2D,
+}
 
 /**
  * A·B for 2-D tensors with a gradient made of plain products and explicit transposes.

@@ -13,8 +13,9 @@
  * Browser-safe: TF.js only, no node: imports.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { Matrix, NetworkIR } from '../cert/index.ts'
-import { isRecurrent, validateNetwork } from '../cert/index.ts'
+import type { Matrix, NetworkIR, StageSpec } from '../cert/index.ts'
+import { stageSpecs, validateNetwork } from '../cert/index.ts'
+import { tfWeights } from './ops.ts'
 /** What a recurrent or hidden Dense layer may apply (the output layer's softmax is dropped: logits). */
 export type TfActivation = 'tanh' | 'sigmoid' | 'relu' | 'linear'
 
@@ -63,13 +64,14 @@ export interface TfDense {
   activation: TfActivation
 }
 
+/** A stage of the network (src/cert/layers/pipeline.ts) with tensor weights. */
+export type TfStage = StageSpec<tf.Tensor2D, tf.Tensor1D>
+
 export interface TfParams {
   /** token models: [vocab, dim] (the frames are its rows) */
   embedding: tf.Tensor2D | null
-  /** stacked recurrent layers (all but the last return sequences) */
-  recurrent: TfRecurrent[]
-  /** Dense layers after the recurrence; the last one gives the logits */
-  dense: TfDense[]
+  /** the chain of stages after the embedding; the last one is the Dense layer giving the logits */
+  stages: TfStage[]
   classes: number
   /** values per frame (the embedding dimension for token models) */
   frameSize: number
@@ -102,27 +104,8 @@ export function paramsFromNetwork(net: NetworkIR): TfParams {
     const first = net.layers[0]
     const embedding = first.type === 'embedding' ? keep(mat(first.embeddings)) : null
     const frameSize = first.type === 'embedding' ? first.embeddings.cols : net.input.kind === 'frames' ? net.input.frameSize : 0
-    const recurrent: TfRecurrent[] = []
-    const dense: TfDense[] = []
-    const denseIR = net.layers.filter((l) => l.type === 'dense')
-    for (const layer of net.layers) {
-      if (isRecurrent(layer)) {
-        const base = { name: layer.name, units: layer.units, kernel: keep(mat(layer.kernel)), recurrentKernel: keep(mat(layer.recurrentKernel)), bias: keep(vec(layer.bias)) }
-        if (layer.type === 'simpleRnn') recurrent.push({ ...base, type: 'simpleRnn', activation: activationOf(layer.activation, `layer "${layer.name}"`) })
-        else if (layer.type === 'lstm') recurrent.push({ ...base, type: 'lstm', hardSigmoidSlope: layer.hardSigmoidSlope })
-        else recurrent.push({ ...base, type: 'gru', resetAfter: layer.resetAfter, hardSigmoidSlope: layer.hardSigmoidSlope })
-      } else if (layer.type === 'dense') {
-        const last = layer === denseIR[denseIR.length - 1]
-        dense.push({
-          name: layer.name,
-          units: layer.units,
-          kernel: keep(mat(layer.kernel)),
-          bias: keep(vec(layer.bias)),
-          activation: last ? 'linear' : activationOf(layer.activation, `layer "${layer.name}"`),
-        })
-      }
-    }
-    return { embedding, recurrent, dense, classes, frameSize, variables: [], dispose: () => owned.forEach((t) => t.dispose()) }
+    const stages = stageSpecs(net, { mat: (m) => keep(mat(m)), vec: (v) => keep(vec(v)), ops: { ...tfWeights, diag: (d) => keep(tfWeights.diag(d)) } })
+    return { embedding, stages, classes, frameSize, variables: [], dispose: () => owned.forEach((t) => t.dispose()) }
   } catch (e) {
     owned.forEach((t) => t.dispose())
     throw e
@@ -169,13 +152,13 @@ function configActivation(layer: LayerLike, key: string, fallback: string): stri
  */
 export function paramsFromModel(model: tf.LayersModel): TfParams {
   let embedding: tf.Tensor2D | null = null
-  const recurrent: TfRecurrent[] = []
-  const dense: TfDense[] = []
+  const recurrent: Array<TfRecurrent & { returnSequences: boolean; layer: number }> = []
+  const dense: Array<TfDense & { layer: number }> = []
   const variables: tf.Variable[] = []
   const owned: tf.Tensor[] = []
   const layers = model.layers as unknown as LayerLike[]
   const denseLayers = layers.filter((l) => l.getClassName() === 'Dense')
-  for (const layer of layers) {
+  for (const [index, layer] of layers.entries()) {
     const cls = layer.getClassName()
     const cfg = layer.getConfig()
     if (cls === 'InputLayer' || cls === 'Dropout') continue
@@ -200,7 +183,7 @@ export function paramsFromModel(model: tf.LayersModel): TfParams {
       } else if (bias.rank !== 1) {
         throw new Error(`layer "${layer.name}": a bias of shape [${bias.shape.join(', ')}] is not supported (1-D expected)`)
       }
-      const base = { name: layer.name, units, kernel, recurrentKernel, bias }
+      const base = { name: layer.name, units, kernel, recurrentKernel, bias, returnSequences: cfg.returnSequences === true, layer: index }
       if (cls === 'SimpleRNN') recurrent.push({ ...base, type: 'simpleRnn', activation: activationOf(configActivation(layer, 'activation', 'tanh'), `layer "${layer.name}"`) })
       else {
         const act = configActivation(layer, 'activation', 'tanh')
@@ -226,7 +209,7 @@ export function paramsFromModel(model: tf.LayersModel): TfParams {
       const last = layer === denseLayers[denseLayers.length - 1]
       const act = configActivation(layer, 'activation', 'linear')
       if (last && act !== 'linear' && act !== 'softmax') throw new Error(`layer "${layer.name}": output activation ${act} is not supported (linear or softmax)`)
-      dense.push({ name: layer.name, units: kernel.shape[1], kernel, bias, activation: last ? 'linear' : activationOf(act, `layer "${layer.name}"`) })
+      dense.push({ name: layer.name, units: kernel.shape[1], kernel, bias, activation: last ? 'linear' : activationOf(act, `layer "${layer.name}"`), layer: index })
       continue
     }
     throw new Error(`layer "${layer.name}": ${cls} is not supported (Embedding, SimpleRNN, LSTM, GRU, Dense, Dropout)`)
@@ -234,7 +217,11 @@ export function paramsFromModel(model: tf.LayersModel): TfParams {
   if (recurrent.length === 0) throw new Error('the model has no recurrent layer')
   if (dense.length === 0) throw new Error('the model has no output Dense layer')
   const frameSize = embedding ? embedding.shape[1] : recurrent[0].kernel.shape[0]
-  return { embedding, recurrent, dense, classes: dense[dense.length - 1].units, frameSize, variables, dispose: () => owned.forEach((t) => t.dispose()) }
+  const stages: TfStage[] = [
+    ...recurrent.map((r): TfStage => ({ type: 'recurrent', layer: r.layer, name: r.name, spec: r, returnSequences: r.returnSequences })),
+    ...dense.map((d): TfStage => ({ type: 'dense', layer: d.layer, name: d.name, spec: d })),
+  ]
+  return { embedding, stages, classes: dense[dense.length - 1].units, frameSize, variables, dispose: () => owned.forEach((t) => t.dispose()) }
 }
 
 /** The frame-level view: the same params without the embedding (for inputs already embedded). */

@@ -289,3 +289,17 @@ export function xHardSigmoidPlane(lx: T2, ux: T2, ly: T2, uy: T2): TfPlane {
   const p = pad(scale)
   return { a, b, c1: tf.sub(lo, p), c2: tf.add(hi, p) }
 }
+
+/**
+ * The bilinear plane of x·y (Bidirectional merge_mode='mul'; DeepZ's rule, which the
+ * certifier uses for Cert-RNN too): x·y = cy·x + cx·y − cx·cy + (x − cx)(y − cy), the last
+ * term in [−rx·ry, rx·ry].
+ */
+export function mulPlane(lx: T2, ux: T2, ly: T2, uy: T2): TfPlane {
+  const cx = tf.div(tf.add(lx, ux), 2) as T2
+  const cy = tf.div(tf.add(ly, uy), 2) as T2
+  const r = tf.mul(tf.div(tf.sub(ux, lx), 2), tf.div(tf.sub(uy, ly), 2)) as T2
+  const c = tf.neg(tf.mul(cx, cy)) as T2
+  const p = pad(tf.add(1, tf.mul(tf.maximum(tf.abs(lx), tf.abs(ux)), tf.maximum(tf.abs(ly), tf.abs(uy)))) as T2)
+  return { a: cy, b: cx, c1: tf.sub(tf.sub(c, r), p), c2: tf.add(tf.add(c, r), p) }
+}

@@ -24,13 +24,13 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { CellProduct, Domain, UnaryKind } from '../cert/index.ts'
-import { runDense, runStackInterleaved } from '../cert/index.ts'
+import { runDense, runPipeline, runStackInterleaved } from '../cert/index.ts'
 import type { InputBox, LogitBounds } from './box.ts'
-import { cols, steps, tfCells } from './forward.ts'
+import { cols, steps, tfStages } from './forward.ts'
 import type { TfParams } from './params.ts'
 import { absSumFirst, eye, matMul } from './ops.ts'
 import type { TfPlane } from './planes.ts'
-import { hardSigmoidPlane, hardSigmoidTanhPlane, reluPlane, sigmoidTanhPlane, unaryPlane, xHardSigmoidPlane, xSigmoidPlane } from './planes.ts'
+import { hardSigmoidPlane, hardSigmoidTanhPlane, mulPlane, reluPlane, sigmoidTanhPlane, unaryPlane, xHardSigmoidPlane, xSigmoidPlane } from './planes.ts'
 
 type T2 = tf.Tensor2D
 type T3 = tf.Tensor3D
@@ -296,6 +296,7 @@ const PRODUCT_PLANES: Record<CellProduct, typeof sigmoidTanhPlane> = {
   xSigmoid: xSigmoidPlane,
   hardSigmoidTanh: hardSigmoidTanhPlane,
   xHardSigmoid: xHardSigmoidPlane,
+  mul: mulPlane,
 }
 
 function binaryLinear(kind: CellProduct, x: Zono, y: Zono): Linear {
@@ -308,6 +309,54 @@ function binaryLinear(kind: CellProduct, x: Zono, y: Zono): Linear {
 const asZono = (v: Zono | InputFrame): Zono => {
   if ('radius' in v) throw new Error('an input frame enters affine maps only')
   return v
+}
+
+/**
+ * The max over the steps, per neuron, as the certifier's (src/cert/transformers/maxPool.ts):
+ * the step j with the largest lower bound, exact when D = max_k hi(x_k − x_j) ≤ 0, else x_j
+ * plus a one-sided fresh symbol [0, D] when D < (max u − max l)/2, else the box [max l, max u].
+ */
+function maxZono(parts: Zono[], symbols: Symbols): Zono {
+  if (parts.length === 1) return parts[0]
+  const bs = parts.map(zonoBounds)
+  const L = bs.map((b) => b.l).reduce((a, b) => tf.maximum(a, b))
+  const U = bs.map((b) => b.u).reduce((a, b) => tf.maximum(a, b))
+  const j = tf.argMax(tf.stack(bs.map((b) => b.l)), 0)
+  const masks = parts.map((_z, k) => tf.cast(tf.equal(j, k), 'float32') as T2)
+  const xj = combine(
+    parts.map((z, k) => ({ z, s: masks[k] })),
+    null,
+  )
+  const none = tf.fill(L.shape, -Infinity) as T2
+  const D = parts.map((z, k) => tf.where(tf.equal(masks[k], 1), none, zonoBounds(subZono(z, xj)).u) as T2).reduce((a, b) => tf.maximum(a, b))
+  const radBox = tf.div(tf.sub(U, L), 2) as T2
+  const half = tf.div(tf.maximum(D, 0), 2) as T2
+  const exact = tf.lessEqual(D, 0)
+  const step = tf.logicalAnd(tf.logicalNot(exact), tf.less(D, radBox))
+  const box = tf.cast(tf.logicalNot(tf.logicalOr(exact, step)), 'float32') as T2
+  const stepF = tf.cast(step, 'float32') as T2
+  const keep = tf.sub(1, box) as T2
+  const centre = tf.add(tf.mul(stepF, half), tf.mul(box, tf.div(tf.add(L, U), 2)))
+  const lin = combine([{ z: xj, s: keep }], centre)
+  return withFresh(lin, tf.add(tf.mul(stepF, half), tf.mul(box, radBox)) as T2, symbols)
+}
+
+/** Any value as a zonotope (an input frame: its box as diagonal generators). */
+const zonoOf = (v: Zono | InputFrame): Zono => ('radius' in v ? { c: v.c, G: diagGenerators(v.radius), from: v.from } : v)
+
+/** The neurons of the parts one after the other, generators lined up by symbol id. */
+function concatZono(parts: Zono[]): Zono {
+  const live = parts.filter((z) => z.G)
+  const c = tf.concat(parts.map((z) => z.c), 1) as T2
+  if (live.length === 0) return { c, G: null, from: 0 }
+  const from = Math.min(...live.map((z) => z.from))
+  const end = Math.max(...live.map((z) => z.from + z.G!.shape[0]))
+  const B = c.shape[0]
+  const G = tf.concat(
+    parts.map((z) => (z.G ? (tf.pad(z.G, [[z.from - from, end - z.from - z.G.shape[0]], [0, 0], [0, 0]]) as T3) : (tf.zeros([end - from, B, z.c.shape[1]]) as T3))),
+    2,
+  ) as T3
+  return { c, G, from }
 }
 
 /** Zonotopes of a batch with the Cert-RNN planes; an input frame is a box (diag(radius)·W). */
@@ -340,6 +389,14 @@ class ZonotopeDomain implements Domain<Zono | InputFrame, T2, tf.Tensor1D> {
     return withFresh(r.z, r.w, this.symbols)
   }
 
+  concat(parts: Array<Zono | InputFrame>): Zono {
+    return concatZono(parts.map(zonoOf))
+  }
+
+  max(parts: Array<Zono | InputFrame>): Zono {
+    return maxZono(parts.map(zonoOf), this.symbols)
+  }
+
   mark(): number {
     return this.symbols.next
   }
@@ -367,23 +424,42 @@ function logitZonotope(p: TfParams, box: InputBox, opts: ZonotopeOptions = {}): 
     const c = tf.div(tf.add(lo[t], hi[t]), 2) as T2
     return perturbed && !perturbed.has(t) ? constantZono(c) : { c, radius: tf.div(tf.sub(hi[t], lo[t]), 2) as T2, from: symbols.alloc(p.frameSize) }
   }
-  const h = runStackInterleaved(
-    d,
-    tfCells(p),
-    lo.length,
-    input,
-    (_li, c) => Array.from({ length: c.stateParts }, () => constantZono(tf.zeros([B, c.units]))),
-    (states) => {
-      const zs = states as Zono[][]
-      if (consolidate === true) return zs.map((s) => s.map((z) => foldZono(z, stepStart, symbols)))
-      if (!consolidate) return zs
-      // one reduction over every state part of every layer (they share symbols)
-      const flat = reduceStates(zs.flat(), consolidate.keep, symbols)
-      let k = 0
-      return zs.map((s) => s.map(() => flat[k++]))
-    },
+  const stages = tfStages(p)
+  const zeros = (_k: number, c: { units: number; stateParts: number }) => Array.from({ length: c.stateParts }, () => constantZono(tf.zeros([B, c.units])))
+  /** the consolidation of states that share their symbols (one step of every layer, or of one) */
+  const consolidateStates = (zs: Zono[][]): Zono[][] => {
+    if (consolidate === true) return zs.map((s) => s.map((z) => foldZono(z, stepStart, symbols)))
+    if (!consolidate) return zs
+    // one reduction over every state part of every layer (they share symbols)
+    const flat = reduceStates(zs.flat(), consolidate.keep, symbols)
+    let k = 0
+    return zs.map((s) => s.map(() => flat[k++]))
+  }
+  const recurrent = stages.filter((s) => s.type === 'recurrent')
+  const dense = stages.filter((s) => s.type === 'dense')
+  if (recurrent.length + dense.length === stages.length && recurrent.every((s, k) => k === recurrent.length - 1 || s.returnSequences) && stages[recurrent.length - 1]?.type === 'recurrent') {
+    // a recurrent stack and a Dense head: step-interleaved, consolidated across the layers
+    const h = runStackInterleaved(
+      d,
+      recurrent.map((s) => s.cell),
+      lo.length,
+      input,
+      zeros,
+      (states) => consolidateStates(states as Zono[][]),
+    )
+    return asZono(runDense(d, dense.map((s) => s.spec), h))
+  }
+  // any other chain: stage by stage, each recurrent step consolidated on its own
+  const inputs = lo.map((_l, t) => input(t))
+  return asZono(
+    runPipeline(d, stages, inputs, 0, lo.length - 1, {
+      initial: zeros,
+      onStep: (_k, t) => {
+        if (t !== null) stepStart = symbols.next
+      },
+      afterStep: (state) => consolidateStates([state as Zono[]])[0],
+    }),
   )
-  return asZono(runDense(d, p.dense, h))
 }
 
 /** Upper bounds of z_c − z_y from the difference zonotope (entry y = 0). */

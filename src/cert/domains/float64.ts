@@ -31,6 +31,12 @@ export const float64Weights: WeightOps<Lin, Float64Array> = {
     return { W, out: m.out, n: m.n }
   },
   scalePart: (b, from, count, s) => b.map((v, k) => (k >= from && k < from + count ? v * s : v)),
+  diag: (d) => {
+    const n = d.length
+    const W = new Float64Array(n * n)
+    for (let i = 0; i < n; i++) W[i * n + i] = d[i]
+    return { W, out: n, n }
+  },
 }
 
 export const UNARY: Record<UnaryKind, (x: number) => number> = { tanh: Math.tanh, sigmoid, relu, hardSigmoid }
@@ -39,6 +45,7 @@ export const PRODUCT: Record<CellProduct, (x: number, y: number) => number> = {
   xSigmoid: (x, y) => x * sigmoid(y),
   hardSigmoidTanh: (x, y) => hardSigmoid(x) * Math.tanh(y),
   xHardSigmoid: (x, y) => x * hardSigmoid(y),
+  mul: (x, y) => x * y,
 }
 
 /**
@@ -99,6 +106,22 @@ export class Float64Domain implements Domain<Float64Array, Lin, Float64Array> {
   binary(kind: CellProduct, x: Float64Array, y: Float64Array, op: string) {
     const f = PRODUCT[kind]
     return this.out(op, x.map((v, k) => f(v, y[k])))
+  }
+
+  concat(parts: Float64Array[], op: string) {
+    const out = new Float64Array(parts.reduce((s, p) => s + p.length, 0))
+    let at = 0
+    for (const p of parts) {
+      out.set(p, at)
+      at += p.length
+    }
+    return this.out(op, out)
+  }
+
+  max(parts: Float64Array[], op: string) {
+    const out = parts[0].slice()
+    for (const p of parts.slice(1)) for (let i = 0; i < out.length; i++) out[i] = Math.max(out[i], p[i])
+    return this.out(op, out)
   }
 
   mark() {

@@ -8,8 +8,10 @@ import type { Applied, PlaneRecord } from '../apply.ts'
 import { applyBinary, applyUnary } from '../apply.ts'
 import type { CellProduct, Domain } from '../layers/index.ts'
 import type { TransformerSet, UnaryKind } from '../transformers/index.ts'
+import type { MaxChoice } from '../transformers/maxPool.ts'
+import { zonotopeMax } from '../transformers/maxPool.ts'
 import type { Box, SymbolSource, Zonotope } from '../zonotope.ts'
-import { BOUND_SLACK, matVec, zonotopeAdd, zonotopeAffine, zonotopeBounds, zonotopeConstant, zonotopeMergeRowLocal, zonotopeSlice, zonotopeSub, zonotopeToBox } from '../zonotope.ts'
+import { BOUND_SLACK, matVec, zonotopeAdd, zonotopeAffine, zonotopeBounds, zonotopeConcat, zonotopeConstant, zonotopeMergeRowLocal, zonotopeSlice, zonotopeSub, zonotopeToBox } from '../zonotope.ts'
 import type { Lin } from './float64.ts'
 import type { Tail } from '../tail.ts'
 
@@ -24,6 +26,8 @@ export interface TraceEntry {
   bounds: Box
   /** the planes, for transformer operations */
   planes?: PlaneRecord
+  /** max pooling: per variable how the max was bounded, and the step kept (−1: a box) */
+  max?: { choice: MaxChoice[]; step: number[] }
   /** the zonotope after the operation, when asked for */
   zonotope?: Zonotope
 }
@@ -93,7 +97,7 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
     return box
   }
 
-  private record(op: string, z: Zonotope, planes?: PlaneRecord) {
+  private record(op: string, z: Zonotope, planes?: PlaneRecord, max?: TraceEntry['max']) {
     if (!this.trace) return
     this.trace.sink.push({
       layer: this.layer,
@@ -102,6 +106,7 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
       op,
       bounds: this.boxOf(z),
       planes,
+      ...(max ? { max } : {}),
       zonotope: this.trace.zonotopes ? z : undefined,
     })
   }
@@ -151,6 +156,22 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
     if (box) this.boxes.set(out, { lo: box.lo.subarray(start, start + count), hi: box.hi.subarray(start, start + count) })
     const born = this.born.get(z)
     return born === undefined ? out : this.bornAt(out, born)
+  }
+
+  /** Stacked variables (exact: no transformer, so interval bound propagation keeps it as it is). */
+  concat(parts: Zonotope[], op: string): Zonotope {
+    const z = zonotopeConcat(parts)
+    this.record(op, z)
+    // (tight) made now: never taken for a value independent of the last transformer's planes
+    return this.bornAt(z)
+  }
+
+  /** The max over the steps (./transformers/maxPool.ts): exact, a step plus a one-sided symbol, or a box, per variable. */
+  max(parts: Zonotope[], op: string): Zonotope {
+    const r = zonotopeMax(parts, this.symbols, this.set.boxEverything)
+    this.record(op, r.z, undefined, { choice: r.choice, step: r.step })
+    // (tight) a new value made now, as concat's
+    return this.bornAt(r.z)
   }
 
   mark(): number {

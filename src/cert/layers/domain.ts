@@ -13,8 +13,8 @@ import type { BinaryKind, UnaryKind } from '../transformers/plane.ts'
 /** What a layer may apply elementwise after an affine map. */
 export type Activation = UnaryKind | 'linear'
 
-/** The products a cell takes: σ(x)·tanh(y) and x·σ(y). */
-export type CellProduct = Exclude<BinaryKind, 'mul'>
+/** The products a layer takes: σ(x)·tanh(y) and x·σ(y) (cells, also with hard_sigmoid), x·y (Bidirectional merge_mode='mul'). */
+export type CellProduct = BinaryKind
 
 /** Weight preparation (once per network): gate blocks of a kernel, parts and sums of biases. */
 export interface WeightOps<M, B> {
@@ -27,6 +27,8 @@ export interface WeightOps<M, B> {
   scaleCols(m: M, from: number, count: number, s: number): M
   /** the bias with entries [from, from + count) multiplied by s */
   scalePart(b: B, from: number, count: number, s: number): B
+  /** the map x ↦ diag(d)·x (per-feature scaling: batch normalization, average pooling) */
+  diag(d: Float64Array): M
 }
 
 export interface Domain<V, M, B> {
@@ -38,6 +40,10 @@ export interface Domain<V, M, B> {
   sub(a: V, b: V, op: string): V
   unary(kind: UnaryKind, v: V, op: string): V
   binary(kind: CellProduct, x: V, y: V, op: string): V
+  /** the entries of the parts one after the other (Flatten, Bidirectional concat) */
+  concat(parts: V[], op: string): V
+  /** the elementwise maximum of the parts (max pooling over the steps) */
+  max(parts: V[], op: string): V
   /** a marker before a cell step's operations (the next fresh symbol; 0 without symbols) */
   mark(): number
   /**

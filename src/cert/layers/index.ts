@@ -4,21 +4,14 @@
  * Dense head. To add a layer kind: one file here, one line in `recurrentCell` (or a new
  * head), its tests.
  */
-import type { Cell, DenseSpec, Domain, RecurrentSpec, WeightOps } from './domain.ts'
+import type { Cell, DenseSpec, Domain } from './domain.ts'
 import { denseApply } from './dense.ts'
-import { gruCell } from './gru.ts'
-import { lstmCell } from './lstm.ts'
-import { simpleRnnCell } from './simpleRnn.ts'
 
 export type { Activation, Cell, CellProduct, DenseSpec, Domain, GruSpec, LstmSpec, RecurrentSpec, SimpleRnnSpec, WeightOps } from './domain.ts'
 export { denseApply } from './dense.ts'
 
-/** The cell of a recurrent layer, its weights prepared once with the domain family's ops. */
-export function recurrentCell<M, B>(ops: WeightOps<M, B>, spec: RecurrentSpec<M, B>): Cell<M, B> {
-  if (spec.type === 'simpleRnn') return simpleRnnCell(ops, spec)
-  if (spec.type === 'lstm') return lstmCell(ops, spec)
-  return gruCell(ops, spec)
-}
+export type { Direction, PipelineHooks, Stage, StageSpec } from './pipeline.ts'
+export { keepsSequence, prepareStages, reach, recurrentCell, runPipeline } from './pipeline.ts'
 
 export interface StackHooks<V> {
   /** the states before the layer's first step (default: zeros from `zeros`) */

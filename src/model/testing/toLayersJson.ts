@@ -5,7 +5,7 @@
  * (Sequential config as a bare array), Keras 3 (batch_shape, path-scoped weight names) and
  * linear Functional models (Keras 2 and Keras 3 inbound-node formats). For tests and demos.
  */
-import type { LayerIR, NetworkIR } from '../../cert/index.ts'
+import type { LayerIR, NetworkIR, RecurrentLayer } from '../../cert/index.ts'
 export type LayersJsonStyle = 'tfjs' | 'keras2' | 'keras2-old' | 'keras3' | 'functional' | 'functional-keras3'
 
 export interface LayersJsonFiles {
@@ -22,37 +22,100 @@ interface WeightSpec {
 }
 
 const CELL: Record<string, string> = { simpleRnn: 'simple_rnn_cell', lstm: 'lstm_cell', gru: 'gru_cell' }
-const CLASS: Record<LayerIR['type'], string> = { embedding: 'Embedding', simpleRnn: 'SimpleRNN', lstm: 'LSTM', gru: 'GRU', dense: 'Dense' }
+const CLASS: Record<LayerIR['type'], string> = {
+  embedding: 'Embedding',
+  simpleRnn: 'SimpleRNN',
+  lstm: 'LSTM',
+  gru: 'GRU',
+  dense: 'Dense',
+  batchNorm: 'BatchNormalization',
+  pool: 'GlobalAveragePooling1D',
+  flatten: 'Flatten',
+  bidirectional: 'Bidirectional',
+  conv1d: 'Conv1D',
+}
+const classOf = (l: LayerIR) => (l.type === 'pool' && l.mode === 'max' ? 'GlobalMaxPooling1D' : CLASS[l.type])
+
+function rnnConfig(layer: RecurrentLayer, goBackwards = false): Record<string, unknown> {
+  const c: Record<string, unknown> = {
+    name: layer.name,
+    units: layer.units,
+    activation: layer.activation,
+    use_bias: true,
+    return_sequences: layer.returnSequences,
+    return_state: false,
+    go_backwards: goBackwards,
+    stateful: false,
+    unroll: false,
+    dropout: 0,
+    recurrent_dropout: 0,
+  }
+  if (layer.type !== 'simpleRnn') c.recurrent_activation = layer.recurrentActivation
+  if (layer.type === 'gru') c.reset_after = layer.resetAfter
+  return c
+}
+
+function rnnWeights(layer: RecurrentLayer, prefix = ''): Array<{ variable: string; shape: number[]; data: Float64Array }> {
+  const k = layer.kernel.cols
+  const biasShape = layer.type === 'gru' && layer.resetAfter ? [2, k] : [k]
+  return [
+    { variable: `${prefix}kernel`, shape: [layer.kernel.rows, k], data: layer.kernel.data },
+    { variable: `${prefix}recurrent_kernel`, shape: [layer.recurrentKernel.rows, k], data: layer.recurrentKernel.data },
+    { variable: `${prefix}bias`, shape: biasShape, data: layer.bias },
+  ]
+}
 
 function layerConfig(layer: LayerIR): Record<string, unknown> {
   switch (layer.type) {
+    case 'batchNorm':
+      // the folded form with mean 0 and variance 1: γ = scale·√(1 + ε), β = offset
+      return { name: layer.name, axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true }
+    case 'pool':
+    case 'flatten':
+      return { name: layer.name }
     case 'embedding':
       return { name: layer.name, input_dim: layer.embeddings.rows, output_dim: layer.embeddings.cols, mask_zero: false }
     case 'dense':
       return { name: layer.name, units: layer.units, activation: layer.activation, use_bias: true }
-    default: {
-      const c: Record<string, unknown> = {
+    case 'conv1d':
+      return {
         name: layer.name,
-        units: layer.units,
+        filters: layer.filters,
+        kernel_size: [layer.taps.length],
+        strides: [layer.strides],
+        padding: layer.padding,
+        data_format: 'channels_last',
+        dilation_rate: [layer.dilation],
+        groups: 1,
         activation: layer.activation,
         use_bias: true,
-        return_sequences: layer.returnSequences,
-        return_state: false,
-        go_backwards: false,
-        stateful: false,
-        unroll: false,
-        dropout: 0,
-        recurrent_dropout: 0,
       }
-      if (layer.type !== 'simpleRnn') c.recurrent_activation = layer.recurrentActivation
-      if (layer.type === 'gru') c.reset_after = layer.resetAfter
-      return c
-    }
+    case 'bidirectional':
+      return {
+        name: layer.name,
+        merge_mode: layer.merge,
+        layer: { class_name: CLASS[layer.forward.type], config: rnnConfig(layer.forward) },
+        backward_layer: { class_name: CLASS[layer.backward.type], config: rnnConfig(layer.backward, true) },
+      }
+    default:
+      return rnnConfig(layer)
   }
 }
 
 function weightsOf(layer: LayerIR): Array<{ variable: string; shape: number[]; data: Float64Array }> {
   switch (layer.type) {
+    case 'pool':
+    case 'flatten':
+      return []
+    case 'batchNorm': {
+      const n = layer.scale.length
+      return [
+        { variable: 'gamma', shape: [n], data: layer.scale.map((v) => v * Math.sqrt(1 + 0.001)) },
+        { variable: 'beta', shape: [n], data: layer.offset },
+        { variable: 'moving_mean', shape: [n], data: new Float64Array(n) },
+        { variable: 'moving_variance', shape: [n], data: new Float64Array(n).fill(1) },
+      ]
+    }
     case 'embedding':
       return [{ variable: 'embeddings', shape: [layer.embeddings.rows, layer.embeddings.cols], data: layer.embeddings.data }]
     case 'dense':
@@ -60,20 +123,24 @@ function weightsOf(layer: LayerIR): Array<{ variable: string; shape: number[]; d
         { variable: 'kernel', shape: [layer.kernel.rows, layer.kernel.cols], data: layer.kernel.data },
         { variable: 'bias', shape: [layer.units], data: layer.bias },
       ]
-    default: {
-      const k = layer.kernel.cols
-      const biasShape = layer.type === 'gru' && layer.resetAfter ? [2, k] : [k]
+    case 'conv1d': {
+      const k = layer.taps.length
+      const data = new Float64Array(k * layer.taps[0].data.length)
+      layer.taps.forEach((m, j) => data.set(m.data, j * m.data.length))
       return [
-        { variable: 'kernel', shape: [layer.kernel.rows, k], data: layer.kernel.data },
-        { variable: 'recurrent_kernel', shape: [layer.recurrentKernel.rows, k], data: layer.recurrentKernel.data },
-        { variable: 'bias', shape: biasShape, data: layer.bias },
+        { variable: 'kernel', shape: [k, layer.taps[0].rows, layer.filters], data },
+        { variable: 'bias', shape: [layer.filters], data: layer.bias },
       ]
     }
+    case 'bidirectional':
+      return [...rnnWeights(layer.forward, `${layer.forward.name}/`), ...rnnWeights(layer.backward, `${layer.backward.name}/`)]
+    default:
+      return rnnWeights(layer)
   }
 }
 
 function weightName(style: LayersJsonStyle, modelName: string, layer: LayerIR, variable: string): string {
-  const cell = CELL[layer.type]
+  const cell = CELL[layer.type] as string | undefined
   if (style === 'keras2' || style === 'functional') return cell ? `${layer.name}/${cell}/${variable}` : `${layer.name}/${variable}`
   if (style === 'keras3') return cell ? `${modelName}/${layer.name}/${cell}/${variable}` : `${modelName}/${layer.name}/${variable}`
   if (style === 'functional-keras3') return `${modelName}/${layer.name}/${variable}`
@@ -88,16 +155,24 @@ export function toLayersJson(net: NetworkIR, style: LayersJsonStyle = 'tfjs'): L
     style === 'keras3' || style === 'functional-keras3'
       ? { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: batchShape, dtype: 'float32', sparse: false, name: inputName }, registered_name: null }
       : { class_name: 'InputLayer', config: { batch_input_shape: batchShape, dtype: 'float32', sparse: false, ragged: false, name: inputName } }
-  const layers: Array<Record<string, unknown>> = net.layers.map((l, k) => {
-    const config = layerConfig(l)
+  // the layers, with those dropped at inference (Dropout …) back where they stood
+  const configs: Array<{ className: string; config: Record<string, unknown> }> = []
+  const dropped = net.dropped ?? []
+  const putDropped = (at: number) =>
+    dropped.filter((d) => d.at === at).forEach((d) => configs.push({ className: d.className, config: { name: d.name, rate: 0.2, ...(d.className === 'GaussianNoise' ? { stddev: 0.1 } : {}) } }))
+  net.layers.forEach((l, k) => {
+    putDropped(k)
+    configs.push({ className: classOf(l), config: layerConfig(l) })
+  })
+  const layers: Array<Record<string, unknown>> = configs.map(({ className, config }, k) => {
     if (k === 0 && (style === 'tfjs' || style === 'keras2-old')) config.batch_input_shape = batchShape
-    const entry: Record<string, unknown> = { class_name: CLASS[l.type], config }
+    const entry: Record<string, unknown> = { class_name: className, config }
     if (style === 'keras3' || style === 'functional-keras3') entry.module = 'keras.layers'
     return entry
   })
   let topology: Record<string, unknown>
   if (style === 'functional' || style === 'functional-keras3') {
-    const all = [{ ...inputLayer, name: inputName }, ...layers.map((l, k) => ({ ...l, name: net.layers[k].name }))]
+    const all = [{ ...inputLayer, name: inputName }, ...layers.map((l, k) => ({ ...l, name: String(configs[k].config.name) }))]
     let prev = inputName
     for (const l of all.slice(1)) {
       const node =
