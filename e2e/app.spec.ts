@@ -87,7 +87,7 @@ test('a broken upload says what is wrong and the app keeps working', async ({ pa
     await expect(page.getByTestId('eps-error')).toHaveText(message)
     await expect(page.getByTestId('eps-input')).toHaveValue(value)
   }
-  await expect(page.getByTestId('run-certify')).toHaveText(/ε = 0\.0100/)
+  await expect(page.getByTestId('run-certify')).toHaveText(/ε = 0\.01$/)
   await page.getByTestId('run-certify').click()
   await expect(page.getByTestId('verdict')).toBeVisible({ timeout: 30_000 })
 })

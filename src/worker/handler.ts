@@ -142,7 +142,7 @@ const jobHandlers: JobHandlers = {
     const [tf, { attackRadius, attackModelOf }] = await Promise.all([import('@tensorflow/tfjs'), import('../attack/pgd.ts')])
     if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu')
     ctx.report({ stage: 'attack', frame: null, fraction: 0.05 }, true)
-    const r = attackRadius(attackModelOf(ctx.cn.net), prep.frames, prep.predicted, job.threat, { steps: 20, restarts: 5, seed: 1, clip: job.clip, maxEps: job.maxEps, guess: job.guess, onlyMin: true })
+    const r = attackRadius(attackModelOf(ctx.cn.net), prep.frames, prep.predicted, job.threat, { steps: 20, restarts: 5, seed: 1, clip: job.clip, maxEps: job.maxEps, guess: job.guess, onlyMin: true, onRound: (f) => ctx.report({ stage: 'attack', frame: null, fraction: 0.05 + 0.9 * f }) })
     return {
       kind: 'attack',
       predicted: prep.predicted,

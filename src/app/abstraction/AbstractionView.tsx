@@ -3,7 +3,8 @@ import type { Method, Projection, Threat, VarSelector } from '../../cert/index.t
 import { METHODS } from '../../cert/index.ts'
 import type { ProjectSummary, TraceSummary } from '../../worker/protocol.ts'
 import { useApp, useAppShallow, useCurrentInput } from '../state/hooks.ts'
-import { runJob } from '../state/store.ts'
+import { runJob, startTrace, vizStaleReasons } from '../state/store.ts'
+import { Term } from '../views/Glossary.tsx'
 import { formatEps } from '../views/geometry.ts'
 import { ProjectionSvg } from './ProjectionSvg.tsx'
 import { METHOD_COLORS } from '../theme.ts'
@@ -24,66 +25,53 @@ function framesFor(threat: Threat, frames: number, single: number): number[] {
 }
 
 export function AbstractionView() {
-  const { model, eps, threat, margin, clip, status } = useAppShallow((s) => ({ model: s.model, eps: s.eps, threat: s.threat, margin: s.margin, clip: s.clip, status: s.modelStatus }))
+  const { model, eps, threat, status } = useAppShallow((s) => ({ model: s.model, eps: s.eps, threat: s.threat, status: s.modelStatus }))
+  const viz = useApp((s) => s.viz)
   const cur = useCurrentInput()
   const [singleFrame, setSingleFrame] = useState(0)
-  // a trace belongs to the model it was made with
-  const [traced, setTrace] = useState<{ key: string; trace: TraceSummary } | null>(null)
-  const trace = traced && traced.key === model?.key ? traced.trace : null
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
   const frames = cur.input ? framesFor(threat, cur.frames, singleFrame) : []
-
-  const run = async () => {
-    if (!model || !cur.input) return
-    setBusy(true)
-    setError(null)
-    try {
-      const t = (await runJob({
-        kind: 'trace',
-        input: cur.input,
-        frames,
-        eps,
-        methods: [...METHODS],
-        margin,
-        clip: clip && model.domain ? [model.domain.min, model.domain.max] : undefined,
-        samples: 400,
-      }).result) as TraceSummary
-      setTrace({ key: model.key, trace: t })
-    } catch (e) {
-      setError((e as Error).message)
-    } finally {
-      setBusy(false)
-    }
-  }
-
+  const stale = useApp((s) => vizStaleReasons(s, frames).join(', '))
+  const unit = model?.inputKind === 'tokens' ? 'token' : 'frame'
   if (!model) return <p className="muted">Choose a model first.</p>
+  const trace = viz.trace
   return (
     <section className="panel" data-testid="abstraction" aria-label="Abstraction">
       <h2>How the certificate is built</h2>
       <p className="muted">
-        Trace the certification of the current input at ε = {formatEps(eps)} with all three methods and look inside: every operation of every
-        step as an exact 2-D projection of its zonotope, with {400 - 1} inputs sampled in the ε-ball pushed through the float64 network.
+        Trace the certification of the current input at <Term id="eps">ε</Term> = {formatEps(eps)} with all three methods and look inside: every operation of every step as an exact
+        2-D projection of its <Term id="zonotope">zonotope</Term>, with {400 - 1} inputs sampled in the <Term id="ball">ε-ball</Term> pushed through the float64 network.
       </p>
       <div className="row">
         {threat.kind === 'single' && cur.frames > 1 && (
           <label>
-            perturbed frame{' '}
+            perturbed {unit}{' '}
             <input type="number" data-testid="viz-frame" min={0} max={cur.frames - 1} value={Math.min(singleFrame, cur.frames - 1)} onChange={(e) => setSingleFrame(Number(e.target.value))} />
           </label>
         )}
-        <span className="muted"> frames {frames.join(', ') || '—'} </span>
-        <button type="button" data-testid="run-trace" disabled={busy || status !== 'ready' || !cur.input || frames.length === 0} onClick={() => void run()}>
-          {busy ? 'tracing…' : 'Trace the certification'}
+        <span className="muted">
+          {' '}
+          {unit}s {frames.join(', ') || '—'}{' '}
+        </span>
+        <button type="button" className="primary" data-testid="run-trace" disabled={viz.status === 'running' || status !== 'ready' || !cur.input || frames.length === 0} onClick={() => void startTrace(frames)}>
+          {viz.status === 'running' ? 'tracing… (progress above)' : 'Trace the certification'}
         </button>
       </div>
-      {cur.error && <p className="muted">{cur.error}</p>}
-      {error && (
+      {cur.error && <p className="blocker">{cur.error}</p>}
+      {viz.error && (
         <p className="error" role="alert" data-testid="trace-error">
-          {error}
+          {viz.error}
         </p>
       )}
-      {trace && <TraceExplorer trace={trace} classNames={model.classNames} />}
+      {trace && stale && (
+        <p className="stale-note" role="status" data-testid="trace-stale">
+          Out of date: {stale} changed since this trace was made. Trace again to update it.
+        </p>
+      )}
+      {trace && (
+        <div className={stale ? 'stale' : undefined}>
+          <TraceExplorer key={trace.traceId} trace={trace} classNames={model.classNames} />
+        </div>
+      )}
     </section>
   )
 }

@@ -4,17 +4,18 @@
  * with live progress; then the summary table, verified accuracy against ε, the bound
  * distributions, per-sample bounds and CSV / JSON export.
  */
-import { useEffect, useMemo, useState } from 'react'
+import { useMemo, useState } from 'react'
 import { useStore } from 'zustand'
 import type { EvalRow, MarginCheck, Method, SearchKind } from '../../cert/index.ts'
 import { METHOD_LABELS, METHOD_SHORT, METHODS, summarize } from '../../cert/index.ts'
-import { useApp, useSlice } from '../state/hooks.ts'
+import { useApp, useNow, useSlice } from '../state/hooks.ts'
 import { appStore, setClip, setMargin, setSearch, setThreat } from '../state/store.ts'
-import { formatEps } from '../views/geometry.ts'
+import { formatDuration, formatEps } from '../views/geometry.ts'
 import { LazyPlot } from '../charts/LazyPlot.tsx'
 import { downloadText } from '../download.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
-import { cancelEvaluation, evalBlocker, evalExport, evalInputs, loadEvalFile, refuseEvalFile, setEvalAttack, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+import { timeLeft } from '../state/activity.ts'
+import { cancelEvaluation, evalBlocker, evalFinished, evalFraction, evalExport, evalInputs, loadEvalFile, refuseEvalFile, setEvalAttack, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
 import type { EvalState } from './evaluationSlice.ts'
 import { jsonFileSizeProblem } from '../../model/limits.ts'
 
@@ -169,27 +170,16 @@ function EvalSettings() {
   )
 }
 
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => performance.now())
-  useEffect(() => {
-    if (!active) return
-    const t = setInterval(() => setNow(performance.now()), 500)
-    return () => clearInterval(t)
-  }, [active])
-  return now
-}
-
-const seconds = (ms: number) => (ms >= 60000 ? `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`)
-
 function EvalProgress() {
-  const s = useEval((s) => ({ status: s.status, total: s.total, done: s.rows.length, failed: s.failures.length, active: s.active, startedAt: s.startedAt, finishedAt: s.finishedAt, error: s.error, ran: s.ran }))
+  const s = useEval((s) => ({ status: s.status, total: s.total, rows: s.rows, attacks: s.attacks, failures: s.failures, active: s.active, startedAt: s.startedAt, finishedAt: s.finishedAt, error: s.error, ran: s.ran }))
   const now = useNow(s.status === 'running')
   if (s.status === 'idle') return null
-  const finished = s.done + s.failed
-  const partial = s.active.reduce((a, w) => a + (w ? w.fraction : 0), 0)
-  const fraction = s.total ? Math.min(1, (finished + partial) / s.total) : 0
+  const finished = evalFinished(s)
+  const fraction = evalFraction(s)
   const elapsed = (s.finishedAt ?? now) - (s.startedAt ?? now)
-  const eta = s.status === 'running' && fraction > 0.02 ? (elapsed / fraction) * (1 - fraction) : null
+  const eta = s.status === 'running' ? timeLeft(elapsed, fraction) : null
+  const methods = s.ran?.methods.length ?? 0
+  const n = s.ran?.n ?? 0
   return (
     <div className="progress" data-testid="eval-progress" data-status={s.status}>
       <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
@@ -197,8 +187,9 @@ function EvalProgress() {
       </div>
       <p data-testid="eval-progress-text">
         {s.status === 'running' ? 'Running: ' : s.status === 'done' ? 'Done: ' : s.status === 'cancelled' ? 'Cancelled: ' : ''}
-        {finished} of {s.total} bound searches ({s.ran?.n ?? 0} inputs × {s.ran?.methods.length ?? 0} methods) on {s.ran?.workers ?? 0} worker{s.ran?.workers === 1 ? '' : 's'}, {seconds(elapsed)}
-        {eta !== null && `, about ${seconds(eta)} left`}
+        {finished} of {s.total} jobs ({n} input{n === 1 ? '' : 's'} × {methods} method{methods === 1 ? '' : 's'}
+        {s.ran?.attack ? ` + ${n} PGD attack${n === 1 ? '' : 's'}` : ''}) on {s.ran?.workers ?? 0} worker{s.ran?.workers === 1 ? '' : 's'}, {formatDuration(elapsed)}
+        {eta !== null && `, about ${formatDuration(eta)} left`}
       </p>
       {s.status === 'running' && (
         <ul className="workers muted" data-testid="eval-workers">

@@ -52,3 +52,19 @@ export function imageShape(net: NetworkIR, frames: number | null): LoadedModel['
   const T = frames ?? 784 / f
   return T * f === 784 ? { side: 28, frames: T } : null
 }
+
+/**
+ * The top of a model's fixed colour scale of bounds: the width of its input domain (MNIST
+ * pixels: 1), or for text the largest magnitude in its embedding table (an ε that large
+ * moves a word anywhere), else 1.
+ */
+export function boundScaleTop(m: Pick<LoadedModel, 'domain' | 'net'>): number {
+  if (m.domain) return m.domain.max - m.domain.min
+  const emb = m.net.layers[0]
+  if (emb.type === 'embedding') {
+    let top = 0
+    for (const v of emb.embeddings.data) top = Math.max(top, Math.abs(v))
+    if (top > 0) return top
+  }
+  return 1
+}

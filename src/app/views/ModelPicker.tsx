@@ -7,7 +7,7 @@ import { checkUploadSizes, loadedFromUpload, readUploadAsync } from '../model/up
 import { isOnnxUpload, loadOnnxUpload } from '../model/uploadOnnx.ts'
 import { selectZooModel } from '../model/zoo.ts'
 import { useApp } from '../state/hooks.ts'
-import { setModel } from '../state/store.ts'
+import { appStore, setModel } from '../state/store.ts'
 
 const TASK_NAMES: Record<string, string> = {
   mnist: 'MNIST digits (image rows as frames)',
@@ -34,6 +34,7 @@ export function ModelPicker() {
       <h2>Model</h2>
       {manifestError && <p className="error">The bundled models could not be listed: {manifestError}</p>}
       <select
+        aria-label="Model"
         data-testid="model-picker"
         value={current}
         onChange={(e) => {
@@ -87,7 +88,11 @@ async function toUploaded(files: FileList | File[]): Promise<UploadedFile[]> {
 }
 
 export function UploadPanel() {
-  const [error, setError] = useState<string | null>(null)
+  // an upload's error belongs to the model that was current then: a later model (uploaded or picked) clears it
+  const modelKey = useApp((s) => s.model?.key ?? null)
+  const [failed, setFailed] = useState<{ message: string; modelKey: string | null } | null>(null)
+  const error = failed && failed.modelKey === modelKey ? failed.message : null
+  const setError = (message: string | null) => setFailed(message === null ? null : { message, modelKey: appStore.getState().model?.key ?? null })
   const [busy, setBusy] = useState(false)
   const [over, setOver] = useState(false)
   const input = useRef<HTMLInputElement>(null)

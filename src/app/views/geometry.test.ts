@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RunResult } from '../../worker/protocol.ts'
-import { logitChartGeometry, logitRows, mostSensitive, sensitivityColor } from './geometry.ts'
+import { logitChartGeometry, logitRows, mostSensitive, heatScale } from './geometry.ts'
 
 const certify: RunResult = {
   kind: 'certify',
@@ -36,7 +36,14 @@ describe('result view geometry', () => {
     expect(g.zeroX).not.toBeNull()
   })
   it('sensitivity: smaller bounds are hotter; the most sensitive frames come first', () => {
-    expect(sensitivityColor(0, 1)).not.toEqual(sensitivityColor(1, 1))
+    const h = heatScale(1)
+    expect(h.color(0)).not.toEqual(h.color(1))
+    // fixed: the same bound gets the same colour whatever else is on the page
+    expect(h.color(0.0646)).toEqual(heatScale(1).color(0.0646))
+    expect(h.color(0.0646)).not.toEqual(h.color(0.0212))
+    expect(h.color(0)).toEqual(h.color(2 ** -14))
+    expect(h.ticks[0].at).toBe(0)
+    expect(h.ticks.at(-1)!.at).toBe(1)
     expect(mostSensitive([0.3, 0.01, 0.2, 0.01], 3)).toEqual([1, 3, 2])
   })
 })
