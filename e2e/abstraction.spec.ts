@@ -29,7 +29,7 @@ test('projection: polygons and sampled points are drawn, stepping time changes t
   await expect(page.getByTestId('step-label')).toHaveText('after the recurrence')
   await expect(page.getByTestId('op-select')).toHaveValue(/logits/)
   await expect(page.getByTestId('margin-view')).toBeVisible()
-  await expect(page.getByTestId('margin-certrnn')).toHaveText(/certrnn: (not )?certified/)
+  await expect(page.getByTestId('margin-certrnn')).toHaveText(/Cert-RNN: (not )?certified/)
   expect(errors).toEqual([])
 })
 
@@ -43,7 +43,7 @@ test('walkthrough: forward and back, linkable steps, final verdict certified', a
     await expect.poll(() => page.url()).toContain(`step=${k}`)
   }
   await expect(page.getByTestId('wt-next')).toBeDisabled()
-  await expect(page.getByTestId('wt-verdict-certrnn')).toHaveText(/certrnn: margin ≥ 0\.\d+ → certified/)
+  await expect(page.getByTestId('wt-verdict-certrnn')).toHaveText(/Cert-RNN: margin ≥ 0\.\d+ → certified/)
   await expect(page.getByTestId('wt-verdict-deepz')).toHaveText(/not certified/)
   await page.getByTestId('wt-back').click()
   await expect(page.getByTestId('wt-step')).toHaveAttribute('data-step', '6')

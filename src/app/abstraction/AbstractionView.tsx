@@ -5,6 +5,7 @@ import type { ProjectSummary, TraceSummary } from '../../worker/protocol.ts'
 import { useApp, useAppShallow, useCurrentInput } from '../state/hooks.ts'
 import { runJob, startTrace, vizStaleReasons } from '../state/store.ts'
 import { Term } from '../views/Glossary.tsx'
+import { methodName } from '../views/terms.ts'
 import { formatEps } from '../views/geometry.ts'
 import { ProjectionSvg } from './ProjectionSvg.tsx'
 import { METHOD_COLORS } from '../theme.ts'
@@ -225,7 +226,7 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
           <select data-testid="planes-run" value={run.method} onChange={(ev) => setRunOf(ev.target.value as Method)}>
             {trace.methods.map((m) => (
               <option key={m.method} value={m.method}>
-                {m.method}
+                {methodName(m.method)}
               </option>
             ))}
           </select>{' '}
@@ -282,7 +283,7 @@ function MarginView({ trace, runnerUp, classNames }: { trace: TraceSummary; runn
         {rows.map((r, k) => (
           <g key={r.method}>
             <text x={84} y={18 + 24 * k} textAnchor="end" fill={METHOD_COLORS[r.method]}>
-              {r.method}
+              {methodName(r.method)}
             </text>
             <line x1={x(r.lo)} x2={x(r.hi)} y1={14 + 24 * k} y2={14 + 24 * k} stroke={METHOD_COLORS[r.method]} strokeWidth={6} />
           </g>
@@ -291,7 +292,7 @@ function MarginView({ trace, runnerUp, classNames }: { trace: TraceSummary; runn
       <ul className="verdicts">
         {rows.map((r) => (
           <li key={r.method} data-testid={`margin-${r.method}`} className={r.certified ? 'ok' : 'no'}>
-            {r.method}: {r.certified ? 'certified' : 'not certified'} (certified margin {r.margin.toFixed(4)})
+            {methodName(r.method)}: {r.certified ? 'certified' : 'not certified'} (certified margin {r.margin.toPrecision(3)})
           </li>
         ))}
       </ul>

@@ -7,15 +7,16 @@
 import { useMemo, useState } from 'react'
 import { useStore } from 'zustand'
 import type { EvalRow, MarginCheck, Method, SearchKind } from '../../cert/index.ts'
-import { METHOD_LABELS, METHOD_SHORT, METHODS, summarize } from '../../cert/index.ts'
+import { METHOD_LABELS, METHODS, summarize } from '../../cert/index.ts'
+import { methodName, methodWords } from '../views/terms.ts'
 import { useApp, useNow, useSlice } from '../state/hooks.ts'
-import { appStore, setClip, setMargin, setSearch, setThreat } from '../state/store.ts'
+import { appStore, setMargin, setSearch, setThreat } from '../state/store.ts'
 import { formatDuration, formatEps } from '../views/geometry.ts'
 import { LazyPlot } from '../charts/LazyPlot.tsx'
 import { downloadText } from '../download.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
 import { timeLeft } from '../state/activity.ts'
-import { cancelEvaluation, evalBlocker, evalFinished, evalFraction, evalExport, evalInputs, loadEvalFile, refuseEvalFile, setEvalAttack, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+import { cancelEvaluation, evalBlocker, evalFinished, evalFraction, evalExport, evalInputs, loadEvalFile, refuseEvalFile, setEvalAttack, setEvalClip, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
 import type { EvalState } from './evaluationSlice.ts'
 import { jsonFileSizeProblem } from '../../model/limits.ts'
 
@@ -38,7 +39,7 @@ export function EvaluationView() {
 }
 
 function EvalSettings() {
-  const s = useEval((s) => ({ source: s.source, n: s.n, methods: s.methods, attack: s.attack, file: s.file, fileError: s.fileError, status: s.status }))
+  const s = useEval((s) => ({ source: s.source, n: s.n, methods: s.methods, attack: s.attack, clip: s.clip, file: s.file, fileError: s.fileError, status: s.status }))
   const app = useApp((a) => a)
   const blocker = evalBlocker(app.evaluation, app)
   const examples = app.model?.examples.length ?? 0
@@ -111,13 +112,15 @@ function EvalSettings() {
         <legend>Methods</legend>
         {METHODS.map((m) => (
           <label key={m}>
-            <input type="checkbox" data-testid={`eval-method-${m}`} checked={s.methods.includes(m)} onChange={() => toggleEvalMethod(m)} /> {METHOD_LABELS[m]}
+            <input type="checkbox" data-testid={`eval-method-${m}`} checked={s.methods.includes(m)} onChange={() => toggleEvalMethod(m)} /> {methodName(m)}: {methodWords(m)}
           </label>
         ))}
       </fieldset>
-      <label className="row">
-        <input type="checkbox" data-testid="eval-attack" checked={s.attack} onChange={(e) => setEvalAttack(e.target.checked)} /> also attack every input with PGD (the attack radius is an
-        upper bound on the true robustness radius; the certified bound must stay below it)
+      <label className="check">
+        <input type="checkbox" data-testid="eval-attack" checked={s.attack} onChange={(e) => setEvalAttack(e.target.checked)} />
+        <span>
+          also attack every input with PGD (the attack radius is an upper bound on the true robustness radius; the certified bound must stay below it)
+        </span>
       </label>
       <fieldset className="row">
         <legend>Threat model</legend>
@@ -145,8 +148,11 @@ function EvalSettings() {
           </select>
         </label>{' '}
         {app.model?.domain && (
-          <label>
-            <input type="checkbox" checked={app.clip} onChange={(e) => setClip(e.target.checked)} /> clip to [{app.model.domain.min}, {app.model.domain.max}]
+          <label className="check">
+            <input type="checkbox" data-testid="eval-clip" checked={s.clip} onChange={(e) => setEvalClip(e.target.checked)} />
+            <span>
+              clip to [{app.model.domain.min}, {app.model.domain.max}]
+            </span>
           </label>
         )}
       </div>
@@ -195,7 +201,7 @@ function EvalProgress() {
         <ul className="workers muted" data-testid="eval-workers">
           {s.active.map((w, k) => (
             <li key={k}>
-              worker {k + 1}: {w ? `input ${w.index}, ${w.method === 'attack' ? 'PGD attack' : METHOD_SHORT[w.method]}, ${Math.round(w.fraction * 100)} %` : 'idle'}
+              worker {k + 1}: {w ? `input ${w.index}, ${w.method === 'attack' ? 'PGD attack' : methodName(w.method)}, ${Math.round(w.fraction * 100)} %` : 'idle'}
             </li>
           ))}
         </ul>
@@ -253,7 +259,7 @@ function EvalResults() {
         <tbody>
           {summary.map((x) => (
             <tr key={x.method} data-testid={`eval-summary-${x.method}`}>
-              <td title={METHOD_LABELS[x.method]}>{METHOD_SHORT[x.method]}</td>
+              <td title={METHOD_LABELS[x.method]}>{methodName(x.method)}</td>
               <td>{x.n}</td>
               <td>{Number.isFinite(x.accuracy) ? `${(x.accuracy * 100).toFixed(1)} %` : '–'}</td>
               <td>{Number.isFinite(x.meanBound) ? `${formatEps(x.meanBound)} ± ${formatEps(x.stdBound)}` : '–'}</td>
@@ -303,7 +309,7 @@ function SampleTable({ rows, methods, classNames, attack }: { rows: EvalRow[]; m
             <th>label</th>
             <th>predicted</th>
             {methods.map((m) => (
-              <th key={m}>{METHOD_SHORT[m]}</th>
+              <th key={m}>{methodName(m)}</th>
             ))}
             {attack && <th>PGD attack radius</th>}
           </tr>

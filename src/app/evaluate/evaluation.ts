@@ -2,7 +2,7 @@
  * The data-set evaluation: the bound search for N bundled examples (or an uploaded file of
  * inputs) × the chosen methods, on a pool of workers, one per core (runBatch with the pool
  * as executor). Its state is the store's `evaluation` slice; the model and the threat /
- * margin / search / clip settings come from the certify slices.
+ * margin / search settings come from the certify slices; clipping is the tab's own.
  */
 import type { EvalRow, Method, SampleInput } from '../../cert/index.ts'
 import { accuracyCurve, curveRecords, epsGrid, METHODS, rowRecord, summarize, summaryRecord, threatLabel } from '../../cert/index.ts'
@@ -26,6 +26,8 @@ export function resetEvaluation() {
 }
 
 export const setEvalAttack = (attack: boolean) => set({ attack })
+/** The Evaluate tab's own clipping (the Certify tab keeps its own). */
+export const setEvalClip = (clip: boolean) => set({ clip })
 export const setEvalSource = (source: EvalState['source']) => set({ source })
 export const setEvalN = (n: number) => {
   if (Number.isFinite(n)) set({ n: Math.max(1, Math.round(n)) })
@@ -120,7 +122,7 @@ async function evaluationRun(ctl: RunControl): Promise<void> {
   const m = app.model!
   const { inputs } = evalInputs(s, app) as { inputs: SampleInput[] }
   const methods = [...s.methods]
-  const clip = app.clip && m.domain ? ([m.domain.min, m.domain.max] as const) : undefined
+  const clip = s.clip && m.domain ? ([m.domain.min, m.domain.max] as const) : undefined
   const jobs: Job[] = []
   const meta: Array<{ index: number; method: Method | 'attack' }> = []
   inputs.forEach((input, index) => {

@@ -19,6 +19,8 @@ export interface LoadedModel {
   net: NetworkIR
   tokenizer: Tokenizer | null
   examples: Example[]
+  /** where the examples of a model from outside the zoo came from (shown with the input) */
+  inputsNote?: string
   classNames: string[]
   /** input domain for clipping, when the model has one (MNIST pixels: [0, 1]) */
   domain: { min: number; max: number } | null

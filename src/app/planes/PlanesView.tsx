@@ -8,7 +8,8 @@
 import type { ReactNode } from 'react'
 import { Component, lazy, Suspense, useCallback, useMemo, useState } from 'react'
 import type { PlaneBox, TransformerKind } from '../../cert/index.ts'
-import { METHOD_LABELS, METHOD_SHORT } from '../../cert/index.ts'
+import { METHOD_LABELS } from '../../cert/index.ts'
+import { methodName } from '../views/terms.ts'
 import type { ChartGeometry } from './chartGeometry.ts'
 import { curveGeometry, sliceGeometry } from './chartGeometry.ts'
 import type { MethodPlanes, PlanesData, RecordedPlane } from './planeData.ts'
@@ -87,7 +88,7 @@ function PlanePanel({ data, m, fallback, onPlotError }: { data: PlanesData; m: M
   const where = (p: { x: number; y: number }) => (data.unary ? `x = ${formatNumber(p.x)}` : `(${formatNumber(p.x)}, ${formatNumber(p.y)})`)
   return (
     <article className="planes-panel" data-testid={`planes-panel-${m.method}`} data-gap={m.gap} data-source={m.source}>
-      <h3 title={METHOD_LABELS[m.method]}>{METHOD_SHORT[m.method]}</h3>
+      <h3 title={METHOD_LABELS[m.method]}>{methodName(m.method)}</h3>
       <dl className="planes-stats">
         <div>
           <dt>A</dt>

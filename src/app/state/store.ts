@@ -8,7 +8,7 @@
  */
 import { createStore } from 'zustand/vanilla'
 import type { MarginCheck, Method, SampleInput, SearchKind, Threat } from '../../cert/index.ts'
-import { CancelledError, METHODS } from '../../cert/index.ts'
+import { CancelledError, METHOD_SHORT, METHODS } from '../../cert/index.ts'
 import type { Manifest } from '../../model/manifest.ts'
 import { encodeDetailed } from '../../model/tokenizer.ts'
 import type { AttackSummary, Job, Progress, RunResult, TraceSummary } from '../../worker/protocol.ts'
@@ -243,6 +243,13 @@ export function setDrawn(pixels: number[]) {
   set({ drawn: pixels, digit: null })
 }
 
+/** Inputs loaded for the current model (an inputs file): its examples become these. */
+export function setExamples(examples: LoadedModel['examples'], note: string) {
+  const m = get().model
+  if (!m) return
+  set({ model: { ...m, examples, inputsNote: note }, digit: examples.length ? 0 : null, drawn: null })
+}
+
 export function setText(text: string) {
   set({ text })
 }
@@ -394,8 +401,11 @@ async function certifyRun(kind: RunKind, ctl: RunControl): Promise<void> {
   }
 }
 
-/** "bound · frame 3", "compare: deepz". */
-export const progressDetail = (p: Progress) => `${p.stage}${p.frame != null ? ` · frame ${p.frame}` : ''}`
+/** "bound · frame 3", "compare: DeepZ" (methods by name). */
+export const progressDetail = (p: Progress) => {
+  const stage = p.stage.replace(/\b\w+$/, (w) => ((METHODS as readonly string[]).includes(w) ? (METHOD_SHORT[w as Method] ?? w) : w))
+  return `${stage}${p.frame != null ? ` · frame ${p.frame}` : ''}`
+}
 
 /** Cancel the certify view's run (or its attack) if it is the one going. */
 export function cancelRun() {

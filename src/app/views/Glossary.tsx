@@ -6,12 +6,12 @@
 import { useId, useState } from 'react'
 import type { ReactNode } from 'react'
 import type { selfCheck } from '../../cert/index.ts'
-import { METHOD_LABELS, METHOD_SHORT, METHODS } from '../../cert/index.ts'
+import { METHOD_LABELS, METHODS } from '../../cert/index.ts'
 import { useApp } from '../state/hooks.ts'
 import { setPanel } from '../state/store.ts'
 import { METHOD_COLORS } from '../theme.ts'
 import type { TermId } from './terms.ts'
-import { GLOSSARY } from './terms.ts'
+import { GLOSSARY, methodName, methodWords } from './terms.ts'
 
 
 /** A term of the glossary where it appears: click for its definition (hover for a tooltip). */
@@ -64,7 +64,7 @@ export function InfoPanels({ check }: { check: ReturnType<typeof selfCheck> | nu
                 <ul className="plain">
                   {METHODS.map((m) => (
                     <li key={m}>
-                      <span className="swatch" style={{ background: METHOD_COLORS[m] }} aria-hidden="true" /> <strong>{METHOD_SHORT[m]}</strong>: {METHOD_LABELS[m]}
+                      <span className="swatch" style={{ background: METHOD_COLORS[m] }} aria-hidden="true" /> <strong>{methodName(m)}</strong>: {methodWords(m)} (technically: {METHOD_LABELS[m]})
                     </li>
                   ))}
                 </ul>

@@ -2,7 +2,8 @@ import { useRef, useState } from 'react'
 import { ZOO_TASKS } from '../../model/manifest.ts'
 import type { ManifestModel } from '../../model/manifest.ts'
 import type { LoadedModel } from '../model/loaded.ts'
-import type { UploadedFile } from '../model/upload.ts'
+import type { UploadedFile, UploadedModel } from '../model/upload.ts'
+import { withInputs } from '../model/examples.ts'
 import { checkUploadSizes, loadedFromUpload, readUploadAsync } from '../model/upload.ts'
 import { isOnnxUpload, loadOnnxUpload } from '../model/uploadOnnx.ts'
 import { selectZooModel } from '../model/zoo.ts'
@@ -102,8 +103,16 @@ export function UploadPanel() {
     try {
       const uploaded = await toUploaded(files)
       const title = Array.from(files).map((f) => f.name).join(', ')
-      const loaded = isOnnxUpload(uploaded) ? await loadOnnxUpload(uploaded, title) : loadedFromUpload(await readUploadAsync(uploaded), title)
-      await setModel(loaded)
+      let loaded: LoadedModel
+      let own: UploadedModel['examples'] = null
+      if (isOnnxUpload(uploaded)) loaded = await loadOnnxUpload(uploaded, title)
+      else {
+        const up = await readUploadAsync(uploaded)
+        own = up.examples
+        loaded = loadedFromUpload(up, title)
+      }
+      const { model, note } = await withInputs(loaded, own)
+      await setModel(note ? { ...model, inputsNote: note } : model)
     } catch (e) {
       setError((e as Error).message)
     } finally {

@@ -1,5 +1,5 @@
 import type { BoundResult } from '../../cert/index.ts'
-import { METHOD_LABELS, METHOD_SHORT } from '../../cert/index.ts'
+import { METHOD_LABELS } from '../../cert/index.ts'
 import { METHOD_COLORS } from '../theme.ts'
 import { useMemo } from 'react'
 import type { RunResult } from '../../worker/protocol.ts'
@@ -10,6 +10,7 @@ import { useApp } from '../state/hooks.ts'
 import type { RunState } from '../state/store.ts'
 import { staleReasons, startAttack } from '../state/store.ts'
 import { Term } from './Glossary.tsx'
+import { methodName } from './terms.ts'
 import { DigitImage } from './DigitImage.tsx'
 import type { HeatScale } from './geometry.ts'
 import { formatDuration, formatEps, heatScale, logitChartGeometry, logitRows, mostSensitive, threatWords } from './geometry.ts'
@@ -61,7 +62,7 @@ function Done({ run, result, model }: { run: RunState; result: RunResult; model:
       {result.kind === 'compare' && <CompareTable result={result} />}
       {result.kind !== 'bound' && <LogitChart result={result} names={names} />}
       <p className="muted provenance">
-        {result.kind === 'compare' ? `methods: ${result.rows.map((r) => METHOD_SHORT[r.method]).join(', ')}` : `method: ${METHOD_SHORT[result.result.method]}`} · margin check: {run.ran?.settings.margin} ·{' '}
+        {result.kind === 'compare' ? `methods: ${result.rows.map((r) => methodName(r.method)).join(', ')}` : `method: ${methodName(result.result.method)}`} · margin check: {run.ran?.settings.margin} ·{' '}
         {result.kind !== 'certify' && `search: ${run.ran?.settings.search} · `}
         {formatDuration(result.ms)} in the worker
       </p>
@@ -236,7 +237,7 @@ function CompareTable({ result }: { result: Extract<RunResult, { kind: 'compare'
           <tr key={r.method} data-testid={`compare-${r.method}`}>
             <td title={METHOD_LABELS[r.method]}>
               <span className="swatch" style={{ background: METHOD_COLORS[r.method] }} aria-hidden="true" />
-              {METHOD_SHORT[r.method]}
+              {methodName(r.method)}
             </td>
             <td className={r.certify.certified ? 'ok' : 'no'}>{r.certify.certified ? 'certified' : 'not certified'}</td>
             <td>

@@ -107,3 +107,13 @@ export function threatWords(threat: string, unit: string): string {
   if (threat === 'all') return `all ${unit}s`
   return threat.replace(/^frames/, `${unit}s`).replace(/=/, ' ').replace(/,/g, ', ')
 }
+
+/** A short label for an example: whole words up to `max` characters, then "…" (never cut mid-word). */
+export function chipText(text: string, max = 40): string {
+  if (text.length <= max) return text
+  const cut = text.slice(0, max + 1)
+  const space = cut.lastIndexOf(' ')
+  // one long word (a URL): cut at a character boundary of the URL instead
+  if (space < max / 2) return `${text.slice(0, max).replace(/[^/.?=&-]*$/, '') || text.slice(0, max)}…`
+  return `${cut.slice(0, space).trimEnd()}…`
+}

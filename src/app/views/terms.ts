@@ -1,4 +1,17 @@
 /** The words of the app, explained once (shown by `Term` and the glossary panel, Glossary.tsx). */
+import type { Method } from '../../cert/index.ts'
+import { METHOD_LABELS, METHOD_SHORT } from '../../cert/index.ts'
+
+/** Each method in plain words (a method the certifier adds later falls back to its own label). */
+const METHOD_WORDS: Partial<Record<Method, string>> = {
+  certrnn: 'the tightest planes around each nonlinearity (the paper’s method)',
+  deepz: 'standard zonotope planes (looser)',
+  interval: 'boxes only: fastest, loosest',
+}
+
+export const methodName = (m: Method): string => METHOD_SHORT[m] ?? m
+export const methodWords = (m: Method): string => METHOD_WORDS[m] ?? METHOD_LABELS[m] ?? m
+
 export const GLOSSARY = {
   eps: {
     term: 'ε (epsilon)',

@@ -9,6 +9,7 @@ import { useApp } from '../state/hooks.ts'
 import { setStep } from '../state/store.ts'
 import type { TinyRun } from './tinyRnn.ts'
 import { runTiny, TINY_EPS, TINY_INPUT, TINY_RNN } from './tinyRnn.ts'
+import { methodName } from '../views/terms.ts'
 
 /** A polygon plot of variables (0, 1) of trace entry `entry` for the given methods. */
 function EntryPlot({ run, entry, methods, labels, diagonal = false }: { run: TinyRun; entry: number; methods: Method[]; labels: [string, string]; diagonal?: boolean }) {
@@ -27,7 +28,7 @@ function Plot({ projections, points, labels, diagonal }: { projections: Paramete
       <figcaption className="muted">
         {projections.map((p) => (
           <span key={p.method} style={{ color: METHOD_COLORS[p.method] }}>
-            ■ {p.method}{' '}
+            ■ {methodName(p.method)}{' '}
           </span>
         ))}
         · dots: {points.length - 1} inputs sampled in the ε-ball · ring: the input · dashed: interval boxes
@@ -247,7 +248,7 @@ const STEPS: Step[] = [
           const v = run.runs[m].verdict
           return (
             <li key={m} data-testid={`wt-verdict-${m}`} className={v.certified ? 'ok' : 'no'}>
-              {m}: margin ≥ {v.margin.toFixed(3)} → {v.certified ? 'certified' : 'not certified'}
+              {methodName(m)}: margin ≥ {v.margin.toFixed(3)} → {v.certified ? 'certified' : 'not certified'}
             </li>
           )
         })}
