@@ -62,6 +62,9 @@ test('bounding planes of a traced step: three panels drawn (or the 2-D fallback)
   await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', { timeout: 20_000 })
   await page.getByTestId('run-trace').click()
   await expect(page.getByTestId('step-planes')).toBeVisible({ timeout: 30_000 })
+  // it opens on the widest input box of the step, and says which box it shows
+  await expect(page.getByTestId('planes-box')).toHaveAttribute('data-widest', 'true')
+  await expect(page.getByTestId('planes-box')).toContainText(/neuron \d+ \(the widest input box of this step\): box \[/)
   await expect(page.getByTestId('planes-op')).toContainText('f*c')
   // at step 0 the cell state is 0, so f⊙c is exact: look at i⊙g
   await page.getByTestId('planes-op').selectOption({ label: 'lstm: i*g (sigmoidTanh)' })

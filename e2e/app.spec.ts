@@ -105,7 +105,7 @@ test('cancel a long run', async ({ page }) => {
   await page.getByTestId('search').selectOption('paper')
   await page.getByTestId('run-compare').click()
   await expect(page.getByTestId('progress')).toBeVisible()
-  await expect(page.getByTestId('progress')).toContainText(/compare: Cert-RNN/)
+  await expect(page.getByTestId('progress')).toContainText(/compare: Cert-RNN/, { timeout: 60_000 })
   await page.getByTestId('cancel').click()
   // cooperative between certificates, or the worker is replaced (no timing asserted here)
   await expect(page.getByTestId('cancelled')).toBeVisible({ timeout: 30_000 })

@@ -81,7 +81,7 @@ test('a running evaluation can be cancelled and keeps what finished', async ({ p
   await expect(page.getByTestId('eval-workers')).toBeVisible()
   await page.getByTestId('eval-cancel').click()
   await expect(page.getByTestId('eval-progress')).toHaveAttribute('data-status', 'cancelled', { timeout: 10_000 })
-  await expect(page.getByTestId('eval-progress-text')).toHaveText(/Cancelled: \d+ of 60 bound searches/)
+  await expect(page.getByTestId('eval-progress-text')).toHaveText(/Cancelled: \d+ of 60 jobs/)
   await expect(page.getByTestId('eval-run')).toBeEnabled()
 })
 

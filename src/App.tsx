@@ -121,6 +121,24 @@ function Main() {
         </div>
       </div>
     )
+  if (view === 'abstraction')
+    // the trace gets the page's whole width (projections, three 3-D panels side by side)
+    return (
+      <>
+        <div className="layout">
+          <div className="column">
+            <ModelPicker />
+            <InputPanel />
+          </div>
+          <div className="column">
+            <SettingsPanel />
+          </div>
+        </div>
+        <div className="wide">
+          <AbstractionView />
+        </div>
+      </>
+    )
   return (
     <div className="layout">
       <div className="column">
@@ -129,14 +147,8 @@ function Main() {
       </div>
       <div className="column">
         <SettingsPanel />
-        {view === 'certify' ? (
-          <>
-            <ActionBar />
-            <ResultsPanel />
-          </>
-        ) : (
-          <AbstractionView />
-        )}
+        <ActionBar />
+        <ResultsPanel />
       </div>
     </div>
   )

@@ -9,7 +9,7 @@ import { methodName } from '../views/terms.ts'
 import { formatEps } from '../views/geometry.ts'
 import { ProjectionSvg } from './ProjectionSvg.tsx'
 import { METHOD_COLORS } from '../theme.ts'
-import { buildScene, cloudPoints, stepsOf, variableNames } from './scene.ts'
+import { buildScene, cloudPoints, stepsOf, variableNames, widestBox } from './scene.ts'
 
 const PlanesView = lazy(() => import('../planes/PlanesView.tsx').then((m) => ({ default: m.PlanesView })))
 
@@ -168,15 +168,30 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
         <VarSelect axis="x" value={xv} options={options} onChange={setXSel} />
         <VarSelect axis="y" value={yv} options={options} onChange={setYSel} />
       </div>
-      <div className="row">
+      <fieldset className="row legend" aria-label="methods shown">
+        <legend className="muted">shown (one colour per method):</legend>
         {METHODS.map((m) => (
-          <label key={m} style={{ color: METHOD_COLORS[m] }}>
-            <input type="checkbox" data-testid={`show-${m}`} checked={shown.includes(m)} onChange={(ev) => setShown(ev.target.checked ? METHODS.filter((x) => x === m || shown.includes(x)) : shown.filter((x) => x !== m))} /> {m}
+          <label key={m} className="check">
+            <input type="checkbox" data-testid={`show-${m}`} checked={shown.includes(m)} onChange={(ev) => setShown(ev.target.checked ? METHODS.filter((x) => x === m || shown.includes(x)) : shown.filter((x) => x !== m))} />
+            <span>
+              <span className="swatch" style={{ background: METHOD_COLORS[m] }} aria-hidden="true" />
+              {methodName(m)}
+            </span>
           </label>
         ))}
-      </div>
+      </fieldset>
       {projError && <p className="error">{projError}</p>}
-      {scene && <ProjectionSvg scene={scene} testId="projection" labels={[options.find((o) => o.value === xv)?.label ?? '', options.find((o) => o.value === yv)?.label ?? '']} />}
+      {scene && (
+        <div className="scroll-x">
+          <ProjectionSvg scene={scene} testId="projection" labels={[options.find((o) => o.value === xv)?.label ?? '', options.find((o) => o.value === yv)?.label ?? '']} />
+        </div>
+      )}
+      {scene && scene.offScale.length > 0 && (
+        <p className="muted" data-testid="off-scale">
+          {scene.offScale.map(methodName).join(', ')} reach{scene.offScale.length === 1 ? 'es' : ''} beyond the plot and {scene.offScale.length === 1 ? 'is' : 'are'} drawn clipped: the view is
+          scaled to the tighter methods and the sampled inputs.
+        </p>
+      )}
       {scene && (
         <p data-testid="inside-check" data-outside={scene.outside} className={scene.outside ? 'error' : 'muted'}>
           {scene.outside
@@ -196,12 +211,18 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
   const [runOf, setRunOf] = useState<Method>('certrnn')
   const run = trace.methods.find((m) => m.method === runOf) ?? trace.methods[0]
   const ops = trace.entries.map((e, k) => ({ e, k })).filter(({ k, e }) => e.step === step && run.planes[k])
-  const [opKey, setOpKey] = useState('')
-  const [neuron, setNeuron] = useState(0)
+  // opens on the widest box of the step (a zero-width box shows nothing), until the user picks
+  const widest = useMemo(() => widestBox(ops.map(({ k }) => run.planes[k]!)), [trace, step, run]) // eslint-disable-line react-hooks/exhaustive-deps
+  const [picked, setPicked] = useState<{ step: number | null; op: string; neuron: number } | null>(null)
   if (ops.length === 0) return <p className="muted">No transformer at this step (affine maps are exact).</p>
-  const chosen = ops.find(({ e }) => `${e.layer}/${e.op}` === opKey) ?? ops[0]
+  const mine = picked && picked.step === step ? picked : null
+  const chosen = (mine && ops.find(({ e }) => `${e.layer}/${e.op}` === mine.op)) || ops[widest.op] || ops[0]
   const rec = run.planes[chosen.k]!
+  const neuron = mine ? mine.neuron : chosen === ops[widest.op] ? widest.neuron : 0
+  const setOpKey = (op: string) => setPicked({ step, op, neuron: 0 })
+  const setNeuron = (n: number) => setPicked({ step, op: `${chosen.e.layer}/${chosen.e.op}`, neuron: n })
   const i = Math.min(neuron, rec.a.length - 1)
+  const isWidest = chosen === ops[widest.op] && i === widest.neuron
   const box = { lx: rec.lx[i], ux: rec.ux[i], ly: rec.ly[i], uy: rec.uy[i] }
   return (
     <div className="step-planes" data-testid="step-planes">
@@ -221,22 +242,23 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
           neuron{' '}
           <input type="number" data-testid="planes-neuron" min={0} max={rec.a.length - 1} value={i} onChange={(ev) => setNeuron(Math.max(0, Number(ev.target.value) || 0))} />
         </label>
-        <label>
-          input box from the{' '}
+        <label className="nowrap">
+          boxes from the run of{' '}
           <select data-testid="planes-run" value={run.method} onChange={(ev) => setRunOf(ev.target.value as Method)}>
             {trace.methods.map((m) => (
               <option key={m.method} value={m.method}>
                 {methodName(m.method)}
               </option>
             ))}
-          </select>{' '}
-          run
+          </select>
         </label>
-        <span className="muted">
-          box [{box.lx.toPrecision(3)}, {box.ux.toPrecision(3)}]{rec.kind === 'tanh' || rec.kind === 'sigmoid' ? '' : ` × [${box.ly.toPrecision(3)}, ${box.uy.toPrecision(3)}]`}: {run.method}'s plane is the one its run used; the
-          other methods' planes are drawn over the same box
-        </span>
       </div>
+      <p className="muted" data-testid="planes-box" data-widest={String(isWidest)}>
+        {chosen.e.layerName}: {chosen.e.op}, neuron {i}
+        {isWidest ? ' (the widest input box of this step)' : ''}: box [{box.lx.toPrecision(3)}, {box.ux.toPrecision(3)}]
+        {rec.kind === 'tanh' || rec.kind === 'sigmoid' ? '' : ` × [${box.ly.toPrecision(3)}, ${box.uy.toPrecision(3)}]`}. {methodName(run.method)}&apos;s plane is the one its run used; the other
+        methods&apos; planes are drawn over the same box.
+      </p>
       <Suspense fallback={<p className="muted">loading the planes view…</p>}>
         <PlanesView kind={rec.kind} box={box} record={{ method: run.method, a: rec.a[i], b: rec.b[i], c1: rec.c1[i], c2: rec.c2[i] }} />
       </Suspense>
@@ -278,7 +300,7 @@ function MarginView({ trace, runnerUp, classNames }: { trace: TraceSummary; runn
       <p>
         Final margin {classNames[trace.predicted]} − {classNames[runnerUp]} (predicted vs runner-up) over the ε-ball:
       </p>
-      <svg width={w} height={24 * rows.length + 12} className="margin-chart">
+      <svg width={w} height={24 * rows.length + 12} viewBox={`0 0 ${w} ${24 * rows.length + 12}`} className="margin-chart" role="img" aria-label="final margin per method against 0">
         <line x1={x(0)} x2={x(0)} y1={0} y2={24 * rows.length + 12} className="zero" />
         {rows.map((r, k) => (
           <g key={r.method}>
