@@ -11,7 +11,7 @@ import { METHOD_LABELS, METHODS, summarize } from '../../cert/index.ts'
 import { methodName, methodWords } from '../views/terms.ts'
 import { useApp, useNow, useSlice } from '../state/hooks.ts'
 import { appStore, setMargin, setSearch, setThreat } from '../state/store.ts'
-import { formatDuration, formatEps } from '../views/geometry.ts'
+import { formatDuration, formatEps, threatWords } from '../views/geometry.ts'
 import { LazyPlot } from '../charts/LazyPlot.tsx'
 import { downloadText } from '../download.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
@@ -240,8 +240,9 @@ function EvalResults() {
     <div className="eval-results">
       <h3>Summary</h3>
       <p className="muted">
-        {ran.model}; threat {ran.threat}, search {ran.search}, margin {ran.margin}
-        {ran.clip ? ', clipped to the input domain' : ''}. Bounds over correctly classified inputs; time per bound search in a worker.
+        Model {ran.model || ran.modelKey.replace(/^\w+:/, '')} · perturbing {threatWords(ran.threat, 'frame')} · {ran.search === 'fast' ? 'fast search' : "the paper's search"} ·{' '}
+        {ran.margin === 'diff' ? 'difference-zonotope margin' : "the paper's margin check"}
+        {ran.clip ? ' · clipped to the input domain' : ''}. Bounds over correctly classified inputs; time per bound search in a worker.
       </p>
       <table className="compare" data-testid="eval-summary">
         <thead>
