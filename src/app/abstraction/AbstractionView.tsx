@@ -226,7 +226,9 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
   const box = { lx: rec.lx[i], ux: rec.ux[i], ly: rec.ly[i], uy: rec.uy[i] }
   return (
     <div className="step-planes" data-testid="step-planes">
-      <h3>Bounding planes at {step === null ? 'the output' : `step ${step}`}</h3>
+      <h3>
+        <Term id="plane">Bounding planes</Term> at {step === null ? 'the output' : `step ${step}`}
+      </h3>
       <div className="row">
         <label>
           transformer{' '}

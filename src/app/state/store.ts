@@ -181,7 +181,8 @@ export function configOf(s: AppState): AppConfig {
   return {
     view: s.view,
     step: s.step,
-    model: s.model?.source === 'zoo' ? s.model.id : s.modelId,
+    // a model being loaded (picked, or named by an edited link) is the configuration's model already
+    model: s.modelStatus === 'loading' && s.modelId ? s.modelId : s.model?.source === 'zoo' ? s.model.id : s.modelId,
     digit: s.model?.inputKind === 'tokens' ? null : s.digit,
     text: s.model?.inputKind === 'tokens' ? s.text : null,
     eps: s.eps,

@@ -256,7 +256,7 @@ function LogitChart({ result, names }: { result: RunResult; names: string[] }) {
   const g = logitChartGeometry(logitRows(result, names))
   return (
     <figure>
-      <svg className="logit-chart" data-testid="logit-chart" width={g.width} height={g.height} role="img" aria-label="class logits with their certified bounds">
+      <svg className="logit-chart" data-testid="logit-chart" width={g.width} height={g.height} viewBox={`0 0 ${g.width} ${g.height}`} role="img" aria-label="class logits with their certified bounds">
         {g.ticks.map((t) => (
           <g key={t.x}>
             <line x1={t.x} x2={t.x} y1={0} y2={g.height - 20} className="grid" />

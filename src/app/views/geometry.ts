@@ -79,7 +79,8 @@ export function heatScale(top: number, lo = 2 ** -13): HeatScale {
   const at = (x: number) => (x <= 0 ? 0 : Math.max(0, Math.min(1, (Math.log10(x) - a) / (b - a))))
   const tone = (t: number) => interpolateYlOrRd(0.95 - 0.85 * t)
   const ticks: HeatScale['ticks'] = [{ at: 0, label: '2⁻¹³' }]
-  for (let e = Math.ceil(a + 0.3); e < b - 0.2; e++) ticks.push({ at: at(10 ** e), label: `1e${e}` })
+  // powers of ten between, none crowding the end labels
+  for (let e = Math.ceil(a); e < b; e++) if (at(10 ** e) > 0.12 && at(10 ** e) < 0.82) ticks.push({ at: at(10 ** e), label: `1e${e}` })
   ticks.push({ at: 1, label: `≥ ${formatEps(hi)}` })
   const gradient = `linear-gradient(to right, ${Array.from({ length: 9 }, (_, k) => tone(k / 8)).join(', ')})`
   return { lo, hi, color: (x) => tone(at(x)), ticks, gradient }

@@ -10,6 +10,7 @@ import { setStep } from '../state/store.ts'
 import type { TinyParams, TinyRun } from './tinyRnn.ts'
 import { runTiny, TINY_INPUT, TINY_PARAMS } from './tinyRnn.ts'
 import { methodName } from '../views/terms.ts'
+import { Term } from '../views/Glossary.tsx'
 
 /** A polygon plot of variables (0, 1) of trace entry `entry` for the given methods. */
 function EntryPlot({ run, entry, methods, labels, diagonal = false }: { run: TinyRun; entry: number; methods: Method[]; labels: [string, string]; diagonal?: boolean }) {
@@ -225,7 +226,7 @@ const STEPS: Step[] = [
         </p>
         <p>
           For the input x₀ = ({TINY_INPUT[0].join(', ')}), x₁ = ({TINY_INPUT[1].join(', ')}) it predicts class {run.predicted === 0 ? 'A' : 'B'}. The question: does it
-          predict that for <em>every</em> input whose four numbers each move by at most ε = {fmt(run.eps)}? There are infinitely many such inputs, so we cannot
+          predict that for <em>every</em> input whose four numbers each move by at most <Term id="eps">ε</Term> = {fmt(run.eps)}? There are infinitely many such inputs, so we cannot
           try them all; abstract interpretation pushes the whole set through the network at once.
         </p>
       </>
@@ -243,8 +244,8 @@ const STEPS: Step[] = [
     title: 'The input region is a zonotope',
     body: (run) => (
       <p>
-        Each of the four input numbers gets its own noise symbol ηᵢ ∈ [−1, 1]: x₀ = (1 + {fmt(run.eps)}·η₁, −1 + {fmt(run.eps)}·η₂), x₁ = (0.5 + {fmt(run.eps)}·η₃, 1 +{' '}
-        {fmt(run.eps)}·η₄). A zonotope is a centre plus
+        Each of the four input numbers gets its own <Term id="noise">noise symbol</Term> ηᵢ ∈ [−1, 1]: x₀ = (1 + {fmt(run.eps)}·η₁, −1 + {fmt(run.eps)}·η₂), x₁ = (0.5 + {fmt(run.eps)}·η₃, 1 +{' '}
+        {fmt(run.eps)}·η₄). A <Term id="zonotope">zonotope</Term> is a centre plus
         a sum of generator vectors times noise symbols. Here every generator points along one axis, so the zonotope of each frame is a square. The
         symbols are named, and the names matter: later steps add and subtract zonotopes by lining up the same symbols.
       </p>
@@ -274,7 +275,7 @@ const STEPS: Step[] = [
     title: 'Step 0: tanh, between two parallel lines',
     body: (
       <p>
-        tanh is not linear, so each unit's value is sandwiched between two parallel lines over its input interval: tanh(x) ∈ a·x + [C1, C2]. The
+        tanh is not linear, so each unit's value is sandwiched between <Term id="plane">two parallel lines</Term> over its input interval: tanh(x) ∈ a·x + [C1, C2]. The
         result keeps the slope a (correlation with the old symbols) and adds one fresh symbol per unit with coefficient (C2 − C1)/2. Cert-RNN uses the
         secant slope and the exact extremes of tanh(x) − a·x; DeepZ uses the smaller end-point derivative; interval bounds keep no slope at all. Smaller
         gaps, tighter zonotope.
@@ -322,7 +323,7 @@ const STEPS: Step[] = [
     title: 'The verdict',
     body: (
       <p>
-        The margin logit A − logit B is itself a zonotope over the same symbols, so correlations cancel; its lower bound c − Σ|g| decides. A positive
+        The <Term id="margin">margin</Term> logit A − logit B is itself a zonotope over the same symbols, so correlations cancel; its lower bound c − Σ|g| decides. A positive
         lower bound proves that every input of the ε-ball is classified A.
       </p>
     ),
