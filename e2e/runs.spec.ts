@@ -1,31 +1,12 @@
 import { expect, test } from '@playwright/test'
-import type { Page } from '@playwright/test'
 import { join } from 'node:path'
-import { trackErrors } from './helpers.ts'
+import { modelReady, slowComparisonSetup, trackErrors } from './helpers.ts'
 
 const fixtures = join(import.meta.dirname, 'fixtures')
 
-async function ready(page: Page) {
-  await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', { timeout: 30_000 })
-}
-
-/** The slow fixture model with a stroke drawn: every comparison takes a while. */
-async function slowModel(page: Page) {
-  await page.goto('/')
-  await ready(page)
-  await page.getByTestId('upload-input').setInputFiles([join(fixtures, 'slow-lstm', 'model.json'), join(fixtures, 'slow-lstm', 'weights.bin')])
-  await ready(page)
-  const box = (await page.getByTestId('draw-canvas').boundingBox())!
-  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5)
-  await page.mouse.down()
-  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 8 })
-  await page.mouse.up()
-  await page.getByTestId('search').selectOption('paper')
-}
-
 test('compare methods shows progress, the time left and Cancel; an action clicked meanwhile waits in the queue and then runs', async ({ page }) => {
   const errors = trackErrors(page)
-  await slowModel(page)
+  await slowComparisonSetup(page)
   await page.getByTestId('run-compare').click()
   const activity = page.getByTestId('activity')
   await expect(activity.getByTestId('progress')).toHaveAttribute('data-label', 'Compare methods')
@@ -45,7 +26,7 @@ test('compare methods shows progress, the time left and Cancel; an action clicke
 test('the PGD attack shows progress and can be cancelled', async ({ page }) => {
   const errors = trackErrors(page)
   await page.goto('/#model=lstm-4-32&digit=1')
-  await ready(page)
+  await modelReady(page)
   await page.getByTestId('run-bound').click()
   await expect(page.getByTestId('bound-value')).toBeVisible({ timeout: 60_000 })
   await page.getByTestId('run-attack').click()
@@ -63,7 +44,7 @@ test('the PGD attack shows progress and can be cancelled', async ({ page }) => {
 test('results are marked out of date when the input or ε changes; a link to a missing digit says so', async ({ page }) => {
   const errors = trackErrors(page)
   await page.goto('/#model=toxic-lstm')
-  await ready(page)
+  await modelReady(page)
   await page.getByTestId('text-input').fill('you are a wonderful person')
   await page.getByTestId('run-certify').click()
   await expect(page.getByTestId('verdict')).toBeVisible({ timeout: 60_000 })
@@ -79,7 +60,7 @@ test('results are marked out of date when the input or ε changes; a link to a m
 
   // a link edited by hand to a digit that does not exist
   await page.goto('/#model=lstm-4-32&digit=3')
-  await ready(page)
+  await modelReady(page)
   await page.getByTestId('run-certify').click()
   await expect(page.getByTestId('verdict')).toBeVisible({ timeout: 60_000 })
   await page.evaluate(() => (window.location.hash = window.location.hash.replace('digit=3', 'digit=999')))
@@ -91,10 +72,10 @@ test('results are marked out of date when the input or ε changes; a link to a m
 
 test('an upload error clears when a later model loads', async ({ page }) => {
   await page.goto('/#model=rnn-2-32')
-  await ready(page)
+  await modelReady(page)
   await page.getByTestId('upload-input').setInputFiles([join(fixtures, 'tiny-lstm', 'model.json')])
   await expect(page.getByTestId('upload-error')).toHaveText(/weights\.bin/)
   await page.getByTestId('model-picker').selectOption('rnn-4-32')
-  await ready(page)
+  await modelReady(page)
   await expect(page.getByTestId('upload-error')).toHaveCount(0)
 })

@@ -1,15 +1,9 @@
 import AxeBuilder from '@axe-core/playwright'
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { join } from 'node:path'
-import { trackErrors } from './helpers.ts'
+import { modelReady, trackErrors, uploadFixture } from './helpers.ts'
 
-const fixtures = join(import.meta.dirname, 'fixtures')
 const VIEWS = ['certify', 'abstraction', 'evaluate', 'defenses', 'playground', 'walkthrough'] as const
-
-async function ready(page: Page) {
-  await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', { timeout: 30_000 })
-}
 
 /** Each view's own element, to know it has rendered. */
 const VIEW_MARK: Record<(typeof VIEWS)[number], string> = {
@@ -30,7 +24,7 @@ test('390×844: the views are a menu and no tab scrolls sideways, also with resu
   const errors = trackErrors(page)
   await page.setViewportSize({ width: 390, height: 844 })
   await page.goto('/#model=lstm-4-32&digit=1')
-  await ready(page)
+  await modelReady(page)
   await expect(page.getByTestId('tab-certify')).toBeHidden()
   const menu = page.getByTestId('view-menu')
   await expect(menu).toBeVisible()
@@ -58,7 +52,7 @@ test('390×844: the views are a menu and no tab scrolls sideways, also with resu
 
 test('no serious or critical accessibility violations on any tab (axe-core)', async ({ page }) => {
   await page.goto('/#model=lstm-4-32&digit=1')
-  await ready(page)
+  await modelReady(page)
   for (const v of VIEWS) {
     await page.getByTestId(`tab-${v}`).click()
     await expect(page.getByTestId(VIEW_MARK[v]).first()).toBeVisible({ timeout: 30_000 })
@@ -70,7 +64,7 @@ test('no serious or critical accessibility violations on any tab (axe-core)', as
 
 test('keyboard only: tab to the model, ε and Certify, and read the result', async ({ page }) => {
   await page.goto('/#model=lstm-4-32&digit=1')
-  await ready(page)
+  await modelReady(page)
   const tabTo = async (testId: string) => {
     for (let k = 0; k < 80; k++) {
       if (await page.getByTestId(testId).evaluate((el) => el === document.activeElement)) return
@@ -92,7 +86,7 @@ test('keyboard only: tab to the model, ε and Certify, and read the result', asy
 
 test('the glossary is reachable from a term where it appears, and explains ε for words', async ({ page }) => {
   await page.goto('/#model=toxic-lstm')
-  await ready(page)
+  await modelReady(page)
   await page.getByTestId('term-eps').first().click()
   await expect(page.getByTestId('term-pop-eps')).toContainText('embedding')
   await page.getByTestId('term-pop-eps').getByRole('button', { name: 'all terms' }).click()
@@ -108,11 +102,7 @@ test('the glossary is reachable from a term where it appears, and explains ε fo
 
 test('an uploaded 4×196 model gets the bundled MNIST digits cut into its frames', async ({ page }) => {
   const errors = trackErrors(page)
-  await page.goto('/')
-  await ready(page)
-  await page.getByTestId('upload-input').setInputFiles([join(fixtures, 'tiny-lstm', 'model.json'), join(fixtures, 'tiny-lstm', 'weights.bin')])
-  await ready(page)
-  await expect(page.getByTestId('model-picker')).toHaveValue('__upload')
+  await uploadFixture(page, 'tiny-lstm')
   await expect(page.getByTestId('inputs-note')).toContainText('bundled MNIST test digits, as 4 frames of 196 pixels')
   await expect(page.getByTestId('digit-strip').locator('.thumb')).toHaveCount(20)
   await page.getByTestId('digit-3').click()
@@ -123,7 +113,7 @@ test('an uploaded 4×196 model gets the bundled MNIST digits cut into its frames
 
 test('token heatmaps share one colour scale per model, with a legend', async ({ page }) => {
   await page.goto('/#model=toxic-lstm')
-  await ready(page)
+  await modelReady(page)
   const legends: Array<string | null> = []
   for (const text of ['you are a wonderful person', 'what a stupid idea']) {
     await page.getByTestId('text-input').fill(text)

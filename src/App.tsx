@@ -121,36 +121,27 @@ function Main() {
         </div>
       </div>
     )
-  if (view === 'abstraction')
-    // the trace gets the page's whole width (projections, three 3-D panels side by side)
-    return (
-      <>
-        <div className="layout">
-          <div className="column">
-            <ModelPicker />
-            <InputPanel />
-          </div>
-          <div className="column">
-            <SettingsPanel />
-          </div>
+  const abstraction = view === 'abstraction'
+  return (
+    <>
+      <div className="layout">
+        <div className="column">
+          <ModelPicker />
+          <InputPanel />
         </div>
+        <div className="column">
+          <SettingsPanel />
+          {!abstraction && <ActionBar />}
+          {!abstraction && <ResultsPanel />}
+        </div>
+      </div>
+      {abstraction && (
+        // the trace gets the page's whole width (projections, three 3-D panels side by side)
         <div className="wide">
           <AbstractionView />
         </div>
-      </>
-    )
-  return (
-    <div className="layout">
-      <div className="column">
-        <ModelPicker />
-        <InputPanel />
-      </div>
-      <div className="column">
-        <SettingsPanel />
-        <ActionBar />
-        <ResultsPanel />
-      </div>
-    </div>
+      )}
+    </>
   )
 }
 
