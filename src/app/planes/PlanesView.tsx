@@ -136,10 +136,10 @@ function PlanePanel({ data, m, fallback, onPlotError }: { data: PlanesData; m: M
       </dl>
       <p className="planes-note">
         {exact ? (
-          <>Offsets exact: the residual g = f − A·x{data.unary ? '' : ' − B·y'} spans the whole gap.</>
+          <>Tight: the planes touch the function (the residual g = f − A·x{data.unary ? '' : ' − B·y'} spans the whole gap).</>
         ) : (
           <>
-            Slack {formatNumber(slack)}: g spans only {formatNumber(m.tightGap)} of the gap.
+            Looser than needed by {formatNumber(slack)} (slack): with these slopes, planes {formatNumber(m.tightGap)} apart would do.
           </>
         )}{' '}
         <span className="lo">min g</span> at {where(m.argmin)}, <span className="hi">max g</span> at {where(m.argmax)}.

@@ -114,7 +114,7 @@ export function SettingsPanel() {
       <label className="row">
         <span>Bound search</span>
         <select data-testid="search" value={s.search} onChange={(e) => setSearch(e.target.value as SearchKind)}>
-          <option value="fast">fast (adaptive, resolution 2⁻¹³)</option>
+          <option value="fast">fast (adaptive, to within 2⁻¹³ ≈ 0.00012)</option>
           <option value="paper">the paper's Algorithm 1 (13 steps)</option>
         </select>
       </label>
