@@ -46,7 +46,9 @@ test('390×844: the views are a menu and no tab scrolls sideways, also with resu
   // the trace survives a trip to another tab
   await menu.selectOption('certify')
   await menu.selectOption('abstraction')
-  await expect(page.getByTestId('projection')).toBeVisible()
+  // kept in the store: no new trace (the projection is asked of the worker again)
+  await expect(page.getByTestId('step-planes')).toBeVisible()
+  await expect(page.getByTestId('projection')).toBeVisible({ timeout: 60_000 })
   expect(errors).toEqual([])
 })
 

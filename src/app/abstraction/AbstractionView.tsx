@@ -244,7 +244,7 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
           neuron{' '}
           <input type="number" data-testid="planes-neuron" min={0} max={rec.a.length - 1} value={i} onChange={(ev) => setNeuron(Math.max(0, Number(ev.target.value) || 0))} />
         </label>
-        <label className="nowrap">
+        <label className="inline">
           boxes from the run of{' '}
           <select data-testid="planes-run" value={run.method} onChange={(ev) => setRunOf(ev.target.value as Method)}>
             {trace.methods.map((m) => (
