@@ -29,7 +29,7 @@ test('projection: polygons and sampled points are drawn, stepping time changes t
   await expect(page.getByTestId('step-label')).toHaveText('after the recurrence')
   await expect(page.getByTestId('op-select')).toHaveValue(/logits/)
   await expect(page.getByTestId('margin-view')).toBeVisible()
-  await expect(page.getByTestId('margin-certrnn')).toHaveText(/certrnn: (not )?certified/)
+  await expect(page.getByTestId('margin-certrnn')).toHaveText(/Cert-RNN: (not )?certified/)
   expect(errors).toEqual([])
 })
 
@@ -43,7 +43,7 @@ test('walkthrough: forward and back, linkable steps, final verdict certified', a
     await expect.poll(() => page.url()).toContain(`step=${k}`)
   }
   await expect(page.getByTestId('wt-next')).toBeDisabled()
-  await expect(page.getByTestId('wt-verdict-certrnn')).toHaveText(/certrnn: margin ≥ 0\.\d+ → certified/)
+  await expect(page.getByTestId('wt-verdict-certrnn')).toHaveText(/Cert-RNN: margin ≥ 0\.\d+ → certified/)
   await expect(page.getByTestId('wt-verdict-deepz')).toHaveText(/not certified/)
   await page.getByTestId('wt-back').click()
   await expect(page.getByTestId('wt-step')).toHaveAttribute('data-step', '6')
@@ -62,6 +62,9 @@ test('bounding planes of a traced step: three panels drawn (or the 2-D fallback)
   await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', { timeout: 20_000 })
   await page.getByTestId('run-trace').click()
   await expect(page.getByTestId('step-planes')).toBeVisible({ timeout: 30_000 })
+  // it opens on the widest input box of the step, and says which box it shows
+  await expect(page.getByTestId('planes-box')).toHaveAttribute('data-widest', 'true')
+  await expect(page.getByTestId('planes-box')).toContainText(/neuron \d+ \(the widest input box of this step\): box \[/)
   await expect(page.getByTestId('planes-op')).toContainText('f*c')
   // at step 0 the cell state is 0, so f⊙c is exact: look at i⊙g
   await page.getByTestId('planes-op').selectOption({ label: 'lstm: i*g (sigmoidTanh)' })
@@ -87,4 +90,30 @@ test('bounding planes of a traced step: three panels drawn (or the 2-D fallback)
   // another neuron, another box
   await page.getByTestId('planes-neuron').fill('3')
   await expect.poll(async () => page.getByTestId('plane-gap-certrnn').textContent()).not.toBe(gap)
+})
+
+test('walkthrough: every weight as a labelled matrix, a picture at every step, ε and the weights editable', async ({ page }) => {
+  await page.goto('/#view=walkthrough&step=0')
+  for (const w of ['W', 'U', 'b', 'V', 'c']) await expect(page.getByTestId('wt-step').getByTestId(`wt-${w}`)).toBeVisible()
+  // a picture at every step (the first: the weights; then plots, curves, the margin chart)
+  for (let k = 1; k <= 7; k++) {
+    await page.getByTestId('wt-next').click()
+    await expect(page.getByTestId('wt-step')).toHaveAttribute('data-step', String(k))
+    await expect(page.getByTestId('wt-step').locator('svg').first()).toBeVisible()
+    await expect(page.getByTestId('wt-step')).not.toContainText(' 0 inputs sampled')
+  }
+  await expect(page.getByTestId('wt-margin')).toBeVisible()
+  await expect(page.getByTestId('wt-verdict-deepz')).toHaveText(/not certified/)
+  // a smaller ε: DeepZ certifies too, recomputed live
+  await page.getByTestId('wt-params').locator('summary').click()
+  await page.getByTestId('wt-eps').fill('0.1')
+  await expect(page.getByTestId('wt-verdict-deepz')).toHaveText(/→ certified/)
+  // a weight changed: the verdict follows (V's sign flipped: the prediction changes class)
+  await page.getByTestId('wt-eps').fill('1')
+  await expect(page.getByTestId('wt-verdict-deepz')).toHaveText(/not certified/)
+  await page.getByTestId('wt-V-0-0').fill('3')
+  await expect(page.getByTestId('wt-verdict-deepz')).not.toHaveText(/margin ≥ -1\.07/)
+  await page.getByTestId('wt-back').click()
+  await page.getByTestId('wt-back').click()
+  await expect(page.getByTestId('wt-step')).toHaveAttribute('data-step', '5')
 })

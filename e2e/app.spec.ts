@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
 import { join } from 'node:path'
-import { drawStroke, trackErrors } from './helpers.ts'
+import { drawStroke, slowComparisonSetup, trackErrors, uploadFixture } from './helpers.ts'
 
 const fixtures = join(import.meta.dirname, 'fixtures')
 
@@ -72,11 +72,7 @@ test('text: a typed sentence gets its tokens live and a per-token heatmap, one c
 
 test('upload a valid model, draw a digit, certify it', async ({ page }) => {
   const errors = trackErrors(page)
-  await page.goto('/')
-  await ready(page)
-  await page.getByTestId('upload-input').setInputFiles([join(fixtures, 'tiny-lstm', 'model.json'), join(fixtures, 'tiny-lstm', 'weights.bin')])
-  await ready(page)
-  await expect(page.getByTestId('model-picker')).toHaveValue('__upload')
+  await uploadFixture(page, 'tiny-lstm')
   // draw a stroke
   await drawStroke(page)
   await page.getByTestId('run-compare').click()
@@ -101,25 +97,16 @@ test('a broken upload says what is wrong and the app keeps working', async ({ pa
     await expect(page.getByTestId('eps-error')).toHaveText(message)
     await expect(page.getByTestId('eps-input')).toHaveValue(value)
   }
-  await expect(page.getByTestId('run-certify')).toHaveText(/ε = 0\.0100/)
+  await expect(page.getByTestId('run-certify')).toHaveText(/ε = 0\.01$/)
   await page.getByTestId('run-certify').click()
   await expect(page.getByTestId('verdict')).toBeVisible({ timeout: 30_000 })
 })
 
 test('cancel a long run', async ({ page }) => {
-  await page.goto('/')
-  await ready(page)
-  await page.getByTestId('upload-input').setInputFiles([join(fixtures, 'slow-lstm', 'model.json'), join(fixtures, 'slow-lstm', 'weights.bin')])
-  await ready(page)
-  const box = (await page.getByTestId('draw-canvas').boundingBox())!
-  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5)
-  await page.mouse.down()
-  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 8 })
-  await page.mouse.up()
-  await page.getByTestId('search').selectOption('paper')
+  await slowComparisonSetup(page)
   await page.getByTestId('run-compare').click()
   await expect(page.getByTestId('progress')).toBeVisible()
-  await expect(page.getByTestId('progress')).toContainText(/compare: certrnn/)
+  await expect(page.getByTestId('progress')).toContainText(/compare: Cert-RNN/, { timeout: 60_000 })
   await page.getByTestId('cancel').click()
   // cooperative between certificates, or the worker is replaced (no timing asserted here)
   await expect(page.getByTestId('cancelled')).toBeVisible({ timeout: 30_000 })

@@ -21,7 +21,7 @@ test('evaluate N bundled digits with three methods on a worker pool: progress, s
   const progress = page.getByTestId('eval-progress')
   await expect(progress).toBeVisible()
   await expect(progress).toHaveAttribute('data-status', 'done', { timeout: 60_000 })
-  await expect(page.getByTestId('eval-progress-text')).toHaveText(new RegExp(`Done: 18 of 18 bound searches \\(6 inputs × 3 methods\\) on ${Math.min(cores, 18)} workers?`))
+  await expect(page.getByTestId('eval-progress-text')).toHaveText(new RegExp(`Done: 18 of 18 jobs \\(6 inputs × 3 methods\\) on ${Math.min(cores, 18)} workers?`))
   // summary: one row per method, accuracy and bounds
   for (const m of ['certrnn', 'deepz', 'interval']) await expect(page.getByTestId(`eval-summary-${m}`)).toHaveText(/\d+\.\d %.*±/)
   // per-input bounds: 6 rows, every cell a number
@@ -81,7 +81,7 @@ test('a running evaluation can be cancelled and keeps what finished', async ({ p
   await expect(page.getByTestId('eval-workers')).toBeVisible()
   await page.getByTestId('eval-cancel').click()
   await expect(page.getByTestId('eval-progress')).toHaveAttribute('data-status', 'cancelled', { timeout: 10_000 })
-  await expect(page.getByTestId('eval-progress-text')).toHaveText(/Cancelled: \d+ of 60 bound searches/)
+  await expect(page.getByTestId('eval-progress-text')).toHaveText(/Cancelled: \d+ of 60 jobs/)
   await expect(page.getByTestId('eval-run')).toBeEnabled()
 })
 

@@ -1,4 +1,8 @@
+import { expect } from '@playwright/test'
 import type { Page } from '@playwright/test'
+import { join } from 'node:path'
+
+const fixtures = join(import.meta.dirname, 'fixtures')
 
 export function trackErrors(page: Page) {
   const errors: string[] = []
@@ -31,4 +35,29 @@ export async function drawStroke(page: Page) {
   await page.mouse.down()
   await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.8, { steps: 12 })
   await page.mouse.up()
+}
+
+/** The model is loaded and ready (the worker has it). */
+export async function modelReady(page: Page) {
+  await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', { timeout: 30_000 })
+}
+
+/** Open the app and upload a fixture model (e2e/fixtures/<name>: model.json + weights.bin). */
+export async function uploadFixture(page: Page, name: 'tiny-lstm' | 'slow-lstm') {
+  await page.goto('/')
+  await modelReady(page)
+  await page.getByTestId('upload-input').setInputFiles([join(fixtures, name, 'model.json'), join(fixtures, name, 'weights.bin')])
+  await modelReady(page)
+  await expect(page.getByTestId('model-picker')).toHaveValue('__upload')
+}
+
+/** The slow fixture model with a horizontal stroke drawn and the paper's search: every comparison takes a while. */
+export async function slowComparisonSetup(page: Page) {
+  await uploadFixture(page, 'slow-lstm')
+  const box = (await page.getByTestId('draw-canvas').boundingBox())!
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.5)
+  await page.mouse.down()
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 8 })
+  await page.mouse.up()
+  await page.getByTestId('search').selectOption('paper')
 }

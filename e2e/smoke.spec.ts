@@ -11,6 +11,9 @@ test('landing page loads and the engine self-check passes', async ({ page }) => 
 
   await expect(page).toHaveTitle('Cert-RNN Studio')
   await expect(page.getByRole('heading', { level: 1, name: 'Cert-RNN Studio' })).toBeVisible()
+  // the developer's self-check lives in the About / health panel, not on every page
+  await expect(page.getByTestId('self-check')).toHaveCount(0)
+  await page.getByTestId('open-about').click()
   const selfCheck = page.getByTestId('self-check')
   await expect(selfCheck).toBeVisible()
   await expect(selfCheck).toHaveAttribute('data-ok', 'true')

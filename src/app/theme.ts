@@ -4,11 +4,13 @@
  */
 import { schemeCategory10, schemeDark2, schemeGreens, schemeSet1 } from 'd3'
 import type { Method } from '../cert/index.ts'
+import { METHODS } from '../cert/index.ts'
 
 const [blue, orange, green, red, purple, brown, pink, grey] = schemeCategory10
 
-/** One colour per certification method, the same everywhere. */
-export const METHOD_COLORS: Record<Method, string> = { certrnn: blue, deepz: orange, interval: green, tight: purple }
+/** One colour per certification method, the same everywhere: in the certifier's order (Cert-RNN blue, DeepZ orange, interval green, a later method the next colour). */
+const METHOD_PALETTE = [blue, orange, green, purple, brown, pink]
+export const METHOD_COLORS = Object.fromEntries(METHODS.map((m, k) => [m, METHOD_PALETTE[k % METHOD_PALETTE.length]])) as Record<Method, string>
 
 /** Chart series that are not methods. */
 export const SERIES_COLORS = {

@@ -265,6 +265,8 @@ export interface RadiusOptions extends AttackOptions {
   onlyMin?: boolean
   /** single-frame threat: search only these frames (the others report NaN) */
   frames?: number[]
+  /** after every round of attacks: an estimate of the search's progress, 0…1 (brackets narrowed towards the resolution) */
+  onRound?: (fraction: number) => void
 }
 
 export interface RadiusResult {
@@ -353,6 +355,17 @@ export function attackRadius(net: NetworkIR | AttackModel, frames: Float64Array[
       } else if (s.hi - lo <= res) s.done = true
       else s.next = (lo + s.hi) / 2
     })
+    if (opts.onRound) {
+      // per search: done, or how far its bracket has narrowed from maxEps towards the resolution (log scale)
+      const span = Math.log2(maxEps / res)
+      const part = (s: Search) => {
+        if (s.done) return 1
+        const lo = Math.max(0, ...s.fails.filter((f) => f < s.hi))
+        const width = Number.isFinite(s.hi) ? s.hi - lo : maxEps
+        return Math.max(0, Math.min(1, 1 - Math.log2(Math.max(width, res) / res) / span))
+      }
+      opts.onRound(searches.reduce((a, s) => a + part(s), 0) / searches.length)
+    }
   }
   const his = searches.map((s) => s.hi)
   let bestK = 0

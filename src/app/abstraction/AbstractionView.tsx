@@ -3,11 +3,13 @@ import type { Method, Projection, Threat, VarSelector } from '../../cert/index.t
 import { METHODS } from '../../cert/index.ts'
 import type { ProjectSummary, TraceSummary } from '../../worker/protocol.ts'
 import { useApp, useAppShallow, useCurrentInput } from '../state/hooks.ts'
-import { runJob } from '../state/store.ts'
+import { runJob, startTrace, vizStaleReasons } from '../state/store.ts'
+import { Term } from '../views/Glossary.tsx'
+import { methodName } from '../views/terms.ts'
 import { formatEps } from '../views/geometry.ts'
 import { ProjectionSvg } from './ProjectionSvg.tsx'
 import { METHOD_COLORS } from '../theme.ts'
-import { buildScene, cloudPoints, stepsOf, variableNames } from './scene.ts'
+import { buildScene, cloudPoints, stepsOf, variableNames, widestBox } from './scene.ts'
 
 const PlanesView = lazy(() => import('../planes/PlanesView.tsx').then((m) => ({ default: m.PlanesView })))
 
@@ -24,66 +26,53 @@ function framesFor(threat: Threat, frames: number, single: number): number[] {
 }
 
 export function AbstractionView() {
-  const { model, eps, threat, margin, clip, status } = useAppShallow((s) => ({ model: s.model, eps: s.eps, threat: s.threat, margin: s.margin, clip: s.clip, status: s.modelStatus }))
+  const { model, eps, threat, status } = useAppShallow((s) => ({ model: s.model, eps: s.eps, threat: s.threat, status: s.modelStatus }))
+  const viz = useApp((s) => s.viz)
   const cur = useCurrentInput()
   const [singleFrame, setSingleFrame] = useState(0)
-  // a trace belongs to the model it was made with
-  const [traced, setTrace] = useState<{ key: string; trace: TraceSummary } | null>(null)
-  const trace = traced && traced.key === model?.key ? traced.trace : null
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<string | null>(null)
   const frames = cur.input ? framesFor(threat, cur.frames, singleFrame) : []
-
-  const run = async () => {
-    if (!model || !cur.input) return
-    setBusy(true)
-    setError(null)
-    try {
-      const t = (await runJob({
-        kind: 'trace',
-        input: cur.input,
-        frames,
-        eps,
-        methods: [...METHODS],
-        margin,
-        clip: clip && model.domain ? [model.domain.min, model.domain.max] : undefined,
-        samples: 400,
-      }).result) as TraceSummary
-      setTrace({ key: model.key, trace: t })
-    } catch (e) {
-      setError((e as Error).message)
-    } finally {
-      setBusy(false)
-    }
-  }
-
+  const stale = useApp((s) => vizStaleReasons(s, frames).join(', '))
+  const unit = model?.inputKind === 'tokens' ? 'token' : 'frame'
   if (!model) return <p className="muted">Choose a model first.</p>
+  const trace = viz.trace
   return (
     <section className="panel" data-testid="abstraction" aria-label="Abstraction">
       <h2>How the certificate is built</h2>
       <p className="muted">
-        Trace the certification of the current input at ε = {formatEps(eps)} with all three methods and look inside: every operation of every
-        step as an exact 2-D projection of its zonotope, with {400 - 1} inputs sampled in the ε-ball pushed through the float64 network.
+        Trace the certification of the current input at <Term id="eps">ε</Term> = {formatEps(eps)} with all three methods and look inside: every operation of every step as an exact
+        2-D projection of its <Term id="zonotope">zonotope</Term>, with {400 - 1} inputs sampled in the <Term id="ball">ε-ball</Term> pushed through the float64 network.
       </p>
       <div className="row">
         {threat.kind === 'single' && cur.frames > 1 && (
           <label>
-            perturbed frame{' '}
+            perturbed {unit}{' '}
             <input type="number" data-testid="viz-frame" min={0} max={cur.frames - 1} value={Math.min(singleFrame, cur.frames - 1)} onChange={(e) => setSingleFrame(Number(e.target.value))} />
           </label>
         )}
-        <span className="muted"> frames {frames.join(', ') || '—'} </span>
-        <button type="button" data-testid="run-trace" disabled={busy || status !== 'ready' || !cur.input || frames.length === 0} onClick={() => void run()}>
-          {busy ? 'tracing…' : 'Trace the certification'}
+        <span className="muted">
+          {' '}
+          {unit}s {frames.join(', ') || '—'}{' '}
+        </span>
+        <button type="button" className="primary" data-testid="run-trace" disabled={viz.status === 'running' || status !== 'ready' || !cur.input || frames.length === 0} onClick={() => void startTrace(frames)}>
+          {viz.status === 'running' ? 'tracing… (progress above)' : 'Trace the certification'}
         </button>
       </div>
-      {cur.error && <p className="muted">{cur.error}</p>}
-      {error && (
+      {cur.error && <p className="blocker">{cur.error}</p>}
+      {viz.error && (
         <p className="error" role="alert" data-testid="trace-error">
-          {error}
+          {viz.error}
         </p>
       )}
-      {trace && <TraceExplorer trace={trace} classNames={model.classNames} />}
+      {trace && stale && (
+        <p className="stale-note" role="status" data-testid="trace-stale">
+          Out of date: {stale} changed since this trace was made. Trace again to update it.
+        </p>
+      )}
+      {trace && (
+        <div className={stale ? 'stale' : undefined}>
+          <TraceExplorer key={trace.traceId} trace={trace} classNames={model.classNames} />
+        </div>
+      )}
     </section>
   )
 }
@@ -179,15 +168,30 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
         <VarSelect axis="x" value={xv} options={options} onChange={setXSel} />
         <VarSelect axis="y" value={yv} options={options} onChange={setYSel} />
       </div>
-      <div className="row">
+      <fieldset className="row legend" aria-label="methods shown">
+        <legend className="muted">shown (one colour per method):</legend>
         {METHODS.map((m) => (
-          <label key={m} style={{ color: METHOD_COLORS[m] }}>
-            <input type="checkbox" data-testid={`show-${m}`} checked={shown.includes(m)} onChange={(ev) => setShown(ev.target.checked ? METHODS.filter((x) => x === m || shown.includes(x)) : shown.filter((x) => x !== m))} /> {m}
+          <label key={m} className="check">
+            <input type="checkbox" data-testid={`show-${m}`} checked={shown.includes(m)} onChange={(ev) => setShown(ev.target.checked ? METHODS.filter((x) => x === m || shown.includes(x)) : shown.filter((x) => x !== m))} />
+            <span>
+              <span className="swatch" style={{ background: METHOD_COLORS[m] }} aria-hidden="true" />
+              {methodName(m)}
+            </span>
           </label>
         ))}
-      </div>
+      </fieldset>
       {projError && <p className="error">{projError}</p>}
-      {scene && <ProjectionSvg scene={scene} testId="projection" labels={[options.find((o) => o.value === xv)?.label ?? '', options.find((o) => o.value === yv)?.label ?? '']} />}
+      {scene && (
+        <div className="scroll-x">
+          <ProjectionSvg scene={scene} testId="projection" labels={[options.find((o) => o.value === xv)?.label ?? '', options.find((o) => o.value === yv)?.label ?? '']} />
+        </div>
+      )}
+      {scene && scene.offScale.length > 0 && (
+        <p className="muted" data-testid="off-scale">
+          {scene.offScale.map(methodName).join(', ')} reach{scene.offScale.length === 1 ? 'es' : ''} beyond the plot and {scene.offScale.length === 1 ? 'is' : 'are'} drawn clipped: the view is
+          scaled to the tighter methods and the sampled inputs.
+        </p>
+      )}
       {scene && (
         <p data-testid="inside-check" data-outside={scene.outside} className={scene.outside ? 'error' : 'muted'}>
           {scene.outside
@@ -207,16 +211,24 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
   const [runOf, setRunOf] = useState<Method>('certrnn')
   const run = trace.methods.find((m) => m.method === runOf) ?? trace.methods[0]
   const ops = trace.entries.map((e, k) => ({ e, k })).filter(({ k, e }) => e.step === step && run.planes[k])
-  const [opKey, setOpKey] = useState('')
-  const [neuron, setNeuron] = useState(0)
+  // opens on the widest box of the step (a zero-width box shows nothing), until the user picks
+  const widest = useMemo(() => widestBox(ops.map(({ k }) => run.planes[k]!)), [trace, step, run]) // eslint-disable-line react-hooks/exhaustive-deps
+  const [picked, setPicked] = useState<{ step: number | null; op: string; neuron: number } | null>(null)
   if (ops.length === 0) return <p className="muted">No transformer at this step (affine maps are exact).</p>
-  const chosen = ops.find(({ e }) => `${e.layer}/${e.op}` === opKey) ?? ops[0]
+  const mine = picked && picked.step === step ? picked : null
+  const chosen = (mine && ops.find(({ e }) => `${e.layer}/${e.op}` === mine.op)) || ops[widest.op] || ops[0]
   const rec = run.planes[chosen.k]!
+  const neuron = mine ? mine.neuron : chosen === ops[widest.op] ? widest.neuron : 0
+  const setOpKey = (op: string) => setPicked({ step, op, neuron: 0 })
+  const setNeuron = (n: number) => setPicked({ step, op: `${chosen.e.layer}/${chosen.e.op}`, neuron: n })
   const i = Math.min(neuron, rec.a.length - 1)
+  const isWidest = chosen === ops[widest.op] && i === widest.neuron
   const box = { lx: rec.lx[i], ux: rec.ux[i], ly: rec.ly[i], uy: rec.uy[i] }
   return (
     <div className="step-planes" data-testid="step-planes">
-      <h3>Bounding planes at {step === null ? 'the output' : `step ${step}`}</h3>
+      <h3>
+        <Term id="plane">Bounding planes</Term> at {step === null ? 'the output' : `step ${step}`}
+      </h3>
       <div className="row">
         <label>
           transformer{' '}
@@ -232,22 +244,23 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
           neuron{' '}
           <input type="number" data-testid="planes-neuron" min={0} max={rec.a.length - 1} value={i} onChange={(ev) => setNeuron(Math.max(0, Number(ev.target.value) || 0))} />
         </label>
-        <label>
-          input box from the{' '}
+        <label className="inline">
+          boxes from the run of{' '}
           <select data-testid="planes-run" value={run.method} onChange={(ev) => setRunOf(ev.target.value as Method)}>
             {trace.methods.map((m) => (
               <option key={m.method} value={m.method}>
-                {m.method}
+                {methodName(m.method)}
               </option>
             ))}
-          </select>{' '}
-          run
+          </select>
         </label>
-        <span className="muted">
-          box [{box.lx.toPrecision(3)}, {box.ux.toPrecision(3)}]{rec.kind === 'tanh' || rec.kind === 'sigmoid' ? '' : ` × [${box.ly.toPrecision(3)}, ${box.uy.toPrecision(3)}]`}: {run.method}'s plane is the one its run used; the
-          other methods' planes are drawn over the same box
-        </span>
       </div>
+      <p className="muted" data-testid="planes-box" data-widest={String(isWidest)}>
+        {chosen.e.layerName}: {chosen.e.op}, neuron {i}
+        {isWidest ? ' (the widest input box of this step)' : ''}: box [{box.lx.toPrecision(3)}, {box.ux.toPrecision(3)}]
+        {rec.kind === 'tanh' || rec.kind === 'sigmoid' ? '' : ` × [${box.ly.toPrecision(3)}, ${box.uy.toPrecision(3)}]`}. {methodName(run.method)}&apos;s plane is the one its run used; the other
+        methods&apos; planes are drawn over the same box.
+      </p>
       <Suspense fallback={<p className="muted">loading the planes view…</p>}>
         <PlanesView kind={rec.kind} box={box} record={{ method: run.method, a: rec.a[i], b: rec.b[i], c1: rec.c1[i], c2: rec.c2[i] }} />
       </Suspense>
@@ -289,12 +302,12 @@ function MarginView({ trace, runnerUp, classNames }: { trace: TraceSummary; runn
       <p>
         Final margin {classNames[trace.predicted]} − {classNames[runnerUp]} (predicted vs runner-up) over the ε-ball:
       </p>
-      <svg width={w} height={24 * rows.length + 12} className="margin-chart">
+      <svg width={w} height={24 * rows.length + 12} viewBox={`0 0 ${w} ${24 * rows.length + 12}`} className="margin-chart" role="img" aria-label="final margin per method against 0">
         <line x1={x(0)} x2={x(0)} y1={0} y2={24 * rows.length + 12} className="zero" />
         {rows.map((r, k) => (
           <g key={r.method}>
             <text x={84} y={18 + 24 * k} textAnchor="end" fill={METHOD_COLORS[r.method]}>
-              {r.method}
+              {methodName(r.method)}
             </text>
             <line x1={x(r.lo)} x2={x(r.hi)} y1={14 + 24 * k} y2={14 + 24 * k} stroke={METHOD_COLORS[r.method]} strokeWidth={6} />
           </g>
@@ -303,7 +316,7 @@ function MarginView({ trace, runnerUp, classNames }: { trace: TraceSummary; runn
       <ul className="verdicts">
         {rows.map((r) => (
           <li key={r.method} data-testid={`margin-${r.method}`} className={r.certified ? 'ok' : 'no'}>
-            {r.method}: {r.certified ? 'certified' : 'not certified'} (certified margin {r.margin.toFixed(4)})
+            {methodName(r.method)}: {r.certified ? 'certified' : 'not certified'} (certified margin {r.margin.toPrecision(3)})
           </li>
         ))}
       </ul>

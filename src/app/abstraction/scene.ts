@@ -31,6 +31,10 @@ export interface Scene {
   /** the data range shown */
   xDomain: [number, number]
   yDomain: [number, number]
+  /** the plot area (layers are clipped to it) */
+  plot: { x: number; y: number; width: number; height: number }
+  /** methods drawn but not fitted (their shapes may reach beyond the plot: clipped) */
+  offScale: Method[]
 }
 
 /** The sampled values of the two chosen variables (sample 0 = the unperturbed input). */
@@ -45,16 +49,26 @@ export function cloudPoints(trace: TraceSummary, entry: number, vars: [VarSelect
   return pts
 }
 
+/**
+ * The scale fits the sampled points and the shapes of the methods shown, except the
+ * interval's box when tighter methods are shown too (it would shrink them to a speck): the
+ * interval is then drawn clipped to the plot and listed in `offScale` if it reaches beyond.
+ */
 export function buildScene(projections: Array<{ method: Method; p: Projection }>, points: Array<[number, number]>, width = 460, height = 380): Scene {
   const margin = { left: 56, right: 12, top: 12, bottom: 36 }
-  const xs = [...projections.flatMap(({ p }) => [p.lo[0], p.hi[0]]), ...points.map((q) => q[0])]
-  const ys = [...projections.flatMap(({ p }) => [p.lo[1], p.hi[1]]), ...points.map((q) => q[1])]
+  const tight = projections.filter(({ method }) => method !== 'interval')
+  const fitted = tight.length ? tight : projections
+  const xs = [...fitted.flatMap(({ p }) => [p.lo[0], p.hi[0]]), ...points.map((q) => q[0])]
+  const ys = [...fitted.flatMap(({ p }) => [p.lo[1], p.hi[1]]), ...points.map((q) => q[1])]
   const pad = (lo: number, hi: number) => {
     const w = hi - lo || Math.abs(lo) * 0.1 || 1
     return [lo - 0.06 * w, hi + 0.06 * w]
   }
   const x = scaleLinear().domain(pad(Math.min(...xs), Math.max(...xs))).range([margin.left, width - margin.right])
   const y = scaleLinear().domain(pad(Math.min(...ys), Math.max(...ys))).range([height - margin.bottom, margin.top])
+  const [x0, x1] = x.domain()
+  const [y0, y1] = y.domain()
+  const offScale = projections.filter(({ p }) => p.lo[0] < x0 || p.hi[0] > x1 || p.lo[1] < y0 || p.hi[1] > y1).map(({ method }) => method)
   let outside = 0
   const layers = projections.map(({ method, p }) => {
     const out = points.filter((q) => !insideConvexPolygon(p.polygon, q)).length
@@ -79,6 +93,8 @@ export function buildScene(projections: Array<{ method: Method; p: Projection }>
     sy: (v) => y(v),
     xDomain: x.domain() as [number, number],
     yDomain: y.domain() as [number, number],
+    plot: { x: margin.left, y: margin.top, width: width - margin.left - margin.right, height: height - margin.top - margin.bottom },
+    offScale,
   }
 }
 
@@ -95,4 +111,16 @@ export function stepsOf(trace: TraceSummary): Array<number | null> {
   const steps: Array<number | null> = []
   for (const e of trace.entries) if (!steps.includes(e.step)) steps.push(e.step)
   return steps
+}
+
+/** The transformer and neuron whose input box is widest (x width + y width): the most informative planes of a step. */
+export function widestBox(recs: Array<{ lx: ArrayLike<number>; ux: ArrayLike<number>; ly: ArrayLike<number>; uy: ArrayLike<number> }>): { op: number; neuron: number } {
+  let best = { op: 0, neuron: 0, width: -1 }
+  recs.forEach((r, op) => {
+    for (let n = 0; n < r.lx.length; n++) {
+      const w = r.ux[n] - r.lx[n] + (Number.isFinite(r.uy[n] - r.ly[n]) ? r.uy[n] - r.ly[n] : 0)
+      if (w > best.width) best = { op, neuron: n, width: w }
+    }
+  })
+  return { op: best.op, neuron: best.neuron }
 }

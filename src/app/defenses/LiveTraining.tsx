@@ -14,7 +14,7 @@ import { downloadBlob } from '../download.ts'
 import { formatEps } from '../views/geometry.ts'
 import { trainingFigure } from './figure.ts'
 import { useSlice } from '../state/hooks.ts'
-import { cancelTraining, certifyTrained, finishTraining, modelName, pauseTraining, resumeTraining, setTrainConfig, startTraining, trainedFiles } from './training.ts'
+import { cancelTraining, certifyTrained, finishTraining, modelName, pauseTraining, resumeTraining, setTrainConfig, startTraining, trainedFiles, trainingFraction } from './training.ts'
 import type { TrainingState } from './trainingSlice.ts'
 
 const useTraining = <T,>(sel: (s: TrainingState) => T): T => useSlice('training', sel)
@@ -40,7 +40,7 @@ export default function LiveTraining() {
     </label>
   )
   const b = s.batch
-  const fraction = b && s.batchesPerEpoch ? ((b.epoch - 1) * s.batchesPerEpoch + b.batch) / (c.epochs * s.batchesPerEpoch) : 0
+  const fraction = trainingFraction(s)
   return (
     <section className="panel" aria-label="Train in the browser" data-testid="live-training">
       <h2>Train a small model in this tab</h2>

@@ -75,6 +75,9 @@ describe('defense comparison', () => {
     const fig = defenseFigure(s.results)
     expect((fig.data[0] as { x: string[] }).x).toEqual(['original', 'FGSM-AT', 'IBP-VT'])
     expect((fig.data[0] as { y: number[] }).y[0]).toBe(v.meanBound)
+    // accuracy on its own 0…100 % axis, not a second scale over the bars
+    expect(fig.layout.yaxis2).toMatchObject({ range: [0, 100], autorange: false })
+    expect(fig.layout.yaxis2).not.toHaveProperty('overlaying')
   })
 
   it('cancel stops the comparison', async () => {

@@ -12,6 +12,8 @@ import type { Manifest, ManifestModel } from '../../model/manifest.ts'
 import { runBatch } from '../../run/batch.ts'
 import type { AttackSummary, BoundSummary, Job } from '../../worker/protocol.ts'
 import type { LoadedModel } from '../model/loaded.ts'
+import type { RunControl } from '../state/activity.ts'
+import { cancelActivity, enqueueRun } from '../state/activity.ts'
 import { runs, withPool } from '../state/services.ts'
 import { slice } from '../state/store.ts'
 import type { InputResult, VariantResult } from './compareSlice.ts'
@@ -46,8 +48,23 @@ export function summarizeVariant(v: VariantResult): VariantSummary {
 
 export type ModelLoader = (entry: ManifestModel) => Promise<LoadedModel>
 
-export async function runDefenseComparison(group: DefenseGroup, load: ModelLoader): Promise<void> {
+/** The comparison's place in the activity model (to cancel it there, running or queued). */
+let activityId: number | null = null
+
+/** Compare the defenses of `group`: submitted to the activity model (now, or after the run going on). */
+export function runDefenseComparison(group: DefenseGroup, load: ModelLoader): Promise<void> {
+  const { id, done } = enqueueRun(`Compare defenses of ${group.base.id}`, (ctl) => comparisonRun(group, load, ctl))
+  activityId = id
+  return done
+}
+
+async function comparisonRun(group: DefenseGroup, load: ModelLoader, ctl: RunControl): Promise<void> {
   const run = runs.defenses.begin()
+  ctl.signal.addEventListener('abort', () => {
+    if (!run.current) return
+    if (get().status === 'running') set({ status: 'cancelled', finishedAt: performance.now() })
+    runs.defenses.drop()
+  })
   const n = get().n
   const results = group.variants.map(variantRow)
   const going = () => run.current && !run.signal.aborted
@@ -76,7 +93,11 @@ export async function runDefenseComparison(group: DefenseGroup, load: ModelLoade
         const rows: InputResult[] = inputs.map((_input, index) => ({ index, correct: false, bound: NaN, attack: NaN }))
         const failures: string[] = []
         const onError = (_i: number, _w: number, e: Error) => failures.push(e.message)
-        const tick = () => set({ done: get().done + 1 })
+        const tick = () => {
+          set({ done: get().done + 1 })
+          const { done, total } = get()
+          if (run.current) ctl.progress(total ? done / total : null, `${group.variants[k].id}: ${done} of ${total} searches and attacks`)
+        }
         const bounds: Job[] = inputs.map((input) => ({ kind: 'bound', input, threat: { kind: 'single' }, method: 'certrnn', margin: 'diff', search: 'fast', clip }))
         await runBatch(bounds, pool.of<BoundSummary>(), {
           run,
@@ -108,10 +129,9 @@ export async function runDefenseComparison(group: DefenseGroup, load: ModelLoade
   }
 }
 
-/** Stop the comparison now: it is over as far as the view goes (its late results are ignored). */
+/** Stop the comparison now (or take it out of the queue): it is over as far as the view goes (its late results are ignored). */
 export function cancelDefenseComparison() {
-  if (get().status === 'running') set({ status: 'cancelled', finishedAt: performance.now() })
-  runs.defenses.drop()
+  if (activityId !== null) cancelActivity(activityId)
 }
 
 export function groupsOf(manifest: Manifest | null): DefenseGroup[] {

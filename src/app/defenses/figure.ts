@@ -1,4 +1,8 @@
-/** The defenses chart: per model, mean certified bound (± std) and mean attack radius as bars, clean accuracy as markers. */
+/**
+ * The defenses chart: per model, mean certified bound (± std) and mean attack radius as bars
+ * (ε, top), clean accuracy as markers on a 0…100 % axis of its own (bottom): two panels
+ * sharing the models, never two scales on one panel.
+ */
 import { SERIES_COLORS } from '../theme.ts'
 import type { Data, Layout } from 'plotly.js'
 import type { Figure } from '../charts/figure.ts'
@@ -29,22 +33,25 @@ export function defenseFigure(results: VariantResult[]): Figure {
       x,
       y: done.map((r) => r.testAccuracy * 100),
       yaxis: 'y2',
+      showlegend: true,
       marker: { color: SERIES_COLORS.accuracy, size: 11, symbol: 'diamond' },
       hovertemplate: '%{x}: clean accuracy %{y:.1f} %<extra></extra>',
     },
   ]
   const layout: Partial<Layout> = {
-    ...baseLayout('Certified bound, attack radius and accuracy per model'),
-    height: 340,
-    margin: { l: 56, r: 56, t: 36, b: 44 },
+    ...baseLayout('Certified bound and attack radius (ε, mean over correct inputs) and clean accuracy, per model'),
+    height: 420,
+    margin: { l: 64, r: 16, t: 40, b: 44 },
     barmode: 'group',
-    yaxis: { title: { text: 'ε (mean over correct inputs)' }, rangemode: 'tozero' },
-    yaxis2: { title: { text: 'clean accuracy (%)' }, overlaying: 'y', side: 'right', range: [0, 100] },
+    xaxis: { anchor: 'y2' },
+    yaxis: { title: { text: 'ε' }, rangemode: 'tozero', domain: [0.38, 1] },
+    yaxis2: { title: { text: 'accuracy' }, range: [0, 100], autorange: false, ticksuffix: ' %', dtick: 25, domain: [0, 0.26] },
+    legend: { orientation: 'h', y: -0.18 },
   }
   return { data, layout, config: CHART_CONFIG }
 }
 
-/** Live training: loss and test accuracy per epoch, and the certified bound of the watched digits. */
+/** Live training: loss, test accuracy (0…100 %) and the certified bound of the watched digits per epoch, three stacked panels sharing the epochs. */
 export function trainingFigure(history: EpochReport[]): Figure {
   const x = history.map((h) => h.epoch)
   const digits = history[0]?.bounds.length ?? 0
@@ -61,18 +68,19 @@ export function trainingFigure(history: EpochReport[]): Figure {
         x,
         y: history.map((h) => h.bounds[k]),
         yaxis: 'y3',
-        line: { color: colors[k % colors.length], dash: 'dot' },
+        line: { color: colors[k % colors.length] },
       }),
     ),
   ]
   const layout: Partial<Layout> = {
-    ...baseLayout('Training: loss, test accuracy and certified bounds per epoch'),
-    height: 340,
-    margin: { l: 56, r: 110, t: 36, b: 44 },
-    xaxis: { title: { text: 'epoch' }, dtick: 1, domain: [0, 0.86] },
-    yaxis: { title: { text: 'loss' }, rangemode: 'tozero' },
-    yaxis2: { title: { text: 'accuracy (%)' }, overlaying: 'y', side: 'right', range: [0, 100] },
-    yaxis3: { title: { text: 'certified ε' }, overlaying: 'y', side: 'right', position: 1, anchor: 'free', rangemode: 'tozero' },
+    ...baseLayout('Training per epoch: loss, test accuracy, certified bounds'),
+    height: 460,
+    margin: { l: 64, r: 16, t: 40, b: 44 },
+    xaxis: { title: { text: 'epoch' }, dtick: 1, anchor: 'y3' },
+    yaxis: { title: { text: 'loss' }, rangemode: 'tozero', domain: [0.72, 1] },
+    yaxis2: { title: { text: 'accuracy' }, range: [0, 100], autorange: false, ticksuffix: ' %', domain: [0.38, 0.64] },
+    yaxis3: { title: { text: 'certified ε' }, rangemode: 'tozero', domain: [0, 0.3] },
+    legend: { orientation: 'h', y: -0.16 },
   }
   return { data, layout, config: CHART_CONFIG }
 }

@@ -9,8 +9,11 @@ import type { TrainConfig, TrainedModel } from '../../worker/training/protocol.t
 import { configProblem } from '../../worker/training/protocol.ts'
 import { loadedFromUpload, readUpload } from '../model/upload.ts'
 import { fetchOk } from '../model/zoo.ts'
+import type { RunControl } from '../state/activity.ts'
+import { cancelActivity, enqueueRun } from '../state/activity.ts'
 import { existingTrainClient, services, theTrainClient } from '../state/services.ts'
 import { setModel, setView, slice } from '../state/store.ts'
+import type { TrainingState } from './trainingSlice.ts'
 
 const { get, set } = slice('training')
 
@@ -29,22 +32,45 @@ function loadSubset() {
 
 export const setTrainConfig = (c: Partial<TrainConfig>) => set({ config: { ...get().config, ...c } })
 
-export async function startTraining(): Promise<void> {
+/** Training's place in the activity model (to cancel it there, running or queued). */
+let activityId: number | null = null
+
+/** 0…1 through the training's batches. */
+export const trainingFraction = (s: Pick<TrainingState, 'batch' | 'batchesPerEpoch' | 'config'>) =>
+  s.batch && s.batchesPerEpoch ? ((s.batch.epoch - 1) * s.batchesPerEpoch + s.batch.batch) / (s.config.epochs * s.batchesPerEpoch) : 0
+
+/** Train a model in the page: submitted to the activity model (now, or after the run going on). */
+export function startTraining(): Promise<void> {
   const s = get()
-  if (s.status === 'running' || s.status === 'paused' || s.status === 'loading') return
+  if (s.status === 'running' || s.status === 'paused' || s.status === 'loading') return Promise.resolve()
   const problem = configProblem(s.config)
+  if (problem) {
+    set({ status: 'error', error: problem })
+    return Promise.resolve()
+  }
+  const { id, done } = enqueueRun(`Train ${modelName(s.config)}`, trainingRun)
+  activityId = id
+  return done
+}
+
+async function trainingRun(ctl: RunControl): Promise<void> {
+  const problem = configProblem(get().config)
   if (problem) {
     set({ status: 'error', error: problem })
     return
   }
-  const config = { ...s.config }
+  const config = { ...get().config }
+  ctl.signal.addEventListener('abort', () => existingTrainClient()?.cancel())
   set({ status: 'loading', error: null, history: [], batch: null, model: null, batchesPerEpoch: 0, startedAt: performance.now() })
   try {
     const { meta, data } = await loadSubset()
     set({ status: 'running' })
     const model = await theTrainClient().train(config, meta, data, (e) => {
       if (e.type === 'started') set({ batchesPerEpoch: e.batchesPerEpoch })
-      else if (e.type === 'batch') set({ batch: e })
+      else if (e.type === 'batch') {
+        set({ batch: e })
+        ctl.progress(trainingFraction(get()), `epoch ${e.epoch} of ${config.epochs}, batch ${e.batch} of ${e.batches}`)
+      }
       else if (e.type === 'epoch') set({ history: [...get().history, e.report] })
       else if (e.type === 'paused') set({ status: 'paused' })
       else if (e.type === 'resumed') set({ status: 'running' })
@@ -59,7 +85,9 @@ export async function startTraining(): Promise<void> {
 export const pauseTraining = () => existingTrainClient()?.pause()
 export const resumeTraining = () => existingTrainClient()?.resume()
 export const finishTraining = () => existingTrainClient()?.finish()
-export const cancelTraining = () => existingTrainClient()?.cancel()
+export const cancelTraining = () => {
+  if (activityId !== null) cancelActivity(activityId)
+}
 
 export const modelName = (c: TrainConfig) => `live-${c.cell === 'simpleRnn' ? 'rnn' : c.cell}-${c.T}-${c.hidden}-${c.defense}`
 

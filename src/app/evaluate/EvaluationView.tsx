@@ -4,17 +4,19 @@
  * with live progress; then the summary table, verified accuracy against ε, the bound
  * distributions, per-sample bounds and CSV / JSON export.
  */
-import { useEffect, useMemo, useState } from 'react'
+import { useMemo, useState } from 'react'
 import { useStore } from 'zustand'
 import type { EvalRow, MarginCheck, Method, SearchKind } from '../../cert/index.ts'
-import { METHOD_LABELS, METHOD_SHORT, METHODS, summarize } from '../../cert/index.ts'
-import { useApp, useSlice } from '../state/hooks.ts'
-import { appStore, setClip, setMargin, setSearch, setThreat } from '../state/store.ts'
-import { formatEps } from '../views/geometry.ts'
+import { METHOD_LABELS, METHODS, summarize } from '../../cert/index.ts'
+import { methodName, methodWords } from '../views/terms.ts'
+import { useApp, useNow, useSlice } from '../state/hooks.ts'
+import { appStore, setMargin, setSearch, setThreat } from '../state/store.ts'
+import { formatDuration, formatEps, threatWords } from '../views/geometry.ts'
 import { LazyPlot } from '../charts/LazyPlot.tsx'
 import { downloadText } from '../download.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
-import { cancelEvaluation, evalBlocker, evalExport, evalInputs, loadEvalFile, refuseEvalFile, setEvalAttack, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+import { timeLeft } from '../state/activity.ts'
+import { cancelEvaluation, evalBlocker, evalFinished, evalFraction, evalExport, evalInputs, loadEvalFile, refuseEvalFile, setEvalAttack, setEvalClip, setEvalN, setEvalSource, startEvaluation, toggleEvalMethod } from './evaluation.ts'
 import type { EvalState } from './evaluationSlice.ts'
 import { jsonFileSizeProblem } from '../../model/limits.ts'
 
@@ -37,7 +39,7 @@ export function EvaluationView() {
 }
 
 function EvalSettings() {
-  const s = useEval((s) => ({ source: s.source, n: s.n, methods: s.methods, attack: s.attack, file: s.file, fileError: s.fileError, status: s.status }))
+  const s = useEval((s) => ({ source: s.source, n: s.n, methods: s.methods, attack: s.attack, clip: s.clip, file: s.file, fileError: s.fileError, status: s.status }))
   const app = useApp((a) => a)
   const blocker = evalBlocker(app.evaluation, app)
   const examples = app.model?.examples.length ?? 0
@@ -110,13 +112,15 @@ function EvalSettings() {
         <legend>Methods</legend>
         {METHODS.map((m) => (
           <label key={m}>
-            <input type="checkbox" data-testid={`eval-method-${m}`} checked={s.methods.includes(m)} onChange={() => toggleEvalMethod(m)} /> {METHOD_LABELS[m]}
+            <input type="checkbox" data-testid={`eval-method-${m}`} checked={s.methods.includes(m)} onChange={() => toggleEvalMethod(m)} /> {methodName(m)}: {methodWords(m)}
           </label>
         ))}
       </fieldset>
-      <label className="row">
-        <input type="checkbox" data-testid="eval-attack" checked={s.attack} onChange={(e) => setEvalAttack(e.target.checked)} /> also attack every input with PGD (the attack radius is an
-        upper bound on the true robustness radius; the certified bound must stay below it)
+      <label className="check">
+        <input type="checkbox" data-testid="eval-attack" checked={s.attack} onChange={(e) => setEvalAttack(e.target.checked)} />
+        <span>
+          also attack every input with PGD (the attack radius is an upper bound on the true robustness radius; the certified bound must stay below it)
+        </span>
       </label>
       <fieldset className="row">
         <legend>Threat model</legend>
@@ -144,8 +148,11 @@ function EvalSettings() {
           </select>
         </label>{' '}
         {app.model?.domain && (
-          <label>
-            <input type="checkbox" checked={app.clip} onChange={(e) => setClip(e.target.checked)} /> clip to [{app.model.domain.min}, {app.model.domain.max}]
+          <label className="check">
+            <input type="checkbox" data-testid="eval-clip" checked={s.clip} onChange={(e) => setEvalClip(e.target.checked)} />
+            <span>
+              clip to [{app.model.domain.min}, {app.model.domain.max}]
+            </span>
           </label>
         )}
       </div>
@@ -169,27 +176,16 @@ function EvalSettings() {
   )
 }
 
-function useNow(active: boolean): number {
-  const [now, setNow] = useState(() => performance.now())
-  useEffect(() => {
-    if (!active) return
-    const t = setInterval(() => setNow(performance.now()), 500)
-    return () => clearInterval(t)
-  }, [active])
-  return now
-}
-
-const seconds = (ms: number) => (ms >= 60000 ? `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`)
-
 function EvalProgress() {
-  const s = useEval((s) => ({ status: s.status, total: s.total, done: s.rows.length, failed: s.failures.length, active: s.active, startedAt: s.startedAt, finishedAt: s.finishedAt, error: s.error, ran: s.ran }))
+  const s = useEval((s) => ({ status: s.status, total: s.total, rows: s.rows, attacks: s.attacks, failures: s.failures, active: s.active, startedAt: s.startedAt, finishedAt: s.finishedAt, error: s.error, ran: s.ran }))
   const now = useNow(s.status === 'running')
   if (s.status === 'idle') return null
-  const finished = s.done + s.failed
-  const partial = s.active.reduce((a, w) => a + (w ? w.fraction : 0), 0)
-  const fraction = s.total ? Math.min(1, (finished + partial) / s.total) : 0
+  const finished = evalFinished(s)
+  const fraction = evalFraction(s)
   const elapsed = (s.finishedAt ?? now) - (s.startedAt ?? now)
-  const eta = s.status === 'running' && fraction > 0.02 ? (elapsed / fraction) * (1 - fraction) : null
+  const eta = s.status === 'running' ? timeLeft(elapsed, fraction) : null
+  const methods = s.ran?.methods.length ?? 0
+  const n = s.ran?.n ?? 0
   return (
     <div className="progress" data-testid="eval-progress" data-status={s.status}>
       <div className="bar" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(fraction * 100)}>
@@ -197,14 +193,15 @@ function EvalProgress() {
       </div>
       <p data-testid="eval-progress-text">
         {s.status === 'running' ? 'Running: ' : s.status === 'done' ? 'Done: ' : s.status === 'cancelled' ? 'Cancelled: ' : ''}
-        {finished} of {s.total} bound searches ({s.ran?.n ?? 0} inputs × {s.ran?.methods.length ?? 0} methods) on {s.ran?.workers ?? 0} worker{s.ran?.workers === 1 ? '' : 's'}, {seconds(elapsed)}
-        {eta !== null && `, about ${seconds(eta)} left`}
+        {finished} of {s.total} jobs ({n} input{n === 1 ? '' : 's'} × {methods} method{methods === 1 ? '' : 's'}
+        {s.ran?.attack ? ` + ${n} PGD attack${n === 1 ? '' : 's'}` : ''}) on {s.ran?.workers ?? 0} worker{s.ran?.workers === 1 ? '' : 's'}, {formatDuration(elapsed)}
+        {eta !== null && `, about ${formatDuration(eta)} left`}
       </p>
       {s.status === 'running' && (
         <ul className="workers muted" data-testid="eval-workers">
           {s.active.map((w, k) => (
             <li key={k}>
-              worker {k + 1}: {w ? `input ${w.index}, ${w.method === 'attack' ? 'PGD attack' : METHOD_SHORT[w.method]}, ${Math.round(w.fraction * 100)} %` : 'idle'}
+              worker {k + 1}: {w ? `input ${w.index}, ${w.method === 'attack' ? 'PGD attack' : methodName(w.method)}, ${Math.round(w.fraction * 100)} %` : 'idle'}
             </li>
           ))}
         </ul>
@@ -243,8 +240,9 @@ function EvalResults() {
     <div className="eval-results">
       <h3>Summary</h3>
       <p className="muted">
-        {ran.model}; threat {ran.threat}, search {ran.search}, margin {ran.margin}
-        {ran.clip ? ', clipped to the input domain' : ''}. Bounds over correctly classified inputs; time per bound search in a worker.
+        Model {ran.model || ran.modelKey.replace(/^\w+:/, '')} · perturbing {threatWords(ran.threat, 'frame')} · {ran.search === 'fast' ? 'fast search' : "the paper's search"} ·{' '}
+        {ran.margin === 'diff' ? 'difference-zonotope margin' : "the paper's margin check"}
+        {ran.clip ? ' · clipped to the input domain' : ''}. Bounds over correctly classified inputs; time per bound search in a worker.
       </p>
       <table className="compare" data-testid="eval-summary">
         <thead>
@@ -262,7 +260,7 @@ function EvalResults() {
         <tbody>
           {summary.map((x) => (
             <tr key={x.method} data-testid={`eval-summary-${x.method}`}>
-              <td title={METHOD_LABELS[x.method]}>{METHOD_SHORT[x.method]}</td>
+              <td title={METHOD_LABELS[x.method]}>{methodName(x.method)}</td>
               <td>{x.n}</td>
               <td>{Number.isFinite(x.accuracy) ? `${(x.accuracy * 100).toFixed(1)} %` : '–'}</td>
               <td>{Number.isFinite(x.meanBound) ? `${formatEps(x.meanBound)} ± ${formatEps(x.stdBound)}` : '–'}</td>
@@ -312,7 +310,7 @@ function SampleTable({ rows, methods, classNames, attack }: { rows: EvalRow[]; m
             <th>label</th>
             <th>predicted</th>
             {methods.map((m) => (
-              <th key={m}>{METHOD_SHORT[m]}</th>
+              <th key={m}>{methodName(m)}</th>
             ))}
             {attack && <th>PGD attack radius</th>}
           </tr>

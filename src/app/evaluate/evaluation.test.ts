@@ -5,7 +5,7 @@ import type { LoadedModel } from '../model/loaded.ts'
 import { classNamesFor } from '../model/loaded.ts'
 import { configureServices, setWorkerFactory } from '../state/services.ts'
 import { appStore, setModel, setThreat } from '../state/store.ts'
-import { cancelEvaluation, evalBlocker, evalExport, loadEvalFile, resetEvaluation, setEvalAttack, setEvalN, setEvalSource, soundnessViolations, startEvaluation, toggleEvalMethod } from './evaluation.ts'
+import { cancelEvaluation, evalBlocker, evalExport, loadEvalFile, resetEvaluation, setEvalAttack, setEvalClip, setEvalN, setEvalSource, soundnessViolations, startEvaluation, toggleEvalMethod } from './evaluation.ts'
 import { waitForState } from '../testing/waitForState.ts'
 import { accuracyFigure, boundsFigure } from './figures.ts'
 import { jsonFileSizeProblem } from '../../model/limits.ts'
@@ -132,7 +132,7 @@ describe('data-set evaluation', () => {
     expect(soundnessViolations([{ ...ev().rows[0], attack: Infinity }])).toHaveLength(0)
   })
 
-  it('a new evaluation supersedes a running one: only its results are kept', async () => {
+  it('an evaluation started while one runs waits for it, then its results replace the first\'s', async () => {
     await setModel(frameModel())
     setEvalN(3)
     const first = startEvaluation()
@@ -144,6 +144,16 @@ describe('data-set evaluation', () => {
     expect(ev().ran?.n).toBe(2)
     expect(ev().total).toBe(2 * 2)
     expect(ev().rows.map((r) => `${r.index} ${r.method}`).sort()).toEqual(['0 certrnn', '0 deepz', '1 certrnn', '1 deepz'])
+  })
+
+  it('has its own clipping: unticking it here leaves the Certify tab\'s alone', async () => {
+    await setModel(frameModel())
+    setEvalN(1)
+    setEvalClip(false)
+    expect(appStore.getState().clip).toBe(true)
+    await startEvaluation()
+    expect(ev().ran?.clip).toBe(false)
+    setEvalClip(true)
   })
 
   it('cancels a running evaluation', async () => {

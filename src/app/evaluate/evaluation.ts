@@ -2,13 +2,15 @@
  * The data-set evaluation: the bound search for N bundled examples (or an uploaded file of
  * inputs) × the chosen methods, on a pool of workers, one per core (runBatch with the pool
  * as executor). Its state is the store's `evaluation` slice; the model and the threat /
- * margin / search / clip settings come from the certify slices.
+ * margin / search settings come from the certify slices; clipping is the tab's own.
  */
 import type { EvalRow, Method, SampleInput } from '../../cert/index.ts'
 import { accuracyCurve, curveRecords, epsGrid, METHODS, rowRecord, summarize, summaryRecord, threatLabel } from '../../cert/index.ts'
 import { toCsv } from '../../model/csv.ts'
 import { runBatch } from '../../run/batch.ts'
 import type { AttackSummary, BoundSummary, Job } from '../../worker/protocol.ts'
+import type { RunControl } from '../state/activity.ts'
+import { cancelActivity, enqueueRun } from '../state/activity.ts'
 import { runs, withPool } from '../state/services.ts'
 import type { AppState } from '../state/store.ts'
 import { appStore, slice } from '../state/store.ts'
@@ -24,6 +26,8 @@ export function resetEvaluation() {
 }
 
 export const setEvalAttack = (attack: boolean) => set({ attack })
+/** The Evaluate tab's own clipping (the Certify tab keeps its own). */
+export const setEvalClip = (clip: boolean) => set({ clip })
 export const setEvalSource = (source: EvalState['source']) => set({ source })
 export const setEvalN = (n: number) => {
   if (Number.isFinite(n)) set({ n: Math.max(1, Math.round(n)) })
@@ -77,7 +81,31 @@ export function evalBlocker(s: EvalState, app: AppState): string | null {
   return 'error' in r ? r.error : null
 }
 
-export async function startEvaluation(): Promise<void> {
+/** The evaluation's place in the activity model (to cancel it there, running or queued). */
+let activityId: number | null = null
+
+/** Searches and attacks finished (or failed) of the run's total, with the running ones' parts: 0…1. */
+export function evalFraction(s: Pick<EvalState, 'rows' | 'attacks' | 'failures' | 'active' | 'total'>): number {
+  const finished = evalFinished(s)
+  const partial = s.active.reduce((a, w) => a + (w ? w.fraction : 0), 0)
+  return s.total ? Math.min(1, (finished + partial) / s.total) : 0
+}
+
+export const evalFinished = (s: Pick<EvalState, 'rows' | 'attacks' | 'failures'>) => s.rows.length + Object.keys(s.attacks).length + s.failures.length
+
+/** Evaluate the data set: submitted to the activity model (now, or after the run going on). */
+export function startEvaluation(): Promise<void> {
+  const blocker = evalBlocker(get(), appStore.getState())
+  if (blocker) {
+    set({ status: 'error', error: blocker })
+    return Promise.resolve()
+  }
+  const { id, done } = enqueueRun('Evaluate a data set', evaluationRun)
+  activityId = id
+  return done
+}
+
+async function evaluationRun(ctl: RunControl): Promise<void> {
   const app = appStore.getState()
   const s = get()
   const blocker = evalBlocker(s, app)
@@ -86,10 +114,15 @@ export async function startEvaluation(): Promise<void> {
     return
   }
   const run = runs.evaluation.begin()
+  ctl.signal.addEventListener('abort', () => run.current && runs.evaluation.cancel())
+  const report = () => {
+    const st = get()
+    ctl.progress(evalFraction(st), `${evalFinished(st)} of ${st.total} jobs`)
+  }
   const m = app.model!
   const { inputs } = evalInputs(s, app) as { inputs: SampleInput[] }
   const methods = [...s.methods]
-  const clip = app.clip && m.domain ? ([m.domain.min, m.domain.max] as const) : undefined
+  const clip = s.clip && m.domain ? ([m.domain.min, m.domain.max] as const) : undefined
   const jobs: Job[] = []
   const meta: Array<{ index: number; method: Method | 'attack' }> = []
   inputs.forEach((input, index) => {
@@ -133,7 +166,10 @@ export async function startEvaluation(): Promise<void> {
       const res = await runBatch(jobs, pool.of<BoundSummary | AttackSummary>(), {
         run,
         onStart: (i, w) => setActive(w, { ...meta[i], fraction: 0 }),
-        onProgress: (i, w, pr) => setActive(w, { ...meta[i], fraction: pr.fraction }),
+        onProgress: (i, w, pr) => {
+          setActive(w, { ...meta[i], fraction: pr.fraction })
+          report()
+        },
         onResult: (i, w, r) => {
           const { index, method } = meta[i]
           if (r.kind === 'attack') {
@@ -145,10 +181,12 @@ export async function startEvaluation(): Promise<void> {
             set({ rows: [...get().rows, row] })
           }
           setActive(w, null)
+          report()
         },
         onError: (i, w, e) => {
           set({ failures: [...get().failures, { ...meta[i], message: e.message }] })
           setActive(w, null)
+          report()
         },
       })
       if (!mine()) return
@@ -175,8 +213,9 @@ export function soundnessViolations(rows: EvalRow[]): EvalRow[] {
   return rows.filter((r) => Number.isFinite(r.attack) && r.bound > r.attack)
 }
 
+/** Cancel the evaluation (running: it keeps what finished; queued: it leaves the queue). */
 export function cancelEvaluation() {
-  runs.evaluation.cancel()
+  if (activityId !== null) cancelActivity(activityId)
 }
 
 // ---------------------------------------------------------------------------------------

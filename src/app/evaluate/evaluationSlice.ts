@@ -32,6 +32,8 @@ export interface EvalState {
   methods: Method[]
   /** also run the PGD attack on every input: an upper bound on its true robustness radius */
   attack: boolean
+  /** clip the ball to the model's input domain (the Evaluate tab's own setting) */
+  clip: boolean
   file: (ParsedInputs & { name: string; modelKey: string }) | null
   fileError: string | null
   status: 'idle' | 'running' | 'done' | 'cancelled' | 'error'
@@ -56,6 +58,7 @@ export const initialEvaluation = (): EvalState => ({
   n: DEFAULT_EVAL_N,
   methods: [...DEFAULT_METHODS],
   attack: false,
+  clip: true,
   file: null,
   fileError: null,
   status: 'idle',

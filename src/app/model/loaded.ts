@@ -19,6 +19,8 @@ export interface LoadedModel {
   net: NetworkIR
   tokenizer: Tokenizer | null
   examples: Example[]
+  /** where the examples of a model from outside the zoo came from (shown with the input) */
+  inputsNote?: string
   classNames: string[]
   /** input domain for clipping, when the model has one (MNIST pixels: [0, 1]) */
   domain: { min: number; max: number } | null
@@ -51,4 +53,20 @@ export function imageShape(net: NetworkIR, frames: number | null): LoadedModel['
   if (784 % f !== 0) return null
   const T = frames ?? 784 / f
   return T * f === 784 ? { side: 28, frames: T } : null
+}
+
+/**
+ * The top of a model's fixed colour scale of bounds: the width of its input domain (MNIST
+ * pixels: 1), or for text the largest magnitude in its embedding table (an ε that large
+ * moves a word anywhere), else 1.
+ */
+export function boundScaleTop(m: Pick<LoadedModel, 'domain' | 'net'>): number {
+  if (m.domain) return m.domain.max - m.domain.min
+  const emb = m.net.layers[0]
+  if (emb.type === 'embedding') {
+    let top = 0
+    for (const v of emb.embeddings.data) top = Math.max(top, Math.abs(v))
+    if (top > 0) return top
+  }
+  return 1
 }

@@ -35,6 +35,8 @@ export interface UploadedModel {
   shards: Map<string, ArrayBuffer>
   tokenizer: Tokenizer | null
   classes: number
+  /** an examples.json (an inputs file: `{"examples": [...]}`) that came with the model, unparsed */
+  examples?: { name: string; data: unknown } | null
 }
 
 /** all files together: the largest weights a model may have (src/model/limits.ts), model.json and a tokenizer */
@@ -79,10 +81,11 @@ function checkFiles(files: UploadedFile[]): void {
 }
 
 /** The JSON files, by content: the model.json (if any) and the tokenizer (if any). */
-function sortJsons(jsons: UploadedFile[]): { modelFile: UploadedFile | null; modelJson: unknown; tokenizer: Tokenizer | null } {
+function sortJsons(jsons: UploadedFile[]): { modelFile: UploadedFile | null; modelJson: unknown; tokenizer: Tokenizer | null; examples: UploadedModel['examples'] } {
   let modelFile: UploadedFile | null = null
   let modelJson: unknown = null
   let tokenizer: Tokenizer | null = null
+  let examples: UploadedModel['examples'] = null
   for (const f of jsons) {
     const j = parseJson(f) as Record<string, unknown> | null
     if (j && typeof j === 'object' && ('modelTopology' in j || 'weightsManifest' in j || 'format' in j && (j.format === 'layers-model' || j.format === 'graph-model'))) {
@@ -95,11 +98,16 @@ function sortJsons(jsons: UploadedFile[]): { modelFile: UploadedFile | null; mod
       } catch (e) {
         throw new UploadError((e as Error).message) // names the file already
       }
+    } else if (j && typeof j === 'object' && (j.format === 'cert-rnn-examples' || Array.isArray(j.examples))) {
+      if (examples) throw new UploadError(`two examples files: ${examples.name} and ${f.name}; drop one`)
+      examples = { name: f.name, data: j }
     } else {
-      throw new UploadError(`${f.name} is neither a TF.js model.json (no modelTopology / weightsManifest) nor a Cert-RNN tokenizer (format "cert-rnn-tokenizer")`)
+      throw new UploadError(
+        `${f.name} is neither a TF.js model.json (no modelTopology / weightsManifest), a Cert-RNN tokenizer (format "cert-rnn-tokenizer") nor an examples.json ({"examples": [...]})`,
+      )
     }
   }
-  return { modelFile, modelJson, tokenizer }
+  return { modelFile, modelJson, tokenizer, examples }
 }
 
 /** model.json (or a Keras file's conversion) and its shards → the IR, checked with the tokenizer. */
@@ -126,10 +134,10 @@ export function readUpload(files: UploadedFile[]): UploadedModel {
   if (jsons.length === 0) {
     throw new UploadError(`no model.json among ${files.map((f) => f.name).join(', ')}: a TF.js Layers model is a model.json plus weight files (or drop a Keras .keras / .h5 file)`)
   }
-  const { modelFile, modelJson, tokenizer } = sortJsons(jsons)
+  const { modelFile, modelJson, tokenizer, examples } = sortJsons(jsons)
   if (!modelFile) throw new UploadError('none of the JSON files is a TF.js model.json (no modelTopology / weightsManifest)')
   // shards by file name (findShard): the user picks files, there is no folder
-  return uploadedModel(modelFile.name, modelJson, new Map(binaries.map((f) => [f.name, f.bytes])), tokenizer)
+  return { ...uploadedModel(modelFile.name, modelJson, new Map(binaries.map((f) => [f.name, f.bytes])), tokenizer), examples }
 }
 
 /**
@@ -145,11 +153,11 @@ export async function readUploadAsync(files: UploadedFile[]): Promise<UploadedMo
   const rest = files.filter((f) => f !== file)
   const stray = rest.filter((f) => !f.name.toLowerCase().endsWith('.json'))
   if (stray.length) throw new UploadError(`${file.name} holds its own weights; ${stray.map((f) => f.name).join(', ')} ${stray.length === 1 ? 'is' : 'are'} not needed (drop the Keras file alone, or with a tokenizer.json)`)
-  const { modelFile, tokenizer } = sortJsons(rest)
+  const { modelFile, tokenizer, examples } = sortJsons(rest)
   if (modelFile) throw new UploadError(`two model files: ${file.name} and ${modelFile.name}; drop one model at a time`)
   const { readKerasFile, KERAS_SHARD } = await import('../../model/kerasFile.ts')
   const converted = readKerasFile(new Uint8Array(file.bytes), file.name)
-  return uploadedModel(file.name, converted.modelJson, new Map([[KERAS_SHARD, converted.weights]]), tokenizer)
+  return { ...uploadedModel(file.name, converted.modelJson, new Map([[KERAS_SHARD, converted.weights]]), tokenizer), examples }
 }
 
 /** An uploaded (or trained-in-the-page) model as the app's LoadedModel. */

@@ -8,12 +8,14 @@
 import type { ReactNode } from 'react'
 import { Component, lazy, Suspense, useCallback, useMemo, useState } from 'react'
 import type { PlaneBox, TransformerKind } from '../../cert/index.ts'
-import { METHOD_LABELS, METHOD_SHORT } from '../../cert/index.ts'
+import { METHOD_LABELS } from '../../cert/index.ts'
+import { methodName } from '../views/terms.ts'
 import type { ChartGeometry } from './chartGeometry.ts'
 import { curveGeometry, sliceGeometry } from './chartGeometry.ts'
 import type { MethodPlanes, PlanesData, RecordedPlane } from './planeData.ts'
 import { boxProblem, formatNumber, planesData } from './planeData.ts'
 import { hasWebGL } from './webgl.ts'
+import { METHOD_COLORS, PLANE_COLORS } from '../theme.ts'
 import './planes.css'
 
 const Surface3D = lazy(() => import('./Surface3D.tsx'))
@@ -72,6 +74,26 @@ export function PlanesView({ kind, box, record, mode = 'auto' }: PlanesViewProps
           Showing 2-D slices of the surface along y = ly, the middle and y = uy (solid: f; dashed: the lower and upper planes), because {fallback}.
         </p>
       )}
+      <p className="planes-legend" data-testid="planes-legend">
+        {data.methods.map((m) => (
+          <span key={m.method}>
+            <span className="swatch" style={{ background: METHOD_COLORS[m.method] }} aria-hidden="true" />
+            {methodName(m.method)}
+          </span>
+        ))}
+        <span>
+          <span className="swatch" style={{ background: PLANE_COLORS.lower }} aria-hidden="true" />
+          lower plane
+        </span>
+        <span>
+          <span className="swatch" style={{ background: PLANE_COLORS.upper }} aria-hidden="true" />
+          upper plane
+        </span>
+        <span>
+          <span className="swatch" style={{ background: PLANE_COLORS.curve }} aria-hidden="true" />
+          the function
+        </span>
+      </p>
       <div className="planes-grid">
         {data.methods.map((m) => (
           <PlanePanel key={m.method} data={data} m={m} fallback={fallback !== null} onPlotError={onPlotError} />
@@ -86,8 +108,8 @@ function PlanePanel({ data, m, fallback, onPlotError }: { data: PlanesData; m: M
   const exact = slack <= 1e-9 * Math.max(1, Math.abs(m.gap))
   const where = (p: { x: number; y: number }) => (data.unary ? `x = ${formatNumber(p.x)}` : `(${formatNumber(p.x)}, ${formatNumber(p.y)})`)
   return (
-    <article className="planes-panel" data-testid={`planes-panel-${m.method}`} data-gap={m.gap} data-source={m.source}>
-      <h3 title={METHOD_LABELS[m.method]}>{METHOD_SHORT[m.method]}</h3>
+    <article className="planes-panel" style={{ '--method': METHOD_COLORS[m.method] } as React.CSSProperties} data-testid={`planes-panel-${m.method}`} data-gap={m.gap} data-source={m.source}>
+      <h3 title={METHOD_LABELS[m.method]}>{methodName(m.method)}</h3>
       <dl className="planes-stats">
         <div>
           <dt>A</dt>
@@ -114,10 +136,10 @@ function PlanePanel({ data, m, fallback, onPlotError }: { data: PlanesData; m: M
       </dl>
       <p className="planes-note">
         {exact ? (
-          <>Offsets exact: the residual g = f − A·x{data.unary ? '' : ' − B·y'} spans the whole gap.</>
+          <>Tight: the planes touch the function (the residual g = f − A·x{data.unary ? '' : ' − B·y'} spans the whole gap).</>
         ) : (
           <>
-            Slack {formatNumber(slack)}: g spans only {formatNumber(m.tightGap)} of the gap.
+            Looser than needed by {formatNumber(slack)} (slack): with these slopes, planes {formatNumber(m.tightGap)} apart would do.
           </>
         )}{' '}
         <span className="lo">min g</span> at {where(m.argmin)}, <span className="hi">max g</span> at {where(m.argmax)}.

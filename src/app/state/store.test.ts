@@ -14,8 +14,11 @@ import {
   setDigit,
   setDrawn,
   setEps,
+  setMethod,
   setModel,
   setSearch,
+  staleReasons,
+  startAttack,
   setText,
   setThreat,
   startRun,
@@ -164,5 +167,49 @@ describe('app store', () => {
     applyConfig(DEFAULT_CONFIG)
     applyConfig(hashToConfig(hash).config)
     expect(configOf(state())).toMatchObject({ model: 'test-lstm', digit: 1, eps: 0.02, threat: { kind: 'all' } })
+  })
+
+  it('a result remembers what it was computed for and says what changed since', async () => {
+    await setModel(textModel())
+    setText('you are great')
+    await startRun('certify')
+    expect(state().run.error).toBeNull()
+    expect(state().run.status).toBe('done')
+    expect(staleReasons(state())).toEqual([])
+    setText('you are awful')
+    expect(staleReasons(state())).toEqual(['the text'])
+    setText('you are great')
+    expect(staleReasons(state())).toEqual([])
+    setEps(0.05)
+    setMethod('deepz')
+    expect(staleReasons(state())).toEqual(['ε', 'the method'])
+    await startRun('certify')
+    expect(staleReasons(state())).toEqual([])
+    // a new model clears the result
+    await setModel(mnistLike())
+    expect(state().run.status).toBe('idle')
+  })
+
+  it('a digit beyond the examples (a link with digit=999) gets a clear message', async () => {
+    await setModel(mnistLike())
+    applyConfig({ ...DEFAULT_CONFIG, model: 'test-lstm', digit: 999 })
+    expect(runBlocker(state())).toMatch(/there is no example 999: this model has 3 bundled examples \(0 to 2\)/)
+  })
+
+  it('runs started while another runs wait their turn, and the attack is one of them', async () => {
+    await setModel(mnistLike())
+    setEps(0.001)
+    const bound = startRun('bound')
+    const compare = startRun('compare')
+    expect(state().activity.queue.map((q) => q.label)).toEqual(['Compare methods'])
+    await waitForState(appStore, (s) => s.run.status === 'done')
+    expect(state().run.result?.kind).toBe('bound')
+    const attack = startAttack()
+    await bound
+    await compare
+    await attack
+    // the attack belonged to the bound search, which the comparison replaced: its result is not shown on the comparison
+    expect(state().run.result?.kind).toBe('compare')
+    expect(state().run.attack).toBeNull()
   })
 })

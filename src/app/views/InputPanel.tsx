@@ -1,6 +1,10 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, useState } from 'react'
+import { jsonFileSizeProblem } from '../../model/limits.ts'
+import { parseInputsFile } from '../evaluate/inputsFile.ts'
+import type { LoadedModel } from '../model/loaded.ts'
 import { useApp, useAppShallow, useCurrentInput } from '../state/hooks.ts'
-import { setDigit, setDrawn, setText, toggleFrame } from '../state/store.ts'
+import { setDigit, setDrawn, setExamples, setText, toggleFrame } from '../state/store.ts'
+import { chipText } from './geometry.ts'
 import { DigitImage } from './DigitImage.tsx'
 
 export function InputPanel() {
@@ -10,6 +14,11 @@ export function InputPanel() {
     <section className="panel" aria-label="Input">
       <h2>Input</h2>
       {model.inputKind === 'tokens' ? <TextInput /> : model.image ? <DigitInput /> : <ExampleInput />}
+      {model.inputsNote && (
+        <p className="muted" data-testid="inputs-note">
+          Inputs: {model.inputsNote}.
+        </p>
+      )}
     </section>
   )
 }
@@ -23,7 +32,16 @@ function DigitInput() {
     <div className="digit-input">
       <div className="digit-strip" data-testid="digit-strip">
         {model.examples.map((ex, k) => (
-          <button key={k} type="button" className={k === digit && !drawn ? 'thumb selected' : 'thumb'} title={`example ${k}, label ${ex.label}`} data-testid={`digit-${k}`} onClick={() => setDigit(k)}>
+          <button
+            key={k}
+            type="button"
+            className={k === digit && !drawn ? 'thumb selected' : 'thumb'}
+            title={`example ${k}, label ${ex.label}`}
+            aria-label={`example ${k}${ex.label !== undefined ? `, a ${model.classNames[ex.label]}` : ''}`}
+            aria-pressed={k === digit && !drawn}
+            data-testid={`digit-${k}`}
+            onClick={() => setDigit(k)}
+          >
             <DigitImage pixels={ex.x!.flat()} size={28} />
           </button>
         ))}
@@ -31,7 +49,7 @@ function DigitInput() {
       <div className="digit-main">
         <div>
           <p className="muted">
-            {drawn ? 'your drawing' : `example ${digit}${cur.label !== undefined ? `, label ${model.classNames[cur.label]}` : ''}`} · {model.image!.frames} frame
+            {drawn ? 'your drawing' : digit !== null && model.examples[digit] ? `example ${digit}${cur.label !== undefined ? `, label ${model.classNames[cur.label]}` : ''}` : 'no digit chosen: pick one or draw'} · {model.image!.frames} frame
             {model.image!.frames > 1 ? 's' : ''} of {model.frameSize} pixels
             {threat.kind === 'frames' && ' · click the frames to perturb'}
           </p>
@@ -82,6 +100,8 @@ function DrawPad() {
       <canvas
         ref={canvas}
         data-testid="draw-canvas"
+        role="img"
+        aria-label="drawing pad: draw a digit with the mouse or a finger"
         width={28 * scale}
         height={28 * scale}
         onPointerDown={(e) => {
@@ -110,9 +130,57 @@ function DrawPad() {
 
 function ExampleInput() {
   const { model, digit } = useAppShallow((s) => ({ model: s.model!, digit: s.digit }))
-  if (!model.examples.length) return <p className="muted">This model reads frames of {model.frameSize} values and came without examples: use the command-line certifier with an inputs file.</p>
   return (
-    <select data-testid="example-picker" value={digit ?? 0} onChange={(e) => setDigit(Number(e.target.value))}>
+    <>
+      {model.examples.length ? <ExamplePicker model={model} digit={digit} /> : null}
+      <InputsFile model={model} />
+    </>
+  )
+}
+
+/** Inputs for a model that came without any: a file in the inputs format (as `npm run evaluate` reads). */
+function InputsFile({ model }: { model: LoadedModel }) {
+  const [error, setError] = useState<string | null>(null)
+  const read = async (f: File) => {
+    const tooBig = jsonFileSizeProblem(f.name, f.size)
+    if (tooBig) return setError(tooBig)
+    try {
+      const parsed = parseInputsFile(await f.text(), f.name, model)
+      setError(null)
+      setExamples(
+        parsed.inputs.map((input, k) => ({ ...input, text: parsed.texts[k] ?? undefined })),
+        `${parsed.inputs.length} inputs from ${f.name}`,
+      )
+    } catch (e) {
+      setError((e as Error).message)
+    }
+  }
+  return (
+    <div className="inputs-file" data-testid="inputs-file">
+      {!model.examples.length && (
+        <p data-testid="inputs-guidance">
+          This model reads {model.net.input.kind === 'frames' ? `frames of ${model.frameSize} values` : 'tokens'} and came without examples
+          {model.net.input.kind === 'frames' && model.frameSize < 784 ? ' (frames × features is not 784, so the MNIST digits do not fit it)' : ''}. Load a JSON file of inputs:{' '}
+          <code>{'{"examples": [{"x": [[…], …], "label": 0}, …]}'}</code>, one <code>x</code> per input with one array of {model.frameSize} numbers per frame (the format of{' '}
+          <code>npm run evaluate -- --inputs</code>), or drop an <code>examples.json</code> together with the model files.
+        </p>
+      )}
+      <label>
+        {model.examples.length ? 'Other inputs: ' : 'Inputs file: '}
+        <input type="file" accept=".json,application/json" data-testid="inputs-file-input" onChange={(e) => e.target.files?.[0] && void read(e.target.files[0])} />
+      </label>
+      {error && (
+        <p className="error" role="alert" data-testid="inputs-file-error">
+          {error}
+        </p>
+      )}
+    </div>
+  )
+}
+
+function ExamplePicker({ model, digit }: { model: LoadedModel; digit: number | null }) {
+  return (
+    <select aria-label="Example" data-testid="example-picker" value={digit ?? 0} onChange={(e) => setDigit(Number(e.target.value))}>
       {model.examples.map((ex, k) => (
         <option key={k} value={k}>
           example {k}
@@ -131,6 +199,7 @@ function TextInput() {
   return (
     <div className="text-input">
       <textarea
+        aria-label={level === 'char' ? 'URL to certify' : 'Sentence to certify'}
         data-testid="text-input"
         rows={3}
         value={text}
@@ -141,8 +210,15 @@ function TextInput() {
         <div className="examples">
           <span className="muted">examples:</span>{' '}
           {model.examples.map((ex, k) => (
-            <button key={k} type="button" className="chip" data-testid={`example-${k}`} title={ex.label !== undefined ? `label: ${model.classNames[ex.label]}` : undefined} onClick={() => setText(ex.text ?? '')}>
-              {(ex.text ?? `example ${k}`).slice(0, 40)}
+            <button
+              key={k}
+              type="button"
+              className="chip"
+              data-testid={`example-${k}`}
+              title={`${ex.text ?? ''}${ex.label !== undefined ? ` (label: ${model.classNames[ex.label]})` : ''}`}
+              onClick={() => setText(ex.text ?? '')}
+            >
+              {chipText(ex.text ?? `example ${k}`)}
             </button>
           ))}
         </div>

@@ -2,12 +2,13 @@ import { useRef, useState } from 'react'
 import { ZOO_TASKS } from '../../model/manifest.ts'
 import type { ManifestModel } from '../../model/manifest.ts'
 import type { LoadedModel } from '../model/loaded.ts'
-import type { UploadedFile } from '../model/upload.ts'
+import type { UploadedFile, UploadedModel } from '../model/upload.ts'
+import { withInputs } from '../model/examples.ts'
 import { checkUploadSizes, loadedFromUpload, readUploadAsync } from '../model/upload.ts'
 import { isOnnxUpload, loadOnnxUpload } from '../model/uploadOnnx.ts'
 import { selectZooModel } from '../model/zoo.ts'
 import { useApp } from '../state/hooks.ts'
-import { setModel } from '../state/store.ts'
+import { appStore, setModel } from '../state/store.ts'
 
 const TASK_NAMES: Record<string, string> = {
   mnist: 'MNIST digits (image rows as frames)',
@@ -34,6 +35,7 @@ export function ModelPicker() {
       <h2>Model</h2>
       {manifestError && <p className="error">The bundled models could not be listed: {manifestError}</p>}
       <select
+        aria-label="Model"
         data-testid="model-picker"
         value={current}
         onChange={(e) => {
@@ -87,7 +89,11 @@ async function toUploaded(files: FileList | File[]): Promise<UploadedFile[]> {
 }
 
 export function UploadPanel() {
-  const [error, setError] = useState<string | null>(null)
+  // an upload's error belongs to the model that was current then: a later model (uploaded or picked) clears it
+  const modelKey = useApp((s) => s.model?.key ?? null)
+  const [failed, setFailed] = useState<{ message: string; modelKey: string | null } | null>(null)
+  const error = failed && failed.modelKey === modelKey ? failed.message : null
+  const setError = (message: string | null) => setFailed(message === null ? null : { message, modelKey: appStore.getState().model?.key ?? null })
   const [busy, setBusy] = useState(false)
   const [over, setOver] = useState(false)
   const input = useRef<HTMLInputElement>(null)
@@ -97,8 +103,16 @@ export function UploadPanel() {
     try {
       const uploaded = await toUploaded(files)
       const title = Array.from(files).map((f) => f.name).join(', ')
-      const loaded = isOnnxUpload(uploaded) ? await loadOnnxUpload(uploaded, title) : loadedFromUpload(await readUploadAsync(uploaded), title)
-      await setModel(loaded)
+      let loaded: LoadedModel
+      let own: UploadedModel['examples'] = null
+      if (isOnnxUpload(uploaded)) loaded = await loadOnnxUpload(uploaded, title)
+      else {
+        const up = await readUploadAsync(uploaded)
+        own = up.examples
+        loaded = loadedFromUpload(up, title)
+      }
+      const { model, note } = await withInputs(loaded, own)
+      await setModel(note ? { ...model, inputsNote: note } : model)
     } catch (e) {
       setError((e as Error).message)
     } finally {

@@ -1,23 +1,34 @@
 import type { BoundResult } from '../../cert/index.ts'
 import { METHOD_LABELS } from '../../cert/index.ts'
-import { useState } from 'react'
-import type { AttackSummary, RunResult } from '../../worker/protocol.ts'
+import { METHOD_COLORS } from '../theme.ts'
+import { useMemo } from 'react'
+import type { RunResult } from '../../worker/protocol.ts'
 import type { LoadedModel } from '../model/loaded.ts'
+import { boundScaleTop } from '../model/loaded.ts'
 import { PREDICTION_SOURCES } from '../model/predict.ts'
 import { useApp } from '../state/hooks.ts'
 import type { RunState } from '../state/store.ts'
-import { runJob } from '../state/store.ts'
+import { staleReasons, startAttack } from '../state/store.ts'
+import { Term } from './Glossary.tsx'
+import { methodName } from './terms.ts'
 import { DigitImage } from './DigitImage.tsx'
-import { formatEps, logitChartGeometry, logitRows, mostSensitive, sensitivityColor } from './geometry.ts'
+import type { HeatScale } from './geometry.ts'
+import { formatDuration, formatEps, heatScale, logitChartGeometry, logitRows, mostSensitive, threatWords } from './geometry.ts'
 
 export function ResultsPanel() {
   const run = useApp((s) => s.run)
   const model = useApp((s) => s.model)
+  const stale = useApp((s) => staleReasons(s).join(', '))
   if (run.status === 'idle' || !model) return null
   return (
-    <section className="panel results" aria-label="Results" data-testid="result" data-status={run.status}>
+    <section className={`panel results${stale ? ' stale' : ''}`} aria-label="Results" data-testid="result" data-status={run.status} data-stale={String(!!stale)}>
       <h2>Result</h2>
-      {run.status === 'running' && <p className="muted">working…</p>}
+      {stale && run.status !== 'running' && (
+        <p className="stale-note" role="status" data-testid="stale">
+          Out of date: {stale} changed since this result was computed. Run again to update it.
+        </p>
+      )}
+      {run.status === 'running' && <p className="muted">working… (progress above)</p>}
       {run.status === 'cancelled' && <p className="muted" data-testid="cancelled">Cancelled. Nothing was lost: change the settings or run again.</p>}
       {run.status === 'error' && (
         <p className="error" role="alert" data-testid="run-error">
@@ -32,6 +43,7 @@ export function ResultsPanel() {
 function Done({ run, result, model }: { run: RunState; result: RunResult; model: LoadedModel }) {
   const names = model.classNames
   const p = run.prediction
+  const unit = model.inputKind === 'tokens' ? 'token' : 'frame'
   return (
     <>
       <p data-testid="prediction">
@@ -42,46 +54,78 @@ function Done({ run, result, model }: { run: RunState; result: RunResult; model:
       {p?.note && <p className="muted">{p.note}</p>}
       {result.kind === 'certify' && (
         <p className={`verdict ${result.result.certified ? 'ok' : 'no'}`} data-testid="verdict" data-certified={String(result.result.certified)}>
-          {result.result.certified ? 'Certified' : 'Not certified'} at ε = {formatEps(result.result.eps)} ({result.result.threat === 'single' ? 'each frame alone' : result.result.threat}
-          ) · certified margin {result.result.margin.toFixed(4)}
+          {result.result.certified ? 'Certified' : 'Not certified'} at <Term id="eps">ε</Term> = {formatEps(result.result.eps)} ({threatWords(result.result.threat, unit)}) · <Term id="margin">certified margin</Term>{' '}
+          {result.result.margin.toPrecision(3)}
         </p>
       )}
       {result.kind === 'bound' && <BoundView bound={result.result} model={model} run={run} />}
       {result.kind === 'compare' && <CompareTable result={result} />}
       {result.kind !== 'bound' && <LogitChart result={result} names={names} />}
       <p className="muted provenance">
-        {result.kind === 'compare' ? 'methods: all three' : `method: ${result.kind === 'certify' ? result.result.method : result.result.method}`} · margin check: {run.ran?.settings.margin} ·{' '}
+        {result.kind === 'compare' ? `methods: ${result.rows.map((r) => methodName(r.method)).join(', ')}` : `method: ${methodName(result.result.method)}`} · margin check: {run.ran?.settings.margin} ·{' '}
         {result.kind !== 'certify' && `search: ${run.ran?.settings.search} · `}
-        {result.ms.toFixed(0)} ms in the worker
+        {formatDuration(result.ms)} in the worker
       </p>
     </>
   )
 }
 
+/** The fixed colour scale of bounds, as a legend bar. */
+export function HeatLegend({ scale }: { scale: HeatScale }) {
+  return (
+    <figure className="heat-legend" data-testid="heat-legend" data-lo={scale.lo} data-hi={scale.hi}>
+      <figcaption className="muted">
+        <Term id="bound">certified bound</Term> ε* (log scale, the same for every input of this model): hot = fragile, pale = robust
+      </figcaption>
+      <div className="heat-legend-bar" style={{ background: scale.gradient }} />
+      <div className="heat-legend-ticks">
+        {scale.ticks.map((t) => (
+          <span key={t.label} style={{ left: `${t.at * 100}%` }}>
+            {t.label}
+          </span>
+        ))}
+      </div>
+    </figure>
+  )
+}
+
+function useHeatScale(model: LoadedModel): HeatScale {
+  return useMemo(() => heatScale(boundScaleTop(model)), [model])
+}
+
 function BoundView({ bound, model, run }: { bound: BoundResult; model: LoadedModel; run: RunState }) {
   const perFrame = bound.perFrame
-  const max = perFrame ? Math.max(...perFrame) : 0
+  const scale = useHeatScale(model)
+  const unit = model.inputKind === 'tokens' ? 'token' : 'frame'
   const hot = perFrame ? mostSensitive(perFrame, perFrame.length > 6 ? 3 : 1) : []
   const input = run.ran?.input
   const tokens = run.ran?.tokens
   return (
     <div>
-      <p className="verdict ok" data-testid="bound-value" data-bound={bound.bound}>
-        Robustness bound ε* = <strong>{formatEps(bound.bound)}</strong> ({bound.threat === 'single' ? 'the smallest of the per-frame bounds' : `threat ${bound.threat}`}) ·{' '}
-        {bound.evaluations} certificates
-      </p>
+      {bound.bound > 0 ? (
+        <p className="verdict ok" data-testid="bound-value" data-bound={bound.bound}>
+          <Term id="bound">Robustness bound</Term> ε* = <strong>{formatEps(bound.bound)}</strong> ({bound.threat === 'single' ? `the smallest of the per-${unit} bounds` : threatWords(bound.threat, unit)}) · {bound.evaluations}{' '}
+          certificates tried
+        </p>
+      ) : (
+        <p className="verdict no" data-testid="bound-value" data-bound={bound.bound}>
+          Not certified at any ε ≥ 2⁻¹³ ({formatEps(2 ** -13)}, the search's resolution){bound.threat === 'single' ? ` for at least one ${unit}` : ''}: the method cannot prove this input robust
+          at all · {bound.evaluations} certificates tried
+        </p>
+      )}
       {perFrame && tokens && (
         <div>
-          <p className="muted">Per-token bounds (smaller = more sensitive):</p>
+          <p className="muted">Per-token bounds (smaller = more sensitive; ε is the radius of the ball around each word's embedding vector):</p>
           <div className="heatmap" data-testid="heatmap">
             {tokens.map((t, k) => (
-              <span key={k} className={`heat-cell${hot.includes(k) ? ' hot' : ''}`} data-testid={`heat-cell-${k}`} style={{ background: sensitivityColor(perFrame[k], max) }} title={`ε* = ${formatEps(perFrame[k])}`}>
+              <span key={k} className={`heat-cell${hot.includes(k) ? ' hot' : ''}`} data-testid={`heat-cell-${k}`} data-bound={perFrame[k]} style={{ background: scale.color(perFrame[k]) }} title={`ε* = ${formatEps(perFrame[k])}`}>
                 {model.tokenizer?.spec.level === 'char' && t === ' ' ? '␣' : t}
                 <small>{formatEps(perFrame[k])}</small>
               </span>
             ))}
           </div>
           <p data-testid="sensitive">Most sensitive: {hot.map((k) => `“${tokens[k]}” (${formatEps(perFrame[k])})`).join(', ')}</p>
+          <HeatLegend scale={scale} />
         </div>
       )}
       {perFrame && !tokens && model.image && input?.x && (
@@ -90,16 +134,18 @@ function BoundView({ bound, model, run }: { bound: BoundResult; model: LoadedMod
             pixels={input.x.flat()}
             size={168}
             frames={model.image.frames}
-            bandColors={perFrame.map((b) => sensitivityColor(b, max))}
+            bandColors={perFrame.map((b) => scale.color(b))}
             bandLabels={perFrame.map((b, t) => `frame ${t}: ε* = ${formatEps(b)}`)}
           />
           <ul className="frame-bounds" data-testid="frame-bounds">
             {perFrame.map((b, t) => (
               <li key={t} className={hot.includes(t) ? 'hot' : ''}>
+                <span className="swatch" style={{ background: scale.color(b) }} aria-hidden="true" />
                 frame {t}: {formatEps(b)}
               </li>
             ))}
           </ul>
+          <HeatLegend scale={scale} />
         </div>
       )}
       {perFrame && !tokens && !model.image && <p>Per-frame bounds: {perFrame.map(formatEps).join(', ')}</p>}
@@ -110,31 +156,21 @@ function BoundView({ bound, model, run }: { bound: BoundResult; model: LoadedMod
 
 /** PGD inside the same threat model: an upper bound to set beside the certified lower bound. */
 function AttackView({ bound, model, run }: { bound: BoundResult; model: LoadedModel; run: RunState }) {
-  const [state, setState] = useState<{ status: 'idle' | 'running' | 'done' | 'error'; result?: AttackSummary; error?: string }>({ status: 'idle' })
   const ran = run.ran
+  const state = run.attack
   if (!ran) return null
-  const attack = async () => {
-    setState({ status: 'running' })
-    try {
-      const r = (await runJob({
-        kind: 'attack',
-        input: ran.input,
-        threat: ran.settings.threat,
-        clip: ran.settings.clip && model.domain ? [model.domain.min, model.domain.max] : undefined,
-        guess: bound.perFrame ? bound.perFrame.map((b) => Math.max(b, 1e-3)) : Math.max(bound.bound, 1e-3),
-      }).result) as AttackSummary
-      setState({ status: 'done', result: r })
-    } catch (e) {
-      setState({ status: 'error', error: (e as Error).message })
-    }
-  }
-  const r = state.result
+  const r = state?.result
+  const busy = state?.status === 'running' || state?.status === 'waiting'
   return (
     <div className="attack" data-testid="attack">
-      <button type="button" data-testid="run-attack" disabled={state.status === 'running'} onClick={() => void attack()}>
-        {state.status === 'running' ? 'attacking…' : 'Attack (PGD) for an upper bound'}
-      </button>
-      {state.status === 'error' && <p className="error">{state.error}</p>}
+      <button type="button" data-testid="run-attack" disabled={busy} onClick={() => void startAttack()}>
+        {state?.status === 'running' ? 'attacking… (progress above)' : state?.status === 'waiting' ? 'attack queued…' : 'Attack (PGD) for an upper bound'}
+      </button>{' '}
+      <span className="muted">
+        <Term id="attack">attack radius</Term>: the smallest ε at which PGD finds an input classified otherwise
+      </span>
+      {state?.status === 'error' && <p className="error">{state.error}</p>}
+      {state?.status === 'cancelled' && <p className="muted">The attack was cancelled.</p>}
       {r && (
         <div data-testid="attack-result" data-radius={r.radius}>
           {Number.isFinite(r.radius) ? (
@@ -165,7 +201,7 @@ function AttackView({ bound, model, run }: { bound: BoundResult; model: LoadedMo
               })}
             </p>
           )}
-          <p className="muted">{(r.ms / 1000).toFixed(1)} s in the worker</p>
+          <p className="muted">{formatDuration(r.ms)} in the worker</p>
         </div>
       )}
     </div>
@@ -199,13 +235,16 @@ function CompareTable({ result }: { result: Extract<RunResult, { kind: 'compare'
       <tbody>
         {result.rows.map((r) => (
           <tr key={r.method} data-testid={`compare-${r.method}`}>
-            <td title={METHOD_LABELS[r.method]}>{r.method}</td>
+            <td title={METHOD_LABELS[r.method]}>
+              <span className="swatch" style={{ background: METHOD_COLORS[r.method] }} aria-hidden="true" />
+              {methodName(r.method)}
+            </td>
             <td className={r.certify.certified ? 'ok' : 'no'}>{r.certify.certified ? 'certified' : 'not certified'}</td>
             <td>
               {formatEps(r.bound.bound)}
               {r.bound.bound === best && best > 0 ? ' (tightest)' : ''}
             </td>
-            <td>{r.ms.toFixed(0)} ms</td>
+            <td>{formatDuration(r.ms)}</td>
           </tr>
         ))}
       </tbody>
@@ -217,7 +256,7 @@ function LogitChart({ result, names }: { result: RunResult; names: string[] }) {
   const g = logitChartGeometry(logitRows(result, names))
   return (
     <figure>
-      <svg className="logit-chart" data-testid="logit-chart" width={g.width} height={g.height} role="img" aria-label="class logits with their certified bounds">
+      <svg className="logit-chart" data-testid="logit-chart" width={g.width} height={g.height} viewBox={`0 0 ${g.width} ${g.height}`} role="img" aria-label="class logits with their certified bounds">
         {g.ticks.map((t) => (
           <g key={t.x}>
             <line x1={t.x} x2={t.x} y1={0} y2={g.height - 20} className="grid" />

@@ -1,9 +1,11 @@
 import { useState } from 'react'
 import type { MarginCheck, Method, SearchKind } from '../../cert/index.ts'
-import { METHOD_LABELS, METHODS } from '../../cert/index.ts'
+import { METHODS } from '../../cert/index.ts'
 import { useApp, useAppShallow } from '../state/hooks.ts'
 import { setClip, setEps, setMargin, setMethod, setSearch, setThreat } from '../state/store.ts'
 import { EPS_MAX, EPS_MIN } from '../state/urlState.ts'
+import { Term } from './Glossary.tsx'
+import { methodName, methodWords } from './terms.ts'
 
 const LOG_MIN = Math.log10(EPS_MIN)
 const LOG_MAX = Math.log10(EPS_MAX)
@@ -11,6 +13,7 @@ const LOG_MAX = Math.log10(EPS_MAX)
 export function SettingsPanel() {
   const s = useAppShallow((st) => ({ eps: st.eps, threat: st.threat, method: st.method, margin: st.margin, search: st.search, clip: st.clip }))
   const domain = useApp((st) => st.model?.domain ?? null)
+  const unit = useApp((st) => (st.model?.inputKind === 'tokens' ? 'token' : 'frame'))
   // the field shows ε unless the user is typing (draft)
   const [draft, setDraft] = useState<string | null>(null)
   const text = draft ?? String(s.eps)
@@ -31,10 +34,13 @@ export function SettingsPanel() {
   return (
     <section className="panel settings" aria-label="Settings">
       <h2>Settings</h2>
-      <label className="row">
-        <span>ε</span>
+      <div className="row">
+        <span id="eps-label">
+          <Term id="eps">ε</Term> {unit === 'token' ? '(per embedding coordinate)' : '(per pixel)'}
+        </span>
         <input
           type="range"
+          aria-label="ε, log scale from 1e-5 to 1"
           data-testid="eps-slider"
           min={LOG_MIN}
           max={LOG_MAX}
@@ -49,6 +55,9 @@ export function SettingsPanel() {
         <input
           type="text"
           inputMode="decimal"
+          aria-label="ε"
+          aria-invalid={epsError ? true : undefined}
+          aria-describedby={epsError ? 'eps-error' : undefined}
           data-testid="eps-input"
           className="num"
           value={text}
@@ -56,19 +65,21 @@ export function SettingsPanel() {
           onBlur={(e) => commitText(e.target.value)}
           onKeyDown={(e) => e.key === 'Enter' && commitText((e.target as HTMLInputElement).value)}
         />
-      </label>
+      </div>
       {epsError && (
-        <p className="error" data-testid="eps-error">
+        <p className="error" id="eps-error" role="alert" data-testid="eps-error">
           {epsError}
         </p>
       )}
       <fieldset className="row">
-        <legend>Threat model (ℓ∞ ball on…)</legend>
+        <legend>
+          Threat model (<Term id="ball">ℓ∞ ball</Term> on…)
+        </legend>
         {(
           [
-            ['single', 'one frame at a time'],
-            ['frames', 'chosen frames'],
-            ['all', 'all frames'],
+            ['single', `one ${unit} at a time`],
+            ['frames', `chosen ${unit}s`],
+            ['all', `all ${unit}s`],
           ] as const
         ).map(([kind, label]) => (
           <label key={kind}>
@@ -88,7 +99,7 @@ export function SettingsPanel() {
         <select data-testid="method" value={s.method} onChange={(e) => setMethod(e.target.value as Method)}>
           {METHODS.map((m) => (
             <option key={m} value={m}>
-              {METHOD_LABELS[m]}
+              {methodName(m)}: {methodWords(m)}
             </option>
           ))}
         </select>
@@ -103,18 +114,21 @@ export function SettingsPanel() {
       <label className="row">
         <span>Bound search</span>
         <select data-testid="search" value={s.search} onChange={(e) => setSearch(e.target.value as SearchKind)}>
-          <option value="fast">fast (adaptive, resolution 2⁻¹³)</option>
+          <option value="fast">fast (adaptive, to within 2⁻¹³ ≈ 0.00012)</option>
           <option value="paper">the paper's Algorithm 1 (13 steps)</option>
         </select>
       </label>
       {domain && (
-        <label className="row">
+        <label className="check">
           <input type="checkbox" data-testid="clip" checked={s.clip} onChange={(e) => setClip(e.target.checked)} />
           <span>
             clip the ball to the input domain [{domain.min}, {domain.max}]
           </span>
         </label>
       )}
+      <p className="muted">
+        The <Term id="margin">certified margin</Term> is what the margin check proves; the bound search finds the largest ε that is still certified.
+      </p>
     </section>
   )
 }

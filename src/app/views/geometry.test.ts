@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RunResult } from '../../worker/protocol.ts'
-import { logitChartGeometry, logitRows, mostSensitive, sensitivityColor } from './geometry.ts'
+import { chipText, formatDuration, formatEps, heatScale, logitChartGeometry, logitRows, mostSensitive, threatWords } from './geometry.ts'
 
 const certify: RunResult = {
   kind: 'certify',
@@ -36,7 +36,37 @@ describe('result view geometry', () => {
     expect(g.zeroX).not.toBeNull()
   })
   it('sensitivity: smaller bounds are hotter; the most sensitive frames come first', () => {
-    expect(sensitivityColor(0, 1)).not.toEqual(sensitivityColor(1, 1))
+    const h = heatScale(1)
+    expect(h.color(0)).not.toEqual(h.color(1))
+    // fixed: the same bound gets the same colour whatever else is on the page
+    expect(h.color(0.0646)).toEqual(heatScale(1).color(0.0646))
+    expect(h.color(0.0646)).not.toEqual(h.color(0.0212))
+    expect(h.color(0)).toEqual(h.color(2 ** -14))
+    expect(h.ticks[0].at).toBe(0)
+    expect(h.ticks.at(-1)!.at).toBe(1)
     expect(mostSensitive([0.3, 0.01, 0.2, 0.01], 3)).toEqual([1, 3, 2])
+  })
+})
+
+describe('words and numbers', () => {
+  it('example chips are cut at a word, never inside one', () => {
+    expect(chipText('short sentence')).toBe('short sentence')
+    const long = 'this film is an absolute delight from start to finish and more'
+    const c = chipText(long)
+    expect(c.endsWith('…')).toBe(true)
+    expect(c.length).toBeLessThanOrEqual(41)
+    expect(long.startsWith(c.slice(0, -1))).toBe(true)
+    expect(long[c.length - 1]).toBe(' ')
+  })
+  it('threats, durations and ε in words', () => {
+    expect(threatWords('single', 'token')).toBe('each token alone')
+    expect(threatWords('all', 'frame')).toBe('all frames')
+    expect(threatWords('frames=1,3', 'token')).toBe('tokens 1, 3')
+    expect(formatDuration(85)).toBe('85 ms')
+    expect(formatDuration(4200)).toBe('4.2 s')
+    expect(formatDuration(192_000)).toBe('3 min 12 s')
+    expect(formatEps(0.0646)).toBe('0.0646')
+    expect(formatEps(0.01)).toBe('0.01')
+    expect(formatEps(0.00122)).toBe('1.22e-3')
   })
 })

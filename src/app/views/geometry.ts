@@ -57,11 +57,33 @@ export function logitChartGeometry(rows: LogitRow[], width = 420, rowHeight = 22
   }
 }
 
-/** Colour of a per-frame bound: small bounds (sensitive frames) hot, large ones pale. */
-export function sensitivityColor(bound: number, maxBound: number): string {
-  if (!(maxBound > 0)) return interpolateYlOrRd(1)
-  const t = 1 - Math.min(1, bound / maxBound)
-  return interpolateYlOrRd(0.1 + 0.85 * t)
+/**
+ * The colour scale of per-frame (per-token) bounds, fixed per model so that one colour means
+ * one bound on every input: log scale from the search's resolution 2⁻¹³ (hot: fragile) to
+ * `top` (pale: robust), the same for digits and tokens. 0 (not certified at any ε) is the
+ * hottest colour.
+ */
+export interface HeatScale {
+  lo: number
+  hi: number
+  color: (bound: number) => string
+  /** legend ticks: position 0…1 along the scale and label */
+  ticks: Array<{ at: number; label: string }>
+  /** the legend's gradient, as CSS */
+  gradient: string
+}
+
+export function heatScale(top: number, lo = 2 ** -13): HeatScale {
+  const hi = top > lo * 2 ? top : lo * 2
+  const [a, b] = [Math.log10(lo), Math.log10(hi)]
+  const at = (x: number) => (x <= 0 ? 0 : Math.max(0, Math.min(1, (Math.log10(x) - a) / (b - a))))
+  const tone = (t: number) => interpolateYlOrRd(0.95 - 0.85 * t)
+  const ticks: HeatScale['ticks'] = [{ at: 0, label: '2⁻¹³' }]
+  // powers of ten between, none crowding the end labels
+  for (let e = Math.ceil(a); e < b; e++) if (at(10 ** e) > 0.12 && at(10 ** e) < 0.82) ticks.push({ at: at(10 ** e), label: `1e${e}` })
+  ticks.push({ at: 1, label: `≥ ${formatEps(hi)}` })
+  const gradient = `linear-gradient(to right, ${Array.from({ length: 9 }, (_, k) => tone(k / 8)).join(', ')})`
+  return { lo, hi, color: (x) => tone(at(x)), ticks, gradient }
 }
 
 /** Indices of the k most sensitive frames (smallest bound first). */
@@ -73,4 +95,26 @@ export function mostSensitive(perFrame: number[], k = 3): number[] {
     .map(([, i]) => i)
 }
 
-export const formatEps = (e: number) => (e === 0 ? '0' : e >= 0.01 ? e.toFixed(4) : e.toExponential(2))
+/** ε and bounds with three significant digits: 0.0123, 4.56e-4. */
+export const formatEps = (e: number) => (e === 0 ? '0' : !Number.isFinite(e) ? String(e) : e >= 0.01 ? String(Number(e.toPrecision(3))) : e.toExponential(2))
+
+/** A duration for people: "85 ms", "4.2 s", "3 min 12 s". */
+export const formatDuration = (ms: number) =>
+  ms >= 60000 ? `${Math.floor(ms / 60000)} min ${Math.round((ms % 60000) / 1000)} s` : ms < 1000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(1)} s`
+
+/** A threat label for people: "each frame alone", "all tokens", "frames 1, 3" (`unit`: frame or token). */
+export function threatWords(threat: string, unit: string): string {
+  if (threat === 'single') return `each ${unit} alone`
+  if (threat === 'all') return `all ${unit}s`
+  return threat.replace(/^frames/, `${unit}s`).replace(/=/, ' ').replace(/,/g, ', ')
+}
+
+/** A short label for an example: whole words up to `max` characters, then "…" (never cut mid-word). */
+export function chipText(text: string, max = 40): string {
+  if (text.length <= max) return text
+  const cut = text.slice(0, max + 1)
+  const space = cut.lastIndexOf(' ')
+  // one long word (a URL): cut at a character boundary of the URL instead
+  if (space < max / 2) return `${text.slice(0, max).replace(/[^/.?=&-]*$/, '') || text.slice(0, max)}…`
+  return `${cut.slice(0, space).trimEnd()}…`
+}

@@ -1,4 +1,4 @@
-import { useMemo } from 'react'
+import { useMemo, useState } from 'react'
 import type { ReactNode } from 'react'
 import type { Method } from '../../cert/index.ts'
 import { METHODS, projectVariables, SymbolSource, zonotopeFromBox } from '../../cert/index.ts'
@@ -7,8 +7,10 @@ import { buildScene } from '../abstraction/scene.ts'
 import { METHOD_COLORS } from '../theme.ts'
 import { useApp } from '../state/hooks.ts'
 import { setStep } from '../state/store.ts'
-import type { TinyRun } from './tinyRnn.ts'
-import { runTiny, TINY_EPS, TINY_INPUT, TINY_RNN } from './tinyRnn.ts'
+import type { TinyParams, TinyRun } from './tinyRnn.ts'
+import { runTiny, TINY_INPUT, TINY_PARAMS } from './tinyRnn.ts'
+import { methodName } from '../views/terms.ts'
+import { Term } from '../views/Glossary.tsx'
 
 /** A polygon plot of variables (0, 1) of trace entry `entry` for the given methods. */
 function EntryPlot({ run, entry, methods, labels, diagonal = false }: { run: TinyRun; entry: number; methods: Method[]; labels: [string, string]; diagonal?: boolean }) {
@@ -27,7 +29,7 @@ function Plot({ projections, points, labels, diagonal }: { projections: Paramete
       <figcaption className="muted">
         {projections.map((p) => (
           <span key={p.method} style={{ color: METHOD_COLORS[p.method] }}>
-            ■ {p.method}{' '}
+            ■ {methodName(p.method)}{' '}
           </span>
         ))}
         · dots: {points.length - 1} inputs sampled in the ε-ball · ring: the input · dashed: interval boxes
@@ -99,16 +101,116 @@ function TanhPlanes({ run, entry }: { run: TinyRun; entry: number }) {
 
 interface Step {
   title: string
-  body: ReactNode
-  view: (run: TinyRun) => ReactNode
+  body: ReactNode | ((run: TinyRun) => ReactNode)
+  view: (run: TinyRun, params: TinyParams) => ReactNode
+}
+
+/** A small labelled matrix (or column vector): read-only, or editable cell by cell. */
+function Matrix({ name, rows, cols, value, onChange, testId }: { name: string; rows: string[]; cols: string[] | null; value: number[][]; onChange?: (v: number[][]) => void; testId: string }) {
+  return (
+    <table className="matrix" data-testid={testId}>
+      <caption>{name}</caption>
+      {cols && (
+        <thead>
+          <tr>
+            <td />
+            {cols.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+      )}
+      <tbody>
+        {value.map((row, i) => (
+          <tr key={rows[i]}>
+            <th scope="row">{rows[i]}</th>
+            {row.map((v, j) => (
+              <td key={j}>
+                {onChange ? (
+                  <input
+                    type="number"
+                    step={0.1}
+                    aria-label={`${name} row ${rows[i]}${cols ? ` column ${cols[j]}` : ''}`}
+                    data-testid={`${testId}-${i}-${j}`}
+                    value={v}
+                    onChange={(e) => {
+                      const x = Number(e.target.value)
+                      if (e.target.value.trim() === '' || !Number.isFinite(x)) return
+                      onChange(value.map((r, a) => r.map((w, b) => (a === i && b === j ? x : w))))
+                    }}
+                  />
+                ) : (
+                  fmt(v)
+                )}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}
+
+const col = (v: number[]) => v.map((x) => [x])
+const uncol = (m: number[][]) => m.map((r) => r[0])
+
+/** Every weight of the network as labelled matrices, editable (or not). */
+function Weights({ params, onChange }: { params: TinyParams; onChange?: (p: TinyParams) => void }) {
+  const h = ['h[0]', 'h[1]']
+  const edit = onChange ? <K extends keyof TinyParams>(k: K) => (v: TinyParams[K]) => onChange({ ...params, [k]: v }) : null
+  return (
+    <div className="matrices">
+      <Matrix name="W (input → units)" testId="wt-W" rows={h} cols={['x[0]', 'x[1]']} value={params.W} onChange={edit?.('W')} />
+      <Matrix name="U (state → units)" testId="wt-U" rows={h} cols={['h[0]', 'h[1]']} value={params.U} onChange={edit?.('U')} />
+      <Matrix name="b" testId="wt-b" rows={h} cols={null} value={col(params.b)} onChange={edit ? (v) => edit('b')(uncol(v)) : undefined} />
+      <Matrix name="V (units → logits)" testId="wt-V" rows={['A', 'B']} cols={h} value={params.V} onChange={edit?.('V')} />
+      <Matrix name="c" testId="wt-c" rows={['A', 'B']} cols={null} value={col(params.c)} onChange={edit ? (v) => edit('c')(uncol(v)) : undefined} />
+    </div>
+  )
+}
+
+/** The final margin logit A − logit B per method: its certified lower bound and the input's value, against 0. */
+function MarginPicture({ run }: { run: TinyRun }) {
+  const concrete = run.logits[0] - run.logits[1]
+  const rows = METHODS.map((m) => ({ m, lo: run.runs[m].verdict.margin, certified: run.runs[m].verdict.certified }))
+  const lo = Math.min(0, concrete, ...rows.map((r) => r.lo))
+  const hi = Math.max(0, concrete, ...rows.map((r) => r.lo))
+  const w = 420
+  const rowH = 26
+  const h = rowH * rows.length + 30
+  const x = (v: number) => 100 + ((v - lo) / (hi - lo || 1)) * (w - 120)
+  return (
+    <figure>
+      <svg width={w} height={h} viewBox={`0 0 ${w} ${h}`} className="margin-chart" data-testid="wt-margin" role="img" aria-label="certified lower bound of the margin per method, against 0">
+        <line x1={x(0)} x2={x(0)} y1={0} y2={h - 20} className="zero" />
+        <text x={x(0)} y={h - 6} textAnchor="middle">
+          0
+        </text>
+        {rows.map((r, k) => (
+          <g key={r.m}>
+            <text x={94} y={18 + rowH * k} textAnchor="end" fill={METHOD_COLORS[r.m]}>
+              {methodName(r.m)}
+            </text>
+            <line x1={x(r.lo)} x2={x(concrete)} y1={14 + rowH * k} y2={14 + rowH * k} stroke={METHOD_COLORS[r.m]} strokeWidth={6} />
+            <circle cx={x(r.lo)} cy={14 + rowH * k} r={4} fill={METHOD_COLORS[r.m]} />
+          </g>
+        ))}
+      </svg>
+      <figcaption className="muted">
+        Each bar runs from the method&apos;s certified lower bound of logit A − logit B (dot) to the input&apos;s own margin {fmt(concrete)}. Right of 0: certified.
+      </figcaption>
+    </figure>
+  )
 }
 
 const fmt = (v: number) => (Math.round(v * 100) / 100).toString()
 
-function inputBoxes() {
+function inputBoxes(eps: number) {
   const syms = new SymbolSource()
   return TINY_INPUT.map((x, t) => {
-    const z = zonotopeFromBox(x.map((v) => v - TINY_EPS), x.map((v) => v + TINY_EPS), syms)
+    const z = zonotopeFromBox(x.map((v) => v - eps), x.map((v) => v + eps), syms)
     return { t, p: projectVariables(z, { index: 0 }, { index: 1 }) }
   })
 }
@@ -116,60 +218,44 @@ function inputBoxes() {
 const STEPS: Step[] = [
   {
     title: 'The network and the question',
-    body: (
+    body: (run) => (
       <>
         <p>
           A vanilla RNN with two inputs per step, two tanh units and two classes reads a sequence of two frames:{' '}
           <code>h₀ = tanh(W·x₀ + b)</code>, <code>h₁ = tanh(W·x₁ + U·h₀ + b)</code>, <code>logits = V·h₁ + c</code>.
         </p>
         <p>
-          For the input x₀ = ({TINY_INPUT[0].join(', ')}), x₁ = ({TINY_INPUT[1].join(', ')}) it predicts class A. The question: does it predict A for
-          <em> every</em> input whose four numbers each move by at most ε = {TINY_EPS}? There are infinitely many such inputs, so we cannot try them all;
-          abstract interpretation pushes the whole set through the network at once.
+          For the input x₀ = ({TINY_INPUT[0].join(', ')}), x₁ = ({TINY_INPUT[1].join(', ')}) it predicts class {run.predicted === 0 ? 'A' : 'B'}. The question: does it
+          predict that for <em>every</em> input whose four numbers each move by at most <Term id="eps">ε</Term> = {fmt(run.eps)}? There are infinitely many such inputs, so we cannot
+          try them all; abstract interpretation pushes the whole set through the network at once.
         </p>
       </>
     ),
-    view: (run) => (
-      <table className="weights">
-        <tbody>
-          <tr>
-            <td>W (input)</td>
-            <td>{JSON.stringify(Array.from((TINY_RNN.layers[0] as { kernel: { data: Float64Array } }).kernel.data))}</td>
-          </tr>
-          <tr>
-            <td>U (recurrent)</td>
-            <td>{JSON.stringify(Array.from((TINY_RNN.layers[0] as { recurrentKernel: { data: Float64Array } }).recurrentKernel.data))}</td>
-          </tr>
-          <tr>
-            <td>logits of the input</td>
-            <td>
-              A {fmt(run.logits[0])}, B {fmt(run.logits[1])} → predicted {run.predicted === 0 ? 'A' : 'B'}
-            </td>
-          </tr>
-        </tbody>
-      </table>
+    view: (run, params) => (
+      <>
+        <Weights params={params} />
+        <p data-testid="wt-logits">
+          Logits of the input: A {fmt(run.logits[0])}, B {fmt(run.logits[1])} → predicted {run.predicted === 0 ? 'A' : 'B'}
+        </p>
+      </>
     ),
   },
   {
     title: 'The input region is a zonotope',
-    body: (
+    body: (run) => (
       <p>
-        Each of the four input numbers gets its own noise symbol εᵢ ∈ [−1, 1]: x₀ = (1 + ε₁, −1 + ε₂), x₁ = (0.5 + ε₃, 1 + ε₄). A zonotope is a centre plus
+        Each of the four input numbers gets its own <Term id="noise">noise symbol</Term> ηᵢ ∈ [−1, 1]: x₀ = (1 + {fmt(run.eps)}·η₁, −1 + {fmt(run.eps)}·η₂), x₁ = (0.5 + {fmt(run.eps)}·η₃, 1 +{' '}
+        {fmt(run.eps)}·η₄). A <Term id="zonotope">zonotope</Term> is a centre plus
         a sum of generator vectors times noise symbols. Here every generator points along one axis, so the zonotope of each frame is a square. The
         symbols are named, and the names matter: later steps add and subtract zonotopes by lining up the same symbols.
       </p>
     ),
-    view: () => {
-      const boxes = inputBoxes()
+    view: (run) => {
+      const boxes = inputBoxes(run.eps)
       return (
         <div className="row">
           {boxes.map((b) => (
-            <Plot
-              key={b.t}
-              projections={[{ method: 'certrnn', p: b.p }]}
-              points={[[TINY_INPUT[b.t][0], TINY_INPUT[b.t][1]]]}
-              labels={[`x${b.t}[0]`, `x${b.t}[1]`]}
-            />
+            <Plot key={b.t} projections={[{ method: 'certrnn', p: b.p }]} points={run.inputs.map((x) => [x[b.t][0], x[b.t][1]] as [number, number])} labels={[`x${b.t}[0]`, `x${b.t}[1]`]} />
           ))}
         </div>
       )
@@ -189,7 +275,7 @@ const STEPS: Step[] = [
     title: 'Step 0: tanh, between two parallel lines',
     body: (
       <p>
-        tanh is not linear, so each unit's value is sandwiched between two parallel lines over its input interval: tanh(x) ∈ a·x + [C1, C2]. The
+        tanh is not linear, so each unit's value is sandwiched between <Term id="plane">two parallel lines</Term> over its input interval: tanh(x) ∈ a·x + [C1, C2]. The
         result keeps the slope a (correlation with the old symbols) and adds one fresh symbol per unit with coefficient (C2 − C1)/2. Cert-RNN uses the
         secant slope and the exact extremes of tanh(x) − a·x; DeepZ uses the smaller end-point derivative; interval bounds keep no slope at all. Smaller
         gaps, tighter zonotope.
@@ -206,7 +292,7 @@ const STEPS: Step[] = [
     title: 'Step 1: the next frame and the old state meet',
     body: (
       <p>
-        W·x₁ + U·h₀ + b: the new frame's symbols (ε₃, ε₄) and the state's symbols (ε₁, ε₂ and the fresh ones from tanh) are added by name. Still exact
+        W·x₁ + U·h₀ + b: the new frame's symbols (η₃, η₄) and the state's symbols (ε₁, ε₂ and the fresh ones from tanh) are added by name. Still exact
         — but the three methods now start from different h₀, and their zonotopes differ.
       </p>
     ),
@@ -237,21 +323,24 @@ const STEPS: Step[] = [
     title: 'The verdict',
     body: (
       <p>
-        The margin logit A − logit B is itself a zonotope over the same symbols, so correlations cancel; its lower bound c − Σ|g| decides. A positive
+        The <Term id="margin">margin</Term> logit A − logit B is itself a zonotope over the same symbols, so correlations cancel; its lower bound c − Σ|g| decides. A positive
         lower bound proves that every input of the ε-ball is classified A.
       </p>
     ),
     view: (run) => (
-      <ul className="verdicts" data-testid="wt-verdict">
-        {METHODS.map((m) => {
-          const v = run.runs[m].verdict
-          return (
-            <li key={m} data-testid={`wt-verdict-${m}`} className={v.certified ? 'ok' : 'no'}>
-              {m}: margin ≥ {v.margin.toFixed(3)} → {v.certified ? 'certified' : 'not certified'}
-            </li>
-          )
-        })}
-      </ul>
+      <>
+        <MarginPicture run={run} />
+        <ul className="verdicts" data-testid="wt-verdict">
+          {METHODS.map((m) => {
+            const v = run.runs[m].verdict
+            return (
+              <li key={m} data-testid={`wt-verdict-${m}`} className={v.certified ? 'ok' : 'no'}>
+                {methodName(m)}: margin ≥ {v.margin.toFixed(3)} → {v.certified ? 'certified' : 'not certified'}
+              </li>
+            )
+          })}
+        </ul>
+      </>
     ),
   },
 ]
@@ -260,16 +349,41 @@ const STEPS: Step[] = [
 export function Walkthrough() {
   const stepRaw = useApp((s) => s.step)
   const step = Math.min(Math.max(0, stepRaw), STEPS.length - 1)
-  const run = useMemo(() => runTiny(), [])
+  const [params, setParams] = useState<TinyParams>(TINY_PARAMS)
+  const run = useMemo(() => runTiny(400, params), [params])
   const s = STEPS[step]
   return (
     <section className="panel walkthrough" data-testid="walkthrough" aria-label="Walkthrough">
       <h2>
         Walkthrough, step {step + 1} of {STEPS.length}: <span data-testid="wt-title">{s.title}</span>
       </h2>
+      <details className="wt-params" data-testid="wt-params">
+        <summary>Change ε and the weights: every step and the verdict recompute</summary>
+        <div className="row">
+          <label>
+            ε{' '}
+            <input
+              type="number"
+              data-testid="wt-eps"
+              min={0.01}
+              max={3}
+              step={0.05}
+              value={params.eps}
+              onChange={(e) => {
+                const v = Number(e.target.value)
+                if (Number.isFinite(v) && v > 0 && v <= 3) setParams({ ...params, eps: v })
+              }}
+            />
+          </label>
+          <button type="button" onClick={() => setParams(TINY_PARAMS)}>
+            back to the original network
+          </button>
+        </div>
+        <Weights params={params} onChange={setParams} />
+      </details>
       <div data-testid="wt-step" data-step={step}>
-        {s.body}
-        {s.view(run)}
+        {typeof s.body === 'function' ? s.body(run) : s.body}
+        {s.view(run, params)}
       </div>
       <div className="buttons">
         <button type="button" data-testid="wt-back" disabled={step === 0} onClick={() => setStep(step - 1)}>
