@@ -11,5 +11,7 @@ export default defineConfig({
     environment: 'node',
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // both cores of a 2-core CI machine (Vitest's default leaves one idle: cores − 1)
+    maxWorkers: 2,
   },
 })
