@@ -126,7 +126,7 @@ async function main({ values, positionals, given }: NonNullable<ReturnType<typeo
   const log = (line: string) => console.error(line)
   const jobs = values.queue ? 1 : Math.min(jobsOf(values.jobs), Math.max(1, tasks.length))
   // the attack needs TF.js: loaded here only when the tasks run in this thread
-  const model = await evalModel(net, values.attack && !values.queue && jobs === 1)
+  const model = await evalModel(net, values.attack && !values.queue && jobs === 1, cn)
 
   // progress: an input is done when all its tasks are
   const left = new Map<number, number>()

@@ -58,9 +58,12 @@ export interface EvalModel {
   pgd: Pgd | null
 }
 
-/** The model ready for tasks; `attack`: also for attack tasks (loads TF.js, seconds: only then). */
-export async function evalModel(net: NetworkIR, attack: boolean): Promise<EvalModel> {
-  return { net, cn: compileNetwork(net), pgd: attack ? await import('../../src/attack/pgd.ts') : null }
+/**
+ * The model ready for tasks; `attack`: also for attack tasks (loads TF.js, seconds: only
+ * then). `cn`: the network already compiled by the caller (compiled here otherwise).
+ */
+export async function evalModel(net: NetworkIR, attack: boolean, cn: CompiledNetwork = compileNetwork(net)): Promise<EvalModel> {
+  return { net, cn, pgd: attack ? await import('../../src/attack/pgd.ts') : null }
 }
 
 /** The task's input checked against the model and settings (an InputError naming the input) and run forward. */
