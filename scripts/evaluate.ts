@@ -8,25 +8,20 @@
  * For every sample and method: the robustness bound (and per-frame bounds), the time; with
  * --attack, the PGD attack radius (an upper bound on the true radius). Writes
  * <out>/samples.csv, <out>/summary.csv, <out>/verified-accuracy.csv and <out>/evaluation.json
- * and prints the summary table. The tasks (lib/evaluation.ts) run in this process (--jobs 1),
- * on --jobs N worker threads running the page's worker code (lib/jobs.ts), or as jobs on a
+ * and prints the summary table. The tasks (lib/evaluation.ts) run the page's worker code in
+ * this thread (--jobs 1), on --jobs N worker threads (lib/jobs.ts), or as jobs on a
  * Redis queue that `npm run worker` processes take (lib/queue.ts), or a shard of them writes
  * a part file that --merge combines with the others (lib/shards.ts): docs/scale-out.md.
  */
 import { join, resolve } from 'node:path'
-import type { Method } from '../src/cert/index.ts'
 import { compileNetwork, DEFAULT_METHODS, METHODS } from '../src/cert/index.ts'
-import type { Executor } from '../src/run/batch.ts'
-import { inProcess, runBatch, valuesOf } from '../src/run/batch.ts'
+import { runBatch, valuesOf } from '../src/run/batch.ts'
 import { defineCli, flag, InputError, list, nonNegativeNumber, option, runCli, UsageError } from './lib/args.ts'
-import type { EvalModel, EvalResult, EvalSettings, EvalTask } from './lib/evaluation.ts'
-import { assembleRows, evalModel, evalTasks, runEvalTask, runIdentity, runKey, writeEvaluation } from './lib/evaluation.ts'
+import type { EvalResult, EvalSettings } from './lib/evaluation.ts'
+import { assembleRows, evalTasks, runIdentity, runKey, runTasks, writeEvaluation } from './lib/evaluation.ts'
 import { inputsModel, modelFolder, prepareInputs, readInputsFile } from './lib/inputs.ts'
-import type { ModelJob } from './lib/jobs.ts'
-import { runJobs } from './lib/jobs.ts'
 import { loadModelHashed } from './lib/loadModelDir.ts'
 import { common, jobsOf } from './lib/options.ts'
-import type { AttackSummary, BoundSummary } from '../src/worker/protocol.ts'
 import { DEFAULT_QUEUE_NAME, queueExecutor, queueName, redisUrl, shownUrl } from './lib/queue.ts'
 import { inShard, mergeParts, shardValue, writePart } from './lib/shards.ts'
 
@@ -70,29 +65,6 @@ function merge(parts: string[], given: Set<string>, out: string | undefined) {
   writeEvaluation(out ?? join('results', 'evaluate', run.model), { name: run.model, command: command(), methods: run.methods, settings: { threat, search, margin, clip: clip ?? undefined }, epsList: run.epsList, attack: run.attack, inputs: run.inputs }, rows)
 }
 
-/**
- * The tasks on --jobs N worker threads (N > 1): each task as a job of the page's worker
- * protocol, run by the page's worker code, its result in the evaluation's form; in task order.
- */
-async function onThreads(model: EvalModel, name: string, settings: EvalSettings, tasks: EvalTask[], jobs: number, onResult: (k: number) => void): Promise<EvalResult[]> {
-  const { threat, clip, margin, search, reduceTo } = settings
-  const modelJobs: ModelJob[] = tasks.map(({ index, method, input }) => ({
-    model: name,
-    job: method === 'attack' ? { kind: 'attack', input, threat, clip, seed: index + 1 } : { kind: 'bound', input, threat, method, margin, search, clip, reduceTo },
-  }))
-  const results = await runJobs<BoundSummary | AttackSummary>(new Map([[name, model.net]]), modelJobs, {
-    name: 'evaluate',
-    jobs,
-    describe: (k) => `sample ${tasks[k].index}, ${tasks[k].method}`,
-    onResult: (k) => onResult(k),
-  })
-  return results.map((r, k): EvalResult => {
-    const { index, input } = tasks[k]
-    if (r.kind === 'attack') return { kind: 'attack', index, radius: r.radius, ms: r.ms }
-    return { kind: 'bound', index, method: tasks[k].method as Method, label: input.label ?? null, predicted: r.predicted, bound: r.result.bound, perFrame: r.result.perFrame, ms: r.ms }
-  })
-}
-
 async function main({ values, positionals, given }: NonNullable<ReturnType<typeof cli.parse>>) {
   if (values.merge) return merge(positionals, given, values.out)
   if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (only --merge takes files)`)
@@ -114,7 +86,7 @@ async function main({ values, positionals, given }: NonNullable<ReturnType<typeo
   for (const t of parsed.truncated) console.error(`note: input ${t.index} has ${t.tokens} tokens; the model reads the first ${t.kept}`)
   const inputs = parsed.inputs.slice(0, n)
   // every input checked (model fit, threat, clip, length cap) before anything is evaluated
-  const preps = prepareInputs(cn, inputs, { ...settings, evaluations })
+  prepareInputs(cn, inputs, { ...settings, evaluations })
   const name = resolve(modelFolder(values.model)).split('/').filter(Boolean).pop() ?? 'model'
   const out = values.out ?? join('results', 'evaluate', name)
   const run = runIdentity({ name, hash }, settings, methods, values.attack, epsList, inputs)
@@ -125,8 +97,6 @@ async function main({ values, positionals, given }: NonNullable<ReturnType<typeo
   const tasks = positions.map((k) => all[k])
   const log = (line: string) => console.error(line)
   const jobs = values.queue ? 1 : Math.min(jobsOf(values.jobs), Math.max(1, tasks.length))
-  // the attack needs TF.js: loaded here only when the tasks run in this thread
-  const model = await evalModel(net, values.attack && !values.queue && jobs === 1, cn)
 
   // progress: an input is done when all its tasks are
   const left = new Map<number, number>()
@@ -138,21 +108,16 @@ async function main({ values, positionals, given }: NonNullable<ReturnType<typeo
     if (rest === 0) log(`sample ${index + 1}/${inputs.length} done`)
   }
   let results: EvalResult[]
-  if (jobs > 1) results = await onThreads(model, name, settings, tasks, jobs, done)
+  if (!values.queue) results = await runTasks(net, settings, tasks, { name: 'evaluate', jobs, onResult: done })
   else {
-    const queue = values.queue ? await queueExecutor({ url: values.queue, name: values['queue-name'] ?? DEFAULT_QUEUE_NAME, model: { path: resolve(values.model), hash }, settings, runKey: runKey(run), log }) : null
-    const executor: Executor<EvalTask, EvalResult> = queue ?? inProcess((task: EvalTask) => runEvalTask(model, settings, task, preps[task.index]))
-    if (queue) log(`${tasks.length} jobs on queue ${values['queue-name'] ?? DEFAULT_QUEUE_NAME}: waiting for workers (npm run worker -- --queue ${values.queue})`)
-    const batch = await runBatch(tasks, executor, {
-      stopOnError: !queue,
+    const queue = await queueExecutor({ url: values.queue, name: values['queue-name'] ?? DEFAULT_QUEUE_NAME, model: { path: resolve(values.model), hash }, settings, runKey: runKey(run), log })
+    log(`${tasks.length} jobs on queue ${values['queue-name'] ?? DEFAULT_QUEUE_NAME}: waiting for workers (npm run worker -- --queue ${values.queue})`)
+    const batch = await runBatch(tasks, queue, {
+      stopOnError: false,
       onResult: (k) => done(k),
-      onError: (k, _slot, e) => queue && log(`job ${tasks[k].method} of input ${tasks[k].index} failed: ${e.message}`),
-    }).finally(() => queue?.close())
-    if (batch.failed) {
-      const first = batch.outcomes.find((o) => o.status === 'failed')
-      if (!queue && first?.status === 'failed') throw first.error
-      throw new InputError(`${batch.failed} of ${tasks.length} jobs failed (messages above); nothing was written. Jobs done are kept: run the same command again to retry the failed ones`)
-    }
+      onError: (k, _slot, e) => log(`job ${tasks[k].method} of input ${tasks[k].index} failed: ${e.message}`),
+    }).finally(() => queue.close())
+    if (batch.failed) throw new InputError(`${batch.failed} of ${tasks.length} jobs failed (messages above); nothing was written. Jobs done are kept: run the same command again to retry the failed ones`)
     results = valuesOf(batch)
   }
 

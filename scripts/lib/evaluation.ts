@@ -1,7 +1,8 @@
 /**
  * `npm run evaluate` as data: the list of tasks (plain, serialisable: one per input and
- * method, and one per input for the PGD attack), the function that runs one task (the same
- * code in this process, on a queue worker or in a shard), the rows assembled from the tasks'
+ * method, and one per input for the PGD attack), each run as a job of the page's worker
+ * protocol (the same code in this thread, on worker threads, on a queue worker or in a
+ * shard), the rows assembled from the tasks'
  * results (in task order, whatever order they finished in), and the one function that writes
  * the output files. Where the tasks run (an `Executor` of src/run/batch.ts) is chosen in
  * scripts/evaluate.ts.
@@ -10,9 +11,11 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Clip, CompiledNetwork, EvalRow, MarginCheck, Method, MethodSummary, NetworkIR, PreparedSample, SampleInput, SearchKind, Threat } from '../../src/cert/index.ts'
-import { accuracyCurve, compileNetwork, curveRecords, findBound, mean, r6, rowRecord, summarize, summaryRecord, threatLabel } from '../../src/cert/index.ts'
+import { accuracyCurve, curveRecords, mean, r6, rowRecord, summarize, summaryRecord, threatLabel } from '../../src/cert/index.ts'
 import { toCsv } from '../../src/model/csv.ts'
+import type { AttackSummary, BoundSummary, Job } from '../../src/worker/protocol.ts'
 import { prepareInputs } from './inputs.ts'
+import { runJobs } from './jobs.ts'
 
 /** What every task of a run shares (besides the model). */
 export interface EvalSettings {
@@ -49,41 +52,45 @@ export function evalTasks(inputs: SampleInput[], methods: readonly Method[], att
   return inputs.flatMap((input, index) => [...(attack ? [{ index, method: 'attack' as const, input }] : []), ...methods.map((method) => ({ index, method, input }))])
 }
 
-type Pgd = typeof import('../../src/attack/pgd.ts')
-
-/** A model ready to run tasks: the network, compiled once; the attack code (TF.js) when asked for. */
-export interface EvalModel {
-  net: NetworkIR
-  cn: CompiledNetwork
-  pgd: Pgd | null
-}
-
 /**
- * The model ready for tasks; `attack`: also for attack tasks (loads TF.js, seconds: only
- * then). `cn`: the network already compiled by the caller (compiled here otherwise).
+ * A task as a job of the page's worker protocol: every task runs the worker's code
+ * (src/worker/handler.ts), whichever way the run is spread (this thread, worker threads, a
+ * queue worker, a shard).
  */
-export async function evalModel(net: NetworkIR, attack: boolean, cn: CompiledNetwork = compileNetwork(net)): Promise<EvalModel> {
-  return { net, cn, pgd: attack ? await import('../../src/attack/pgd.ts') : null }
+export function taskJob({ index, method, input }: EvalTask, { threat, clip, margin, search, reduceTo }: EvalSettings): Job {
+  return method === 'attack' ? { kind: 'attack', input, threat, clip, seed: index + 1, ...ATTACK } : { kind: 'bound', input, threat, method, margin, search, clip, reduceTo }
 }
 
-/** The task's input checked against the model and settings (an InputError naming the input) and run forward. */
-export function prepareTask(model: EvalModel, settings: EvalSettings, task: EvalTask): PreparedSample {
-  return prepareInputs(model.cn, [task.input], { ...settings, firstIndex: task.index })[0]
+/** The worker's result of a task's job, in the evaluation's form. */
+export function taskResult({ index, method, input }: EvalTask, r: BoundSummary | AttackSummary): EvalResult {
+  if (r.kind === 'attack') return { kind: 'attack', index, radius: r.radius, ms: r.ms }
+  return { kind: 'bound', index, method: method as Method, label: input.label ?? null, predicted: r.predicted, bound: r.result.bound, perFrame: r.result.perFrame, ms: r.ms }
 }
 
-/** Run one task (`prep`: the input already prepared, else it is checked and prepared here). */
-export function runEvalTask(model: EvalModel, settings: EvalSettings, task: EvalTask, prep: PreparedSample = prepareTask(model, settings, task)): EvalResult {
-  const { index, method } = task
-  const { threat, clip } = settings
-  const t0 = performance.now()
-  if (method === 'attack') {
-    if (!model.pgd) throw new Error('the model was prepared without the attack (evalModel(net, true))')
-    const { attackRadius, createAttackModel } = model.pgd
-    const radius = attackRadius(createAttackModel(model.net), prep.frames, prep.predicted, threat, { ...ATTACK, seed: index + 1, clip, onlyMin: true }).radius
-    return { kind: 'attack', index, radius, ms: performance.now() - t0 }
-  }
-  const r = findBound(prep, threat, { method, margin: settings.margin, search: settings.search, clip, reduceTo: settings.reduceTo })
-  return { kind: 'bound', index, method, label: task.input.label ?? null, predicted: prep.predicted, bound: r.bound, perFrame: r.perFrame, ms: performance.now() - t0 }
+export interface RunTasksOptions {
+  /** the script's name, for the messages */
+  name: string
+  /** worker threads (1: the worker's code in this thread) */
+  jobs: number
+  /** each task's result as it is done (in task order) */
+  onResult?: (k: number) => void
+  /** stop on these signals (default SIGINT, SIGTERM; none in a queue worker, whose host handles them) */
+  signals?: NodeJS.Signals[]
+}
+
+/** Run the tasks on the model (the worker's code, lib/jobs.ts); their results in task order. */
+export async function runTasks(net: NetworkIR, settings: EvalSettings, tasks: EvalTask[], opts: RunTasksOptions): Promise<EvalResult[]> {
+  const results = await runJobs<BoundSummary | AttackSummary>(
+    new Map([['model', net]]),
+    tasks.map((task) => ({ model: 'model', job: taskJob(task, settings) })),
+    { name: opts.name, jobs: opts.jobs, signals: opts.signals, describe: (k) => `sample ${tasks[k].index}, ${tasks[k].method}`, onResult: opts.onResult && ((k) => opts.onResult!(k)) },
+  )
+  return results.map((r, k) => taskResult(tasks[k], r))
+}
+
+/** The task's input checked against the model and settings (an InputError naming the input). */
+export function checkTask(cn: CompiledNetwork, settings: EvalSettings, task: EvalTask): PreparedSample {
+  return prepareInputs(cn, [task.input], { ...settings, firstIndex: task.index })[0]
 }
 
 // non-finite numbers as strings, so that a result survives JSON (Redis, part files)
