@@ -8,9 +8,12 @@
  * axes — and which layer's output it holds), a constant (initializers, Constant nodes, shapes
  * computed with Shape/Gather/Concat, …) or zeros of a shape not known here (the initial states
  * PyTorch builds with ConstantOfShape / Expand). RNN, LSTM and GRU nodes become recurrent
- * layers (ONNX gate orders and layouts turned into Keras's), Gemm or MatMul+Add nodes Dense
- * layers with the Relu / Tanh / Sigmoid / Softmax after them, a Gather on an initializer an
- * Embedding. Anything else that reaches the output is refused with an UnsupportedModelError
+ * layers (ONNX gate orders and layouts turned into Keras's; a bidirectional node a
+ * Bidirectional concat layer, read per step, at its last step or as its final states as the
+ * graph reads it), ReduceMean / ReduceMax over time pooling layers, Gemm or MatMul+Add nodes
+ * Dense layers with the Relu / Tanh / Sigmoid / Softmax after them, a Gather on an
+ * initializer an Embedding, a Reshape of a flat input into frames the input's flatSize.
+ * Anything else that reaches the output is refused with an UnsupportedModelError
  * naming the node and its op type; broken files (bad protobuf, missing tensors, wrong sizes)
  * with a ModelFileError; and files above the limits of ./limits.ts before their arrays are
  * allocated. docs/onnx.md lists what is supported.
