@@ -259,6 +259,12 @@ describe('ONNX settings and ops the certifier refuses, by node', () => {
     ],
     [
       'gru_bidirectional_2layer',
+      "both directions' final states unmerged (the last layer's h_n)",
+      (m) => (nodeOf(m, 'Gemm').input[0] = '/rnn/GRU_1_output_1'),
+      "node '/head/Gemm' (op Gemm): reads the two directions of the bidirectional layer '/rnn/GRU_1' as separate entries; only their concatenation along the features is supported",
+    ],
+    [
+      'gru_bidirectional_2layer',
       'the directions in the wrong order (torch.cat((h_n[-1], h_n[-2])))',
       (m) => (graph(m).node.find((n) => n.name === '/Concat')!.input = ['/Gather_1_output_0', '/Gather_output_0']),
       "node '/Concat' (op Concat): concatenates data; only the final states of stacked recurrent layers (h_n) and the two directions of a bidirectional layer (forward first, along the features) can be concatenated",
