@@ -87,11 +87,15 @@ export interface BatchNormLayer {
   offset: Float64Array
 }
 
-/** GlobalAveragePooling1D (avg) or GlobalMaxPooling1D (max) over the steps of a sequence. */
+/**
+ * GlobalAveragePooling1D (avg) or GlobalMaxPooling1D (max) over the steps of a sequence, or
+ * its last step (last: PyTorch's out[:, -1] of a bidirectional layer, whose backward
+ * direction's last output has read only the last step; no Keras layer loads as it).
+ */
 export interface PoolLayer {
   type: 'pool'
   name: string
-  mode: 'avg' | 'max'
+  mode: 'avg' | 'max' | 'last'
 }
 
 /**
@@ -279,7 +283,7 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
       continue
     }
     if (layer.type === 'pool' || layer.type === 'flatten') {
-      const what = layer.type === 'flatten' ? 'Flatten' : layer.mode === 'max' ? 'GlobalMaxPooling1D' : 'GlobalAveragePooling1D'
+      const what = layer.type === 'flatten' ? 'Flatten' : layer.mode === 'max' ? 'GlobalMaxPooling1D' : layer.mode === 'last' ? 'last step' : 'GlobalAveragePooling1D'
       if (!sequence) throw new UnsupportedModelError(`layer "${layer.name}" (${what}) needs a sequence: the recurrent layer before it must have return_sequences=true`)
       if (layer.type === 'flatten') {
         if (steps === null) throw new UnsupportedModelError(`layer "${layer.name}" (Flatten) needs a fixed sequence length: give the input a fixed number of steps`)

@@ -42,7 +42,8 @@ export type ExtraLayer =
   | { kind: 'identity'; className: string }
   | { kind: 'batchNorm' }
   | { kind: 'dense'; units: number; activation: string }
-  | { kind: 'pool'; mode: 'avg' | 'max' }
+  /** avg / max pooling, or the last step (PyTorch's out[:, -1] after a bidirectional layer) */
+  | { kind: 'pool'; mode: 'avg' | 'max' | 'last' }
   | { kind: 'flatten' }
   | { kind: 'conv1d'; filters: number; kernelSize: number; strides?: number; dilation?: number; padding: 'valid' | 'same' | 'causal'; activation: string }
 

@@ -83,6 +83,8 @@ const CASES: Case[] = [
   { name: 'Bidirectional GRU reset_after, sum', cell: 'gruResetAfter', hidden: [3], bidirectional: 'sum' },
   { name: 'stacked Bidirectional SimpleRNN, ave', cell: 'simpleRnn', hidden: [3, 3], bidirectional: 'ave' },
   { name: 'Bidirectional GRU sequences, mul + average pool', cell: 'gru', hidden: [3], bidirectional: 'mul', returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }] },
+  // PyTorch's out[:, -1] of a bidirectional layer (ONNX): the backward direction's first step
+  { name: 'Bidirectional GRU reset_after sequences, concat + the last step', cell: 'gruResetAfter', hidden: [3], bidirectional: 'concat', returnSequences: true, after: [{ kind: 'pool', mode: 'last' }] },
   {
     name: 'the toxic-comment classifier: Embedding + SpatialDropout1D + Bidirectional LSTM (sequences, concat) + GlobalMaxPooling1D + relu head',
     cell: 'lstm',

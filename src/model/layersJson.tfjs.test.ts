@@ -7,39 +7,12 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import type { NetworkIR } from '../cert/index.ts'
 import { compileNetwork, forward, isRecurrent, prepareSample, randomNetwork, Rng } from '../cert/index.ts'
 import { parseLayersModel } from './layersJson.ts'
+import { saveModel } from './testing/saveTfjs.ts'
 import { toLayersJson } from './testing/toLayersJson.ts'
 
 beforeAll(async () => {
   await tf.setBackend('cpu')
 })
-
-interface Saved {
-  modelJson: Record<string, unknown>
-  weights: ArrayBuffer
-}
-
-/** model.json + weights.bin exactly as TF.js writes them to disk. */
-async function saveModel(model: tf.LayersModel): Promise<Saved> {
-  let saved: Saved | undefined
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      saved = {
-        modelJson: {
-          modelTopology: artifacts.modelTopology,
-          format: artifacts.format,
-          generatedBy: artifacts.generatedBy,
-          convertedBy: artifacts.convertedBy,
-          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-        },
-        weights: tf.io.CompositeArrayBuffer.join(artifacts.weightData),
-      }
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
-    }),
-  )
-  if (!saved) throw new Error('save handler not called')
-  // through JSON text, as on disk
-  return { modelJson: JSON.parse(JSON.stringify(saved.modelJson)) as Record<string, unknown>, weights: saved.weights }
-}
 
 /** Seeded weights of scale ~0.6 (biases too), so that the nonlinearities matter. */
 function randomizeWeights(model: tf.LayersModel, seed: number, scale = 0.6) {

@@ -8,9 +8,12 @@
  * axes — and which layer's output it holds), a constant (initializers, Constant nodes, shapes
  * computed with Shape/Gather/Concat, …) or zeros of a shape not known here (the initial states
  * PyTorch builds with ConstantOfShape / Expand). RNN, LSTM and GRU nodes become recurrent
- * layers (ONNX gate orders and layouts turned into Keras's), Gemm or MatMul+Add nodes Dense
- * layers with the Relu / Tanh / Sigmoid / Softmax after them, a Gather on an initializer an
- * Embedding. Anything else that reaches the output is refused with an UnsupportedModelError
+ * layers (ONNX gate orders and layouts turned into Keras's; a bidirectional node a
+ * Bidirectional concat layer, read per step, at its last step or as its final states as the
+ * graph reads it), ReduceMean / ReduceMax over time pooling layers, Gemm or MatMul+Add nodes
+ * Dense layers with the Relu / Tanh / Sigmoid / Softmax after them, a Gather on an
+ * initializer an Embedding, a Reshape of a flat input into frames the input's flatSize.
+ * Anything else that reaches the output is refused with an UnsupportedModelError
  * naming the node and its op type; broken files (bad protobuf, missing tensors, wrong sizes)
  * with a ModelFileError; and files above the limits of ./limits.ts before their arrays are
  * allocated. docs/onnx.md lists what is supported.
@@ -18,7 +21,7 @@
 import * as onnxProto from 'onnx-proto'
 import type { onnx } from 'onnx-proto'
 import type { DenseLayer, InputSpec, LayerIR, Matrix, NetworkIR, RecurrentLayer } from '../cert/index.ts'
-import { UnsupportedModelError, validateNetwork } from '../cert/index.ts'
+import { isRecurrent, UnsupportedModelError, validateNetwork } from '../cert/index.ts'
 import { ModelFileError } from './layersJson.ts'
 import { fileSizeProblem, formatBytes, formatCount, LIMITS } from './limits.ts'
 
@@ -42,6 +45,8 @@ export const ONNX_OPS = [
   'Tanh',
   'Sigmoid',
   'Softmax',
+  'ReduceMean',
+  'ReduceMax',
   'Gather',
   'Squeeze',
   'Unsqueeze',
@@ -63,18 +68,33 @@ export const ONNX_OPS = [
 
 /** An axis of a data tensor; objects, so that the graph input's axes keep their identity through Transposes until an RNN tells which is time. */
 interface Axis {
-  /** X: an input axis not yet known to be time or batch; T time; B batch; F features; U size 1; S a stack of layer states (Concat of Y_h) */
-  role: 'X' | 'T' | 'B' | 'F' | 'U' | 'S'
+  /**
+   * X: an input axis not yet known to be time or batch; T time; B batch; F features; U size 1;
+   * S a stack of layer outputs (the two directions of a bidirectional layer, or Concat of Y_h);
+   * P the flat pixels of a rank-2 input, until a Reshape splits them into frames
+   */
+  role: 'X' | 'T' | 'B' | 'F' | 'U' | 'S' | 'P'
   size: number | null
+}
+
+/** What data holds: a stage's output, or one direction of a bidirectional stage's output. */
+interface Part {
+  stage: number
+  dir: 'forward' | 'backward' | null
 }
 
 interface Data {
   kind: 'data'
   axes: Axis[]
-  /** the stage (layer output) each entry of the S axis holds; one entry without an S axis */
-  stages: number[]
-  /** every time step, or only the last one */
-  time: 'all' | 'last'
+  /** what each entry of the S axis holds; one entry without an S axis */
+  parts: Part[]
+  /**
+   * every time step, the last step of the output sequence (Y[-1]), or the final state (Y_h,
+   * or any vector: pooled, a Dense's output). A forward layer's last step is its final state;
+   * a bidirectional layer's is not: its backward direction's output at the last step has read
+   * only that step, its final state has read them all.
+   */
+  time: 'all' | 'last' | 'final'
   /** token ids (the graph input of a text model) */
   int: boolean
 }
@@ -105,8 +125,8 @@ interface Stage {
   layer: LayerIR | null
   node: string
   op: string
-  /** how the parent's output is read: every step (a stacked RNN) or the last one */
-  reads: 'all' | 'last'
+  /** how the parent's output is read: every step (a stacked RNN, pooling), its last step or its final state */
+  reads: Data['time']
   /** a Dense built from MatMul: its Add (bias) may still come */
   biasOpen?: boolean
   /** the activation node after a Dense */
@@ -263,16 +283,20 @@ class Interpreter {
   readonly stages: Stage[] = []
   readonly inputAxes: Axis[]
   readonly initializers = new Map<string, onnx.ITensorProto>()
+  /** a flat float input [batch, N] split into frames by a Reshape: its frames */
+  flat: { seqLen: number; frameSize: number } | null = null
 
   constructor(graph: onnx.IGraphProto, input: onnx.IValueInfoProto, tokens: boolean) {
     const dims = input.type?.tensorType?.shape?.dim ?? []
+    const flat = !tokens && dims.length === 2
     this.inputAxes = dims.map((d, k) => {
       const v = d.dimValue === undefined || d.dimValue === null ? null : int(d.dimValue)
       const size = v !== null && v > 0 ? v : null
+      if (flat) return { role: k === 0 ? 'B' : 'P', size }
       return { role: !tokens && k === dims.length - 1 ? 'F' : 'X', size }
     })
     this.stages.push({ parent: -1, layer: null, node: input.name ?? 'input', op: 'input', reads: 'all' })
-    this.values.set(input.name ?? '', { kind: 'data', axes: this.inputAxes, stages: [0], time: 'all', int: tokens })
+    this.values.set(input.name ?? '', { kind: 'data', axes: this.inputAxes, parts: [{ stage: 0, dir: null }], time: 'all', int: tokens })
     for (const t of graph.initializer ?? []) this.initializers.set(t.name ?? '', t)
   }
 
@@ -369,6 +393,9 @@ class Interpreter {
       case 'Sigmoid':
       case 'Softmax':
         return [this.activation(node, op)]
+      case 'ReduceMean':
+      case 'ReduceMax':
+        return [this.reduce(node, op)]
       default:
         return refuse(node, `this op is not supported (supported: ${ONNX_OPS.join(', ')}; see docs/onnx.md)`)
     }
@@ -377,6 +404,22 @@ class Interpreter {
   data(node: onnx.INodeProto, v: Value, what = 'its input'): Data {
     if (v.kind !== 'data') refuse(node, `${what} is expected to come from the model's input`)
     return v
+  }
+
+  /** The one stage whose whole output the data holds (not a stack of states, not one direction of a bidirectional layer). */
+  whole(node: onnx.INodeProto, d: Data, what = 'reads'): number {
+    if (d.parts.length !== 1) {
+      const p = d.parts[0]
+      if (d.parts.length === 2 && p.dir === 'forward' && d.parts[1].dir === 'backward' && d.parts[1].stage === p.stage) {
+        refuse(node, `${what} the two directions of the bidirectional layer '${this.stages[p.stage].node}' as separate entries; only their concatenation along the features is supported (PyTorch's out, or torch.cat((h_n[-2], h_n[-1]), dim=1))`)
+      }
+      refuse(node, `${what} a stack of layer states`)
+    }
+    const { stage, dir } = d.parts[0]
+    if (dir) {
+      refuse(node, `${what} only the ${dir} direction of the bidirectional layer '${this.stages[stage].node}'; only both directions together are supported (PyTorch's out[:, -1] or torch.cat((h_n[-2], h_n[-1]), dim=1))`)
+    }
+    return stage
   }
 
   cast(node: onnx.INodeProto, v: Value): Value {
@@ -478,32 +521,29 @@ class Interpreter {
       return { ...v, dims: out }
     }
     const d = this.data(node, v)
-    // the axes of size other than 1 must stay, in order, with their sizes: only unit axes come and go
-    const entries = target.map((t, k) => (t === 0 ? { axis: d.axes[k] as Axis | undefined, size: d.axes[k]?.size ?? null } : { axis: undefined, size: t === -1 ? null : t }))
+    const problem = () => refuse(node, `reshapes ${fmtDims(d.axes.map((a) => a.size))} into ${fmtDims(target)}; only reshapes that add or remove axes of size 1, merge the two directions of a bidirectional layer with its features, or split a flat input into frames are supported`)
     if (target.some((t, k) => t === 0 && k >= d.axes.length)) broken(node, `copies dimension of an axis the input does not have`)
-    const inner = d.axes.filter((a) => a.size !== 1)
-    const outer = entries.filter((e) => e.size !== 1)
-    const problem = () => refuse(node, `reshapes ${fmtDims(d.axes.map((a) => a.size))} into ${fmtDims(target)}; only reshapes that add or remove axes of size 1 are supported`)
-    if (inner.length !== outer.length) problem()
-    const axes: Axis[] = []
-    let j = 0
-    for (const e of entries) {
-      if (e.size === 1 && e.axis === undefined) {
-        axes.push({ role: 'U', size: 1 })
-        continue
-      }
-      if (e.size === 1 && e.axis) {
-        axes.push(e.axis)
-        if (e.axis.size !== 1) j++
-        continue
-      }
-      const a = inner[j++]
-      if (e.axis && e.axis !== a) problem()
-      if (!e.axis && e.size !== null && a.size !== e.size) problem()
-      if (!e.axis && e.size === null && target.filter((t) => t === -1).length > 1) problem()
-      axes.push(a)
+    const split = this.splitFlat(node, d, target)
+    if (split) return split
+    const merged = mergeDirections(d)
+    const out = keepAxes(d, d, target) ?? (merged ? keepAxes(merged, d, target) : null)
+    if (!out) return problem()
+    return out
+  }
+
+  /** x.view(-1, T, F) of a flat input [batch, T·F]: the frames (the input spec records the flat size) */
+  splitFlat(node: onnx.INodeProto, d: Data, target: number[]): Data | null {
+    const p = d.axes.findIndex((a) => a.role === 'P')
+    if (p < 0) return null
+    if (this.flat) broken(node, 'splits the flat input twice')
+    const [b, n] = d.axes
+    const [t0, seqLen, frameSize] = target
+    const batchOk = t0 === -1 || t0 === 0 || t0 === b.size
+    if (target.length !== 3 || !batchOk || !(seqLen > 0 && frameSize > 0) || (n.size !== null && seqLen * frameSize !== n.size)) {
+      refuse(node, `reshapes the flat input ${fmtDims(d.axes.map((a) => a.size))} into ${fmtDims(target)}; only [batch, T·F] → [batch, T, F] (x.view(-1, T, F)) is supported`)
     }
-    return { ...d, axes }
+    this.flat = { seqLen, frameSize }
+    return { ...d, axes: [b, { role: 'X', size: seqLen }, { role: 'F', size: frameSize }] }
   }
 
   gather(node: onnx.INodeProto): Value {
@@ -541,10 +581,10 @@ class Interpreter {
         if (d.time !== 'all') broken(node, 'takes a time step twice')
         return { ...d, axes, time: 'last' }
       case 'S': {
-        const n = d.stages.length
-        const stage = d.stages[i < 0 ? i + n : i]
-        if (stage === undefined) broken(node, `index ${i} is out of range for ${n} stacked states`)
-        return { ...d, axes, stages: [stage] }
+        const n = d.parts.length
+        const part = d.parts[i < 0 ? i + n : i]
+        if (part === undefined) broken(node, `index ${i} is out of range for ${n} stacked states`)
+        return { ...d, axes, parts: [part] }
       }
       case 'U':
       case 'B':
@@ -552,6 +592,8 @@ class Interpreter {
         return refuse(node, `takes entry ${i} of the ${a.role === 'B' ? 'batch' : 'unit'} axis ${axis}`)
       case 'X':
         return refuse(node, `takes entry ${i} of the input's axis ${axis} before a recurrent layer has read the input (which axis is time is not known yet)`)
+      case 'P':
+        return refuse(node, `takes entry ${i} of the flat input; only a Reshape of the whole input into frames is supported`)
       default:
         return refuse(node, `takes feature ${i}; selecting features is not supported`)
     }
@@ -561,11 +603,11 @@ class Interpreter {
     if (!idx.int) refuse(node, 'gathers with indices computed from float data')
     if (table.kind !== 'const' || table.dims.length !== 2) refuse(node, 'an embedding needs a 2-D initializer [vocabulary, dimension] as its table')
     if (attrInt(node, 'axis', 0) !== 0) refuse(node, 'an embedding gathers rows (axis 0)')
-    if (idx.stages[0] !== 0 || idx.time !== 'all') refuse(node, 'the token ids must be the graph input')
+    if (idx.parts[0].stage !== 0 || idx.time !== 'all') refuse(node, 'the token ids must be the graph input')
     const [vocab, dim] = table.dims
     const layer: LayerIR = { type: 'embedding', name: node.name ?? 'embedding', embeddings: { rows: vocab, cols: dim, data: Float64Array.from(table.values as Float64Array) } }
     const stage = this.addStage(node, 0, layer, 'all')
-    return { kind: 'data', axes: [...idx.axes, { role: 'F', size: dim }], stages: [stage], time: 'all', int: false }
+    return { kind: 'data', axes: [...idx.axes, { role: 'F', size: dim }], parts: [{ stage, dir: null }], time: 'all', int: false }
   }
 
   slice(node: onnx.INodeProto, v: Value): Value {
@@ -605,8 +647,8 @@ class Interpreter {
         result = { ...result, time: 'last' }
       } else if (a.role === 'S') {
         out[axis] = { role: 'U', size: 1 }
-        result = { ...result, stages: [d.stages[d.stages.length - 1]] }
-      } else if (a.size !== 1) refuse(node, `slices the last entry of axis ${axis} (${a.role === 'X' ? 'before a recurrent layer has read the input' : a.role === 'F' ? 'the features' : 'the batch'})`)
+        result = { ...result, parts: [d.parts[d.parts.length - 1]] }
+      } else if (a.size !== 1) refuse(node, `slices the last entry of axis ${axis} (${a.role === 'X' ? 'before a recurrent layer has read the input' : a.role === 'F' ? 'the features' : a.role === 'P' ? 'the flat input' : 'the batch'})`)
     })
     return { ...result, axes: out }
   }
@@ -620,19 +662,49 @@ class Interpreter {
       const values = cs.flatMap((c) => Array.from(c.values))
       return { ...cs[0], dims: [values.length], values }
     }
-    // the final states of stacked layers (h_n): a stack along a unit axis
     const ds = vs.map((v) => this.data(node, v, 'every input'))
     const rank = ds[0].axes.length
     const axis = normAxis(node, attrInt(node, 'axis', 0), rank)
-    const ok = ds.every((d) => d.axes.length === rank && d.time === 'last' && (d.axes[axis].role === 'U' || d.axes[axis].role === 'S'))
-    if (!ok) refuse(node, 'concatenates data; only the final states of stacked recurrent layers (h_n) can be concatenated')
-    const stages = ds.flatMap((d) => d.stages)
+    const same = ds.every((d) => d.axes.length === rank && d.time === ds[0].time)
+    // the two directions of one bidirectional layer along the features: its output (torch.cat((h_n[-2], h_n[-1]), dim=1))
+    const [p, q] = ds.map((d) => d.parts)
+    if (same && ds.length === 2 && ds.every((d) => d.axes[axis].role === 'F' && d.parts.length === 1) && p[0].dir === 'forward' && q[0].dir === 'backward' && p[0].stage === q[0].stage) {
+      const axes = ds[0].axes.slice()
+      axes[axis] = { role: 'F', size: (ds[0].axes[axis].size ?? 0) + (ds[1].axes[axis].size ?? 0) }
+      return { ...ds[0], axes, parts: [{ stage: p[0].stage, dir: null }] }
+    }
+    // the final states of stacked layers (h_n): a stack along a unit axis
+    const ok = same && ds[0].time !== 'all' && ds.every((d) => d.axes[axis].role === 'U' || d.axes[axis].role === 'S')
+    if (!ok) refuse(node, 'concatenates data; only the final states of stacked recurrent layers (h_n) and the two directions of a bidirectional layer (forward first, along the features) can be concatenated')
+    const parts = ds.flatMap((d) => d.parts)
     const axes = ds[0].axes.slice()
-    axes[axis] = { role: 'S', size: stages.length }
-    return { ...ds[0], axes, stages }
+    axes[axis] = { role: 'S', size: parts.length }
+    return { ...ds[0], axes, parts }
   }
 
-  addStage(node: onnx.INodeProto, parent: number, layer: LayerIR, reads: 'all' | 'last'): number {
+  /** ReduceMean / ReduceMax over the time axis: every step of a sequence pooled (out.mean(dim=1), out.max(dim=1).values) */
+  reduce(node: onnx.INodeProto, op: 'ReduceMean' | 'ReduceMax'): Data {
+    const d = this.data(node, this.get(node, node.input?.[0] ?? ''))
+    const rank = d.axes.length
+    const given = attrInts(node, 'axes') ?? (this.opt(node, 1) ? ints(node, this.opt(node, 1)!, 'axes') : [])
+    if (given.length === 0 && attrInt(node, 'noop_with_empty_axes', 0) !== 0) return d
+    const axes = new Set((given.length > 0 ? given : d.axes.map((_a, k) => k)).map((a) => normAxis(node, a, rank)))
+    const keep = attrInt(node, 'keepdims', 1) !== 0
+    const t = d.axes.findIndex((a, k) => a.role === 'T' && axes.has(k))
+    if (d.time !== 'all' || t < 0) refuse(node, `reduces axes ${fmtDims([...axes])}, which do not include time; only pooling over the time steps is supported`)
+    for (const k of axes) {
+      if (k !== t && d.axes[k].size !== 1) refuse(node, `reduces axis ${k} (${d.axes[k].role === 'F' ? 'the features' : d.axes[k].role === 'S' ? 'stacked directions or layers' : 'the batch'}) as well as time; only pooling over the time steps is supported`)
+    }
+    const parent = this.whole(node, d, 'pools')
+    const name = node.name || `${op}_${this.stages.length}`
+    node.name = name
+    const layer: LayerIR = { type: 'pool', name, mode: op === 'ReduceMean' ? 'avg' : 'max' }
+    const stage = this.addStage(node, parent, layer, 'all')
+    const out = keep ? d.axes.map((a, k) => (axes.has(k) ? { role: 'U' as const, size: 1 } : a)) : d.axes.filter((_a, k) => !axes.has(k))
+    return { ...d, axes: out, parts: [{ stage, dir: null }], time: 'final' }
+  }
+
+  addStage(node: onnx.INodeProto, parent: number, layer: LayerIR, reads: Data['time']): number {
     this.stages.push({ parent, layer, node: node.name ?? '', op: node.opType ?? '', reads })
     return this.stages.length - 1
   }
@@ -647,8 +719,8 @@ class Interpreter {
   recurrent(node: onnx.INodeProto, op: keyof typeof GATES): Value[] {
     const k = GATES[op]
     const direction = attrString(node, 'direction') ?? 'forward'
-    if (direction === 'bidirectional') refuse(node, "direction 'bidirectional' is not supported yet")
-    if (direction !== 'forward') refuse(node, `direction '${direction}' is not supported (the certifier reads the sequence forwards)`)
+    if (direction !== 'forward' && direction !== 'bidirectional') refuse(node, `direction '${direction}' is not supported (the certifier reads the sequence forwards, or both ways: 'bidirectional')`)
+    const dirs = direction === 'bidirectional' ? 2 : 1
     if (attr(node, 'clip')) refuse(node, 'clip is not supported (the certifier does not clip the gates)')
     if (attr(node, 'activation_alpha') || attr(node, 'activation_beta')) refuse(node, 'activation_alpha / activation_beta are not supported')
     if (op === 'LSTM' && attrInt(node, 'input_forget', 0) !== 0) refuse(node, 'input_forget=1 (coupled input and forget gates) is not supported')
@@ -657,15 +729,15 @@ class Interpreter {
     const W = this.get(node, node.input?.[1] ?? '')
     const R = this.get(node, node.input?.[2] ?? '')
     if (W.kind !== 'const' || R.kind !== 'const') refuse(node, 'its weights W and R must be initializers')
-    if (W.dims.length !== 3 || R.dims.length !== 3 || W.dims[0] !== 1 || R.dims[0] !== 1) broken(node, `W ${fmtDims(W.dims)} and R ${fmtDims(R.dims)} are not [1, ${k}·hidden, …]`)
+    if (W.dims.length !== 3 || R.dims.length !== 3 || W.dims[0] !== dirs || R.dims[0] !== dirs) broken(node, `W ${fmtDims(W.dims)} and R ${fmtDims(R.dims)} are not [${dirs}, ${k}·hidden, …] (direction '${direction}')`)
     const units = W.dims[1] / k
     const inputSize = W.dims[2]
     if (!Number.isInteger(units) || R.dims[1] !== k * units || R.dims[2] !== units) broken(node, `W ${fmtDims(W.dims)} and R ${fmtDims(R.dims)} do not fit ${k} gates`)
     const hidden = attrInt(node, 'hidden_size', units)
     if (hidden !== units) broken(node, `hidden_size=${hidden} but W holds ${units} units per gate`)
     const B = this.opt(node, 3)
-    if (B && (B.kind !== 'const' || B.dims.length !== 2 || B.dims[0] !== 1 || B.dims[1] !== 2 * k * units)) {
-      if (B.kind === 'const') broken(node, `B ${fmtDims(B.dims)} is not [1, ${2 * k * units}]`)
+    if (B && (B.kind !== 'const' || B.dims.length !== 2 || B.dims[0] !== dirs || B.dims[1] !== 2 * k * units)) {
+      if (B.kind === 'const') broken(node, `B ${fmtDims(B.dims)} is not [${dirs}, ${2 * k * units}]`)
       refuse(node, 'its bias B must be an initializer')
     }
     if (this.opt(node, 4)) refuse(node, 'sequence_lens is not supported (the certifier reads every sequence to its end)')
@@ -678,9 +750,13 @@ class Interpreter {
       if (P && !isZeroConst(P)) refuse(node, 'peepholes (P) are not supported')
     }
     const acts = attrStrings(node, 'activations')
+    // a bidirectional node lists the activations of the forward direction, then the backward one's
+    const per = acts ? acts.length / dirs : 0
+    if (acts && dirs === 2 && acts.slice(0, per).join() !== acts.slice(per).join()) refuse(node, `its two directions have different activations (${acts.join(', ')})`)
     const d = this.data(node, this.get(node, node.input?.[0] ?? ''), 'its input X')
     if (d.int) refuse(node, 'reads token ids; put an embedding (Gather on an initializer) first')
-    if (d.time !== 'all' || d.stages.length !== 1) refuse(node, 'its input X is not a sequence')
+    if (d.time !== 'all') refuse(node, 'its input X is not a sequence')
+    const parent = this.whole(node, d, 'its input X is')
     if (d.axes.length !== 3) refuse(node, `its input X has rank ${d.axes.length}, expected 3`)
     const [tAx, bAx, fAx] = layout === 0 ? d.axes : [d.axes[1], d.axes[0], d.axes[2]]
     const claim = (a: Axis, role: 'T' | 'B', at: number) => {
@@ -690,12 +766,9 @@ class Interpreter {
     if (fAx.role !== 'F' || (fAx.size !== null && fAx.size !== inputSize)) refuse(node, `its input's last axis (size ${fAx.size ?? '?'}) is not the ${inputSize} features W expects`)
     claim(tAx, 'T', layout === 0 ? 0 : 1)
     claim(bAx, 'B', layout === 0 ? 1 : 0)
-    const parent = d.stages[0]
+    const name = node.name || `${op}_${this.stages.length}`
+    node.name = name
     const order = ORDER[op]
-    const kernel = regate(W.values as Float64Array, k, units, inputSize, order)
-    const recurrentKernel = regate(R.values as Float64Array, k, units, units, order)
-    const bw = B ? (B as Const).values.slice(0, k * units) : new Float64Array(k * units)
-    const br = B ? (B as Const).values.slice(k * units) : new Float64Array(k * units)
     const gateBias = (v: ArrayLike<number | null>) => {
       const out = new Float64Array(k * units)
       order.forEach((g, kg) => {
@@ -703,29 +776,41 @@ class Interpreter {
       })
       return out
     }
-    const name = node.name || `${op}_${this.stages.length}`
-    node.name = name
-    const base = { name, units, kernel, recurrentKernel, returnSequences: false }
-    let layer: RecurrentLayer
     const sum = (a: Float64Array, b: Float64Array) => a.map((x, i) => x + b[i])
-    if (op === 'RNN') {
-      const [f = 'Tanh'] = acts ?? []
-      layer = { ...base, type: 'simpleRnn', activation: this.activationName(node, f), bias: sum(gateBias(bw), gateBias(br)) }
-    } else if (op === 'LSTM') {
-      const [f = 'Sigmoid', g = 'Tanh', h = 'Tanh'] = acts ?? []
-      if (g !== h) refuse(node, `the cell activation '${g}' and the output activation '${h}' differ; the certifier needs both tanh`)
-      layer = { ...base, type: 'lstm', activation: this.activationName(node, g), recurrentActivation: this.activationName(node, f), ...(this.activationName(node, f) === 'hard_sigmoid' ? { hardSigmoidSlope: 0.2 } : {}), bias: sum(gateBias(bw), gateBias(br)) }
-    } else {
+    /** direction j's weights (0 forward, 1 backward) as a Keras layer */
+    const cell = (j: number, cellName: string): RecurrentLayer => {
+      const w = (W.values as Float64Array).subarray(j * k * units * inputSize, (j + 1) * k * units * inputSize)
+      const r = (R.values as Float64Array).subarray(j * k * units * units, (j + 1) * k * units * units)
+      const kernel = regate(w, k, units, inputSize, order)
+      const recurrentKernel = regate(r, k, units, units, order)
+      const bj = B ? (B as Const).values.slice(j * 2 * k * units, (j + 1) * 2 * k * units) : new Float64Array(2 * k * units)
+      const bw = bj.slice(0, k * units)
+      const br = bj.slice(k * units)
+      const base = { name: cellName, units, kernel, recurrentKernel, returnSequences: false }
+      if (op === 'RNN') {
+        const [f = 'Tanh'] = acts ?? []
+        return { ...base, type: 'simpleRnn', activation: this.activationName(node, f), bias: sum(gateBias(bw), gateBias(br)) }
+      }
+      if (op === 'LSTM') {
+        const [f = 'Sigmoid', g = 'Tanh', h = 'Tanh'] = acts ?? []
+        if (g !== h) refuse(node, `the cell activation '${g}' and the output activation '${h}' differ; the certifier needs both tanh`)
+        return { ...base, type: 'lstm', activation: this.activationName(node, g), recurrentActivation: this.activationName(node, f), ...(this.activationName(node, f) === 'hard_sigmoid' ? { hardSigmoidSlope: 0.2 } : {}), bias: sum(gateBias(bw), gateBias(br)) }
+      }
       const [f = 'Sigmoid', g = 'Tanh'] = acts ?? []
       const lbr = attrInt(node, 'linear_before_reset', 0) !== 0
       const bias = lbr ? Float64Array.from([...gateBias(bw), ...gateBias(br)]) : sum(gateBias(bw), gateBias(br))
-      layer = { ...base, type: 'gru', activation: this.activationName(node, g), recurrentActivation: this.activationName(node, f), ...(this.activationName(node, f) === 'hard_sigmoid' ? { hardSigmoidSlope: 0.2 } : {}), resetAfter: lbr, bias }
+      return { ...base, type: 'gru', activation: this.activationName(node, g), recurrentActivation: this.activationName(node, f), ...(this.activationName(node, f) === 'hard_sigmoid' ? { hardSigmoidSlope: 0.2 } : {}), resetAfter: lbr, bias }
     }
+    // a bidirectional node is Keras's Bidirectional(merge_mode='concat'); whether its output is
+    // read per step, at the last step or as the final states is decided by its readers
+    const layer: LayerIR = dirs === 1 ? cell(0, name) : { type: 'bidirectional', name, forward: cell(0, `${name} forward`), backward: cell(1, `${name} backward`), merge: 'concat', returnSequences: false }
     const stage = this.addStage(node, parent, layer, 'all')
-    const D: Axis = { role: 'U', size: 1 }
+    // the directions axis: a unit axis (forward), or a stack of the two directions
+    const D = (): Axis => (dirs === 1 ? { role: 'U', size: 1 } : { role: 'S', size: 2 })
+    const parts: Part[] = dirs === 1 ? [{ stage, dir: null }] : [{ stage, dir: 'forward' }, { stage, dir: 'backward' }]
     const H: Axis = { role: 'F', size: units }
-    const Y: Data = { kind: 'data', axes: layout === 0 ? [tAx, D, bAx, H] : [bAx, tAx, D, H], stages: [stage], time: 'all', int: false }
-    const Yh: Data = { kind: 'data', axes: layout === 0 ? [{ role: 'U', size: 1 }, bAx, H] : [bAx, { role: 'U', size: 1 }, H], stages: [stage], time: 'last', int: false }
+    const Y: Data = { kind: 'data', axes: layout === 0 ? [tAx, D(), bAx, H] : [bAx, tAx, D(), H], parts, time: 'all', int: false }
+    const Yh: Data = { kind: 'data', axes: layout === 0 ? [D(), bAx, H] : [bAx, D(), H], parts, time: 'final', int: false }
     const Yc: Refused = { kind: 'refused', error: new UnsupportedModelError(`node '${name}' (op LSTM): its cell state output Y_c is used; only the hidden state (Y or Y_h) can feed the rest of the model`) }
     return op === 'LSTM' ? [Y, Yh, Yc] : [Y, Yh]
   }
@@ -734,8 +819,8 @@ class Interpreter {
     const a = this.get(node, node.input?.[0] ?? '')
     const b = this.get(node, node.input?.[1] ?? '')
     if (a.kind !== 'data' || b.kind !== 'const') refuse(node, 'only data × constant weights (a Linear layer) is supported')
-    if (a.time !== 'last') refuse(node, 'is applied to every time step; only a head on the last step or the final state is supported')
-    if (a.stages.length !== 1) refuse(node, 'reads a stack of layer states')
+    if (a.time === 'all') refuse(node, 'is applied to every time step; only a head on the last step, the final state or a pooling over time is supported')
+    const parent = this.whole(node, a)
     const f = a.axes[a.axes.length - 1]
     if (f.role !== 'F') refuse(node, 'does not read the feature axis')
     const inW = f.size!
@@ -770,9 +855,9 @@ class Interpreter {
     const name = node.name || `${op}_${this.stages.length}`
     node.name = name
     const layer: DenseLayer = { type: 'dense', name, units: kernel.cols, kernel, bias, activation: 'linear' }
-    const stage = this.addStage(node, a.stages[0], layer, 'last')
+    const stage = this.addStage(node, parent, layer, a.time)
     this.stages[stage].biasOpen = biasOpen
-    return { ...a, axes: [...a.axes.slice(0, -1), { role: 'F', size: kernel.cols }], stages: [stage] }
+    return { ...a, axes: [...a.axes.slice(0, -1), { role: 'F', size: kernel.cols }], parts: [{ stage, dir: null }], time: 'final' }
   }
 
   biasVector(node: onnx.INodeProto, v: Value, n: number): Float64Array {
@@ -788,8 +873,8 @@ class Interpreter {
     if (p.kind !== 'data' && q.kind !== 'data') return this.arith(node, p, q)
     const [d, c] = p.kind === 'data' ? [p, q] : [q as Data, p]
     if (c.kind === 'data') refuse(node, 'adds two tensors computed from the input (residual connections are not supported)')
-    const stage = this.stages[d.stages[0]]
-    if (d.stages.length !== 1 || stage.layer?.type !== 'dense' || !stage.biasOpen) refuse(node, 'only a bias right after MatMul can be added')
+    const stage = this.stages[d.parts[0].stage]
+    if (d.parts.length !== 1 || stage.layer?.type !== 'dense' || !stage.biasOpen) refuse(node, 'only a bias right after MatMul can be added')
     const layer = stage.layer
     const bias = this.biasVector(node, c, layer.units)
     for (let o = 0; o < layer.units; o++) layer.bias[o] += bias[o]
@@ -805,7 +890,7 @@ class Interpreter {
 
   activation(node: onnx.INodeProto, op: 'Relu' | 'Tanh' | 'Sigmoid' | 'Softmax'): Data {
     const d = this.data(node, this.get(node, node.input?.[0] ?? ''))
-    const stage = d.stages.length === 1 ? this.stages[d.stages[0]] : null
+    const stage = d.parts.length === 1 ? this.stages[d.parts[0].stage] : null
     if (!stage || stage.layer?.type !== 'dense' || stage.layer.activation !== 'linear' || stage.activationNode) {
       refuse(node, 'an activation is supported only right after a Linear layer (Gemm, or MatMul + Add)')
     }
@@ -818,6 +903,51 @@ class Interpreter {
     stage.activationNode = { name: node.name ?? '', op }
     return d
   }
+}
+
+/**
+ * A Reshape that keeps every axis of size other than 1, in order, with its size (target:
+ * 0 copies `orig`'s axis k, −1 infers one size); null if the target does not fit.
+ */
+function keepAxes(d: Data, orig: Data, target: number[]): Data | null {
+  const entries = target.map((t, k) => (t === 0 ? { axis: orig.axes[k] as Axis | undefined, size: orig.axes[k]?.size ?? null } : { axis: undefined, size: t === -1 ? null : t }))
+  const inner = d.axes.filter((a) => a.size !== 1)
+  const outer = entries.filter((e) => e.size !== 1)
+  if (inner.length !== outer.length) return null
+  const axes: Axis[] = []
+  let j = 0
+  for (const e of entries) {
+    if (e.size === 1 && e.axis === undefined) {
+      axes.push({ role: 'U', size: 1 })
+      continue
+    }
+    if (e.size === 1 && e.axis) {
+      axes.push(e.axis)
+      if (e.axis.size !== 1) j++
+      continue
+    }
+    const a = inner[j++]
+    if (e.axis && e.axis !== a) return null
+    if (!e.axis && e.size !== null && a.size !== e.size) return null
+    if (!e.axis && e.size === null && target.filter((t) => t === -1).length > 1) return null
+    axes.push(a)
+  }
+  return { ...d, axes }
+}
+
+/**
+ * A bidirectional layer's output with its two directions (the S axis, forward first) right
+ * before its features, seen as one axis of both directions' features concatenated (PyTorch's
+ * out: Y [T, 2, B, H] → Transpose → [T, B, 2, H] → Reshape → [T, B, 2H]); null otherwise.
+ */
+function mergeDirections(d: Data): Data | null {
+  const s = d.axes.findIndex((a) => a.role === 'S')
+  const [p, q] = d.parts
+  if (s < 0 || s + 1 >= d.axes.length || d.axes[s + 1].role !== 'F' || d.parts.length !== 2) return null
+  if (p.dir !== 'forward' || q.dir !== 'backward' || p.stage !== q.stage) return null
+  const h = d.axes[s + 1].size!
+  const axes = [...d.axes.slice(0, s), { role: 'F' as const, size: 2 * h }, ...d.axes.slice(s + 2)]
+  return { ...d, axes, parts: [{ stage: p.stage, dir: null }] }
 }
 
 /** ONNX [1, k·units, width] (gates in ONNX order) → Keras [width, k·units] (gates in Keras order). */
@@ -862,10 +992,14 @@ function checkDeclaredSizes(graph: onnx.IGraphProto): void {
 function nodeMessage(e: UnsupportedModelError, stages: Stage[]): UnsupportedModelError {
   for (const s of stages) {
     if (!s.layer) continue
-    const prefix = new RegExp(`^layer "${s.layer.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"( \\([A-Za-z]+\\))?`)
-    if (prefix.test(e.message)) {
-      const act = s.activationNode && /activation/.test(e.message) ? ` with node '${s.activationNode.name}' (op ${s.activationNode.op})` : ''
-      return new UnsupportedModelError(e.message.replace(prefix, `node '${s.node}' (op ${s.op})${act}`))
+    // a bidirectional node's two directions are layers of their own in the IR
+    const names = s.layer.type === 'bidirectional' ? [s.layer.name, s.layer.forward.name, s.layer.backward.name] : [s.layer.name]
+    for (const name of names) {
+      const prefix = new RegExp(`^layer "${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"( \\([A-Za-z]+\\))?`)
+      if (prefix.test(e.message)) {
+        const act = s.activationNode && /activation/.test(e.message) ? ` with node '${s.activationNode.name}' (op ${s.activationNode.op})` : ''
+        return new UnsupportedModelError(e.message.replace(prefix, `node '${s.node}' (op ${s.op})${act}`))
+      }
     }
   }
   return e
@@ -877,6 +1011,8 @@ export interface OnnxInput {
   dtype: 'float32' | 'float64' | 'int32' | 'int64'
   /** the axis of time in the graph input: 0 ([time, batch, …]) or 1 ([batch, time, …]) */
   timeAxis: 0 | 1
+  /** the graph reads one flat row [batch, flatSize] and reshapes it into the frames itself */
+  flatSize?: number
 }
 
 /**
@@ -922,32 +1058,45 @@ export function parseOnnx(bytes: Uint8Array | ArrayBuffer, what = 'the .onnx fil
   }
   const rank = tt.shape?.dim?.length ?? 0
   if (tokens && rank !== 2) throw new UnsupportedModelError(`the token input '${input.name}' has rank ${rank}; expected [batch, time] or [time, batch]`)
-  if (!tokens && rank !== 3) throw new UnsupportedModelError(`the input '${input.name}' has rank ${rank}; expected [batch, time, features] or [time, batch, features]`)
+  if (!tokens && rank !== 3 && rank !== 2) throw new UnsupportedModelError(`the input '${input.name}' has rank ${rank}; expected [batch, time, features], [time, batch, features] or a flat [batch, T·F] that the model reshapes into frames`)
 
   const interp = new Interpreter(graph, input, tokens)
-  const frameSize = interp.inputAxes[rank - 1].size
-  if (!tokens && frameSize === null) throw new UnsupportedModelError(`the input '${input.name}' does not give its number of features (the last dimension is dynamic)`)
+  const lastSize = interp.inputAxes[rank - 1].size
+  if (!tokens && lastSize === null) throw new UnsupportedModelError(`the input '${input.name}' does not give its number of ${rank === 2 ? 'values' : 'features'} (the last dimension is dynamic)`)
   for (const node of graph.node ?? []) interp.run(node)
 
   const out = interp.values.get(outputs[0].name ?? '')
   if (!out) throw new ModelFileError(`no node produces the graph output '${outputs[0].name}'`)
   if (out.kind === 'refused') throw out.error
   if (out.kind !== 'data') throw new UnsupportedModelError(`the graph output '${outputs[0].name}' does not depend on the input`)
-  if (out.time !== 'last') throw new UnsupportedModelError(`the graph output '${outputs[0].name}' is a sequence; only models that classify the whole sequence (the last step or the final state) are supported`)
-  if (out.stages.length !== 1) throw new UnsupportedModelError(`the graph output '${outputs[0].name}' is a stack of layer states`)
+  if (out.time === 'all') throw new UnsupportedModelError(`the graph output '${outputs[0].name}' is a sequence; only models that classify the whole sequence (the last step, the final state or a pooling over time) are supported`)
+  if (out.parts.length !== 1) throw new UnsupportedModelError(`the graph output '${outputs[0].name}' is a stack of layer states`)
+  if (out.parts[0].dir) throw new UnsupportedModelError(`the graph output '${outputs[0].name}' is one direction of the bidirectional layer '${interp.stages[out.parts[0].stage].node}'`)
+  if (rank === 2 && !tokens && !interp.flat) throw new UnsupportedModelError(`the flat input '${input.name}' ${fmtDims(interp.inputAxes.map((a) => a.size))} is never reshaped into frames; reshape it first (x.view(-1, T, F))`)
 
   // the chain of layers from the output back to the input
   const chain: Stage[] = []
-  for (let s = out.stages[0]; s > 0; s = interp.stages[s].parent) chain.unshift(interp.stages[s])
-  const layers = chain.map((s) => s.layer!)
+  for (let s = out.parts[0].stage; s > 0; s = interp.stages[s].parent) chain.unshift(interp.stages[s])
+  const layers: LayerIR[] = []
   chain.forEach((s, k) => {
-    const next = chain[k + 1]
+    const reads = chain[k + 1]?.reads
     const layer = s.layer!
-    if (layer.type === 'simpleRnn' || layer.type === 'lstm' || layer.type === 'gru') layer.returnSequences = next?.reads === 'all'
+    layers.push(layer)
+    // returnSequences from how the next layer reads this one: every step, the last step or the final state
+    if (isRecurrent(layer)) layer.returnSequences = reads === 'all'
+    if (layer.type === 'bidirectional') {
+      // out[:, -1] of a bidirectional layer is its sequence's last step: the forward direction's
+      // final state and the backward direction's FIRST step (it has read only the last frame),
+      // not Keras's return_sequences=False (the backward direction's final state, h_n)
+      layer.returnSequences = reads === 'all' || reads === 'last'
+      layer.forward.returnSequences = layer.backward.returnSequences = layer.returnSequences
+      if (reads === 'last') layers.push({ type: 'pool', name: `${layer.name} last step`, mode: 'last' })
+    }
   })
   const T = interp.inputAxes.find((a) => a.role === 'T')
-  const seqLen = T?.size ?? null
-  const inputSpec: InputSpec = tokens ? { kind: 'tokens', seqLen } : { kind: 'frames', frameSize: frameSize!, seqLen }
+  const seqLen = interp.flat?.seqLen ?? T?.size ?? null
+  const frameSize = interp.flat?.frameSize ?? lastSize!
+  const inputSpec: InputSpec = tokens ? { kind: 'tokens', seqLen } : interp.flat ? { kind: 'frames', frameSize, seqLen, flatSize: lastSize! } : { kind: 'frames', frameSize, seqLen }
   const net: NetworkIR = { input: inputSpec, layers }
   try {
     validateNetwork(net)
@@ -956,6 +1105,6 @@ export function parseOnnx(bytes: Uint8Array | ArrayBuffer, what = 'the .onnx fil
     throw e
   }
   const dtype = elem === DT.INT64 ? 'int64' : elem === DT.INT32 ? 'int32' : elem === DT.DOUBLE ? 'float64' : 'float32'
-  const timeAxis = interp.inputAxes[1]?.role === 'T' ? 1 : 0
-  return { net, input: { name: input.name ?? '', dtype, timeAxis } }
+  const timeAxis = interp.flat || interp.inputAxes[1]?.role === 'T' ? 1 : 0
+  return { net, input: { name: input.name ?? '', dtype, timeAxis, ...(interp.flat ? { flatSize: lastSize! } : {}) } }
 }

@@ -73,6 +73,7 @@ const NETWORKS: Array<[string, Omit<RandomNetworkSpec, 'seed' | 'classes'>]> = [
   ['stacked Bidirectional GRU reset_after, sum', { cell: 'gruResetAfter', hidden: [3, 3], frameSize: 3, bidirectional: 'sum' }],
   ['Bidirectional SimpleRNN, ave', { cell: 'simpleRnn', hidden: [4], frameSize: 3, bidirectional: 'ave' }],
   ['Bidirectional GRU sequences, mul + average pool', { cell: 'gru', hidden: [3], frameSize: 3, bidirectional: 'mul', returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }] }],
+  ['Bidirectional GRU reset_after sequences, concat + the last step (PyTorch out[:, -1])', { cell: 'gruResetAfter', hidden: [3], frameSize: 3, bidirectional: 'concat', returnSequences: true, after: [{ kind: 'pool', mode: 'last' }] }],
   [
     'toxic shape: Embedding + Bidirectional LSTM (sequences, concat) + GlobalMaxPooling1D + relu head',
     { cell: 'lstm', hidden: [3], frameSize: 3, vocab: 9, bidirectional: 'concat', returnSequences: true, after: [{ kind: 'pool', mode: 'max' }], head: [{ units: 5, activation: 'relu' }] },

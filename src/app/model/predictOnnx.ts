@@ -33,7 +33,7 @@ export async function onnxLogits(m: OnnxModel, input: SampleInput, load: () => P
     sessions.set(m, session)
   }
   const s = await session
-  const { dtype, timeAxis, name } = m.input
+  const { dtype, timeAxis, name, flatSize } = m.input
   let tensor: InstanceType<Ort['Tensor']>
   if (input.tokens) {
     const T = input.tokens.length
@@ -41,8 +41,9 @@ export async function onnxLogits(m: OnnxModel, input: SampleInput, load: () => P
     tensor = dtype === 'int32' ? new ort.Tensor('int32', Int32Array.from(input.tokens), dims) : new ort.Tensor('int64', BigInt64Array.from(input.tokens, (t) => BigInt(t)), dims)
   } else {
     const x = input.x!
-    const dims = timeAxis === 0 ? [x.length, 1, x[0].length] : [1, x.length, x[0].length]
     const flat = x.flat()
+    // a graph that reshapes a flat row into frames itself (x.view(-1, T, F)) reads [1, T·F]
+    const dims = flatSize !== undefined ? [1, flatSize] : timeAxis === 0 ? [x.length, 1, x[0].length] : [1, x.length, x[0].length]
     tensor = dtype === 'float64' ? new ort.Tensor('float64', Float64Array.from(flat), dims) : new ort.Tensor('float32', Float32Array.from(flat), dims)
   }
   const out = await s.run({ [name]: tensor })

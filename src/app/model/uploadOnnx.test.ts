@@ -33,12 +33,17 @@ describe('uploading an .onnx model', () => {
     expect(m.onnx?.input).toEqual({ name: 'x', dtype: 'float32', timeAxis: 1 })
     const m28 = await loadOnnxUpload([file('mnist_lstm_28x28')], 'm')
     expect(m28.image).toEqual({ side: 28, frames: 28 })
+    // x.view(-1, 28, 28) of 784 pixels: the graph reads one flat row
+    const flat = await loadOnnxUpload([file('mnist_gru_flat784')], 'm')
+    expect(flat.image).toEqual({ side: 28, frames: 28 })
+    expect(flat.domain).toEqual({ min: 0, max: 1 })
+    expect(flat.onnx?.input).toEqual({ name: 'x', dtype: 'float32', timeAxis: 1, flatSize: 784 })
   })
 
   it('refuses a second .onnx file, weight files, and names the node of an unsupported model', async () => {
     await expect(loadOnnxUpload([file('lstm', 'a.onnx'), file('gru', 'b.onnx')], 't')).rejects.toThrow('2 .onnx files (a.onnx, b.onnx): drop one model at a time')
     await expect(loadOnnxUpload([file('lstm'), { name: 'weights.bin', bytes: new ArrayBuffer(4) }], 't')).rejects.toThrow(UploadError)
-    await expect(loadOnnxUpload([file('lstm_bidirectional')], 't')).rejects.toThrow("node '/rnn/LSTM' (op LSTM): direction 'bidirectional' is not supported yet")
+    await expect(loadOnnxUpload([file('gru_sum')], 't')).rejects.toThrow("node '/ReduceSum' (op ReduceSum): this op is not supported")
     await expect(loadOnnxUpload([{ name: 'x.onnx', bytes: new TextEncoder().encode('hello').buffer as ArrayBuffer }], 't')).rejects.toThrow('x.onnx is not an ONNX model')
   })
 
@@ -46,6 +51,8 @@ describe('uploading an .onnx model', () => {
     ['lstm', 0],
     ['gru', 1],
     ['text_lstm', 1],
+    ['mnist_gru_flat784', 1],
+    ['lstm_bidirectional_max', 0],
   ] as const)('%s: onnxruntime-web runs the graph (time axis %i) and agrees with PyTorch', async (name, timeAxis) => {
     const m = await loadOnnxUpload([file(name)], name)
     expect(m.onnx!.input.timeAxis).toBe(timeAxis)

@@ -6,10 +6,10 @@
  * (`hooks.known`), as the recurrent prefix reuse always did.
  *
  *   sequence → sequence   recurrent and Bidirectional (return_sequences), Dense and batch norm per step
- *   sequence → vector     recurrent and Bidirectional (last steps), average and max pooling, Flatten
+ *   sequence → vector     recurrent and Bidirectional (last steps), average and max pooling, the last step, Flatten
  *   vector → vector       Dense, batch norm
  */
-import type { MergeMode } from '../network.ts'
+import type { MergeMode, PoolLayer } from '../network.ts'
 import { convGeometry } from '../network.ts'
 import type { Activation, Cell, DenseSpec, Domain, RecurrentSpec, WeightOps } from './domain.ts'
 import { denseApply } from './dense.ts'
@@ -23,6 +23,8 @@ export function recurrentCell<M, B>(ops: WeightOps<M, B>, spec: RecurrentSpec<M,
   if (spec.type === 'lstm') return lstmCell(ops, spec)
   return gruCell(ops, spec)
 }
+
+type PoolMode = PoolLayer['mode']
 
 interface StageBase {
   /** index of the layer in the network IR (trace coordinates) */
@@ -38,7 +40,7 @@ export type StageSpec<M, B> = StageBase &
     | { type: 'dense'; spec: DenseSpec<M, B> }
     /** per-feature affine map x·diag(scale) + offset (inference batch normalization), as a diagonal kernel */
     | { type: 'scale'; kernel: M; bias: B; units: number }
-    | { type: 'pool'; mode: 'avg' | 'max'; units: number }
+    | { type: 'pool'; mode: PoolMode; units: number }
     | { type: 'flatten' }
     | ({ type: 'conv1d' } & ConvSpec<M, B>)
   )
@@ -61,7 +63,7 @@ export type Stage<M, B> = StageBase &
     | { type: 'bidirectional'; forward: Cell<M, B>; backward: Cell<M, B>; merge: MergeMode; returnSequences: boolean; half: M | null }
     | { type: 'dense'; spec: DenseSpec<M, B>; last: boolean }
     | { type: 'scale'; kernel: M; bias: B }
-    | { type: 'pool'; mode: 'avg' | 'max'; units: number; weights: (T: number) => M }
+    | { type: 'pool'; mode: PoolMode; units: number; weights: (T: number) => M }
     | { type: 'flatten' }
     | ({ type: 'conv1d' } & ConvSpec<M, B>)
   )
@@ -261,6 +263,10 @@ export function runPipeline<V, M, B>(d: Domain<V, M, B>, stages: Array<Stage<M, 
       return
     }
     hooks.onStep?.(k, null)
+    if (s.type === 'pool' && s.mode === 'last') {
+      vec = d.concat([at(k, T - 1)], 'last step')
+      return
+    }
     const all = Array.from({ length: T }, (_v, t) => at(k, t))
     if (s.type === 'pool' && s.mode === 'max') vec = d.max(all, 'max pool')
     else if (s.type === 'pool') {

@@ -34,7 +34,10 @@ const CLASS: Record<LayerIR['type'], string> = {
   bidirectional: 'Bidirectional',
   conv1d: 'Conv1D',
 }
-const classOf = (l: LayerIR) => (l.type === 'pool' && l.mode === 'max' ? 'GlobalMaxPooling1D' : CLASS[l.type])
+function classOf(l: LayerIR): string {
+  if (l.type === 'pool' && l.mode === 'last') throw new Error(`layer "${l.name}": the last step of a sequence has no Keras layer`)
+  return l.type === 'pool' && l.mode === 'max' ? 'GlobalMaxPooling1D' : CLASS[l.type]
+}
 
 function rnnConfig(layer: RecurrentLayer, goBackwards = false): Record<string, unknown> {
   const c: Record<string, unknown> = {
@@ -149,7 +152,8 @@ function weightName(style: LayersJsonStyle, modelName: string, layer: LayerIR, v
 
 export function toLayersJson(net: NetworkIR, style: LayersJsonStyle = 'tfjs'): LayersJsonFiles {
   const modelName = net.name ?? 'sequential'
-  const batchShape = net.input.kind === 'tokens' ? [null, net.input.seqLen] : [null, net.input.seqLen, net.input.frameSize]
+  const flat = net.input.kind === 'frames' ? net.input.flatSize : undefined
+  const batchShape = net.input.kind === 'tokens' ? [null, net.input.seqLen] : flat !== undefined ? [null, flat] : [null, net.input.seqLen, net.input.frameSize]
   const inputName = 'input_1'
   const inputLayer =
     style === 'keras3' || style === 'functional-keras3'
@@ -160,6 +164,8 @@ export function toLayersJson(net: NetworkIR, style: LayersJsonStyle = 'tfjs'): L
   const dropped = net.dropped ?? []
   const putDropped = (at: number) =>
     dropped.filter((d) => d.at === at).forEach((d) => configs.push({ className: d.className, config: { name: d.name, rate: 0.2, ...(d.className === 'GaussianNoise' ? { stddev: 0.1 } : {}) } }))
+  // a flat input: Keras's leading Reshape into the frames
+  if (flat !== undefined && net.input.kind === 'frames') configs.push({ className: 'Reshape', config: { name: 'reshape', target_shape: [net.input.seqLen, net.input.frameSize] } })
   net.layers.forEach((l, k) => {
     putDropped(k)
     configs.push({ className: classOf(l), config: layerConfig(l) })
