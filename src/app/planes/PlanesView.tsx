@@ -18,6 +18,9 @@ import { hasWebGL } from './webgl.ts'
 import { METHOD_COLORS, PLANE_COLORS } from '../theme.ts'
 import './planes.css'
 
+/** The planes' colours for planes.css, from the theme (no method's colour among them). */
+const PLANE_STYLE = { '--plane-lower': PLANE_COLORS.lower, '--plane-upper': PLANE_COLORS.upper, '--plane-curve': 'var(--fg)' } as React.CSSProperties
+
 const Surface3D = lazy(() => import('./Surface3D.tsx'))
 
 export interface PlanesViewProps {
@@ -64,7 +67,7 @@ export function PlanesView({ kind, box, record, mode = 'auto' }: PlanesViewProps
   const fallback = data.unary ? null : mode === '2d' ? 'the 2-D view was chosen' : !webgl ? 'WebGL is not available in this browser' : plotError ? `the 3-D view failed (${plotError})` : null
   const boxText = data.unary ? `[${formatNumber(data.box.lx)}, ${formatNumber(data.box.ux)}]` : `[${formatNumber(data.box.lx)}, ${formatNumber(data.box.ux)}] × [${formatNumber(data.box.ly)}, ${formatNumber(data.box.uy)}]`
   return (
-    <section className="planes-view" data-testid="planes-view" data-kind={kind} data-mode={data.unary ? 'curve' : fallback ? 'slices' : '3d'}>
+    <section className="planes-view" style={PLANE_STYLE} data-testid="planes-view" data-kind={kind} data-mode={data.unary ? 'curve' : fallback ? 'slices' : '3d'}>
       <p className="planes-title">
         <strong>{data.label}</strong> over {boxText}: {data.unary ? 'the curve between the two parallel lines' : 'the surface between the two parallel planes'} A·x{data.unary ? '' : ' + B·y'} + C1 ≤ f ≤ A·x{data.unary ? '' : ' + B·y'} + C2.
         {kind === 'mul' && ' x·y has no fused Cert-RNN plane: Cert-RNN uses DeepZ’s bilinear rule for it, so the two panels agree.'}
@@ -90,7 +93,7 @@ export function PlanesView({ kind, box, record, mode = 'auto' }: PlanesViewProps
           upper plane
         </span>
         <span>
-          <span className="swatch" style={{ background: PLANE_COLORS.curve }} aria-hidden="true" />
+          <span className="swatch" style={{ background: 'var(--plane-curve)' }} aria-hidden="true" />
           the function
         </span>
       </p>
