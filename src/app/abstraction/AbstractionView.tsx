@@ -10,7 +10,7 @@ import { formatEps } from '../views/geometry.ts'
 import { ProjectionSvg } from './ProjectionSvg.tsx'
 import { METHOD_COLORS } from '../theme.ts'
 import { KIND_LABELS } from '../planes/planeData.ts'
-import { buildScene, cloudPoints, maxChoiceCounts, opLabel, stepsOf, variableNames, widestBox } from './scene.ts'
+import { buildScene, cloudPoints, maxChoiceCounts, opLabel, planeAxes, stepsOf, variableNames, widestBox } from './scene.ts'
 
 const PlanesView = lazy(() => import('../planes/PlanesView.tsx').then((m) => ({ default: m.PlanesView })))
 
@@ -261,7 +261,7 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
         methods&apos; planes are drawn over the same box.
       </p>
       <Suspense fallback={<p className="muted">loading the planes view…</p>}>
-        <PlanesView kind={rec.kind} box={box} record={{ method: run.method, a: rec.a[i], b: rec.b[i], c1: rec.c1[i], c2: rec.c2[i] }} />
+        <PlanesView kind={rec.kind} box={box} axes={planeAxes(chosen.e.op, i, layers?.[chosen.e.layer])} record={{ method: run.method, a: rec.a[i], b: rec.b[i], c1: rec.c1[i], c2: rec.c2[i] }} />
       </Suspense>
     </div>
   )

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Projection } from '../../cert/index.ts'
 import { randomNetwork } from '../../cert/index.ts'
 import type { TraceSummary } from '../../worker/protocol.ts'
-import { buildScene, maxChoiceCounts, opLabel, stepsOf, variableNames, widestBox } from './scene.ts'
+import { buildScene, maxChoiceCounts, opLabel, planeAxes, stepsOf, variableNames, widestBox } from './scene.ts'
 
 const square = (lo: number, hi: number): Projection =>
   ({
@@ -63,6 +63,11 @@ describe('projection scene', () => {
     expect(variableNames(entry('backward pre', 12), [], rec).slice(2, 5)).toEqual(['b:i[2]', 'b:f[0]', 'b:f[1]'])
     expect(variableNames(entry('merge', 6), [], rec)).toEqual(['forward h[0]', 'forward h[1]', 'forward h[2]', 'backward h[0]', 'backward h[1]', 'backward h[2]'])
     expect(variableNames(entry('forward c', 3), [], rec)).toEqual(['f:c[0]', 'f:c[1]', 'f:c[2]'])
+    // the planes' axes: the two inputs of the neuron's transformer
+    expect(planeAxes('backward i*g', 2, rec)).toEqual({ x: 'backward i[2] before σ', y: 'backward g[2] before tanh' })
+    expect(planeAxes('forward f*c', 0, rec)).toEqual({ x: 'forward c[0] (the step before)', y: 'forward f[0] before σ' })
+    expect(planeAxes('out', 1, hidden)).toEqual({ x: 'unit 1 before relu', y: '' })
+    expect(planeAxes('(h-h~)*z', 0, conv.layers[1])).toEqual({ x: '(h − h̃)[0]', y: 'z[0] before σ' })
   })
 
   it('steps in time order, the layers after the recurrence last (a backward direction is traced from the last perturbed step down)', () => {

@@ -30,9 +30,13 @@ export interface PlanesViewProps {
   record?: RecordedPlane
   /** '2d' forces the slice view for binary kinds (default: 3-D when WebGL is available) */
   mode?: 'auto' | '2d'
+  /** what x and y stand for (a traced neuron's variables); default: the kind's generic names */
+  axes?: { x: string; y: string }
 }
 
-export function PlanesView({ kind, box, record, mode = 'auto' }: PlanesViewProps) {
+export function PlanesView({ kind, box, record, mode = 'auto', axes }: PlanesViewProps) {
+  const ax = axes?.x
+  const ay = axes?.y
   const { lx, ux, ly, uy } = box
   const rm = record?.method
   const ra = record?.a
@@ -45,11 +49,11 @@ export function PlanesView({ kind, box, record, mode = 'auto' }: PlanesViewProps
     if (problem) return { error: problem }
     const rec = rm === undefined ? undefined : { method: rm, a: ra!, b: rb!, c1: rc1!, c2: rc2! }
     try {
-      return { data: planesData(kind, b, { record: rec }) }
+      return { data: planesData(kind, b, { record: rec, axes: ax === undefined || ay === undefined ? undefined : { x: ax, y: ay } }) }
     } catch (e) {
       return { error: (e as Error).message }
     }
-  }, [kind, lx, ux, ly, uy, rm, ra, rb, rc1, rc2])
+  }, [kind, lx, ux, ly, uy, rm, ra, rb, rc1, rc2, ax, ay])
   const [plotError, setPlotError] = useState<string | null>(null)
   const onPlotError = useCallback((e: Error) => setPlotError(e.message || String(e)), [])
   const webgl = useMemo(() => mode === 'auto' && hasWebGL(), [mode])
@@ -188,6 +192,9 @@ function SvgChart({ geometry: g, testId }: { geometry: ChartGeometry; testId: st
         <rect className="frame" x={plot.left} y={plot.top} width={plot.right - plot.left} height={plot.bottom - plot.top} />
         <text className="axis-label" x={(plot.left + plot.right) / 2} y={g.height - 4} textAnchor="middle">
           {g.xLabel}
+        </text>
+        <text className="axis-label" transform={`translate(12, ${(plot.top + plot.bottom) / 2}) rotate(-90)`} textAnchor="middle">
+          {g.yLabel}
         </text>
       </g>
       {g.paths.map((p) => (
