@@ -192,9 +192,13 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
       {e.op === 'max pool' && <MaxPoolChoice trace={trace} entry={entry} vars={[decode(xv), decode(yv)]} names={names} />}
       {scene && (
         <p data-testid="inside-check" data-outside={scene.outside} className={scene.outside ? 'error' : 'muted'}>
-          {scene.outside
-            ? `UNSOUND: ${scene.outside} sampled point(s) fall outside a polygon — please report this model and input`
-            : `all ${trace.samples - 1} sampled inputs (dots) and the original input (ring) fall inside every polygon; dashed: the interval box of each zonotope`}
+          {scene.outside ? (
+            `UNSOUND: ${scene.outside} sampled point(s) fall outside a polygon — please report this model and input`
+          ) : (
+            <>
+              all {trace.samples - 1} sampled inputs (dots) and the original input (ring) fall inside every polygon; dashed: the range (a box) of each <Term id="zonotope">zonotope</Term>
+            </>
+          )}
         </p>
       )}
       <MarginView trace={trace} runnerUp={runnerUp} classNames={classNames} />
@@ -339,7 +343,7 @@ function MarginView({ trace, runnerUp, classNames }: { trace: TraceSummary; runn
   return (
     <div data-testid="margin-view">
       <p>
-        Final margin {classNames[trace.predicted]} − {classNames[runnerUp]} (predicted vs runner-up) over the ε-ball:
+        Final <Term id="margin">margin</Term> {classNames[trace.predicted]} − {classNames[runnerUp]} (predicted vs runner-up) over the ε-ball:
       </p>
       <svg width={w} height={24 * rows.length + 12} viewBox={`0 0 ${w} ${24 * rows.length + 12}`} className="margin-chart" role="img" aria-label="final margin per method against 0">
         <line x1={x(0)} x2={x(0)} y1={0} y2={24 * rows.length + 12} className="zero" />

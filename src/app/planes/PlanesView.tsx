@@ -8,8 +8,7 @@
 import type { ReactNode } from 'react'
 import { Component, lazy, Suspense, useCallback, useMemo, useState } from 'react'
 import type { PlaneBox, TransformerKind } from '../../cert/index.ts'
-import { METHOD_LABELS } from '../../cert/index.ts'
-import { methodName } from '../views/terms.ts'
+import { methodName, methodWords } from '../views/terms.ts'
 import type { ChartGeometry } from './chartGeometry.ts'
 import { curveGeometry, sliceGeometry } from './chartGeometry.ts'
 import type { MethodPlanes, PlanesData, RecordedPlane } from './planeData.ts'
@@ -116,7 +115,7 @@ function PlanePanel({ data, m, fallback, onPlotError }: { data: PlanesData; m: M
   const where = (p: { x: number; y: number }) => (data.unary ? `x = ${formatNumber(p.x)}` : `(${formatNumber(p.x)}, ${formatNumber(p.y)})`)
   return (
     <article className="planes-panel" style={{ '--method': METHOD_COLORS[m.method] } as React.CSSProperties} data-testid={`planes-panel-${m.method}`} data-gap={m.gap} data-source={m.source}>
-      <h3 title={METHOD_LABELS[m.method]}>{methodName(m.method)}</h3>
+      <h3 title={methodWords(m.method)}>{methodName(m.method)}</h3>
       <dl className="planes-stats">
         <div>
           <dt>A</dt>
@@ -146,7 +145,7 @@ function PlanePanel({ data, m, fallback, onPlotError }: { data: PlanesData; m: M
           <>Tight: the planes touch the function (the residual g = f − A·x{data.unary ? '' : ' − B·y'} spans the whole gap).</>
         ) : (
           <>
-            Looser than needed by {formatNumber(slack)} (slack): with these slopes, planes {formatNumber(m.tightGap)} apart would do.
+            Looser than needed by {formatNumber(slack)}: with these slopes, planes {formatNumber(m.tightGap)} apart would do.
           </>
         )}{' '}
         <span className="lo">min g</span> at {where(m.argmin)}, <span className="hi">max g</span> at {where(m.argmax)}.
