@@ -50,7 +50,7 @@ test('toxic-bilstm: the model card lists every layer; the trace shows both direc
   await expect(ops.locator('option')).toContainText([/backward direction: gates i, f, g, o/, /backward direction: hidden state h/, /merge of the two directions \(concat\)/])
   await expect(page.getByTestId('inside-check')).toHaveAttribute('data-outside', '0')
   // the planes' axes name the neuron's two inputs (here the 2-D slices: x below, f at the side)
-  await expect(page.getByTestId('planes-view').first().locator('.axis-label').first()).toHaveText(/^(forward|backward) [a-z]\[\d+\] /)
+  await expect(page.getByTestId('planes-view').first().locator('.axis-label').first()).toHaveText(/^[a-z]\[\d+\] (before|\(previous\))/)
   // after the recurrence: the max pool (how each method bounded it) and the relu head
   await page.getByTestId('step-slider').fill('5')
   await expect(page.getByTestId('step-label')).toHaveText('after the recurrence')

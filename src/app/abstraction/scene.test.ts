@@ -64,8 +64,8 @@ describe('projection scene', () => {
     expect(variableNames(entry('merge', 6), [], rec)).toEqual(['forward h[0]', 'forward h[1]', 'forward h[2]', 'backward h[0]', 'backward h[1]', 'backward h[2]'])
     expect(variableNames(entry('forward c', 3), [], rec)).toEqual(['f:c[0]', 'f:c[1]', 'f:c[2]'])
     // the planes' axes: the two inputs of the neuron's transformer
-    expect(planeAxes('backward i*g', 2, rec)).toEqual({ x: 'backward i[2] before σ', y: 'backward g[2] before tanh' })
-    expect(planeAxes('forward f*c', 0, rec)).toEqual({ x: 'forward c[0] (the step before)', y: 'forward f[0] before σ' })
+    expect(planeAxes('backward i*g', 2, rec)).toEqual({ x: 'i[2] before σ', y: 'g[2] before tanh' })
+    expect(planeAxes('forward f*c', 0, rec)).toEqual({ x: 'c[0] (previous)', y: 'f[0] before σ' })
     expect(planeAxes('out', 1, hidden)).toEqual({ x: 'unit 1 before relu', y: '' })
     expect(planeAxes('(h-h~)*z', 0, conv.layers[1])).toEqual({ x: '(h − h̃)[0]', y: 'z[0] before σ' })
   })

@@ -152,24 +152,24 @@ export function opLabel(op: string, layer: LayerIR | undefined): string {
 
 /**
  * What x and y stand for in the planes of one traced neuron: the operation's two inputs, e.g.
- * i⊙g at neuron 3 of an LSTM: x = 'i[3] before σ', y = 'g[3] before tanh'.
+ * i⊙g at neuron 3 of an LSTM: x = 'i[3] before σ', y = 'g[3] before tanh' (short: they are
+ * axis titles; the direction of a Bidirectional layer is in the transformer's name above).
  */
 export function planeAxes(op: string, neuron: number, layer: LayerIR | undefined): { x: string; y: string } | undefined {
   const { direction, base } = splitDirection(op)
   const cell = cellOf(layer, direction)
-  const d = direction ? `${direction} ` : ''
   const i = `[${neuron}]`
   if (cell) {
     const gate = cell.type !== 'simpleRnn' && cell.recurrentActivation === 'hard_sigmoid' ? 'hard_sigmoid' : 'σ'
-    const lstm: Record<string, [string, string]> = { 'f*c': [`c${i} (the step before)`, `f${i} before ${gate}`], 'i*g': [`i${i} before ${gate}`, `g${i} before tanh`], h: [`o${i} before ${gate}`, `c${i} into tanh`] }
+    const lstm: Record<string, [string, string]> = { 'f*c': [`c${i} (previous)`, `f${i} before ${gate}`], 'i*g': [`i${i} before ${gate}`, `g${i} before tanh`], h: [`o${i} before ${gate}`, `c${i} into tanh`] }
     const gru: Record<string, [string, string]> = {
-      'r*h': [`h${i} (the step before)`, `r${i} before ${gate}`],
-      'r*(h·U_h)': [`(U·h)${i} (the step before)`, `r${i} before ${gate}`],
+      'r*h': [`h${i} (previous)`, `r${i} before ${gate}`],
+      'r*(h·U_h)': [`(U·h)${i} (previous)`, `r${i} before ${gate}`],
       '(h-h~)*z': [`(h − h̃)${i}`, `z${i} before ${gate}`],
       'h~': [`h̃${i} before tanh`, ''],
     }
     const pair = cell.type === 'lstm' ? lstm[base] : cell.type === 'gru' ? gru[base] : base === 'h' ? [`h${i} before ${cell.activation}`, ''] : undefined
-    if (pair) return { x: `${d}${pair[0]}`, y: pair[1] ? `${d}${pair[1]}` : '' }
+    if (pair) return { x: pair[0], y: pair[1] }
   }
   if (op === 'merge') return { x: `forward h${i}`, y: `backward h${i}` }
   if (op === 'out' && layer && 'activation' in layer) return { x: `unit ${neuron} before ${layer.activation}`, y: '' }
