@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test'
-import { preserveWebGLPixels } from './helpers.ts'
+import { preserveWebGLPixels, trackErrors, withoutWebGL } from './helpers.ts'
 
 test('projection: polygons and sampled points are drawn, stepping time changes them', async ({ page }) => {
   const errors: string[] = []
@@ -30,6 +30,36 @@ test('projection: polygons and sampled points are drawn, stepping time changes t
   await expect(page.getByTestId('op-select')).toHaveValue(/logits/)
   await expect(page.getByTestId('margin-view')).toBeVisible()
   await expect(page.getByTestId('margin-certrnn')).toHaveText(/Cert-RNN: (not )?certified/)
+  expect(errors).toEqual([])
+})
+
+test('toxic-bilstm: the model card lists every layer; the trace shows both directions, the merge, the max pool and the relu head', async ({ page }) => {
+  const errors = trackErrors(page)
+  await withoutWebGL(page)
+  await page.goto('/#view=abstraction&model=toxic-bilstm&text=you%20are%20a%20complete%20idiot&threat=frames=2&eps=0.01')
+  await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', { timeout: 20_000 })
+  await expect(page.getByTestId('model-status')).toContainText('Bidirectional(LSTM) → GlobalMaxPooling1D → Dense (relu) → Dense')
+  const card = page.getByTestId('model-card')
+  await card.locator('summary').click()
+  await expect(card.locator('li')).toHaveText([/^Embedding/, /^SpatialDropout1D spatial_dropout1d: ignored at inference/, /^Bidirectional\(LSTM\) .*merge mode concat/, /^GlobalMaxPooling1D/, /^Dense dense_hidden: hidden layer .*relu/, /^Dense dense: output layer/])
+  await page.getByTestId('run-trace').click()
+  await expect(page.getByTestId('projection')).toBeVisible({ timeout: 30_000 })
+  // the backward direction runs from the perturbed token down to the first: step 0 has a backward step
+  await expect(page.getByTestId('step-label')).toHaveText('step 0')
+  const ops = page.getByTestId('op-select')
+  await expect(ops.locator('option')).toContainText([/backward direction: gates i, f, g, o/, /backward direction: hidden state h/, /merge of the two directions \(concat\)/])
+  await expect(page.getByTestId('inside-check')).toHaveAttribute('data-outside', '0')
+  // the planes' axes name the neuron's two inputs (here the 2-D slices: x below, f at the side)
+  await expect(page.getByTestId('planes-view').first().locator('.axis-label').first()).toHaveText(/^[a-z]\[\d+\] (before|\(previous\))/)
+  // after the recurrence: the max pool (how each method bounded it) and the relu head
+  await page.getByTestId('step-slider').fill('5')
+  await expect(page.getByTestId('step-label')).toHaveText('after the recurrence')
+  await expect(ops.locator('option')).toContainText([/max pool over the steps/, /W·x \+ b/, /relu output/, /logits/])
+  await ops.selectOption('2/max pool')
+  await expect(page.getByTestId('max-choice-interval')).toContainText(/^.*Interval \(IBP\): 64 a box/)
+  await expect(page.getByTestId('max-choice-certrnn')).toContainText(/exact/)
+  await expect(page.getByTestId('inside-check')).toHaveAttribute('data-outside', '0')
+  await expect(page.getByTestId('planes-op')).toContainText('relu output · relu(x)')
   expect(errors).toEqual([])
 })
 
@@ -65,9 +95,9 @@ test('bounding planes of a traced step: three panels drawn (or the 2-D fallback)
   // it opens on the widest input box of the step, and says which box it shows
   await expect(page.getByTestId('planes-box')).toHaveAttribute('data-widest', 'true')
   await expect(page.getByTestId('planes-box')).toContainText(/neuron \d+ \(the widest input box of this step\): box \[/)
-  await expect(page.getByTestId('planes-op')).toContainText('f*c')
+  await expect(page.getByTestId('planes-op')).toContainText('f ⊙ c')
   // at step 0 the cell state is 0, so f⊙c is exact: look at i⊙g
-  await page.getByTestId('planes-op').selectOption({ label: 'lstm: i*g (sigmoidTanh)' })
+  await page.getByTestId('planes-op').selectOption({ label: 'lstm: i ⊙ g: what the cell writes · σ(x)·tanh(y)' })
   for (const m of ['certrnn', 'deepz', 'interval']) await expect(page.getByTestId(`planes-panel-${m}`)).toBeVisible({ timeout: 30_000 })
   const gap = await page.getByTestId('plane-gap-certrnn').textContent()
   expect(gap).toMatch(/\d/)

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { drawStroke, slowComparisonSetup, trackErrors, uploadFixture } from './helpers.ts'
 
@@ -78,6 +79,31 @@ test('upload a valid model, draw a digit, certify it', async ({ page }) => {
   await page.getByTestId('run-compare').click()
   await expect(page.getByTestId('compare-table')).toBeVisible({ timeout: 60_000 })
   await expect(page.getByTestId('compare-table').locator('tbody tr')).toHaveCount(3)
+  expect(errors).toEqual([])
+})
+
+test('a Keras 3 .keras file dropped into the page is certified without conversion', async ({ page }) => {
+  const errors = trackErrors(page)
+  await page.goto('/#model=rnn-2-32')
+  await ready(page)
+  // a real drop on the drop zone (a GRU reset_after over 7 frames of 112 pixels, saved by Keras 3.15)
+  const keras = readFileSync(join(import.meta.dirname, '..', 'src', 'model', 'testing', 'fixtures', 'keras3', 'dotkeras-gru-resetafter', 'dotkeras-gru-resetafter.keras'))
+  const dataTransfer = await page.evaluateHandle((b64) => {
+    const dt = new DataTransfer()
+    dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'dotkeras-gru-resetafter.keras'))
+    return dt
+  }, keras.toString('base64'))
+  await page.getByTestId('upload-zone').dispatchEvent('drop', { dataTransfer })
+  await expect(page.getByTestId('model-picker')).toHaveValue('__upload', { timeout: 20_000 })
+  await ready(page)
+  await expect(page.getByTestId('model-status')).toContainText('GRU → Dense · 10 classes')
+  await expect(page.getByTestId('model-card').locator('li').first()).toContainText('reset_after')
+  // 7 × 112 = 784: the bundled MNIST digits, cut into its frames
+  await page.getByTestId('digit-0').click()
+  await page.getByTestId('run-certify').click()
+  await expect(page.getByTestId('verdict')).toBeVisible({ timeout: 30_000 })
+  await expect(page.getByTestId('prediction')).toContainText('(float64 forward pass)')
+  await expect(page.getByTestId('upload-error')).toHaveCount(0)
   expect(errors).toEqual([])
 })
 

@@ -28,6 +28,17 @@ export async function preserveWebGLPixels(page: Page) {
   })
 }
 
+/** No WebGL in this page: the planes panels draw their 2-D slices (fast; the 3-D panels have their own tests). */
+export async function withoutWebGL(page: Page) {
+  await page.addInitScript(() => {
+    const original = HTMLCanvasElement.prototype.getContext
+    HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, type: string, attrs?: unknown) {
+      if (type === 'webgl' || type === 'webgl2' || type === 'experimental-webgl') return null
+      return (original as (this: HTMLCanvasElement, t: string, a?: unknown) => RenderingContext | null).call(this, type, attrs)
+    } as typeof original
+  })
+}
+
 /** Draw a vertical stroke (a '1') on the digit pad. */
 export async function drawStroke(page: Page) {
   const box = (await page.getByTestId('draw-canvas').boundingBox())!

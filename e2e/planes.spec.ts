@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test'
 import type { Page } from '@playwright/test'
-import { preserveWebGLPixels, trackErrors } from './helpers.ts'
+import { preserveWebGLPixels, trackErrors, withoutWebGL } from './helpers.ts'
 
 const METHODS = ['certrnn', 'deepz', 'interval'] as const
 
@@ -117,13 +117,7 @@ test('planes: σ(x)·tanh(y) draws three panels, the gap follows the box, tanh d
 
 test('planes: without WebGL the surfaces fall back to 2-D slices, never a blank panel', async ({ page }) => {
   const errors = trackErrors(page)
-  await page.addInitScript(() => {
-    const original = HTMLCanvasElement.prototype.getContext
-    HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, type: string, attrs?: unknown) {
-      if (type === 'webgl' || type === 'webgl2' || type === 'experimental-webgl') return null
-      return (original as (this: HTMLCanvasElement, t: string, a?: unknown) => RenderingContext | null).call(this, type, attrs)
-    } as typeof original
-  })
+  await withoutWebGL(page)
   await page.goto('/#view=playground')
   await expect(page.getByTestId('planes-fallback')).toBeVisible()
   await expect(page.getByTestId('planes-fallback')).toContainText('WebGL is not available')

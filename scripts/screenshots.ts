@@ -90,6 +90,16 @@ try {
     .waitFor({ timeout: 60_000 })
     .catch(() => undefined)
   await shot(desk, 'abstraction')
+  // the classic toxic shape: its model card, both directions of the Bidirectional layer, the max pool
+  await open(desk, `#view=abstraction&model=toxic-bilstm&text=${encodeURIComponent('you are a complete idiot')}&threat=frames=2&eps=0.01`)
+  await ready(desk)
+  await desk.getByTestId('model-card').locator('summary').click()
+  await desk.getByTestId('run-trace').click()
+  if (await waitFor(desk, 'projection')) {
+    await desk.getByTestId('op-select').selectOption({ index: 2 })
+    await waitFor(desk, 'step-planes')
+  }
+  await shot(desk, 'abstraction-bilstm')
   // the walkthrough's verdict
   await open(desk, `#view=walkthrough&step=7`)
   await waitFor(desk, 'wt-step')

@@ -39,6 +39,8 @@ function searchFraction(): (q: BoundRequest) => number {
   }
 }
 
+const entryKey = (e: { layer: number; step: number | null; op: string }) => `${e.layer}|${e.step}|${e.op}`
+
 /** Trace a certification per method, with zonotopes, and sample the ball for the cloud. */
 function traceJob(
   id: number,
@@ -63,12 +65,12 @@ function traceJob(
       lo: sink.map((e) => e.bounds.lo),
       hi: sink.map((e) => e.bounds.hi),
       planes: sink.map((e) => e.planes ?? null),
+      max: sink.map((e) => e.max ?? null),
     })
     progress((k + 1) / (job.methods.length + 1))
   })
   // the cloud: sample 0 is the unperturbed input, then points of the ball (half vertices)
   const rng = new Rng(job.seed ?? 1)
-  const start = Math.min(...job.frames)
   const samples = Math.max(1, Math.min(2000, Math.round(job.samples)))
   const cloud = entries.map((e) => new Float64Array(samples * e.n))
   for (let s = 0; s < samples; s++) {
@@ -83,9 +85,25 @@ function traceJob(
     })
     const sink: ConcreteEntry[] = []
     forward(cn, x, sink)
-    // the trace starts at the first perturbed frame: skip the concrete steps before it
-    const traced = sink.filter((e) => e.step === null || e.step >= start)
-    traced.forEach((e, k) => cloud[k].set(e.values, s * e.values.length))
+    // the trace computes only what the perturbed frames reach (a backward direction runs from
+    // the last perturbed step down, a convolution's taps reach steps before the first): match
+    // each traced operation to the concrete run's by layer, step and name, in order
+    const byKey = new Map<string, ConcreteEntry[]>()
+    for (const e of sink) {
+      const key = entryKey(e)
+      const list = byKey.get(key)
+      if (list) list.push(e)
+      else byKey.set(key, [e])
+    }
+    const used = new Map<string, number>()
+    entries.forEach((e, k) => {
+      const key = entryKey(e)
+      const nth = used.get(key) ?? 0
+      used.set(key, nth + 1)
+      const c = byKey.get(key)?.[nth]
+      if (!c || c.values.length !== e.n) throw new Error(`trace: the concrete run has no value for ${e.layerName} ${e.op} at step ${e.step}`)
+      cloud[k].set(c.values, s * e.n)
+    })
   }
   progress(1)
   return {

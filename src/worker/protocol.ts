@@ -3,7 +3,7 @@
  * The model is sent once (`load`); every job names the model it expects.
  */
 import type { AuditOptions, ModelAudit } from '../attack/audit.ts'
-import type { BoundResult, CertifyResult, Clip, MarginCheck, Method, NetworkIR, PlaneRecord, Projection, SampleInput, SearchKind, Threat, VarSelector } from '../cert/index.ts'
+import type { BoundResult, CertifyResult, Clip, MarginCheck, Method, NetworkIR, PlaneRecord, Projection, SampleInput, SearchKind, Threat, TraceEntry, VarSelector } from '../cert/index.ts'
 export interface JobSettings {
   threat: Threat
   method: Method
@@ -100,6 +100,8 @@ export interface TraceSummary {
     lo: Float64Array[]
     hi: Float64Array[]
     planes: Array<PlaneRecord | null>
+    /** max pooling entries: per variable how the max was bounded ('exact', 'step', 'box') and the step kept (−1: a box) */
+    max: Array<TraceEntry['max'] | null>
   }>
   /** per entry: samples × n values, row-major */
   cloud: Float64Array[]

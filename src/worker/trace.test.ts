@@ -36,6 +36,40 @@ describe('trace and projection jobs (the visualiser)', () => {
     logits.forEach((v, c) => expect(v).toBeCloseTo(t.logits[c], 12))
   })
 
+  // the trace computes only what the perturbed token reaches: a backward direction from the
+  // last perturbed step down, a convolution's outputs from before the first; the sampled
+  // values must be the same operations' (a misaligned cloud would look unsound)
+  it.each([
+    ['Bidirectional LSTM → max pool → relu head', randomNetwork({ cell: 'lstm', hidden: [4], frameSize: 3, classes: 3, seed: 6, vocab: 20, bidirectional: 'concat', returnSequences: true, after: [{ kind: 'pool', mode: 'max' }], head: [{ units: 5, activation: 'relu' }], before: [{ kind: 'identity', className: 'SpatialDropout1D' }] })],
+    ['Conv1D (same) → GRU', randomNetwork({ cell: 'gru', hidden: [4], frameSize: 3, classes: 3, seed: 6, vocab: 20, before: [{ kind: 'conv1d', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }] })],
+  ])('%s: every sampled value lies in every method\'s bounds of its own operation', async (_name, net) => {
+    const client = new CertClient(() => new InProcessWorker())
+    await client.load('m', net)
+    const t = (await client.run({ kind: 'trace', input: { tokens: [1, 2, 3, 4, 5] }, frames: [2], eps: 0.05, methods: ['certrnn', 'deepz', 'interval'], margin: 'diff', samples: 200 }).result) as TraceSummary
+    const ops = new Set(t.entries.map((e) => e.op))
+    if (ops.has('merge')) {
+      expect(t.entries.filter((e) => e.op === 'backward h').map((e) => e.step)).toEqual([2, 1, 0])
+      expect(ops).toContain('max pool')
+      expect(ops).toContain('out')
+      const k = t.entries.findIndex((e) => e.op === 'max pool')
+      for (const m of t.methods) expect(m.max[k]!.choice).toHaveLength(t.entries[k].n)
+      expect(t.methods.find((m) => m.method === 'interval')!.max[k]!.choice.every((c) => c === 'box')).toBe(true)
+    } else expect(t.entries.filter((e) => e.op === 'conv').map((e) => e.step)).toEqual([1, 2, 3])
+    let checked = 0
+    t.entries.forEach((e, k) => {
+      for (const m of t.methods) {
+        for (let s = 0; s < t.samples; s++) {
+          for (let i = 0; i < e.n; i++) {
+            const v = t.cloud[k][s * e.n + i]
+            if (!(v >= m.lo[k][i] - 1e-9 && v <= m.hi[k][i] + 1e-9)) expect.fail(`${m.method} ${e.op} at step ${e.step}: sample ${s} variable ${i} = ${v} outside [${m.lo[k][i]}, ${m.hi[k][i]}]`)
+            checked++
+          }
+        }
+      }
+    })
+    expect(checked).toBe(3 * 200 * t.entries.reduce((a, e) => a + e.n, 0))
+  })
+
   it('a projection of a stale trace says so', async () => {
     const client = new CertClient(() => new InProcessWorker())
     await client.load('m', randomNetwork({ cell: 'gru', hidden: [3], frameSize: 2, classes: 2, seed: 1 }))

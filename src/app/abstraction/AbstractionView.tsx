@@ -9,7 +9,8 @@ import { methodName } from '../views/terms.ts'
 import { formatEps } from '../views/geometry.ts'
 import { ProjectionSvg } from './ProjectionSvg.tsx'
 import { METHOD_COLORS } from '../theme.ts'
-import { buildScene, cloudPoints, stepsOf, variableNames, widestBox } from './scene.ts'
+import { KIND_LABELS } from '../planes/planeData.ts'
+import { buildScene, cloudPoints, maxChoiceCounts, opLabel, planeAxes, stepsOf, variableNames, widestBox } from './scene.ts'
 
 const PlanesView = lazy(() => import('../planes/PlanesView.tsx').then((m) => ({ default: m.PlanesView })))
 
@@ -78,20 +79,16 @@ export function AbstractionView() {
 }
 
 function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames: string[] }) {
-  const units = useApp((s) => {
-    const m = s.model
-    const layer = m?.net.layers.find((l) => l.type === 'lstm' || l.type === 'gru' || l.type === 'simpleRnn')
-    return layer && 'units' in layer ? layer.units : 0
-  })
+  const layers = useApp((s) => s.model?.net.layers)
   const steps = useMemo(() => stepsOf(trace), [trace])
   const [stepIdx, setStepIdx] = useState(0)
   const step = steps[Math.min(stepIdx, steps.length - 1)]
   const ops = trace.entries.map((e, k) => ({ e, k })).filter(({ e }) => e.step === step)
   const [opName, setOpName] = useState('h')
-  const chosen = ops.find(({ e }) => `${e.layer}/${e.op}` === opName) ?? ops.find(({ e }) => e.op === 'h') ?? ops[ops.length - 1]
+  const chosen = ops.find(({ e }) => `${e.layer}/${e.op}` === opName) ?? ops.find(({ e }) => e.op === 'h' || e.op === 'forward h') ?? ops[ops.length - 1]
   const entry = chosen.k
   const e = trace.entries[entry]
-  const names = variableNames(e, classNames, units)
+  const names = variableNames(e, classNames, layers?.[e.layer])
   const runnerUp = useMemo(() => {
     let best = -1
     trace.logits.forEach((v, c) => {
@@ -160,7 +157,7 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
           <select data-testid="op-select" value={`${e.layer}/${e.op}`} onChange={(ev) => setOpName(ev.target.value)}>
             {ops.map(({ e: o }) => (
               <option key={`${o.layer}/${o.op}`} value={`${o.layer}/${o.op}`}>
-                {o.layerName}: {o.op} ({o.n})
+                {o.layerName}: {opLabel(o.op, layers?.[o.layer])} ({o.n})
               </option>
             ))}
           </select>
@@ -192,11 +189,16 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
           scaled to the tighter methods and the sampled inputs.
         </p>
       )}
+      {e.op === 'max pool' && <MaxPoolChoice trace={trace} entry={entry} vars={[decode(xv), decode(yv)]} names={names} />}
       {scene && (
         <p data-testid="inside-check" data-outside={scene.outside} className={scene.outside ? 'error' : 'muted'}>
-          {scene.outside
-            ? `UNSOUND: ${scene.outside} sampled point(s) fall outside a polygon — please report this model and input`
-            : `all ${trace.samples - 1} sampled inputs (dots) and the original input (ring) fall inside every polygon; dashed: the interval box of each zonotope`}
+          {scene.outside ? (
+            `UNSOUND: ${scene.outside} sampled point(s) fall outside a polygon — please report this model and input`
+          ) : (
+            <>
+              all {trace.samples - 1} sampled inputs (dots) and the original input (ring) fall inside every polygon; dashed: the range (a box) of each <Term id="zonotope">zonotope</Term>
+            </>
+          )}
         </p>
       )}
       <MarginView trace={trace} runnerUp={runnerUp} classNames={classNames} />
@@ -207,6 +209,7 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
 
 /** Every transformer applied at this step, for one neuron: the planes of the three methods. */
 function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null }) {
+  const layers = useApp((s) => s.model?.net.layers)
   // each method's run met its own input boxes: show the planes at the boxes of one run
   const [runOf, setRunOf] = useState<Method>('certrnn')
   const run = trace.methods.find((m) => m.method === runOf) ?? trace.methods[0]
@@ -235,7 +238,7 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
           <select data-testid="planes-op" value={`${chosen.e.layer}/${chosen.e.op}`} onChange={(ev) => setOpKey(ev.target.value)}>
             {ops.map(({ e, k }) => (
               <option key={`${e.layer}/${e.op}`} value={`${e.layer}/${e.op}`}>
-                {e.layerName}: {e.op} ({run.planes[k]!.kind})
+                {e.layerName}: {opLabel(e.op, layers?.[e.layer])} · {KIND_LABELS[run.planes[k]!.kind]}
               </option>
             ))}
           </select>
@@ -256,14 +259,54 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
         </label>
       </div>
       <p className="muted" data-testid="planes-box" data-widest={String(isWidest)}>
-        {chosen.e.layerName}: {chosen.e.op}, neuron {i}
+        {chosen.e.layerName}: {opLabel(chosen.e.op, layers?.[chosen.e.layer])}, neuron {i}
         {isWidest ? ' (the widest input box of this step)' : ''}: box [{box.lx.toPrecision(3)}, {box.ux.toPrecision(3)}]
         {rec.kind === 'tanh' || rec.kind === 'sigmoid' ? '' : ` × [${box.ly.toPrecision(3)}, ${box.uy.toPrecision(3)}]`}. {methodName(run.method)}&apos;s plane is the one its run used; the other
         methods&apos; planes are drawn over the same box.
       </p>
       <Suspense fallback={<p className="muted">loading the planes view…</p>}>
-        <PlanesView kind={rec.kind} box={box} record={{ method: run.method, a: rec.a[i], b: rec.b[i], c1: rec.c1[i], c2: rec.c2[i] }} />
+        <PlanesView kind={rec.kind} box={box} axes={planeAxes(chosen.e.op, i, layers?.[chosen.e.layer])} record={{ method: run.method, a: rec.a[i], b: rec.b[i], c1: rec.c1[i], c2: rec.c2[i] }} />
       </Suspense>
+    </div>
+  )
+}
+
+const MAX_CHOICE_WORDS = {
+  exact: 'exact (one step is the largest everywhere in the ball)',
+  step: 'one step plus a one-sided term (it keeps that step\'s correlations)',
+  box: 'a box (from the largest lower bound to the largest upper bound)',
+} as const
+
+/** How each method bounded the max pool, feature by feature: exact, a step plus a one-sided term, or a box. */
+function MaxPoolChoice({ trace, entry, vars, names }: { trace: TraceSummary; entry: number; vars: [VarSelector, VarSelector]; names: string[] }) {
+  const shown = vars.flatMap((v) => ('index' in v ? [v.index] : []))
+  return (
+    <div className="max-choice" data-testid="max-choice">
+      <p>
+        A max has no planes: each method bounds the largest value of a feature over the steps in one of three ways, feature by feature ({names.length} features):
+      </p>
+      <ul>
+        {trace.methods.map((m) => {
+          const rec = m.max[entry]
+          if (!rec) return null
+          const counts = maxChoiceCounts(rec.choice)
+          return (
+            <li key={m.method} data-testid={`max-choice-${m.method}`}>
+              <span className="swatch" style={{ background: METHOD_COLORS[m.method] }} aria-hidden="true" /> {methodName(m.method)}:{' '}
+              {(['exact', 'step', 'box'] as const)
+                .filter((c) => counts[c] > 0)
+                .map((c) => `${counts[c]} ${MAX_CHOICE_WORDS[c]}`)
+                .join('; ')}
+              {shown.length > 0 && (
+                <span className="muted">
+                  {' '}
+                  — {shown.map((i) => `${names[i]}: ${rec.choice[i]}${rec.step[i] >= 0 ? ` (step ${rec.step[i]})` : ''}`).join(', ')}
+                </span>
+              )}
+            </li>
+          )
+        })}
+      </ul>
     </div>
   )
 }
@@ -300,7 +343,7 @@ function MarginView({ trace, runnerUp, classNames }: { trace: TraceSummary; runn
   return (
     <div data-testid="margin-view">
       <p>
-        Final margin {classNames[trace.predicted]} − {classNames[runnerUp]} (predicted vs runner-up) over the ε-ball:
+        Final <Term id="margin">margin</Term> {classNames[trace.predicted]} − {classNames[runnerUp]} (predicted vs runner-up) over the ε-ball:
       </p>
       <svg width={w} height={24 * rows.length + 12} viewBox={`0 0 ${w} ${24 * rows.length + 12}`} className="margin-chart" role="img" aria-label="final margin per method against 0">
         <line x1={x(0)} x2={x(0)} y1={0} y2={24 * rows.length + 12} className="zero" />

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { Projection } from '../../cert/index.ts'
-import { buildScene, widestBox } from './scene.ts'
+import { randomNetwork } from '../../cert/index.ts'
+import type { TraceSummary } from '../../worker/protocol.ts'
+import { buildScene, maxChoiceCounts, opLabel, planeAxes, stepsOf, variableNames, widestBox } from './scene.ts'
 
 const square = (lo: number, hi: number): Projection =>
   ({
@@ -40,5 +42,37 @@ describe('projection scene', () => {
     const rec = (lx: number[], ux: number[], ly = lx.map(() => NaN), uy = lx.map(() => NaN)) => ({ lx, ux, ly, uy })
     expect(widestBox([rec([0, 0], [0, 0], [0, 0], [1, 1]), rec([0, -1, 0], [0.5, 2, 0])])).toEqual({ op: 1, neuron: 1 })
     expect(widestBox([rec([0, 0], [0, 0], [0, -3], [0, 3])])).toEqual({ op: 0, neuron: 1 })
+  })
+
+  it('the operations in words: both directions of a Bidirectional LSTM, the merge, the pool, the relu head, a convolution', () => {
+    const bi = randomNetwork({ cell: 'lstm', hidden: [3], frameSize: 2, classes: 2, seed: 1, bidirectional: 'concat', returnSequences: true, after: [{ kind: 'pool', mode: 'max' }], head: [{ units: 4, activation: 'relu' }] })
+    const [rec, pool, hidden, out] = bi.layers
+    expect(opLabel('forward pre', rec)).toBe('forward direction: gates i, f, g, o (before activation)')
+    expect(opLabel('backward f*c', rec)).toBe('backward direction: f ⊙ c: what the cell keeps')
+    expect(opLabel('backward h', rec)).toBe('backward direction: hidden state h = o ⊙ tanh(c)')
+    expect(opLabel('merge', rec)).toBe('merge of the two directions (concat)')
+    expect(opLabel('max pool', pool)).toBe('max pool over the steps')
+    expect(opLabel('pre', hidden)).toBe('W·x + b (before activation)')
+    expect(opLabel('out', hidden)).toBe('relu output')
+    expect(opLabel('logits', out)).toBe('logits (output layer)')
+    const conv = randomNetwork({ cell: 'gru', hidden: [3], frameSize: 2, classes: 2, seed: 1, before: [{ kind: 'conv1d', filters: 2, kernelSize: 2, padding: 'causal', activation: 'relu' }] })
+    expect(opLabel('conv', conv.layers[0])).toMatch(/^convolution/)
+    expect(opLabel('pre z,r', conv.layers[1])).toBe('update and reset gates z, r (before σ)')
+    // the variables: each direction's gates, the merged halves
+    const entry = (op: string, n: number) => ({ layer: 0, layerName: 'bidirectional', step: 1, op, n })
+    expect(variableNames(entry('backward pre', 12), [], rec).slice(2, 5)).toEqual(['b:i[2]', 'b:f[0]', 'b:f[1]'])
+    expect(variableNames(entry('merge', 6), [], rec)).toEqual(['forward h[0]', 'forward h[1]', 'forward h[2]', 'backward h[0]', 'backward h[1]', 'backward h[2]'])
+    expect(variableNames(entry('forward c', 3), [], rec)).toEqual(['f:c[0]', 'f:c[1]', 'f:c[2]'])
+    // the planes' axes: the two inputs of the neuron's transformer
+    expect(planeAxes('backward i*g', 2, rec)).toEqual({ x: 'i[2] before σ', y: 'g[2] before tanh' })
+    expect(planeAxes('forward f*c', 0, rec)).toEqual({ x: 'c[0] (previous)', y: 'f[0] before σ' })
+    expect(planeAxes('out', 1, hidden)).toEqual({ x: 'unit 1 before relu', y: '' })
+    expect(planeAxes('(h-h~)*z', 0, conv.layers[1])).toEqual({ x: '(h − h̃)[0]', y: 'z[0] before σ' })
+  })
+
+  it('steps in time order, the layers after the recurrence last (a backward direction is traced from the last perturbed step down)', () => {
+    const entries = [1, 2, 3, 1, 0, null].map((step, k) => ({ layer: 0, layerName: 'l', step, op: `op${k}`, n: 1 }))
+    expect(stepsOf({ entries } as unknown as TraceSummary)).toEqual([0, 1, 2, 3, null])
+    expect(maxChoiceCounts(['exact', 'box', 'exact', 'step'])).toEqual({ exact: 2, step: 1, box: 1 })
   })
 })

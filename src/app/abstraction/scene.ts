@@ -3,7 +3,7 @@
  * sampled points; SVG path strings; which sampled points fall outside which polygon.
  */
 import { scaleLinear } from 'd3'
-import type { Method, Projection, VarSelector } from '../../cert/index.ts'
+import type { LayerIR, Method, Projection, RecurrentLayer, VarSelector } from '../../cert/index.ts'
 import { insideConvexPolygon, selectValue } from '../../cert/index.ts'
 import type { TraceEntrySummary, TraceSummary } from '../../worker/protocol.ts'
 
@@ -98,19 +98,110 @@ export function buildScene(projections: Array<{ method: Method; p: Projection }>
   }
 }
 
-/** Readable names of an operation's variables (gate pre-activations, units, logits). */
-export function variableNames(e: TraceEntrySummary, classNames: string[], units: number): string[] {
-  if (e.op === 'logits') return classNames.slice(0, e.n)
-  if (e.op === 'pre' && e.n === 4 * units) return Array.from({ length: e.n }, (_, k) => `${'ifco'[Math.floor(k / units)]}[${k % units}]`)
-  if (e.op === 'pre z,r') return Array.from({ length: e.n }, (_, k) => `${'zr'[Math.floor(k / units)]}[${k % units}]`)
-  return Array.from({ length: e.n }, (_, k) => `${e.op}[${k}]`)
+/** A Bidirectional layer's direction ('forward', 'backward') and the cell's own operation name. */
+function splitDirection(op: string): { direction: 'forward' | 'backward' | null; base: string } {
+  const m = /^(forward|backward) (.*)$/.exec(op)
+  return m ? { direction: m[1] as 'forward' | 'backward', base: m[2] } : { direction: null, base: op }
 }
 
-/** Entries grouped by time step (null: the layers after the recurrence). */
+/** The recurrent cell an operation belongs to (the direction's, for a Bidirectional layer). */
+function cellOf(layer: LayerIR | undefined, direction: 'forward' | 'backward' | null): RecurrentLayer | null {
+  if (!layer) return null
+  if (layer.type === 'bidirectional') return direction === 'backward' ? layer.backward : layer.forward
+  return layer.type === 'simpleRnn' || layer.type === 'lstm' || layer.type === 'gru' ? layer : null
+}
+
+const CELL_OPS: Record<string, string> = {
+  'f*c': 'f ⊙ c: what the cell keeps',
+  'i*g': 'i ⊙ g: what the cell writes',
+  c: 'cell state c',
+  'pre z,r': 'update and reset gates z, r (before σ)',
+  'r*h': 'r ⊙ h: the reset state',
+  'pre h': 'candidate h̃ (before tanh)',
+  'h~': 'candidate h̃',
+  'h-h~': 'h − h̃',
+  '(h-h~)*z': '(h − h̃) ⊙ z',
+  'r*(h·U_h)': 'r ⊙ (U·h): the reset state (reset_after)',
+}
+
+/**
+ * An operation of the trace in words, from its trace name and its layer: the gates of each
+ * cell, both directions of a Bidirectional layer, the merge, pooling, convolution, the
+ * head's hidden layer and the logits.
+ */
+export function opLabel(op: string, layer: LayerIR | undefined): string {
+  const { direction, base } = splitDirection(op)
+  const cell = cellOf(layer, direction)
+  const dir = direction ? `${direction} direction: ` : ''
+  if (cell) {
+    if (base === 'pre') return `${dir}${cell.type === 'lstm' ? 'gates i, f, g, o (before activation)' : 'W·x + U·h + b (before activation)'}`
+    if (base === 'h') return `${dir}hidden state h${cell.type === 'lstm' ? ' = o ⊙ tanh(c)' : cell.type === 'simpleRnn' ? ` = ${cell.activation}(…)` : ''}`
+    if (CELL_OPS[base]) return `${dir}${CELL_OPS[base]}`
+  }
+  if (op === 'merge' && layer?.type === 'bidirectional') return `merge of the two directions (${layer.merge})`
+  if (op === 'max pool') return 'max pool over the steps'
+  if (op === 'avg pool') return 'average pool over the steps'
+  if (op === 'conv') return 'convolution: the kernel over a window of steps, + b'
+  if (op === 'batch norm') return 'batch normalization (a scale and shift per feature)'
+  if (op === 'flatten') return 'flatten: the steps side by side'
+  if (op === 'logits') return 'logits (output layer)'
+  if (op === 'pre') return layer?.type === 'conv1d' ? 'convolution (before activation)' : 'W·x + b (before activation)'
+  if (op === 'out') return `${layer && 'activation' in layer ? layer.activation : 'activation'} output`
+  return op
+}
+
+/**
+ * What x and y stand for in the planes of one traced neuron: the operation's two inputs, e.g.
+ * i⊙g at neuron 3 of an LSTM: x = 'i[3] before σ', y = 'g[3] before tanh' (short: they are
+ * axis titles; the direction of a Bidirectional layer is in the transformer's name above).
+ */
+export function planeAxes(op: string, neuron: number, layer: LayerIR | undefined): { x: string; y: string } | undefined {
+  const { direction, base } = splitDirection(op)
+  const cell = cellOf(layer, direction)
+  const i = `[${neuron}]`
+  if (cell) {
+    const gate = cell.type !== 'simpleRnn' && cell.recurrentActivation === 'hard_sigmoid' ? 'hard_sigmoid' : 'σ'
+    const lstm: Record<string, [string, string]> = { 'f*c': [`c${i} (previous)`, `f${i} before ${gate}`], 'i*g': [`i${i} before ${gate}`, `g${i} before tanh`], h: [`o${i} before ${gate}`, `c${i} into tanh`] }
+    const gru: Record<string, [string, string]> = {
+      'r*h': [`h${i} (previous)`, `r${i} before ${gate}`],
+      'r*(h·U_h)': [`(U·h)${i} (previous)`, `r${i} before ${gate}`],
+      '(h-h~)*z': [`(h − h̃)${i}`, `z${i} before ${gate}`],
+      'h~': [`h̃${i} before tanh`, ''],
+    }
+    const pair = cell.type === 'lstm' ? lstm[base] : cell.type === 'gru' ? gru[base] : base === 'h' ? [`h${i} before ${cell.activation}`, ''] : undefined
+    if (pair) return { x: pair[0], y: pair[1] }
+  }
+  if (op === 'merge') return { x: `forward h${i}`, y: `backward h${i}` }
+  if (op === 'out' && layer && 'activation' in layer) return { x: `unit ${neuron} before ${layer.activation}`, y: '' }
+  return undefined
+}
+
+/** Readable names of an operation's variables (gate pre-activations, units, both directions, logits). */
+export function variableNames(e: TraceEntrySummary, classNames: string[], layer?: LayerIR): string[] {
+  if (e.op === 'logits') return classNames.slice(0, e.n)
+  const { direction, base } = splitDirection(e.op)
+  const cell = cellOf(layer, direction)
+  const d = direction ? `${direction[0]}:` : ''
+  const units = cell?.units ?? 0
+  if (base === 'pre' && cell?.type === 'lstm' && e.n === 4 * units) return Array.from({ length: e.n }, (_, k) => `${d}${'ifgo'[Math.floor(k / units)]}[${k % units}]`)
+  if (base === 'pre z,r' && e.n === 2 * units) return Array.from({ length: e.n }, (_, k) => `${d}${'zr'[Math.floor(k / units)]}[${k % units}]`)
+  if (e.op === 'merge' && layer?.type === 'bidirectional' && layer.merge === 'concat') {
+    const f = layer.forward.units
+    return Array.from({ length: e.n }, (_, k) => (k < f ? `forward h[${k}]` : `backward h[${k - f}]`))
+  }
+  return Array.from({ length: e.n }, (_, k) => `${d}${base}[${k}]`)
+}
+
+/** Entries grouped by time step, in time order (null last: the layers after the recurrence). */
 export function stepsOf(trace: TraceSummary): Array<number | null> {
-  const steps: Array<number | null> = []
-  for (const e of trace.entries) if (!steps.includes(e.step)) steps.push(e.step)
-  return steps
+  const steps = new Set<number>()
+  let after = false
+  for (const e of trace.entries) {
+    if (e.step === null) after = true
+    else steps.add(e.step)
+  }
+  const sorted: Array<number | null> = [...steps].sort((a, b) => a - b)
+  return after ? [...sorted, null] : sorted
 }
 
 /** The transformer and neuron whose input box is widest (x width + y width): the most informative planes of a step. */
@@ -123,4 +214,11 @@ export function widestBox(recs: Array<{ lx: ArrayLike<number>; ux: ArrayLike<num
     }
   })
   return { op: best.op, neuron: best.neuron }
+}
+
+/** How many features of a max pool each way of bounding the max took. */
+export function maxChoiceCounts(choice: ReadonlyArray<'exact' | 'step' | 'box'>): Record<'exact' | 'step' | 'box', number> {
+  const counts = { exact: 0, step: 0, box: 0 }
+  for (const c of choice) counts[c]++
+  return counts
 }

@@ -6,6 +6,7 @@
  */
 import { lazy, Suspense, useMemo } from 'react'
 import { formatEps } from '../views/geometry.ts'
+import { Term } from '../views/Glossary.tsx'
 import { LazyPlot } from '../charts/LazyPlot.tsx'
 import { loadZooModel, selectZooModel } from '../model/zoo.ts'
 import { useApp, useSlice } from '../state/hooks.ts'
@@ -51,8 +52,8 @@ function DefenseComparison() {
       <h2>Compare defenses</h2>
       <p className="muted">
         The same inputs through the original model and its variants fine-tuned with FGSM or PGD adversarial training (FGSM-AT, PGD-AT) or with verified training on interval (IBP-VT) or
-        Cert-RNN zonotope bounds (Cert-RNN-VT): the certified bound (Cert-RNN, one frame at a time, the min over frames) is a lower bound on each input's true robustness radius, the PGD attack
-        radius an upper bound.
+        Cert-RNN <Term id="zonotope">zonotope</Term> bounds (Cert-RNN-VT): the <Term id="bound">certified bound</Term> (Cert-RNN, one frame at a time, the min over frames) is a lower
+        bound on each input&apos;s true robustness radius, the PGD <Term id="attack">attack radius</Term> an upper bound.
       </p>
       <div className="row">
         <label>

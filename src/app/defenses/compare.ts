@@ -53,7 +53,9 @@ let activityId: number | null = null
 
 /** Compare the defenses of `group`: submitted to the activity model (now, or after the run going on). */
 export function runDefenseComparison(group: DefenseGroup, load: ModelLoader): Promise<void> {
-  const { id, done } = enqueueRun(`Compare defenses of ${group.base.id}`, (ctl) => comparisonRun(group, load, ctl))
+  // a double click is one run: the same group and number of inputs
+  const key = JSON.stringify(['defenses', group.base.id, get().n])
+  const { id, done } = enqueueRun(`Compare defenses of ${group.base.id}`, (ctl) => comparisonRun(group, load, ctl), key)
   activityId = id
   return done
 }

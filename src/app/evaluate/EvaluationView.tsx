@@ -7,8 +7,9 @@
 import { useMemo, useState } from 'react'
 import { useStore } from 'zustand'
 import type { EvalRow, MarginCheck, Method, SearchKind } from '../../cert/index.ts'
-import { METHOD_LABELS, METHODS, summarize } from '../../cert/index.ts'
-import { methodName, methodWords } from '../views/terms.ts'
+import { MARGIN_CHECKS, METHODS, summarize } from '../../cert/index.ts'
+import { Term } from '../views/Glossary.tsx'
+import { MARGIN_WORDS, methodName, methodWords, SEARCH_KINDS, SEARCH_WORDS } from '../views/terms.ts'
 import { useApp, useNow, useSlice } from '../state/hooks.ts'
 import { appStore, setMargin, setSearch, setThreat } from '../state/store.ts'
 import { formatDuration, formatEps, threatWords } from '../views/geometry.ts'
@@ -136,15 +137,21 @@ function EvalSettings() {
         <label>
           search{' '}
           <select data-testid="eval-search" value={app.search} onChange={(e) => setSearch(e.target.value as SearchKind)}>
-            <option value="fast">fast (adaptive, 2⁻¹³)</option>
-            <option value="paper">the paper's Algorithm 1</option>
+            {SEARCH_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {SEARCH_WORDS[k].long}
+              </option>
+            ))}
           </select>
         </label>{' '}
         <label>
-          margin{' '}
+          margin check{' '}
           <select data-testid="eval-margin" value={app.margin} onChange={(e) => setMargin(e.target.value as MarginCheck)}>
-            <option value="diff">difference zonotope</option>
-            <option value="paper">the paper's interval comparison</option>
+            {MARGIN_CHECKS.map((m) => (
+              <option key={m} value={m}>
+                {MARGIN_WORDS[m].long}
+              </option>
+            ))}
           </select>
         </label>{' '}
         {app.model?.domain && (
@@ -240,8 +247,7 @@ function EvalResults() {
     <div className="eval-results">
       <h3>Summary</h3>
       <p className="muted">
-        Model {ran.model || ran.modelKey.replace(/^\w+:/, '')} · perturbing {threatWords(ran.threat, 'frame')} · {ran.search === 'fast' ? 'fast search' : "the paper's search"} ·{' '}
-        {ran.margin === 'diff' ? 'difference-zonotope margin' : "the paper's margin check"}
+        Model {ran.model || ran.modelKey.replace(/^\w+:/, '')} · perturbing {threatWords(ran.threat, 'frame')} · {SEARCH_WORDS[ran.search].short} · {MARGIN_WORDS[ran.margin].short} (<Term id="margin">margin</Term>)
         {ran.clip ? ' · clipped to the input domain' : ''}. Bounds over correctly classified inputs; time per bound search in a worker.
       </p>
       <table className="compare" data-testid="eval-summary">
@@ -260,7 +266,7 @@ function EvalResults() {
         <tbody>
           {summary.map((x) => (
             <tr key={x.method} data-testid={`eval-summary-${x.method}`}>
-              <td title={METHOD_LABELS[x.method]}>{methodName(x.method)}</td>
+              <td title={methodWords(x.method)}>{methodName(x.method)}</td>
               <td>{x.n}</td>
               <td>{Number.isFinite(x.accuracy) ? `${(x.accuracy * 100).toFixed(1)} %` : '–'}</td>
               <td>{Number.isFinite(x.meanBound) ? `${formatEps(x.meanBound)} ± ${formatEps(x.stdBound)}` : '–'}</td>

@@ -13,7 +13,7 @@ import type { RunControl } from '../state/activity.ts'
 import { cancelActivity, enqueueRun } from '../state/activity.ts'
 import { runs, withPool } from '../state/services.ts'
 import type { AppState } from '../state/store.ts'
-import { appStore, slice } from '../state/store.ts'
+import { appStore, runKey, slice } from '../state/store.ts'
 import type { EvalRun, EvalState, WorkerStatus } from './evaluationSlice.ts'
 import { initialEvaluation } from './evaluationSlice.ts'
 import { parseInputsFile } from './inputsFile.ts'
@@ -100,7 +100,11 @@ export function startEvaluation(): Promise<void> {
     set({ status: 'error', error: blocker })
     return Promise.resolve()
   }
-  const { id, done } = enqueueRun('Evaluate a data set', evaluationRun)
+  const app = appStore.getState()
+  const s = get()
+  // a double click is one run: same model, inputs and settings
+  const key = runKey('evaluate', app, [s.source, s.n, s.file?.name ?? null, s.methods, s.attack, s.clip])
+  const { id, done } = enqueueRun('Evaluate a data set', evaluationRun, key)
   activityId = id
   return done
 }

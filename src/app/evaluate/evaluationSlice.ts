@@ -1,5 +1,5 @@
 /** The Evaluate tab's slice of the app's store: its settings and the current run's results. */
-import type { EvalRow, Method } from '../../cert/index.ts'
+import type { EvalRow, MarginCheck, Method, SearchKind } from '../../cert/index.ts'
 import { DEFAULT_METHODS } from '../../cert/index.ts'
 import type { ParsedInputs } from './inputsFile.ts'
 
@@ -18,8 +18,8 @@ export interface EvalRun {
   methods: Method[]
   attack: boolean
   threat: string
-  search: string
-  margin: string
+  search: SearchKind
+  margin: MarginCheck
   clip: boolean
   workers: number
   date: string

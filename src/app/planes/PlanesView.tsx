@@ -8,8 +8,7 @@
 import type { ReactNode } from 'react'
 import { Component, lazy, Suspense, useCallback, useMemo, useState } from 'react'
 import type { PlaneBox, TransformerKind } from '../../cert/index.ts'
-import { METHOD_LABELS } from '../../cert/index.ts'
-import { methodName } from '../views/terms.ts'
+import { methodName, methodWords } from '../views/terms.ts'
 import type { ChartGeometry } from './chartGeometry.ts'
 import { curveGeometry, sliceGeometry } from './chartGeometry.ts'
 import type { MethodPlanes, PlanesData, RecordedPlane } from './planeData.ts'
@@ -17,6 +16,9 @@ import { boxProblem, formatNumber, planesData } from './planeData.ts'
 import { hasWebGL } from './webgl.ts'
 import { METHOD_COLORS, PLANE_COLORS } from '../theme.ts'
 import './planes.css'
+
+/** The planes' colours for planes.css, from the theme (no method's colour among them). */
+const PLANE_STYLE = { '--plane-lower': PLANE_COLORS.lower, '--plane-upper': PLANE_COLORS.upper, '--plane-curve': 'var(--fg)' } as React.CSSProperties
 
 const Surface3D = lazy(() => import('./Surface3D.tsx'))
 
@@ -27,9 +29,13 @@ export interface PlanesViewProps {
   record?: RecordedPlane
   /** '2d' forces the slice view for binary kinds (default: 3-D when WebGL is available) */
   mode?: 'auto' | '2d'
+  /** what x and y stand for (a traced neuron's variables); default: the kind's generic names */
+  axes?: { x: string; y: string }
 }
 
-export function PlanesView({ kind, box, record, mode = 'auto' }: PlanesViewProps) {
+export function PlanesView({ kind, box, record, mode = 'auto', axes }: PlanesViewProps) {
+  const ax = axes?.x
+  const ay = axes?.y
   const { lx, ux, ly, uy } = box
   const rm = record?.method
   const ra = record?.a
@@ -42,11 +48,11 @@ export function PlanesView({ kind, box, record, mode = 'auto' }: PlanesViewProps
     if (problem) return { error: problem }
     const rec = rm === undefined ? undefined : { method: rm, a: ra!, b: rb!, c1: rc1!, c2: rc2! }
     try {
-      return { data: planesData(kind, b, { record: rec }) }
+      return { data: planesData(kind, b, { record: rec, axes: ax === undefined || ay === undefined ? undefined : { x: ax, y: ay } }) }
     } catch (e) {
       return { error: (e as Error).message }
     }
-  }, [kind, lx, ux, ly, uy, rm, ra, rb, rc1, rc2])
+  }, [kind, lx, ux, ly, uy, rm, ra, rb, rc1, rc2, ax, ay])
   const [plotError, setPlotError] = useState<string | null>(null)
   const onPlotError = useCallback((e: Error) => setPlotError(e.message || String(e)), [])
   const webgl = useMemo(() => mode === 'auto' && hasWebGL(), [mode])
@@ -64,7 +70,7 @@ export function PlanesView({ kind, box, record, mode = 'auto' }: PlanesViewProps
   const fallback = data.unary ? null : mode === '2d' ? 'the 2-D view was chosen' : !webgl ? 'WebGL is not available in this browser' : plotError ? `the 3-D view failed (${plotError})` : null
   const boxText = data.unary ? `[${formatNumber(data.box.lx)}, ${formatNumber(data.box.ux)}]` : `[${formatNumber(data.box.lx)}, ${formatNumber(data.box.ux)}] × [${formatNumber(data.box.ly)}, ${formatNumber(data.box.uy)}]`
   return (
-    <section className="planes-view" data-testid="planes-view" data-kind={kind} data-mode={data.unary ? 'curve' : fallback ? 'slices' : '3d'}>
+    <section className="planes-view" style={PLANE_STYLE} data-testid="planes-view" data-kind={kind} data-mode={data.unary ? 'curve' : fallback ? 'slices' : '3d'}>
       <p className="planes-title">
         <strong>{data.label}</strong> over {boxText}: {data.unary ? 'the curve between the two parallel lines' : 'the surface between the two parallel planes'} A·x{data.unary ? '' : ' + B·y'} + C1 ≤ f ≤ A·x{data.unary ? '' : ' + B·y'} + C2.
         {kind === 'mul' && ' x·y has no fused Cert-RNN plane: Cert-RNN uses DeepZ’s bilinear rule for it, so the two panels agree.'}
@@ -90,7 +96,7 @@ export function PlanesView({ kind, box, record, mode = 'auto' }: PlanesViewProps
           upper plane
         </span>
         <span>
-          <span className="swatch" style={{ background: PLANE_COLORS.curve }} aria-hidden="true" />
+          <span className="swatch" style={{ background: 'var(--plane-curve)' }} aria-hidden="true" />
           the function
         </span>
       </p>
@@ -109,7 +115,7 @@ function PlanePanel({ data, m, fallback, onPlotError }: { data: PlanesData; m: M
   const where = (p: { x: number; y: number }) => (data.unary ? `x = ${formatNumber(p.x)}` : `(${formatNumber(p.x)}, ${formatNumber(p.y)})`)
   return (
     <article className="planes-panel" style={{ '--method': METHOD_COLORS[m.method] } as React.CSSProperties} data-testid={`planes-panel-${m.method}`} data-gap={m.gap} data-source={m.source}>
-      <h3 title={METHOD_LABELS[m.method]}>{methodName(m.method)}</h3>
+      <h3 title={methodWords(m.method)}>{methodName(m.method)}</h3>
       <dl className="planes-stats">
         <div>
           <dt>A</dt>
@@ -139,7 +145,7 @@ function PlanePanel({ data, m, fallback, onPlotError }: { data: PlanesData; m: M
           <>Tight: the planes touch the function (the residual g = f − A·x{data.unary ? '' : ' − B·y'} spans the whole gap).</>
         ) : (
           <>
-            Looser than needed by {formatNumber(slack)} (slack): with these slopes, planes {formatNumber(m.tightGap)} apart would do.
+            Looser than needed by {formatNumber(slack)}: with these slopes, planes {formatNumber(m.tightGap)} apart would do.
           </>
         )}{' '}
         <span className="lo">min g</span> at {where(m.argmin)}, <span className="hi">max g</span> at {where(m.argmax)}.
@@ -185,6 +191,9 @@ function SvgChart({ geometry: g, testId }: { geometry: ChartGeometry; testId: st
         <rect className="frame" x={plot.left} y={plot.top} width={plot.right - plot.left} height={plot.bottom - plot.top} />
         <text className="axis-label" x={(plot.left + plot.right) / 2} y={g.height - 4} textAnchor="middle">
           {g.xLabel}
+        </text>
+        <text className="axis-label" transform={`translate(12, ${(plot.top + plot.bottom) / 2}) rotate(-90)`} textAnchor="middle">
+          {g.yLabel}
         </text>
       </g>
       {g.paths.map((p) => (

@@ -8,6 +8,7 @@ import type { BoxField, BoxText } from './boxInput.ts'
 import { BOX_PRESETS, boxFields, boxText, DEFAULT_BOX, parseBox, parseNumber, slideValue } from './boxInput.ts'
 import { KIND_LABELS, KINDS } from './planeData.ts'
 import { PlanesView } from './PlanesView.tsx'
+import { Term } from '../views/Glossary.tsx'
 import './planes.css'
 
 const SLIDER = { min: -8, max: 8, step: 0.05 }
@@ -65,7 +66,7 @@ export function Playground({ initialKind = 'sigmoidTanh', initialBox = DEFAULT_B
     <section className="panel playground" data-testid="playground">
       <h2>Transformer playground</h2>
       <p className="muted">
-        Set the input box and compare the planes each method puts around the function. The gap C2 − C1 is the width of the fresh noise symbol a neuron gets;
+        Set the input box and compare the planes each method puts around the function. The gap C2 − C1 is the width of the fresh <Term id="noise">noise symbol</Term> a neuron gets;
         the marked points are where the residual g = f − A·x − B·y reaches its minimum and maximum.
       </p>
       <label className="pg-kind">

@@ -47,7 +47,7 @@ export interface ChartGeometry {
   legend: LegendItem[]
 }
 
-const MARGIN = { left: 46, right: 10, top: 10, bottom: 34 }
+const MARGIN = { left: 58, right: 10, top: 10, bottom: 34 }
 
 /** Colours of the fixed y-slices (bottom, middle, top of the box). */
 
@@ -119,8 +119,8 @@ export function curveGeometry(data: PlanesData, method: Method, width = 360, hei
       { key: 'f', cls: 'curve-f', d: path(c.xs, c.f) },
     ],
     markers: extremes(data, method, x, y),
-    xLabel: 'x',
-    yLabel: data.label,
+    xLabel: data.axes.x,
+    yLabel: data.axes.f,
     legend: [],
   }
 }
@@ -142,8 +142,8 @@ export function sliceGeometry(data: PlanesData, method: Method, width = 360, hei
     ...base,
     paths,
     markers: extremes(data, method, x, y),
-    xLabel: 'x',
-    yLabel: data.label,
+    xLabel: data.axes.x,
+    yLabel: data.axes.f,
     legend: m.slices.map((s) => ({ key: s.role, label: `y = ${formatNumber(s.y, 3)}`, color: SLICE_COLORS[s.role] })),
   }
 }

@@ -62,4 +62,17 @@ describe('what the views draw is what the engine computed', () => {
     expect(s.legend.map((l) => l.label)).toEqual(['y = -0.5', 'y = 0.75', 'y = 2'])
     expect(() => curveGeometry(b, 'deepz')).toThrow(/not a one-variable function/)
   })
+
+  it('the axes say what x, y and f stand for, in both views, with ticks of at most 3 significant digits', () => {
+    const generic = planesData('sigmoidTanh', box)
+    expect(generic.axes).toEqual({ x: 'x (into σ)', y: 'y (into tanh)', f: 'σ(x)·tanh(y)' })
+    const d = planesData('sigmoidTanh', box, { axes: { x: 'i[3] before σ', y: 'g[3] before tanh' } })
+    const scene = planesFigure(d, 'certrnn').layout.scene!
+    expect([scene.xaxis!.title, scene.yaxis!.title, scene.zaxis!.title].map((t) => (t as { text: string }).text)).toEqual(['i[3] before σ', 'g[3] before tanh', 'σ(x)·tanh(y)'])
+    expect(scene.xaxis!.tickformat).toBe('.3~g')
+    const slices = sliceGeometry(d, 'deepz')
+    expect([slices.xLabel, slices.yLabel]).toEqual(['i[3] before σ', 'σ(x)·tanh(y)'])
+    const curve = curveGeometry(planesData('hardSigmoid', { lx: -4, ux: 1, ly: 0, uy: 0 }), 'certrnn')
+    expect([curve.xLabel, curve.yLabel]).toEqual(['x (into hard_sigmoid)', 'hard_sigmoid(x)'])
+  })
 })

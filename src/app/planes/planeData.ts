@@ -26,6 +26,19 @@ export const KIND_LABELS: Record<TransformerKind, string> = {
   xHardSigmoid: 'x·hard_sigmoid(y)',
 }
 
+/** What the axes of a transformer's plot stand for, when nothing more precise is known (the playground). */
+export const AXIS_NAMES: Record<TransformerKind, { x: string; y: string }> = {
+  sigmoidTanh: { x: 'x (into σ)', y: 'y (into tanh)' },
+  xSigmoid: { x: 'x', y: 'y (into σ)' },
+  mul: { x: 'x', y: 'y' },
+  tanh: { x: 'x (into tanh)', y: '' },
+  sigmoid: { x: 'x (into σ)', y: '' },
+  relu: { x: 'x (into relu)', y: '' },
+  hardSigmoid: { x: 'x (into hard_sigmoid)', y: '' },
+  hardSigmoidTanh: { x: 'x (into hard_sigmoid)', y: 'y (into tanh)' },
+  xHardSigmoid: { x: 'x', y: 'y (into hard_sigmoid)' },
+}
+
 export const isUnary = (kind: TransformerKind): kind is UnaryKind => isUnaryKind(kind)
 
 /** The nonlinearity itself (unary kinds ignore y). */
@@ -193,6 +206,8 @@ export interface MethodPlanes {
 export interface PlanesData {
   kind: TransformerKind
   label: string
+  /** the axes' titles: the variables x and y (e.g. 'i[3] before σ') and the function's value */
+  axes: { x: string; y: string; f: string }
   unary: boolean
   box: PlaneBox
   /** f over the box (binary kinds; one row for unary kinds) */
@@ -203,6 +218,8 @@ export interface PlanesData {
 }
 
 export interface PlanesOptions {
+  /** what x and y stand for (e.g. a traced neuron's variables; default AXIS_NAMES) */
+  axes?: { x: string; y: string }
   /** the plane a trace recorded for this box, used verbatim for its method */
   record?: RecordedPlane
   /** surface grid resolution per side (default 25) */
@@ -275,7 +292,8 @@ export function planesData(kind: TransformerKind, box: PlaneBox, opts: PlanesOpt
     lo -= pad
     hi += pad
   }
-  return { kind, label: KIND_LABELS[kind], unary, box: b, surface, methods, range: [lo, hi] }
+  const axes = { ...(opts.axes ?? AXIS_NAMES[kind]), f: KIND_LABELS[kind].split(' = ')[0] }
+  return { kind, label: KIND_LABELS[kind], axes, unary, box: b, surface, methods, range: [lo, hi] }
 }
 
 /** The input of one neuron's transformer in a trace, ready for `planesData`. */

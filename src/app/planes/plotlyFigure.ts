@@ -102,10 +102,12 @@ export function planesFigure(d: PlanesData, method: Method, theme: FigureTheme =
     )
   }
   const axis = (title: string, range: [number, number]) => ({
-    title: { text: title, font: { size: 12, color: theme.fg } },
+    title: { text: title, font: { size: 13, color: theme.fg } },
     range,
     autorange: false as const,
-    tickfont: { size: 11, color: theme.muted },
+    tickfont: { size: 12, color: theme.muted },
+    // at most 3 significant digits: no 0.30000000000000004 on a tick
+    tickformat: '.3~g',
     gridcolor: theme.grid,
     zerolinecolor: theme.muted,
     nticks: 4,
@@ -120,10 +122,10 @@ export function planesFigure(d: PlanesData, method: Method, theme: FigureTheme =
     // keep the user's camera while the box changes; reset it when the function changes
     uirevision: d.kind,
     scene: {
-      xaxis: axis('x', axisRange(lx, ux)),
-      yaxis: axis('y', axisRange(ly, uy)),
+      xaxis: axis(d.axes.x, axisRange(lx, ux)),
+      yaxis: axis(d.axes.y, axisRange(ly, uy)),
       // padded, so that a plane at the range's edge does not fight the axis wall's grid
-      zaxis: axis('f', [d.range[0] - 0.04 * (d.range[1] - d.range[0]), d.range[1] + 0.04 * (d.range[1] - d.range[0])]),
+      zaxis: axis(d.axes.f, [d.range[0] - 0.04 * (d.range[1] - d.range[0]), d.range[1] + 0.04 * (d.range[1] - d.range[0])]),
       aspectmode: 'manual',
       aspectratio: { x: 1, y: 1, z: 0.8 },
       camera: { eye: { x: 1.2, y: -1.3, z: 0.75 }, center: { x: 0, y: 0, z: -0.08 } },

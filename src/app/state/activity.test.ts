@@ -50,6 +50,28 @@ describe('the activity model', () => {
     expect(g.log).toEqual(['start a', 'cancelled a', 'start c', 'end c'])
   })
 
+  it('a double click is one run: the same key while it runs or waits is not queued again', async () => {
+    const g = gate()
+    const a1 = enqueueRun('Certify at ε = 0.01', g.work('a'), 'certify|digit 3|0.01')
+    const a2 = enqueueRun('Certify at ε = 0.01', g.work('a again'), 'certify|digit 3|0.01')
+    expect(a2.id).toBe(a1.id)
+    expect(a2.done).toBe(a1.done)
+    const b1 = enqueueRun('Compare methods', g.work('b'), 'compare|digit 3')
+    const b2 = enqueueRun('Compare methods', g.work('b again'), 'compare|digit 3')
+    expect(b2.id).toBe(b1.id)
+    // the same label with other inputs (another key), or no key at all, is another run
+    const c = enqueueRun('Certify at ε = 0.01', g.work('c'), 'certify|digit 4|0.01')
+    const d = enqueueRun('Compare methods', g.work('d'))
+    expect(appStore.getState().activity.queue.map((q) => q.id)).toEqual([b1.id, c.id, d.id])
+    g.open()
+    await Promise.all([a1.done, b1.done, c.done, d.done])
+    expect(g.log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c', 'start d', 'end d'])
+    // once it has finished, the same key runs again
+    const again = enqueueRun('Certify at ε = 0.01', g.work('a'), 'certify|digit 3|0.01')
+    expect(again.id).not.toBe(a1.id)
+    await again.done
+  })
+
   it('a failing action does not block the queue', async () => {
     const ran: string[] = []
     const bad = submitRun('bad', async () => {

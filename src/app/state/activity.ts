@@ -6,6 +6,9 @@
  * be taken out of it. The running one reports its progress (fraction and a detail line),
  * the activity bar shows it with the time elapsed, an estimate of the time left and Cancel.
  * Cancelling aborts the run's signal; each run stops its own work on it.
+ * A run submitted with a key (its action and the inputs and settings it will use) while a
+ * run with the same key is going or waiting is the same run (a double click): it is not
+ * queued again, and the caller gets the first one's id and completion.
  */
 import type { StoreApi } from 'zustand/vanilla'
 
@@ -42,14 +45,16 @@ export type RunWork = (ctl: RunControl) => Promise<void>
 interface Pending {
   id: number
   label: string
+  key: string | undefined
   work: RunWork
   done: () => void
+  promise: Promise<void>
 }
 
 let store: StoreApi<ActivitySlice> | null = null
 let nextId = 1
 const queued: Pending[] = []
-let running: { id: number; controller: AbortController } | null = null
+let running: { id: number; key: string | undefined; promise: Promise<void>; controller: AbortController } | null = null
 
 /** The store holding the slice (store.ts binds it; kept apart so that this module has no cycle). */
 export function bindActivityStore(s: StoreApi<ActivitySlice>) {
@@ -64,16 +69,23 @@ const publishQueue = () => set({ queue: queued.map(({ id, label }) => ({ id, lab
  * Run `work` now, or after the runs before it. Resolves when it has finished (or was
  * cancelled, or taken out of the queue); the work reports its own errors in its own slice.
  */
-export function submitRun(label: string, work: RunWork): Promise<void> {
-  return enqueueRun(label, work).done
+export function submitRun(label: string, work: RunWork, key?: string): Promise<void> {
+  return enqueueRun(label, work, key).done
 }
 
-/** `submitRun` that also gives the run's id (to cancel it, or take it out of the queue, later). */
-export function enqueueRun(label: string, work: RunWork): { id: number; done: Promise<void> } {
+/**
+ * `submitRun` that also gives the run's id (to cancel it, or take it out of the queue, later).
+ * `key`: the same key as the run going or one waiting makes this the same run (not queued again).
+ */
+export function enqueueRun(label: string, work: RunWork, key?: string): { id: number; done: Promise<void> } {
+  if (key !== undefined) {
+    const same = running?.key === key ? running : queued.find((q) => q.key === key)
+    if (same) return { id: same.id, done: same.promise }
+  }
   const id = nextId++
-  const done = new Promise<void>((resolve) => {
-    queued.push({ id, label, work, done: resolve })
-  })
+  let resolve!: () => void
+  const done = new Promise<void>((r) => (resolve = r))
+  queued.push({ id, label, key, work, done: resolve, promise: done })
   publishQueue()
   pump()
   return { id, done }
@@ -84,7 +96,7 @@ function pump() {
   const job = queued.shift()!
   publishQueue()
   const controller = new AbortController()
-  running = { id: job.id, controller }
+  running = { id: job.id, key: job.key, promise: job.promise, controller }
   set({ current: { id: job.id, label: job.label, fraction: null, detail: '', startedAt: performance.now(), cancelling: false } })
   const ctl: RunControl = {
     id: job.id,

@@ -348,6 +348,10 @@ export const RUN_LABELS: Record<RunKind, string> = { certify: 'Certify at ε', b
 
 const sourceOf = (s: AppState): InputSource => ({ modelKey: s.model?.key ?? '', digit: s.digit, drawn: s.drawn, text: s.text })
 
+/** What makes two requests the same run (a double click): the action, the input and the settings it would use. */
+export const runKey = (action: string, s: AppState, extra?: unknown): string =>
+  JSON.stringify([action, sourceOf(s), s.eps, s.threat, s.method, s.margin, s.search, s.clip, extra ?? null])
+
 /**
  * Certify, search or compare on the current input: submitted to the activity model (it
  * starts now, or after the run going on; it reads the state when it starts). Resolves when
@@ -360,7 +364,7 @@ export function startRun(kind: RunKind): Promise<void> {
     return Promise.resolve()
   }
   const label = kind === 'certify' ? `Certify at ε = ${get().eps}` : RUN_LABELS[kind]
-  return submitRun(label, (ctl) => certifyRun(kind, ctl))
+  return submitRun(label, (ctl) => certifyRun(kind, ctl), runKey(kind, get()))
 }
 
 async function certifyRun(kind: RunKind, ctl: RunControl): Promise<void> {
@@ -424,10 +428,13 @@ export function startAttack(): Promise<void> {
   const bound = run.result?.kind === 'bound' ? run.result.result : null
   const ran = run.ran
   if (!bound || !ran || !model) return Promise.resolve()
+  // this result's attack is already waiting or going (a double click): the same run
+  if (run.attack?.status === 'waiting' || run.attack?.status === 'running') return Promise.resolve()
   const jobId = run.jobId
   const mine = () => get().run.jobId === jobId
   const setAttack = (a: AttackState) => mine() && set({ run: { ...get().run, attack: a } })
   setAttack({ status: 'waiting', activityId: null, result: null, error: null })
+  const key = runKey('attack', get(), jobId)
   return submitRun('Attack (PGD)', async (ctl) => {
     if (!mine()) return
     setAttack({ status: 'running', activityId: ctl.id, result: null, error: null })
@@ -447,7 +454,7 @@ export function startAttack(): Promise<void> {
     } catch (e) {
       setAttack({ status: e instanceof CancelledError ? 'cancelled' : 'error', activityId: null, result: null, error: e instanceof CancelledError ? null : (e as Error).message })
     }
-  })
+  }, key)
 }
 
 /** What changed since the run's result was computed (empty: the result is current). */
@@ -503,7 +510,7 @@ export function startTrace(frames: number[]): Promise<void> {
       if (get().model?.key !== m.key) return
       set({ viz: { ...get().viz, status: e instanceof CancelledError ? 'cancelled' : 'error', error: e instanceof CancelledError ? null : (e as Error).message } })
     }
-  })
+  }, runKey('trace', get(), frames))
 }
 
 /** What changed since the trace was made (empty: current). */

@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react'
 import { ZOO_TASKS } from '../../model/manifest.ts'
 import type { ManifestModel } from '../../model/manifest.ts'
+import { architectureLine, modelCard } from '../model/card.ts'
 import type { LoadedModel } from '../model/loaded.ts'
 import type { UploadedFile, UploadedModel } from '../model/upload.ts'
 import { withInputs } from '../model/examples.ts'
@@ -62,6 +63,7 @@ export function ModelPicker() {
         {status === 'loading' && 'loading the model…'}
         {status === 'ready' && model && <ModelFacts model={model} />}
       </p>
+      {status === 'ready' && model && <ModelCard model={model} />}
       {status === 'error' && error && (
         <p className="error" role="alert" data-testid="model-error">
           {error}
@@ -74,12 +76,31 @@ export function ModelPicker() {
 
 function ModelFacts({ model }: { model: LoadedModel }) {
   const e = model.entry
-  const cells = model.net.layers.filter((l) => l.type !== 'dense' && l.type !== 'embedding').map((l) => l.type)
   return (
     <span>
-      {cells.join(' → ')} · {model.classNames.length} classes
+      {architectureLine(model.net)} · {model.classNames.length} classes
       {e && ` · test accuracy ${(e.testAccuracy.value * 100).toFixed(1)} % on ${e.testAccuracy.n} ${e.testAccuracy.split}`}
     </span>
+  )
+}
+
+/** Every layer of the model file, in order, including the ones ignored at inference. */
+function ModelCard({ model }: { model: LoadedModel }) {
+  const rows = modelCard(model.net)
+  const ignored = rows.filter((r) => r.ignored).length
+  return (
+    <details className="model-card" data-testid="model-card">
+      <summary>
+        Model card: {rows.length} layers{ignored ? ` (${ignored} ignored at inference)` : ''}
+      </summary>
+      <ol>
+        {rows.map((r) => (
+          <li key={r.name} className={r.ignored ? 'ignored' : undefined} data-testid={`card-${r.name}`}>
+            <strong>{r.kind}</strong> <code>{r.name}</code>: {r.detail}
+          </li>
+        ))}
+      </ol>
+    </details>
   )
 }
 

@@ -1,5 +1,4 @@
 import type { BoundResult } from '../../cert/index.ts'
-import { METHOD_LABELS } from '../../cert/index.ts'
 import { METHOD_COLORS } from '../theme.ts'
 import { useMemo } from 'react'
 import type { RunResult } from '../../worker/protocol.ts'
@@ -10,7 +9,7 @@ import { useApp } from '../state/hooks.ts'
 import type { RunState } from '../state/store.ts'
 import { staleReasons, startAttack } from '../state/store.ts'
 import { Term } from './Glossary.tsx'
-import { methodName } from './terms.ts'
+import { MARGIN_WORDS, methodName, methodWords, SEARCH_WORDS } from './terms.ts'
 import { DigitImage } from './DigitImage.tsx'
 import type { HeatScale } from './geometry.ts'
 import { formatDuration, formatEps, heatScale, logitChartGeometry, logitRows, mostSensitive, threatWords } from './geometry.ts'
@@ -62,8 +61,8 @@ function Done({ run, result, model }: { run: RunState; result: RunResult; model:
       {result.kind === 'compare' && <CompareTable result={result} />}
       {result.kind !== 'bound' && <LogitChart result={result} names={names} />}
       <p className="muted provenance">
-        {result.kind === 'compare' ? `methods: ${result.rows.map((r) => methodName(r.method)).join(', ')}` : `method: ${methodName(result.result.method)}`} · margin check: {run.ran?.settings.margin} ·{' '}
-        {result.kind !== 'certify' && `search: ${run.ran?.settings.search} · `}
+        {result.kind === 'compare' ? `methods: ${result.rows.map((r) => methodName(r.method)).join(', ')}` : `method: ${methodName(result.result.method)}`} · {run.ran && MARGIN_WORDS[run.ran.settings.margin].short} ·{' '}
+        {result.kind !== 'certify' && run.ran && `${SEARCH_WORDS[run.ran.settings.search].short} · `}
         {formatDuration(result.ms)} in the worker
       </p>
     </>
@@ -235,7 +234,7 @@ function CompareTable({ result }: { result: Extract<RunResult, { kind: 'compare'
       <tbody>
         {result.rows.map((r) => (
           <tr key={r.method} data-testid={`compare-${r.method}`}>
-            <td title={METHOD_LABELS[r.method]}>
+            <td title={methodWords(r.method)}>
               <span className="swatch" style={{ background: METHOD_COLORS[r.method] }} aria-hidden="true" />
               {methodName(r.method)}
             </td>

@@ -1,11 +1,11 @@
 import { useState } from 'react'
 import type { MarginCheck, Method, SearchKind } from '../../cert/index.ts'
-import { METHODS } from '../../cert/index.ts'
+import { MARGIN_CHECKS, METHODS } from '../../cert/index.ts'
 import { useApp, useAppShallow } from '../state/hooks.ts'
 import { setClip, setEps, setMargin, setMethod, setSearch, setThreat } from '../state/store.ts'
 import { EPS_MAX, EPS_MIN } from '../state/urlState.ts'
 import { Term } from './Glossary.tsx'
-import { methodName, methodWords } from './terms.ts'
+import { MARGIN_WORDS, methodName, methodWords, SEARCH_KINDS, SEARCH_WORDS } from './terms.ts'
 
 const LOG_MIN = Math.log10(EPS_MIN)
 const LOG_MAX = Math.log10(EPS_MAX)
@@ -107,15 +107,21 @@ export function SettingsPanel() {
       <label className="row">
         <span>Margin check</span>
         <select data-testid="margin" value={s.margin} onChange={(e) => setMargin(e.target.value as MarginCheck)}>
-          <option value="diff">difference zonotope (x_y − x_c, correlations cancel)</option>
-          <option value="paper">the paper's interval comparison</option>
+          {MARGIN_CHECKS.map((m) => (
+            <option key={m} value={m}>
+              {MARGIN_WORDS[m].long}
+            </option>
+          ))}
         </select>
       </label>
       <label className="row">
         <span>Bound search</span>
         <select data-testid="search" value={s.search} onChange={(e) => setSearch(e.target.value as SearchKind)}>
-          <option value="fast">fast (adaptive, to within 2⁻¹³ ≈ 0.00012)</option>
-          <option value="paper">the paper's Algorithm 1 (13 steps)</option>
+          {SEARCH_KINDS.map((k) => (
+            <option key={k} value={k}>
+              {SEARCH_WORDS[k].long}
+            </option>
+          ))}
         </select>
       </label>
       {domain && (

@@ -1,16 +1,31 @@
 /** The words of the app, explained once (shown by `Term` and the glossary panel, Glossary.tsx). */
-import type { Method } from '../../cert/index.ts'
+import type { MarginCheck, Method, SearchKind } from '../../cert/index.ts'
 import { METHOD_LABELS, METHOD_SHORT } from '../../cert/index.ts'
 
 /** Each method in plain words (a method the certifier adds later falls back to its own label). */
 const METHOD_WORDS: Partial<Record<Method, string>> = {
   certrnn: 'the tightest planes around each nonlinearity (the paper’s method)',
-  deepz: 'standard zonotope planes (looser)',
+  deepz: 'the standard planes of earlier verifiers (looser)',
   interval: 'boxes only: fastest, loosest',
+  tight: 'Cert-RNN’s planes over narrower input ranges (two ways of bounding combined): tightest, slowest',
 }
 
 export const methodName = (m: Method): string => METHOD_SHORT[m] ?? m
 export const methodWords = (m: Method): string => METHOD_WORDS[m] ?? METHOD_LABELS[m] ?? m
+
+/** The margin checks in words: the settings' options (`long`) and the results' provenance lines (`short`). */
+export const MARGIN_WORDS: Record<MarginCheck, { long: string; short: string }> = {
+  diff: { long: 'the two classes compared directly (what they share cancels)', short: 'classes compared directly' },
+  paper: { long: 'the paper’s check (each class’s range on its own)', short: 'the paper’s margin check' },
+}
+
+/** The bound searches in words. */
+export const SEARCH_WORDS: Record<SearchKind, { long: string; short: string }> = {
+  fast: { long: 'fast (adaptive, to within 2⁻¹³ ≈ 0.00012)', short: 'fast search' },
+  paper: { long: 'the paper’s Algorithm 1 (13 steps)', short: 'the paper’s search' },
+}
+/** The searches in the order the menus offer them (the fast one first). */
+export const SEARCH_KINDS = Object.keys(SEARCH_WORDS) as SearchKind[]
 
 export const GLOSSARY = {
   eps: {

@@ -277,7 +277,7 @@ const STEPS: Step[] = [
       <p>
         tanh is not linear, so each unit's value is sandwiched between <Term id="plane">two parallel lines</Term> over its input interval: tanh(x) ∈ a·x + [C1, C2]. The
         result keeps the slope a (correlation with the old symbols) and adds one fresh symbol per unit with coefficient (C2 − C1)/2. Cert-RNN uses the
-        secant slope and the exact extremes of tanh(x) − a·x; DeepZ uses the smaller end-point derivative; interval bounds keep no slope at all. Smaller
+        slope of the chord between the box&apos;s ends (the secant) and the exact extremes of tanh(x) − a·x; DeepZ uses the smaller end-point derivative; interval bounds keep no slope at all. Smaller
         gaps, tighter zonotope.
       </p>
     ),
