@@ -76,7 +76,7 @@ export function runEvalTask(model: EvalModel, settings: EvalSettings, task: Eval
   if (method === 'attack') {
     if (!model.pgd) throw new Error('the model was prepared without the attack (evalModel(net, true))')
     const { attackRadius, createAttackModel } = model.pgd
-    const radius = attackRadius(createAttackModel(model.net), prep.frames, prep.predicted, threat, { ...ATTACK, seed: index + 1, clip, onlyMin: true }).radius
+    const radius = attackRadius(createAttackModel(model.net), prep.frames, prep.predicted, threat, { ...ATTACK, seed: index + 1, clip, onlyMin: true, masks: prep.concrete.masks }).radius
     return { kind: 'attack', index, radius, ms: performance.now() - t0 }
   }
   const r = findBound(prep, threat, { method, margin: settings.margin, search: settings.search, clip, reduceTo: settings.reduceTo })

@@ -82,7 +82,7 @@ function traceJob(
       })
     })
     const sink: ConcreteEntry[] = []
-    forward(cn, x, sink)
+    forward(cn, x, sink, prep.concrete.masks)
     // the trace starts at the first perturbed frame: skip the concrete steps before it
     const traced = sink.filter((e) => e.step === null || e.step >= start)
     traced.forEach((e, k) => cloud[k].set(e.values, s * e.values.length))
@@ -149,6 +149,7 @@ const jobHandlers: JobHandlers = {
     if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu')
     ctx.report({ stage: 'attack', frame: null, fraction: 0.05 }, true)
     const r = attackRadius(attackModelOf(ctx.cn.net), prep.frames, prep.predicted, job.threat, {
+      masks: prep.concrete.masks,
       steps: job.steps ?? 20,
       restarts: job.restarts ?? 5,
       seed: job.seed ?? 1,
@@ -166,7 +167,7 @@ const jobHandlers: JobHandlers = {
       perFrame: r.perFrame,
       adversarial: r.adversarial ? r.adversarial.map((f) => Array.from(f)) : null,
       frame: r.frame,
-      adversarialLogits: r.adversarial ? Array.from(forward(ctx.cn, r.adversarial).logits) : null,
+      adversarialLogits: r.adversarial ? Array.from(forward(ctx.cn, r.adversarial, undefined, prep.concrete.masks).logits) : null,
       ms: performance.now() - ctx.t0,
     }
   },
