@@ -13,7 +13,10 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadModelDir } from '../../scripts/lib/loadModelDir.ts'
 import { ballOf, sampleBall } from '../attack/ball.ts'
+import { batchForward } from '../attack/batch64.ts'
 import { pgdAttack } from '../attack/pgd.ts'
+import { buildTfForward } from '../attack/tfNetwork.ts'
+import * as tf from '@tensorflow/tfjs'
 import type { Method, NetworkIR, SampleInput } from '../cert/index.ts'
 import { AbstractContext, abstractForward, certifyFrames, compileNetwork, forward, inputRegion, prepareSample, randomNetwork, SymbolSource, transformerSet, UnsupportedModelError, validateNetwork, verifyLabel } from '../cert/index.ts'
 
@@ -41,6 +44,34 @@ describe.each([
       const prep = prepareSample(cn, input)
       prep.concrete.logits.forEach((v, k) => expect(Math.abs(v - ref.logits[i][k])).toBeLessThan(1e-5))
     })
+  })
+
+  it('every domain agrees: batched float64 bit for bit, TF.js tensors (1e-5), all inputs in one batch with their own masks', () => {
+    const net = loadModelDir(at(name))
+    const cn = compileNetwork(net)
+    const preps = inputs.map((input) => prepareSample(cn, input))
+    const T = preps[0].frames.length
+    const F = cn.frameSize
+    // batch64: the samples as rows of one batch (rows differ in their masks)
+    const first = preps[0]
+    if (name === 'masking-lstm') {
+      const out = batchForward(cn, first.concrete, T).run(preps.length, 0, (t) => {
+        const data = new Float64Array(preps.length * F)
+        preps.forEach((p, s) => data.set(p.frames[t], s * F))
+        return { data, shared: false }
+      })
+      preps.forEach((p, s) => expect(Array.from(out.subarray(s * cn.classes, (s + 1) * cn.classes))).toEqual(Array.from(p.concrete.logits)))
+    }
+    const fwd = buildTfForward(net)
+    try {
+      const data = new Float32Array(preps.length * T * F)
+      preps.forEach((p, s) => p.frames.forEach((f, t) => data.set(f, (s * T + t) * F)))
+      const masks = name === 'text-maskzero-gru' ? Array.from({ length: T }, (_v, t) => Float64Array.from(preps, (p) => (p.concrete.masks![t] ? 1 : 0))) : undefined
+      const got = tf.tidy(() => fwd(tf.tensor3d(data, [preps.length, T, F]), masks).arraySync())
+      preps.forEach((p, s) => p.concrete.logits.forEach((v, k) => expect(Math.abs(v - got[s][k])).toBeLessThan(1e-5)))
+    } finally {
+      fwd.dispose()
+    }
   })
 })
 
