@@ -37,7 +37,7 @@ export function buildTfForward(net: NetworkIR): TfForward {
   const frameParams = { ...params, embedding: null }
   const fn = (frames: tf.Tensor3D, masks?: readonly StepMask[]): tf.Tensor2D => {
     if (params.maskZero && !masks) throw new Error('this model masks token 0 (mask_zero=True): the forward pass needs the token ids\' masks')
-    return logits(frameParams, frames, masks ? [...masks] : undefined)
+    return logits(frameParams, frames, masks)
   }
   return Object.assign(fn, {
     classes: params.classes,

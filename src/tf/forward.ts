@@ -191,7 +191,7 @@ export function checkFrames(p: TfParams, frames: tf.Tensor): void {
  * frames [B, T, frameSize] (embedding vectors for token models) → logits [B, classes];
  * `masks`: each step's mask (token models with mask_zero: `tokenMasks` of the ids).
  */
-export function logits(p: TfParams, frames: tf.Tensor3D, masks?: StepMask[]): T2 {
+export function logits(p: TfParams, frames: tf.Tensor3D, masks?: readonly StepMask[]): T2 {
   checkFrames(p, frames)
   const d = new TensorDomain()
   const [B, T] = frames.shape

@@ -12,7 +12,7 @@ import type { TransformerSet, UnaryKind } from '../transformers/index.ts'
 import type { MaxChoice } from '../transformers/maxPool.ts'
 import { zonotopeMax } from '../transformers/maxPool.ts'
 import type { Box, SymbolSource, Zonotope } from '../zonotope.ts'
-import { BOUND_SLACK, matVec, zonotopeAdd, zonotopeAffine, zonotopeBounds, zonotopeConcat, zonotopeConstant, zonotopeJoin, zonotopeMergeRowLocal, zonotopeSlice, zonotopeSub, zonotopeToBox } from '../zonotope.ts'
+import { BOUND_SLACK, matVec, zonotopeAdd, zonotopeAffine, zonotopeBounds, zonotopeConcat, zonotopeConstant, zonotopeFromBox, zonotopeJoin, zonotopeMergeRowLocal, zonotopeSlice, zonotopeSub, zonotopeToBox } from '../zonotope.ts'
 import type { Lin } from './float64.ts'
 import type { Tail } from '../tail.ts'
 
@@ -193,6 +193,13 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
     const a = this.boxOf(skipped)
     const b = this.boxOf(computed)
     const hull = () => ({ lo: a.lo.map((v, i) => Math.min(v, b.lo[i])), hi: a.hi.map((v, i) => Math.max(v, b.hi[i])) })
+    if (this.set.boxEverything) {
+      // interval bound propagation: the hull of the two boxes (the join's box can be wider)
+      const h = hull()
+      const z = zonotopeFromBox(h.lo, h.hi, this.symbols)
+      this.record(op, z)
+      return this.bornAt(z)
+    }
     return this.settle(zonotopeJoin(skipped, computed, this.symbols), op, hull)
   }
 
