@@ -1,10 +1,12 @@
 /**
  * The certify command line on Keras files passed straight to --model (no converter): a
  * Keras 3 .keras file and a legacy .h5, as a subprocess, JSON lines as for a TF.js folder;
- * and a refused .h5 exits 1 with the message in Keras's words.
+ * and a refused .h5 (a fixture with one setting edited, in a scratch copy) exits 1 with the
+ * message in Keras's words.
  */
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
@@ -30,6 +32,9 @@ describe('certify --model <file.keras | file.h5>', () => {
     ['toxic-classic', 'toxic-classic.h5'],
     ['bidir-gru-sum', ''],
     ['conv1d-gru', 'conv1d-gru.h5'],
+    // masking: Masking(0) on frames, Embedding mask_zero on tokens
+    ['masking-lstm', 'masking-lstm.h5'],
+    ['text-maskzero-gru', 'text-maskzero-gru.h5'],
   ])('%s: %s certifies, predicting as Keras does', (name, file) => {
     const r = certify(['--model', join(FIX, name, file), '--inputs', join(FIX, name, 'inputs.json'), '--n', '3', '--eps', '0.001', '--json'])
     expect(r.err).toBe('')
@@ -43,9 +48,21 @@ describe('certify --model <file.keras | file.h5>', () => {
   })
 
   it('a refused .h5: exit 1, the layer and the setting in Keras words', () => {
-    const r = certify(['--model', join(FIX, 'text-maskzero-gru', 'text-maskzero-gru.h5'), '--inputs', join(FIX, 'dotkeras-text-lstm', 'inputs.json'), '--eps', '0.001', '--json'])
-    expect(r.code).toBe(1)
-    expect(r.err).toMatch(/layer 'embedding' \(Embedding\): mask_zero=True \(masking\) is not supported yet.*retrain with mask_zero=False/)
-    expect(r.err).not.toMatch(/^\s+at /m)
+    // the masking fixture with its GRU's go_backwards=False turned True (same length: JSON whitespace), in a scratch copy
+    const dir = mkdtempSync(join(tmpdir(), 'refused-h5-'))
+    try {
+      const bytes = readFileSync(join(FIX, 'text-maskzero-gru', 'text-maskzero-gru.h5'))
+      const at = bytes.indexOf('"go_backwards": false')
+      expect(at).toBeGreaterThan(0)
+      bytes.write('"go_backwards": true ', at, 'latin1')
+      const file = join(dir, 'refused.h5')
+      writeFileSync(file, bytes)
+      const r = certify(['--model', file, '--inputs', join(FIX, 'text-maskzero-gru', 'inputs.json'), '--eps', '0.001', '--json'])
+      expect(r.code).toBe(1)
+      expect(r.err).toMatch(/layer 'gru\w*' \(GRU\): go_backwards=True is not supported .*retrain with go_backwards=False/)
+      expect(r.err).not.toMatch(/^\s+at /m)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -32,10 +32,13 @@ const SUPPORTED = [
   'bidir-gru-sum',
   'toxic-classic',
   'conv1d-gru',
+  // masking (issue 13)
+  'masking-lstm',
+  'text-maskzero-gru',
 ]
 const WITH_SHARD = ['simplernn-relu', 'lstm-hardsigmoid', 'gru-hardsigmoid', 'lstm-relu-head']
-const WITH_H5 = ['text-maskzero-gru']
-const JSON_ONLY = ['masking-lstm']
+const WITH_H5: string[] = []
+const JSON_ONLY: string[] = []
 
 function copy(name: string, files: string[]) {
   mkdirSync(join(to, name), { recursive: true })

@@ -55,7 +55,7 @@ export async function float32Predictions(net: NetworkIR, preps: PreparedSample[]
       const F = p.frames[0].length
       const data = new Float32Array(T * F)
       p.frames.forEach((f, t) => data.set(f, t * F))
-      const logits = tf.tidy(() => forward(tf.tensor3d(data, [1, T, F])).dataSync())
+      const logits = tf.tidy(() => forward(tf.tensor3d(data, [1, T, F]), p.concrete.masks ?? undefined).dataSync())
       return argmax(logits)
     })
   } finally {

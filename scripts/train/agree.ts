@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { compileNetwork, embedTokens, forward } from '../../src/cert/index.ts'
+import { compileNetwork, embedTokens, forward, tokenMasks } from '../../src/cert/index.ts'
 import { loadModelDir } from '../lib/loadModelDir.ts'
 import { loadModel } from './io.ts'
 
@@ -20,7 +20,7 @@ async function check(dir: string): Promise<number> {
     const p = (await (model.predict(xt) as tf.Tensor).data()) as Float32Array
     xt.dispose()
     const frames = e.tokens ? embedTokens(cn, e.tokens) : e.x!.map((f) => Float64Array.from(f))
-    const { logits } = forward(cn, frames)
+    const { logits } = forward(cn, frames, undefined, e.tokens ? tokenMasks(cn, e.tokens) : null)
     const m = Math.max(...logits)
     const ex = logits.map((v) => Math.exp(v - m))
     const s = ex.reduce((a, b) => a + b, 0)

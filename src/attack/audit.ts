@@ -205,7 +205,7 @@ export function auditSample(model: AttackModel, prep: PreparedSample, index: num
     const regions = perFrame.map((eps, t) => ({ frames: [t], eps })).filter((r) => r.eps > 0)
     let pgdMinMargin = Infinity
     if (regions.length) {
-      const results = pgdAttackRegions(model, prep.frames, label, regions, { steps: opts.steps, restarts: opts.restarts, clip: opts.clip, seed })
+      const results = pgdAttackRegions(model, prep.frames, label, regions, { steps: opts.steps, restarts: opts.restarts, clip: opts.clip, seed, masks: prep.concrete.masks })
       for (const r of results) {
         pgdMinMargin = Math.min(pgdMinMargin, r.margin)
         // inside the certified ball (pgd guarantees it; checked again) and flipped in float64
@@ -221,7 +221,7 @@ export function auditSample(model: AttackModel, prep: PreparedSample, index: num
       const ball = ballOf(prep.frames, [t], perFrame[t], opts.clip)
       const s = sampleBall(model.cn, prep.concrete, prep.frames, label, ball, { samples: plan.samples, seed: seed + 31 * t })
       sampleMinMargin = Math.min(sampleMinMargin, s.minMargin)
-      for (const x of s.examples) violation('sampling', t, perFrame[t], margin64(model.cn, x, label), x)
+      for (const x of s.examples) violation('sampling', t, perFrame[t], margin64(model.cn, x, label, prep.concrete.masks), x)
       // the ones not kept as examples count too
       violationCount += s.violations - s.examples.length
     }
@@ -242,6 +242,7 @@ export function auditSample(model: AttackModel, prep: PreparedSample, index: num
   // the attack radius (an upper bound on the true radius), started from the largest certified bounds
   const guess = prep.frames.map((_, t) => Math.max(...bounds.map((b) => b.perFrame[t])))
   const radius = attackRadius(model, prep.frames, label, { kind: 'single' }, {
+    masks: prep.concrete.masks,
     steps: opts.radiusSteps,
     restarts: opts.radiusRestarts,
     clip: opts.clip,

@@ -101,8 +101,8 @@ export function marginOf(logits: ArrayLike<number>, label: number): number {
 }
 
 /** The float64 margin with the certifier's own forward pass (src/cert/runtime.ts). */
-export function margin64(cn: CompiledNetwork, x: Float64Array[], label: number): number {
-  return marginOf(forward(cn, x).logits, label)
+export function margin64(cn: CompiledNetwork, x: Float64Array[], label: number, masks: readonly boolean[] | null = null): number {
+  return marginOf(forward(cn, x, undefined, masks).logits, label)
 }
 
 /** The float64 forward pass from frame `start` on, from the clean run's states (the certifier's own). */
@@ -176,7 +176,7 @@ export function sampleBall(cn: CompiledNetwork, clean: ConcreteRun, frames: Floa
       if (m <= 0) {
         // the certifier's forward pass decides
         const x = pointOf(s)
-        const m64 = margin64(cn, x, label)
+        const m64 = margin64(cn, x, label, clean.masks)
         if (m64 <= 0) {
           violations++
           if (examples.length < 10) examples.push(x)
@@ -192,6 +192,6 @@ export function sampleBall(cn: CompiledNetwork, clean: ConcreteRun, frames: Floa
     }
   }
   // report the worst margin as the certifier's forward pass computes it
-  if (worst) minMargin = margin64(cn, worst, label)
+  if (worst) minMargin = margin64(cn, worst, label, clean.masks)
   return { samples: opts.samples, violations, minMargin, worst, examples }
 }

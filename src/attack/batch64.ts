@@ -7,7 +7,7 @@
  * anything that matters with the certifier's own forward pass.
  */
 import type { CellProduct, CompiledNetwork, ConcreteRun, Domain, Lin, UnaryKind } from '../cert/index.ts'
-import { cleanHooks, PRODUCT, runPipeline, UNARY } from '../cert/index.ts'
+import { cleanHooks, maskOfRows, PRODUCT, runPipeline, UNARY } from '../cert/index.ts'
 /**
  * Y[s, o] += Σ_i W[o, i]·X[s, i] for s < S, o < out (X: S × n, W: out × n, Y: S × out, all
  * row-major), each dot product summed in order i = 0…n−1 from 0 and then added to Y, as
@@ -214,6 +214,33 @@ export class BatchDomain implements Domain<Batch, Lin, Float64Array> {
         const o = p.off + (p.rows === 1 ? 0 : s * p.stride)
         for (let k = 0; k < n; k++) out[s * n + k] = Math.max(out[s * n + k], p.data[o + k])
       }
+    }
+    return batchOf(out, rows, n)
+  }
+
+  /** Masking(value): per sample, is every feature equal to the value? */
+  maskOf(v: Batch, value: number) {
+    const out = new Float64Array(v.rows)
+    for (let s = 0; s < v.rows; s++) {
+      const o = v.off + s * v.stride
+      let all = true
+      for (let k = 0; k < v.n && all; k++) all = v.data[o + k] === value
+      out[s] = all ? 1 : 0
+    }
+    return maskOfRows(out)
+  }
+
+  /** Row s of `skipped` where sample s is masked, of `computed` where not. */
+  select(m: Float64Array, skipped: Batch, computed: Batch): Batch {
+    if (m.length === 1) return m[0] === 1 ? skipped : computed
+    const rows = this.S
+    const n = skipped.n
+    const out = new Float64Array(rows * n)
+    for (let s = 0; s < rows; s++) {
+      const v = m[s] === 1 ? skipped : computed
+      if (m[s] !== 0 && m[s] !== 1) throw new Error(`a sample's mask is ${m[s]}`)
+      const o = v.off + (v.rows === 1 ? 0 : s * v.stride)
+      out.set(v.data.subarray(o, o + n), s * n)
     }
     return batchOf(out, rows, n)
   }

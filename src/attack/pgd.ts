@@ -53,6 +53,8 @@ export function releaseAttackModel(net: NetworkIR): void {
 }
 
 export interface AttackOptions {
+  /** each step's mask of a mask_zero token model (the prepared sample's `concrete.masks`) */
+  masks?: readonly boolean[] | null
   /** gradient steps per restart (FGSM: 1) */
   steps: number
   /** starting points per region: the first at the clean input (unless startAtCenter is false), the others uniform in the region */
@@ -186,7 +188,8 @@ function attackChunk(model: AttackModel, frames: Float64Array[], label: number, 
   let delta: tf.Tensor3D = tf.tensor3d(d0, [R, T, F])
   let bestD: tf.Tensor3D = delta.clone()
   let bestM: tf.Tensor1D = tf.fill([R], Infinity) as tf.Tensor1D
-  const lossOf = (d: tf.Tensor3D) => marginTensor(model.tf(tf.add(x0, d)), onehot)
+  const masks = opts.masks ?? undefined
+  const lossOf = (d: tf.Tensor3D) => marginTensor(model.tf(tf.add(x0, d), masks), onehot)
   const valueAndGrad = tf.valueAndGrad(lossOf)
   const keepBest = (m: tf.Tensor1D, d: tf.Tensor3D) => {
     const [nm, nd] = tf.tidy(() => {
@@ -236,7 +239,7 @@ function attackChunk(model: AttackModel, frames: Float64Array[], label: number, 
             for (let i = 0; i < F; i++) cand[t][i] = frames[t][i] + src[base + i]
           }
           const adv = clampToBall(frames, cand, ball)
-          const m = margin64(model.cn, adv, label)
+          const m = margin64(model.cn, adv, label, opts.masks)
           if (!result || m < result.margin) {
             result = { success: m <= 0, margin: m, adversarial: adv, distance: linfDistance(adv, frames), eps: ball.eps, frames: ball.frames, margin32: best32[row] }
           }
@@ -320,7 +323,7 @@ export function attackRadius(net: NetworkIR | AttackModel, frames: Float64Array[
   let attacks = 0
   let rounds = 0
   // the clean input itself may already be adversarial (margin ≤ 0): radius 0
-  const m0 = margin64(model.cn, frames, label)
+  const m0 = margin64(model.cn, frames, label, opts.masks)
   if (m0 <= 0) {
     return { radius: 0, perFrame: single ? frames.map((_, t) => (chosen.includes(t) ? 0 : NaN)) : null, adversarial: frames.map((f) => f.slice()), frame: single ? chosen[0] : null, margin: m0, attacks, rounds }
   }

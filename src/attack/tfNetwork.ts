@@ -12,13 +12,13 @@
  * src/cert/runtime.ts `forward` computes them.
  */
 import type * as tf from '@tensorflow/tfjs'
-import type { NetworkIR } from '../cert/index.ts'
+import type { NetworkIR, StepMask } from '../cert/index.ts'
 import { logits } from '../tf/forward.ts'
 import { paramsFromNetwork } from '../tf/params.ts'
 
-/** frames [batch, T, frameSize] (embedding vectors for token models) → logits [batch, classes] */
+/** frames [batch, T, frameSize] (embedding vectors for token models; `masks`: a mask_zero model's step masks) → logits [batch, classes] */
 export interface TfForward {
-  (frames: tf.Tensor3D): tf.Tensor2D
+  (frames: tf.Tensor3D, masks?: readonly StepMask[]): tf.Tensor2D
   readonly classes: number
   /** values per frame (the embedding dimension for token models) */
   readonly frameSize: number
@@ -35,7 +35,10 @@ export function buildTfForward(net: NetworkIR): TfForward {
   const params = paramsFromNetwork(net)
   // the frames are embedding vectors already: no lookup in the forward pass
   const frameParams = { ...params, embedding: null }
-  const fn = (frames: tf.Tensor3D): tf.Tensor2D => logits(frameParams, frames)
+  const fn = (frames: tf.Tensor3D, masks?: readonly StepMask[]): tf.Tensor2D => {
+    if (params.maskZero && !masks) throw new Error('this model masks token 0 (mask_zero=True): the forward pass needs the token ids\' masks')
+    return logits(frameParams, frames, masks)
+  }
   return Object.assign(fn, {
     classes: params.classes,
     frameSize: params.frameSize,

@@ -7,7 +7,7 @@ import { AbstractContext } from './domains/zonotope.ts'
 import type { TraceOptions } from './domains/zonotope.ts'
 import type { NetworkIR } from './network.ts'
 import type { CompiledNetwork, ConcreteRun } from './runtime.ts'
-import { abstractForward, checkFrames, embedTokens, forward } from './runtime.ts'
+import { abstractForward, checkFrames, embedTokens, forward, tokenMasks } from './runtime.ts'
 import type { SearchKind } from './search.ts'
 import { drive, SEARCH_RESOLUTION, searchSteps } from './search.ts'
 import type { Clip, Threat } from './threat.ts'
@@ -84,9 +84,11 @@ export function reshapeNote(net: NetworkIR): string {
 /** Frames (or token embeddings) of a sample, its float64 forward pass and prediction. */
 export function prepareSample(cn: CompiledNetwork, input: SampleInput): PreparedSample {
   let frames: Float64Array[]
+  let masks: boolean[] | null = null
   if (cn.embedding) {
     if (!input.tokens) throw new Error('this model reads tokens: give "tokens" (an array of token ids)')
     frames = embedTokens(cn, input.tokens)
+    masks = tokenMasks(cn, input.tokens)
   } else {
     if (!input.x) throw new Error(`this model reads frames: give "x" (T frames of ${cn.frameSize} numbers)${reshapeNote(cn.net)}`)
     frames = inputFrames(cn.net, input.x).map((f) => Float64Array.from(f))
@@ -95,7 +97,7 @@ export function prepareSample(cn: CompiledNetwork, input: SampleInput): Prepared
   if (input.label !== undefined && !(Number.isInteger(input.label) && input.label >= 0 && input.label < cn.classes)) {
     throw new Error(`label ${input.label} is not a class index (0…${cn.classes - 1})`)
   }
-  const concrete = forward(cn, frames)
+  const concrete = forward(cn, frames, undefined, masks)
   return { cn, frames, concrete, predicted: argmax(concrete.logits), label: input.label }
 }
 

@@ -54,6 +54,7 @@ export type {
   InputSpec,
   LayerIR,
   LstmLayer,
+  MaskingLayer,
   Matrix,
   MergeMode,
   NetworkIR,
@@ -68,7 +69,7 @@ export type { CellType, ExtraLayer, RandomNetworkSpec } from './randomNetwork.ts
 export { randomFrames, randomNetwork } from './randomNetwork.ts'
 export { hashSeed, Rng } from './rng.ts'
 export type { CompiledNetwork, ConcreteEntry, ConcreteRun } from './runtime.ts'
-export { abstractForward, checkFrames, cleanHooks, compileNetwork, embedTokens, float64Family, forward, forwardFrom } from './runtime.ts'
+export { abstractForward, checkFrames, cleanHooks, compileNetwork, embedTokens, float64Family, forward, forwardFrom, tokenMasks } from './runtime.ts'
 export type { WeightFamily } from './stages.ts'
 export { stageSpecs } from './stages.ts'
 export type { FastSearchOptions, MarginFn, SearchKind, SearchResult, SearchSteps } from './search.ts'
@@ -96,7 +97,7 @@ export { tanhSlopePoints } from './transformers/tanh.ts'
 export { xSigmoidCandidates } from './transformers/xSigmoid.ts'
 // the layers, written once against the domain interface, and the float64 weights (the
 // batched domain of src/attack and the TF.js domains of src/tf evaluate the same layers)
-export type { Activation, Cell, CellProduct, DenseSpec, Direction, Domain, GruSpec, LstmSpec, PipelineHooks, RecurrentSpec, SimpleRnnSpec, Stage, StageSpec, StackHooks, WeightOps } from './layers/index.ts'
-export { denseApply, keepsSequence, prepareStages, recurrentCell, runDense, runPipeline, runStack, runStackInterleaved } from './layers/index.ts'
+export type { Activation, Cell, CellProduct, DenseSpec, Direction, Domain, GruSpec, LstmSpec, PipelineHooks, RecurrentSpec, SimpleRnnSpec, Stage, StageSpec, StackHooks, StepMask, WeightOps } from './layers/index.ts'
+export { boxMask, denseApply, keepsSequence, maskOfRows, prepareStages, recurrentCell, runDense, runPipeline, runStack, runStackInterleaved } from './layers/index.ts'
 export type { ConcreteRecorder, Lin } from './domains/float64.ts'
 export { affineFloat64, Float64Domain, float64Weights, linOf, PRODUCT, UNARY } from './domains/float64.ts'

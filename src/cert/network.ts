@@ -15,6 +15,22 @@ export interface EmbeddingLayer {
   name: string
   /** vocab × dim */
   embeddings: Matrix
+  /**
+   * Keras `mask_zero=True`: token 0 is padding, its steps are skipped by the recurrent
+   * layers (the mask comes from the token ids, so the threat model never changes it)
+   */
+  maskZero?: boolean
+}
+
+/**
+ * Keras `Masking(mask_value)`, as the first layer of a frames model: a step whose every
+ * feature equals maskValue is skipped by the recurrent layers after it (they keep their
+ * state and repeat their previous output), and left out of a GlobalAveragePooling1D mean.
+ */
+export interface MaskingLayer {
+  type: 'masking'
+  name: string
+  maskValue: number
 }
 
 interface RecurrentBase {
@@ -26,6 +42,11 @@ interface RecurrentBase {
   recurrentKernel: Matrix
   returnSequences: boolean
   activation: string
+  /**
+   * Keras `zero_output_for_mask`: with a mask, masked steps output zeros instead of the
+   * previous output (Keras forces it to return_sequences inside Bidirectional)
+   */
+  zeroOutputForMask?: boolean
 }
 
 export interface SimpleRnnLayer extends RecurrentBase {
@@ -153,7 +174,7 @@ export interface BidirectionalLayer {
   returnSequences: boolean
 }
 
-export type LayerIR = EmbeddingLayer | RecurrentLayer | BidirectionalLayer | Conv1dLayer | DenseLayer | BatchNormLayer | PoolLayer | FlattenLayer
+export type LayerIR = EmbeddingLayer | MaskingLayer | RecurrentLayer | BidirectionalLayer | Conv1dLayer | DenseLayer | BatchNormLayer | PoolLayer | FlattenLayer
 
 export type InputSpec =
   /**
@@ -238,6 +259,12 @@ function checkRecurrent(layer: RecurrentLayer, width: number): void {
   }
 }
 
+/** A layer that would receive a masked sequence it cannot honour. */
+const maskedInput = (name: string, what: string, source: string) =>
+  new UnsupportedModelError(
+    `layer "${name}" (${what}) receives the mask of "${source}" (Masking or mask_zero): Keras 2 and TF.js refuse a mask there and Keras 3 drops it; the certifier does not support a mask reaching ${what} (remove the Masking layer or mask_zero, or let a recurrent layer with return_sequences=false end the masked sequence first)`,
+  )
+
 /**
  * Check that the network is one the certifier can handle soundly; returns the number of
  * output classes. Throws UnsupportedModelError naming the layer and setting otherwise.
@@ -248,6 +275,8 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
   let width: number
   let sequence = true
   let start = 0
+  /** the layer whose mask the current sequence carries (Masking, Embedding mask_zero), or null */
+  let masked: string | null = null
   if (net.input.kind === 'tokens') {
     const emb = layers[0]
     if (emb.type !== 'embedding') {
@@ -259,6 +288,7 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
     expectFinite(emb.name, 'embeddings', emb.embeddings.data)
     width = emb.embeddings.cols
     start = 1
+    masked = emb.maskZero ? emb.name : null
   } else {
     if (!(net.input.frameSize > 0)) throw new UnsupportedModelError(`frame input needs a positive frame size, got ${net.input.frameSize}`)
     width = net.input.frameSize
@@ -270,7 +300,16 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
   if (net.input.kind === 'frames' && net.input.flatSize !== undefined && net.input.flatSize !== (seqLen ?? NaN) * width) {
     throw new UnsupportedModelError(`the input reshape needs ${net.input.flatSize} values = frames × frame size, got ${seqLen} × ${width}`)
   }
-  for (const layer of layers.slice(start)) {
+  for (const [i, layer] of layers.entries()) {
+    if (i < start) continue
+    if (layer.type === 'masking') {
+      if (i !== 0 || net.input.kind !== 'frames') {
+        throw new UnsupportedModelError(`layer "${layer.name}" (Masking) is supported only as the first layer, on the input frames (token models mask with the Embedding's mask_zero)`)
+      }
+      if (!Number.isFinite(layer.maskValue)) throw new UnsupportedModelError(`layer "${layer.name}" (Masking): mask value ${layer.maskValue} is not a finite number`)
+      masked = layer.name
+      continue
+    }
     if (layer.type === 'embedding') {
       throw new UnsupportedModelError(`layer "${layer.name}": an Embedding layer is only supported as the first layer of a token model`)
     }
@@ -285,6 +324,9 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
     if (layer.type === 'pool' || layer.type === 'flatten') {
       const what = layer.type === 'flatten' ? 'Flatten' : layer.mode === 'max' ? 'GlobalMaxPooling1D' : layer.mode === 'last' ? 'last step' : 'GlobalAveragePooling1D'
       if (!sequence) throw new UnsupportedModelError(`layer "${layer.name}" (${what}) needs a sequence: the recurrent layer before it must have return_sequences=true`)
+      if (masked !== null && layer.type === 'flatten') throw maskedInput(layer.name, what, masked)
+      // GlobalAveragePooling1D averages the unmasked steps; Keras 3's GlobalMaxPooling1D ignores the mask (the max of every step) and drops it
+      masked = null
       if (layer.type === 'flatten') {
         if (steps === null) throw new UnsupportedModelError(`layer "${layer.name}" (Flatten) needs a fixed sequence length: give the input a fixed number of steps`)
         width *= steps
@@ -294,6 +336,7 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
     }
     if (layer.type === 'conv1d') {
       if (!sequence) throw new UnsupportedModelError(`layer "${layer.name}" (Conv1D) needs a sequence`)
+      if (masked !== null) throw maskedInput(layer.name, 'Conv1D', masked)
       if (layer.taps.length === 0) throw new UnsupportedModelError(`layer "${layer.name}" (Conv1D): an empty kernel`)
       layer.taps.forEach((m, j) => {
         expectShape(layer.name, `kernel tap ${j}`, m, width, layer.filters)
@@ -330,6 +373,7 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
       }
       width = layer.merge === 'concat' ? u + layer.backward.units : u
       sequence = layer.returnSequences
+      if (!sequence) masked = null
       sawRecurrent = true
       continue
     }
@@ -340,6 +384,7 @@ export function validateNetwork(net: NetworkIR): { classes: number } {
       checkRecurrent(layer, width)
       width = layer.units
       sequence = layer.returnSequences
+      if (!sequence) masked = null
       sawRecurrent = true
       continue
     }

@@ -34,6 +34,8 @@ export interface RandomNetworkSpec {
   seqLen?: number
   /** every recurrent layer Bidirectional, with this merge mode */
   bidirectional?: MergeMode
+  /** token model: Embedding mask_zero (token 0 is padding) */
+  maskZero?: boolean
 }
 
 /** Layers around the recurrence in random networks. */
@@ -45,6 +47,8 @@ export type ExtraLayer =
   /** avg / max pooling, or the last step (PyTorch's out[:, -1] after a bidirectional layer) */
   | { kind: 'pool'; mode: 'avg' | 'max' | 'last' }
   | { kind: 'flatten' }
+  /** Keras Masking(value): first only */
+  | { kind: 'masking'; value: number }
   | { kind: 'conv1d'; filters: number; kernelSize: number; strides?: number; dilation?: number; padding: 'valid' | 'same' | 'causal'; activation: string }
 
 function extraLayer(rng: Rng, e: Exclude<ExtraLayer, { kind: 'identity' }>, k: number, width: number, seqLen: number | undefined, scale: number): { layer: LayerIR; width: number } {
@@ -54,6 +58,7 @@ function extraLayer(rng: Rng, e: Exclude<ExtraLayer, { kind: 'identity' }>, k: n
   }
   if (e.kind === 'dense') return { layer: { type: 'dense', name, units: e.units, kernel: matrix(rng, width, e.units, scale), bias: vector(rng, e.units, 0.1), activation: e.activation }, width: e.units }
   if (e.kind === 'pool') return { layer: { type: 'pool', name, mode: e.mode }, width }
+  if (e.kind === 'masking') return { layer: { type: 'masking', name, maskValue: e.value }, width }
   if (e.kind === 'conv1d') {
     const taps = Array.from({ length: e.kernelSize }, () => matrix(rng, width, e.filters, scale))
     const layer: LayerIR = { type: 'conv1d', name, filters: e.filters, taps, bias: vector(rng, e.filters, 0.1), strides: e.strides ?? 1, dilation: e.dilation ?? 1, padding: e.padding, activation: e.activation }
@@ -78,7 +83,7 @@ export function randomNetwork(spec: RandomNetworkSpec): NetworkIR {
   const scale = spec.scale ?? 1
   const layers: LayerIR[] = []
   if (spec.vocab) {
-    layers.push({ type: 'embedding', name: 'embedding', embeddings: matrix(rng, spec.vocab, spec.frameSize, 4) })
+    layers.push({ type: 'embedding', name: 'embedding', embeddings: matrix(rng, spec.vocab, spec.frameSize, 4), ...(spec.maskZero ? { maskZero: true } : {}) })
   }
   let width = spec.frameSize
   const dropped: DroppedLayer[] = []

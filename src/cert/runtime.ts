@@ -75,6 +75,8 @@ export function checkFrames(cn: CompiledNetwork, frames: Float64Array[]): void {
  * sequence stage.
  */
 export interface ConcreteRun {
+  /** each input step's mask when the token ids fix it (Embedding mask_zero: token 0), else null */
+  masks: readonly boolean[] | null
   states: Float64Array[][][]
   backStates: Float64Array[][][]
   sequences: Float64Array[][]
@@ -110,14 +112,24 @@ export function cleanHooks<V>(
     },
     known: (k: number, t: number) => lift(k < 0 ? frame(t) : clean.sequences[k][t]),
     knownH: (k: number, t: number, dir: Direction) => lift((dir === 1 ? clean.states : clean.backStates)[k][t][0]),
-  } satisfies Pick<PipelineHooks<V>, 'initial' | 'known' | 'knownH'>
+    ...(clean.masks ? { inputMask: (t: number) => clean.masks![t] } : {}),
+  } satisfies Pick<PipelineHooks<V>, 'initial' | 'known' | 'knownH' | 'inputMask'>
+}
+
+/** The steps' masks of a token sequence: token 0 for a model with mask_zero, else null. */
+export function tokenMasks(cn: CompiledNetwork, tokens: readonly number[]): boolean[] | null {
+  return cn.embedding?.maskZero ? tokens.map((t) => t === 0) : null
 }
 
 /**
  * The float64 concrete forward pass; returns logits (before any output softmax). With a
  * `sink`, every operation's values are recorded under the names the abstract trace uses.
+ * `masks`: the steps' masks of a mask_zero token model (`tokenMasks`; the run keeps them,
+ * and every pass from its clean values uses them).
  */
-export function forward(cn: CompiledNetwork, frames: Float64Array[], sink?: ConcreteEntry[]): ConcreteRun {
+export function forward(cn: CompiledNetwork, frames: Float64Array[], sink?: ConcreteEntry[], masks: readonly boolean[] | null = null): ConcreteRun {
+  if (cn.embedding?.maskZero && !masks) throw new Error('this model masks token 0 (mask_zero=True): the forward pass needs the token ids\' masks')
+  if (masks && masks.length !== frames.length) throw new Error(`${masks.length} step masks for ${frames.length} frames`)
   let where = { layer: 0, name: '' }
   let step: number | null = null
   const record: ConcreteRecorder | undefined = sink ? (op, values) => sink.push({ layer: where.layer, layerName: where.name, step, op, values }) : undefined
@@ -131,8 +143,9 @@ export function forward(cn: CompiledNetwork, frames: Float64Array[], sink?: Conc
     onStep: (_k, t) => (step = t),
     onState: (k, t, state, dir) => ((dir === 1 ? states : backStates)[k][t] = state),
     onSequence: (k, seq) => (sequences[k] = seq),
+    ...(masks ? { inputMask: (t: number) => masks[t] } : {}),
   })
-  return { states, backStates, sequences, logits }
+  return { masks, states, backStates, sequences, logits }
 }
 
 /**

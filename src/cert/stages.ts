@@ -26,8 +26,9 @@ export function stageSpecs<M, B>(net: NetworkIR, w: WeightFamily<M, B>): Array<S
   net.layers.forEach((l, layer) => {
     const base = { layer, name: l.name }
     if (l.type === 'embedding') width = l.embeddings.cols
+    else if (l.type === 'masking') out.push({ ...base, type: 'mask', value: l.maskValue })
     else if (isRecurrent(l)) {
-      out.push({ ...base, type: 'recurrent', spec: recurrentSpec(l, w), returnSequences: l.returnSequences })
+      out.push({ ...base, type: 'recurrent', spec: recurrentSpec(l, w), returnSequences: l.returnSequences, zeroOutput: l.zeroOutputForMask ?? false })
       width = l.units
     } else if (l.type === 'bidirectional') {
       const units = l.forward.units

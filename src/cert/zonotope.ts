@@ -436,6 +436,25 @@ export function zonotopeToBox(z: Zonotope, symbols: SymbolSource): Zonotope {
 }
 
 /**
+ * A zonotope containing both a and b (symbols lined up by id): x ∈ {a, b} lies in
+ * (a + b)/2 + diag(r)·e_new with r_i = |c_a − c_b|_i/2 + Σ_j |G_a − G_b|_ij/2 (fresh
+ * symbols), widened by the bounds' slack for rounding.
+ */
+export function zonotopeJoin(a: Zonotope, b: Zonotope, symbols: SymbolSource): Zonotope {
+  const mid = zonotopeLinComb(0.5, a, 0.5, b)
+  const d = zonotopeSub(a, b)
+  const rd = zonotopeRadii(d)
+  const ra = zonotopeRadii(a)
+  const rb = zonotopeRadii(b)
+  const w = new Float64Array(a.n)
+  for (let i = 0; i < a.n; i++) {
+    const scale = Math.abs(a.c[i]) + Math.abs(b.c[i]) + ra[i] + rb[i]
+    w[i] = nextUp((Math.abs(d.c[i]) + rd[i]) / 2 + BOUND_SLACK * scale)
+  }
+  return diagonalAppend(mid, w, symbols)
+}
+
+/**
  * z + diag(w)·e_new: append one fresh symbol for each variable with w_i ≠ 0.
  */
 export function diagonalAppend(z: Zonotope, w: ArrayLike<number>, symbols: SymbolSource): Zonotope {

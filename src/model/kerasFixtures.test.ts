@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { loadModelDir } from '../../scripts/lib/loadModelDir.ts'
 import type { LayerIR, NetworkIR, SampleInput } from '../cert/index.ts'
-import { certifyThreat, compileNetwork, forward, isRecurrent, prepareSample, Rng, UnsupportedModelError } from '../cert/index.ts'
+import { certifyThreat, compileNetwork, forward, isRecurrent, prepareSample, Rng } from '../cert/index.ts'
 import { parseKerasFile, readKerasFile } from './kerasFile.ts'
 import { halfToFloat, kerasSavePaths, kerasSnakeCase, parseLayersModel } from './layersJson.ts'
 
@@ -216,19 +216,13 @@ describe('float16-quantized weights (--quantize_float16)', () => {
   })
 })
 
-describe('models with layers the certifier does not support yet: refused, naming the layer', () => {
+describe('masking fixtures (once refused): they load from the folder and from the .h5 read directly, masks included', () => {
   it.each([
-    ['masking-lstm', "layer 'masking' (Masking): masking is not supported"],
-    ['text-maskzero-gru', "layer 'embedding' (Embedding): mask_zero=True (masking) is not supported yet: the certifier runs every time step; retrain with mask_zero=False"],
-  ])('%s', (name, message) => {
-    expect(() => loadModelDir(at(name))).toThrow(UnsupportedModelError)
-    expect(() => loadModelDir(at(name))).toThrow(message)
-  })
-
-  it('the same refusal for the .h5 file read directly (Keras words)', () => {
-    const file = at('text-maskzero-gru', 'text-maskzero-gru.h5')
-    expect(() => parseKerasFile(new Uint8Array(readFileSync(file)), 'text-maskzero-gru.h5')).toThrow(
-      "layer 'embedding' (Embedding): mask_zero=True (masking) is not supported yet: the certifier runs every time step; retrain with mask_zero=False",
-    )
+    ['masking-lstm', { type: 'masking', name: 'masking', maskValue: 0 }],
+    ['text-maskzero-gru', { type: 'embedding', maskZero: true }],
+  ])('%s', (name, first) => {
+    expect(loadModelDir(at(name)).layers[0]).toMatchObject(first)
+    const file = at(name, `${name}.h5`)
+    expect(parseKerasFile(new Uint8Array(readFileSync(file)), `${name}.h5`).net.layers[0]).toMatchObject(first)
   })
 })

@@ -309,10 +309,12 @@ describe('refusals', () => {
     }
   })
 
-  it('a Masking layer', () => {
+  it('a Masking layer first loads (its mask value); elsewhere it is refused', () => {
     const { json, weights } = lstm()
-    layersOf(json).unshift({ class_name: 'Masking', config: { name: 'masking', mask_value: 0, batch_input_shape: [null, null, 3] } })
-    expect(() => parse(json, weights)).toThrow(/layer 'masking' \(Masking\): masking is not supported/)
+    layersOf(json).unshift({ class_name: 'Masking', config: { name: 'masking', mask_value: 0.5, batch_input_shape: [null, null, 3] } })
+    expect(parse(json, weights).layers[0]).toEqual({ type: 'masking', name: 'masking', maskValue: 0.5 })
+    layersOf(json).splice(1, 0, { class_name: 'Masking', config: { name: 'masking_2', mask_value: 0 } })
+    expect(() => parse(json, weights)).toThrow("layer 'masking_2' (Masking): Masking is supported only as the first layer, on the input frames")
     expect(() => parse(json, weights)).toThrow(UnsupportedModelError)
   })
 
@@ -320,7 +322,7 @@ describe('refusals', () => {
     const { json, weights } = lstm()
     layersOf(json).unshift({ class_name: 'LocallyConnected1D', config: { name: 'local', filters: 3, kernel_size: [3], batch_input_shape: [null, null, 3] } })
     expect(() => parse(json, weights)).toThrow(
-      "layer 'local' (LocallyConnected1D): this layer type is not supported (supported: InputLayer, Reshape (leading, flat → frames), Embedding, SimpleRNN, LSTM, GRU, Bidirectional (concat, sum, ave, mul), Conv1D (valid, same, causal), Dense (on vectors or every step), TimeDistributed(Dense), Activation, BatchNormalization, GlobalAveragePooling1D, GlobalMaxPooling1D, Flatten; ignored at inference (the identity): Dropout, SpatialDropout1D, GaussianDropout, GaussianNoise, AlphaDropout, ActivityRegularization)",
+      "layer 'local' (LocallyConnected1D): this layer type is not supported (supported: InputLayer, Reshape (leading, flat → frames), Masking (first layer), Embedding (mask_zero either), SimpleRNN, LSTM, GRU, Bidirectional (concat, sum, ave, mul), Conv1D (valid, same, causal), Dense (on vectors or every step), TimeDistributed(Dense), Activation, BatchNormalization, GlobalAveragePooling1D, GlobalMaxPooling1D, Flatten; ignored at inference (the identity): Dropout, SpatialDropout1D, GaussianDropout, GaussianNoise, AlphaDropout, ActivityRegularization)",
     )
   })
 
@@ -339,13 +341,17 @@ describe('refusals', () => {
     }
   })
 
-  it("an Embedding with mask_zero, in the words of the file's framework", () => {
+  it("an Embedding with mask_zero loads; a Masking layer after it is refused in the words of the file's framework", () => {
     const { json, weights } = files(net('lstm', [4], { vocab: 10 }))
     layersOf(json)[0].config.mask_zero = true
-    expect(() => parse(json, weights)).toThrow(/layer 'embedding' \(Embedding\): maskZero: true \(masking\) is not supported yet.*retrain with maskZero: false/)
+    expect(parse(json, weights).layers[0]).toMatchObject({ type: 'embedding', maskZero: true })
+    layersOf(json).splice(1, 0, { class_name: 'Masking', config: { name: 'masking', mask_value: 0 } })
+    expect(() => parse(json, weights)).toThrow("(token models mask with the Embedding's maskZero: true)")
     const k = files(net('lstm', [4], { vocab: 10 }), 'keras3')
     layersOf(k.json)[1].config.mask_zero = true
-    expect(() => parse(k.json, k.weights)).toThrow(/layer 'embedding' \(Embedding\): mask_zero=True \(masking\) is not supported yet.*retrain with mask_zero=False/)
+    expect(parse(k.json, k.weights).layers[0]).toMatchObject({ type: 'embedding', maskZero: true })
+    layersOf(k.json).splice(2, 0, { class_name: 'Masking', config: { name: 'masking', mask_value: 0 } })
+    expect(() => parse(k.json, k.weights)).toThrow("(token models mask with the Embedding's mask_zero=True)")
   })
 
   it('a relu SimpleRNN loads; other activations are refused (by validateNetwork)', () => {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { NetworkIR } from '../cert/index.ts'
-import { compileNetwork, forward, isRecurrent, prepareSample, randomNetwork, Rng } from '../cert/index.ts'
+import { compileNetwork, forward, isRecurrent, prepareSample, randomNetwork, Rng, tokenMasks } from '../cert/index.ts'
 import { parseLayersModel } from './layersJson.ts'
 import { saveModel } from './testing/saveTfjs.ts'
 import { toLayersJson } from './testing/toLayersJson.ts'
@@ -42,7 +42,7 @@ function ours(net: NetworkIR, inputs: number[][][] | number[][]): Float64Array[]
     const frames = cn.embedding
       ? (sample as number[]).map((t) => cn.embedding!.embeddings.data.slice(t * cn.frameSize, (t + 1) * cn.frameSize))
       : (sample as number[][]).map((f) => Float64Array.from(f))
-    const { logits } = forward(cn, frames)
+    const { logits } = forward(cn, frames, undefined, cn.embedding ? tokenMasks(cn, sample as number[]) : null)
     return soft ? softmax(logits) : logits
   })
 }
@@ -87,6 +87,37 @@ function randomizeWithBatchNorm(model: tf.LayersModel, seed: number, scale = 0.6
   })
   model.setWeights(ws)
 }
+
+describe('masking: TF.js models with Masking and Embedding maskZero agree with TF.js predict', () => {
+  it('Masking(0) → LSTM (returnSequences) → GRU → Dense softmax, all-zero frames at the start, middle and end', async () => {
+    const model = tf.sequential()
+    model.add(tf.layers.masking({ maskValue: 0, inputShape: [null, 4] }))
+    model.add(tf.layers.lstm({ units: 5, recurrentActivation: 'sigmoid', returnSequences: true }))
+    model.add(tf.layers.gru({ units: 4, recurrentActivation: 'sigmoid' }))
+    model.add(tf.layers.dense({ units: 3, activation: 'softmax' }))
+    randomizeWeights(model, 41, 0.9)
+    const inputs = randomInputs(42, 4, 6, 4)
+    const zero = [[0], [2, 3], [5], [1, 5]]
+    inputs.forEach((x, s) => zero[s].forEach((t) => (x[t] = x[t].map(() => 0))))
+    await agree(model, inputs, (n) => expect(n.layers[0]).toEqual({ type: 'masking', name: expect.stringMatching(/^masking/), maskValue: 0 }))
+  })
+
+  it('Embedding (maskZero) → Bidirectional(GRU, returnSequences, concat) → GRU → Dense softmax, right- and inner-padded', async () => {
+    const model = tf.sequential()
+    model.add(tf.layers.embedding({ inputDim: 9, outputDim: 4, maskZero: true, inputLength: 6 }))
+    model.add(tf.layers.bidirectional({ layer: tf.layers.gru({ units: 4, recurrentActivation: 'sigmoid', returnSequences: true }) as tf.RNN, mergeMode: 'concat' }))
+    model.add(tf.layers.gru({ units: 4, recurrentActivation: 'sigmoid' }))
+    model.add(tf.layers.dense({ units: 3, activation: 'softmax' }))
+    randomizeWeights(model, 43, 0.9)
+    const tokens = [
+      [3, 5, 1, 0, 0, 0],
+      [2, 0, 7, 8, 4, 0],
+      [0, 6, 6, 2, 1, 3],
+      [8, 7, 6, 5, 4, 3],
+    ]
+    await agree(model, tokens, (n) => expect(n.layers[0]).toMatchObject({ type: 'embedding', maskZero: true }))
+  })
+})
 
 describe('the sequence pipeline: TF.js models with layers around the recurrence agree with TF.js predict', () => {
   it('SpatialDropout1D → BatchNormalization → LSTM (returnSequences) → TimeDistributed(Dense) → GlobalAveragePooling1D → Dense softmax', async () => {

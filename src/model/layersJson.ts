@@ -10,7 +10,7 @@
  * files declaring more than the limits of ./limits.ts (checked before anything is allocated
  * or read).
  */
-import type { BatchNormLayer, BidirectionalLayer, Conv1dLayer, DenseLayer, DroppedLayer, EmbeddingLayer, InputSpec, LayerIR, Matrix, NetworkIR, PoolLayer, RecurrentLayer } from '../cert/index.ts'
+import type { BatchNormLayer, BidirectionalLayer, Conv1dLayer, DenseLayer, DroppedLayer, EmbeddingLayer, InputSpec, LayerIR, MaskingLayer, Matrix, NetworkIR, PoolLayer, RecurrentLayer } from '../cert/index.ts'
 import { convGeometry, UnsupportedModelError, validateNetwork } from '../cert/index.ts'
 import { formatBytes, formatCount, jsonTextProblem, LIMITS } from './limits.ts'
 
@@ -306,7 +306,8 @@ function refuse(layer: KerasLayer, why: string): never {
 const ACCEPTED = [
   'InputLayer',
   'Reshape (leading, flat → frames)',
-  'Embedding',
+  'Masking (first layer)',
+  'Embedding (mask_zero either)',
   'SimpleRNN',
   'LSTM',
   'GRU',
@@ -334,8 +335,6 @@ function refusalFor(layer: KerasLayer): string {
     case 'AdditiveAttention':
     case 'MultiHeadAttention':
       return 'attention layers are not supported: the certifier handles chains of recurrent, Dense, normalization and pooling layers'
-    case 'Masking':
-      return 'masking is not supported: the certifier runs the RNN over every time step'
     case 'Sequential':
     case 'Functional':
     case 'Model':
@@ -762,7 +761,7 @@ function matrix(rows: number, cols: number, data: Float64Array): Matrix {
 // Layers → IR
 
 const GATES = { SimpleRNN: 1, LSTM: 4, GRU: 3 } as const
-const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Activation', 'BatchNormalization', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Flatten', 'TimeDistributed', 'Reshape', 'Bidirectional', 'Conv1D'])
+const KNOWN = new Set(['Embedding', 'SimpleRNN', 'LSTM', 'GRU', 'Dense', 'Activation', 'BatchNormalization', 'GlobalAveragePooling1D', 'GlobalMaxPooling1D', 'Flatten', 'TimeDistributed', 'Reshape', 'Bidirectional', 'Conv1D', 'Masking'])
 /** class names come from the file: no inherited keys ('constructor', …) */
 const isRecurrent = (className: string): className is keyof typeof GATES => Object.hasOwn(GATES, className)
 
@@ -831,7 +830,8 @@ function recurrentLayer(layer: KerasLayer, width: number, weights: Weights, slop
   const recurrentKernel = matrix(units, k * units, weights.read(layer.name, 'recurrent_kernel', [units, k * units]))
   const returnSequences = flag(layer, 'return_sequences', false)
   const act = activation(layer, 'activation', 'tanh')
-  const base = { name: layer.name, units, kernel, recurrentKernel, returnSequences, activation: act }
+  const zeroOutput = flag(layer, 'zero_output_for_mask', false)
+  const base = { name: layer.name, units, kernel, recurrentKernel, returnSequences, activation: act, ...(zeroOutput ? { zeroOutputForMask: true } : {}) }
   if (cls === 'SimpleRNN') {
     const bias = useBias ? weights.read(layer.name, 'bias', [units]) : new Float64Array(units)
     return { ...base, type: 'simpleRnn', bias }
@@ -975,13 +975,18 @@ function poolLayer(layer: KerasLayer, dialect: Dialect): PoolLayer {
   return { type: 'pool', name: layer.name, mode: layer.className === 'GlobalMaxPooling1D' ? 'max' : 'avg' }
 }
 
-function embeddingLayer(layer: KerasLayer, weights: Weights, dialect: Dialect): EmbeddingLayer {
-  if (flag(layer, 'mask_zero', false)) {
-    refuse(layer, `${setting(dialect, 'mask_zero', true)} (masking) is not supported yet: the certifier runs every time step; retrain with ${setting(dialect, 'mask_zero', false)}`)
-  }
+function embeddingLayer(layer: KerasLayer, weights: Weights): EmbeddingLayer {
   const vocab = num(layer, 'input_dim')
   const dim = num(layer, 'output_dim')
-  return { type: 'embedding', name: layer.name, embeddings: matrix(vocab, dim, weights.read(layer.name, 'embeddings', [vocab, dim])) }
+  const maskZero = flag(layer, 'mask_zero', false)
+  return { type: 'embedding', name: layer.name, embeddings: matrix(vocab, dim, weights.read(layer.name, 'embeddings', [vocab, dim])), ...(maskZero ? { maskZero } : {}) }
+}
+
+/** Masking(mask_value): the value a step's every feature must equal to be masked (default 0). */
+function maskingLayer(layer: KerasLayer, dialect: Dialect): MaskingLayer {
+  const v = layer.config.mask_value ?? layer.config.maskValue ?? 0
+  if (typeof v !== 'number' || !Number.isFinite(v)) refuse(layer, `${setting(dialect, 'mask_value', JSON.stringify(v))} is not supported; the mask value must be a finite number`)
+  return { type: 'masking', name: layer.name, maskValue: v }
 }
 
 /** seqLen from a batch shape entry: a positive integer, else null. */
@@ -1090,11 +1095,15 @@ export function parseLayersModel(modelJson: unknown, weightBuffers: WeightSource
         if (layer !== reshape) refuse(layer, refusalFor(layer))
         break
       case 'Embedding': {
-        const emb = embeddingLayer(layer, weights, dialect)
+        const emb = embeddingLayer(layer, weights)
         layers.push(emb)
         width = emb.embeddings.cols
         break
       }
+      case 'Masking':
+        if (layer !== real[0]) refuse(layer, `Masking is supported only as the first layer, on the input frames${real[0].className === 'Embedding' ? ` (token models mask with the Embedding's ${setting(dialect, 'mask_zero', true)})` : ''}`)
+        layers.push(maskingLayer(layer, dialect))
+        break
       case 'SimpleRNN':
       case 'LSTM':
       case 'GRU': {

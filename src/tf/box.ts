@@ -14,6 +14,8 @@ export interface InputBox {
    * statically, so the zonotope gives the others no noise symbols.
    */
   frames?: readonly number[]
+  /** each step's mask when fixed by the token ids (mask_zero: src/tf/ops.ts tokenMasks) */
+  masks?: Float64Array[]
 }
 
 export interface BoxOptions {

@@ -47,7 +47,8 @@ beforeAll(async () => {
 const DEFAULT_PADDING = { ...PADDING }
 afterEach(() => Object.assign(PADDING, DEFAULT_PADDING))
 
-const NETWORKS: Array<[string, Omit<RandomNetworkSpec, 'seed' | 'classes'>]> = [
+/** `zero`: frames set to all zeros (token models: token 0), masked by a Masking(0) layer or mask_zero */
+const NETWORKS: Array<[string, Omit<RandomNetworkSpec, 'seed' | 'classes'> & { zero?: number[] }]> = [
   ['SimpleRNN tanh', { cell: 'simpleRnn', hidden: [5], frameSize: 3 }],
   ['LSTM', { cell: 'lstm', hidden: [5], frameSize: 3 }],
   ['GRU', { cell: 'gru', hidden: [5], frameSize: 3 }],
@@ -91,6 +92,12 @@ const NETWORKS: Array<[string, Omit<RandomNetworkSpec, 'seed' | 'classes'>]> = [
     'Embedding + SpatialDropout1D + SimpleRNN sequences + BatchNormalization + average pool',
     { cell: 'simpleRnn', hidden: [4], frameSize: 3, vocab: 9, before: [{ kind: 'identity', className: 'SpatialDropout1D' }], returnSequences: true, after: [{ kind: 'batchNorm' }, { kind: 'pool', mode: 'avg' }] },
   ],
+  // masking: the zero frames perturbed may be masked or not (the join of skipped and processed); tokens: fixed masks
+  [
+    'Masking(0) + LSTM sequences + Bidirectional GRU (sequences, concat) + masked average pool',
+    { cell: 'lstm', hidden: [4], frameSize: 3, before: [{ kind: 'masking', value: 0 }], returnSequences: true, after: [{ kind: 'pool', mode: 'avg' }], zero: [1, 3] },
+  ],
+  ['Embedding mask_zero + Bidirectional GRU reset_after, sum', { cell: 'gruResetAfter', hidden: [4], frameSize: 3, vocab: 9, maskZero: true, bidirectional: 'sum', zero: [2, 3] }],
 ]
 
 const T = 4
@@ -101,8 +108,8 @@ describe.each(NETWORKS)('%s: every domain on the same input', (_name, spec) => {
   const net = randomNetwork({ ...spec, classes: 3, seed: 21, scale: 1.5 })
   const cn = compileNetwork(net)
   const rng = new Rng(4)
-  const tokens = spec.vocab ? Array.from({ length: T }, () => rng.int(spec.vocab!)) : null
-  const frames = tokens ? embedTokens(cn, tokens) : randomFrames(rng, T, spec.frameSize).map((f) => Float64Array.from(f))
+  const tokens = spec.vocab ? Array.from({ length: T }, (_v, t) => (spec.zero?.includes(t) ? 0 : 1 + rng.int(spec.vocab! - 1))) : null
+  const frames = tokens ? embedTokens(cn, tokens) : randomFrames(rng, T, spec.frameSize).map((f, t) => Float64Array.from(f, (v) => (spec.zero?.includes(t) ? 0 : v)))
   const x = frames.map((f) => Array.from(f))
   const prep = prepareSample(cn, tokens ? { tokens } : { x })
   const all = frames.map((_f, t) => t)
@@ -116,7 +123,7 @@ describe.each(NETWORKS)('%s: every domain on the same input', (_name, spec) => {
       return b
     })
     const batched = batchForward(cn, prep.concrete, T).run(S, 0, (t) => ({ data: blocks[t], shared: false }))
-    return { pts, single: pts.map((p) => forward(cn, p).logits), batched }
+    return { pts, single: pts.map((p) => forward(cn, p, undefined, prep.concrete.masks).logits), batched }
   }
 
   it('float64 points = batched float64 (bit for bit) ≈ TF.js tensors (1e-5)', () => {
@@ -126,7 +133,7 @@ describe.each(NETWORKS)('%s: every domain on the same input', (_name, spec) => {
     const params = paramsFromNetwork(net)
     try {
       const got = tf.tidy(() => {
-        const viaFrames = tfLogits(withoutEmbedding(params), tf.tensor3d(pts.map((p) => p.map((f) => Array.from(f)))))
+        const viaFrames = tfLogits(withoutEmbedding(params), tf.tensor3d(pts.map((p) => p.map((f) => Array.from(f)))), prep.concrete.masks ?? undefined)
         const viaTokens = tokens ? tokenLogits(params, tf.tensor2d([tokens], [1, T], 'int32')) : null
         return { frames: viaFrames.arraySync(), tokens: viaTokens?.arraySync() }
       })
@@ -158,7 +165,7 @@ describe.each(NETWORKS)('%s: every domain on the same input', (_name, spec) => {
     const tfBounds = (padding: { abs: number; rel: number }) => {
       Object.assign(PADDING, padding)
       return tf.tidy(() => {
-        const box = inputBox(tf.tensor3d([x]), EPS)
+        const box = { ...inputBox(tf.tensor3d([x]), EPS), masks: prep.concrete.masks?.map((m) => Float64Array.of(m ? 1 : 0)) }
         const ibp = intervalBounds(frameParams, box)
         const ex = zonotopeBounds(frameParams, box, undefined, { consolidate: false })
         const co = zonotopeBounds(frameParams, box)

@@ -5,9 +5,9 @@
  * optimizer.minimize, in a Web Worker or in Node.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { CellProduct, Domain, Stage, UnaryKind } from '../cert/index.ts'
-import { prepareStages, runPipeline } from '../cert/index.ts'
-import { cols, hardSigmoidTf, matMul, tfWeights } from './ops.ts'
+import type { CellProduct, Domain, Stage, StepMask, UnaryKind } from '../cert/index.ts'
+import { maskOfRows, prepareStages, runPipeline } from '../cert/index.ts'
+import { cols, hardSigmoidTf, matMul, maskRows, tfWeights, tokenMasks } from './ops.ts'
 import type { TfParams } from './params.ts'
 
 type T2 = tf.Tensor2D
@@ -148,6 +148,20 @@ class TensorDomain implements Domain<Value, T2, T1> {
     return parts.map(stepTensor).reduce((a, b) => tf.maximum(a, b))
   }
 
+  /** Masking(value): per row, is every feature equal to the value (in float32, as Keras compares)? */
+  maskOf(v: Value, value: number): StepMask {
+    return maskOfRows(Float64Array.from(tf.all(tf.equal(stepTensor(v), value), 1).dataSync()))
+  }
+
+  /** Row by row: `skipped` where masked, `computed` where kept. */
+  select(m: Float64Array, skipped: Value, computed: Value): T2 {
+    if (m.length === 1) return stepTensor(m[0] === 1 ? skipped : computed)
+    const a = stepTensor(skipped)
+    const b = stepTensor(computed)
+    const { skip } = maskRows(m, b.shape[0])
+    return tf.where(tf.cast(tf.broadcastTo(skip, b.shape), 'bool'), tf.broadcastTo(a, b.shape), b) as T2
+  }
+
   mark(): number {
     return 0
   }
@@ -173,8 +187,11 @@ export function checkFrames(p: TfParams, frames: tf.Tensor): void {
   if (frames.shape[1] === 0) throw new Error('the input has no frames')
 }
 
-/** frames [B, T, frameSize] (embedding vectors for token models) → logits [B, classes]. */
-export function logits(p: TfParams, frames: tf.Tensor3D): T2 {
+/**
+ * frames [B, T, frameSize] (embedding vectors for token models) → logits [B, classes];
+ * `masks`: each step's mask (token models with mask_zero: `tokenMasks` of the ids).
+ */
+export function logits(p: TfParams, frames: tf.Tensor3D, masks?: readonly StepMask[]): T2 {
   checkFrames(p, frames)
   const d = new TensorDomain()
   const [B, T] = frames.shape
@@ -182,11 +199,12 @@ export function logits(p: TfParams, frames: tf.Tensor3D): T2 {
     runPipeline<Value, T2, T1>(d, tfStages(p), d.frames(frames), 0, T - 1, {
       initial: zeroStates(B),
       sequence: (inputs) => d.sequence(inputs),
+      ...(masks ? { inputMask: (t: number) => masks[t] } : {}),
     }),
   )
 }
 
-/** Logits of int token ids [B, T] (token models): embedTokens then logits. */
+/** Logits of int token ids [B, T] (token models): embedTokens then logits (with mask_zero, token 0's steps masked). */
 export function tokenLogits(p: TfParams, tokens: T2): T2 {
-  return logits(p, embedTokens(p, tokens))
+  return logits(p, embedTokens(p, tokens), p.maskZero ? tokenMasks(tokens) : undefined)
 }

@@ -12,11 +12,11 @@
  * is sound and never looser than subtracting the two logit intervals.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { CellProduct, Domain, UnaryKind } from '../cert/index.ts'
-import { denseApply, runPipeline } from '../cert/index.ts'
+import type { CellProduct, Domain, StepMask, UnaryKind } from '../cert/index.ts'
+import { boxMask, denseApply, runPipeline } from '../cert/index.ts'
 import type { InputBox, LogitBounds } from './box.ts'
 import { cols, PRODUCT_TF, steps, tfStages, UNARY_TF } from './forward.ts'
-import { matMul } from './ops.ts'
+import { maskRows, matMul } from './ops.ts'
 import type { TfParams } from './params.ts'
 
 type T2 = tf.Tensor2D
@@ -92,6 +92,20 @@ class IntervalDomain implements Domain<Box, T2, T1> {
     return { l: tf.concat(parts.map((b) => b.l), 1), u: tf.concat(parts.map((b) => b.u), 1) }
   }
 
+  /** Masking(value) on boxes: per row masked (the box is the point), kept (a feature excludes it), or either (½). */
+  maskOf(b: Box, value: number): StepMask {
+    return boxMask(b.l.dataSync(), b.u.dataSync(), b.l.shape[0], b.l.shape[1], value)
+  }
+
+  /** Per row: `skipped`, `computed`, or (mask either) the hull of both. */
+  select(m: Float64Array, skipped: Box, computed: Box): Box {
+    if (m.length === 1 && m[0] !== 0.5) return m[0] === 1 ? skipped : computed
+    const B = computed.l.shape[0]
+    const { skip, keep, join } = maskRows(m, B)
+    const pick = (a: T2, b: T2, hull: T2) => tf.addN([tf.mul(skip, a), tf.mul(keep, b), tf.mul(join, hull)]) as T2
+    return { l: pick(skipped.l, computed.l, tf.minimum(skipped.l, computed.l)), u: pick(skipped.u, computed.u, tf.maximum(skipped.u, computed.u)) }
+  }
+
   mark(): number {
     return 0
   }
@@ -130,7 +144,9 @@ export function intervalBounds(p: TfParams, box: InputBox, labels?: T1): LogitBo
   const last = stages[stages.length - 1]
   if (last.type !== 'dense') throw new Error('the network must end with a Dense layer')
   // every stage but the output layer, then its box and its specification bound
+  const masks = box.masks
   const h = runPipeline(d, stages.slice(0, -1), lo.map((l, t) => ({ l, u: hi[t] })), 0, lo.length - 1, {
+    ...(masks ? { inputMask: (t: number) => masks[t] } : {}),
     initial: (_k, c) =>
       Array.from({ length: c.stateParts }, () => {
         const z = tf.zeros([B, c.units]) as T2

@@ -76,3 +76,20 @@ export function eye(n: number): tf.Tensor2D {
 
 /** The unit hard sigmoid clip(x + 1/2, 0, 1) (a gate's slope is in its weights). */
 export const hardSigmoidTf = <T extends tf.Tensor>(x: T): T => tf.clipByValue(tf.add(x, 0.5), 0, 1) as T
+
+/**
+ * A step mask's rows (src/cert StepMask: 1 masked, 0 kept, ½ either) as [B, 1] float32
+ * weights broadcast to B rows: `skip` (1 where masked), `keep` (1 where kept), `join` (1 where either).
+ */
+export function maskRows(m: Float64Array, B: number): { skip: tf.Tensor2D; keep: tf.Tensor2D; join: tf.Tensor2D } {
+  const at = (s: number) => (m.length === 1 ? m[0] : m[s])
+  const col = (f: (v: number) => boolean) => tf.tensor2d(Float32Array.from({ length: B }, (_v, s) => (f(at(s)) ? 1 : 0)), [B, 1])
+  return { skip: col((v) => v === 1), keep: col((v) => v === 0), join: col((v) => v !== 0 && v !== 1) }
+}
+
+/** Token ids [B, T] → each step's mask (token 0 is padding: Keras mask_zero). */
+export function tokenMasks(tokens: tf.Tensor2D): Float64Array[] {
+  const [B, T] = tokens.shape
+  const ids = tokens.dataSync()
+  return Array.from({ length: T }, (_v, t) => Float64Array.from({ length: B }, (_w, s) => (ids[s * T + t] === 0 ? 1 : 0)))
+}

@@ -70,6 +70,8 @@ export type TfStage = StageSpec<tf.Tensor2D, tf.Tensor1D>
 export interface TfParams {
   /** token models: [vocab, dim] (the frames are its rows) */
   embedding: tf.Tensor2D | null
+  /** token models: Keras mask_zero (token 0 is padding: its steps are masked) */
+  maskZero?: boolean
   /** the chain of stages after the embedding; the last one is the Dense layer giving the logits */
   stages: TfStage[]
   classes: number
@@ -105,7 +107,8 @@ export function paramsFromNetwork(net: NetworkIR): TfParams {
     const embedding = first.type === 'embedding' ? keep(mat(first.embeddings)) : null
     const frameSize = first.type === 'embedding' ? first.embeddings.cols : net.input.kind === 'frames' ? net.input.frameSize : 0
     const stages = stageSpecs(net, { mat: (m) => keep(mat(m)), vec: (v) => keep(vec(v)), ops: { ...tfWeights, diag: (d) => keep(tfWeights.diag(d)) } })
-    return { embedding, stages, classes, frameSize, variables: [], dispose: () => owned.forEach((t) => t.dispose()) }
+    const maskZero = first.type === 'embedding' && first.maskZero === true
+    return { embedding, maskZero, stages, classes, frameSize, variables: [], dispose: () => owned.forEach((t) => t.dispose()) }
   } catch (e) {
     owned.forEach((t) => t.dispose())
     throw e
@@ -218,7 +221,7 @@ export function paramsFromModel(model: tf.LayersModel): TfParams {
   if (dense.length === 0) throw new Error('the model has no output Dense layer')
   const frameSize = embedding ? embedding.shape[1] : recurrent[0].kernel.shape[0]
   const stages: TfStage[] = [
-    ...recurrent.map((r): TfStage => ({ type: 'recurrent', layer: r.layer, name: r.name, spec: r, returnSequences: r.returnSequences })),
+    ...recurrent.map((r): TfStage => ({ type: 'recurrent', layer: r.layer, name: r.name, spec: r, returnSequences: r.returnSequences, zeroOutput: false })),
     ...dense.map((d): TfStage => ({ type: 'dense', layer: d.layer, name: d.name, spec: d })),
   ]
   return { embedding, stages, classes: dense[dense.length - 1].units, frameSize, variables, dispose: () => owned.forEach((t) => t.dispose()) }

@@ -23,12 +23,12 @@
  * upper bound = (c_c − c_y) + Σ_j |G_jc − G_jy|.
  */
 import * as tf from '@tensorflow/tfjs'
-import type { CellProduct, Domain, UnaryKind } from '../cert/index.ts'
-import { runDense, runPipeline, runStackInterleaved } from '../cert/index.ts'
+import type { CellProduct, Domain, StepMask, UnaryKind } from '../cert/index.ts'
+import { boxMask, runDense, runPipeline, runStackInterleaved } from '../cert/index.ts'
 import type { InputBox, LogitBounds } from './box.ts'
 import { cols, steps, tfStages } from './forward.ts'
 import type { TfParams } from './params.ts'
-import { absSumFirst, eye, matMul } from './ops.ts'
+import { absSumFirst, eye, maskRows, matMul } from './ops.ts'
 import type { TfPlane } from './planes.ts'
 import { hardSigmoidPlane, hardSigmoidTanhPlane, mulPlane, reluPlane, sigmoidTanhPlane, unaryPlane, xHardSigmoidPlane, xSigmoidPlane } from './planes.ts'
 
@@ -189,6 +189,11 @@ function radiusOf(z: Zono): T2 {
 function zonoBounds(z: Zono): { l: T2; u: T2 } {
   const r = radiusOf(z)
   return { l: tf.sub(z.c, r), u: tf.add(z.c, r) }
+}
+
+/** Every row of z scaled by its weight w [B, 1]. */
+function scaleRows(z: Zono, w: T2): Zono {
+  return { c: tf.mul(z.c, w) as T2, G: z.G ? (tf.mul(z.G, tf.expandDims(w, 0)) as T3) : null, from: z.from, local: z.local }
 }
 
 /** Append one fresh symbol per neuron with coefficient w ([B, n], ≥ 0). */
@@ -397,6 +402,29 @@ class ZonotopeDomain implements Domain<Zono | InputFrame, T2, tf.Tensor1D> {
     return maxZono(parts.map(zonoOf), this.symbols)
   }
 
+  /** Masking(value) on the box of each row's zonotope: masked, kept, or either (½). */
+  maskOf(v: Zono | InputFrame, value: number): StepMask {
+    const { l, u } = 'radius' in v ? { l: tf.sub(v.c, v.radius), u: tf.add(v.c, v.radius) } : zonoBounds(v)
+    return boxMask(l.dataSync(), u.dataSync(), v.c.shape[0], v.c.shape[1], value)
+  }
+
+  /**
+   * Per row: `skipped` (masked), `computed` (kept), or their join (either): (a + b)/2 plus a
+   * fresh symbol per neuron of radius |c_a − c_b|/2 + Σ_j |G_a − G_b|_j/2, all in one
+   * α·a + β·b + γ·r·e_new with per-row weights.
+   */
+  select(m: Float64Array, skipped: Zono | InputFrame, computed: Zono | InputFrame): Zono {
+    const a = asZono(skipped)
+    const b = asZono(computed)
+    if (m.length === 1 && m[0] !== 0.5) return m[0] === 1 ? a : b
+    const { skip, keep, join } = maskRows(m, b.c.shape[0])
+    const half = tf.mul(join, 0.5) as T2
+    const d = subZono(a, b)
+    const r = tf.div(tf.add(tf.abs(d.c), radiusOf(d)), 2) as T2
+    const z = addZono(scaleRows(a, tf.add(skip, half) as T2), scaleRows(b, tf.add(keep, half) as T2))
+    return withFresh(z, tf.mul(join, r) as T2, this.symbols)
+  }
+
   mark(): number {
     return this.symbols.next
   }
@@ -437,7 +465,8 @@ function logitZonotope(p: TfParams, box: InputBox, opts: ZonotopeOptions = {}): 
   }
   const recurrent = stages.filter((s) => s.type === 'recurrent')
   const dense = stages.filter((s) => s.type === 'dense')
-  if (recurrent.length + dense.length === stages.length && recurrent.every((s, k) => k === recurrent.length - 1 || s.returnSequences) && stages[recurrent.length - 1]?.type === 'recurrent') {
+  const masks = box.masks
+  if (!masks && recurrent.length + dense.length === stages.length && recurrent.every((s, k) => k === recurrent.length - 1 || s.returnSequences) && stages[recurrent.length - 1]?.type === 'recurrent') {
     // a recurrent stack and a Dense head: step-interleaved, consolidated across the layers
     const h = runStackInterleaved(
       d,
@@ -454,6 +483,7 @@ function logitZonotope(p: TfParams, box: InputBox, opts: ZonotopeOptions = {}): 
   return asZono(
     runPipeline(d, stages, inputs, 0, lo.length - 1, {
       initial: zeros,
+      ...(masks ? { inputMask: (t: number) => masks[t] } : {}),
       onStep: (_k, t) => {
         if (t !== null) stepStart = symbols.next
       },

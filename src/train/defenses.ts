@@ -115,6 +115,7 @@ export function crossEntropy(z: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
 
 /** The batch's frames (the embedding lookup for token models: gradients reach the embedding). */
 export function batchFrames(params: TfParams, batch: TrainBatch): tf.Tensor3D {
+  if (batch.tokens && params.maskZero) throw new Error('training a model with mask_zero=True is not supported yet (its masked steps are not skipped in training): train with mask_zero=False')
   if (batch.tokens) return embedTokens(params, batch.tokens)
   if (!batch.frames) throw new Error('a batch needs frames or tokens')
   return batch.frames

@@ -84,7 +84,7 @@ function traceJob(
       })
     })
     const sink: ConcreteEntry[] = []
-    forward(cn, x, sink)
+    forward(cn, x, sink, prep.concrete.masks)
     // the trace computes only what the perturbed frames reach (a backward direction runs from
     // the last perturbed step down, a convolution's taps reach steps before the first): match
     // each traced operation to the concrete run's by layer, step and name, in order
@@ -167,6 +167,7 @@ const jobHandlers: JobHandlers = {
     if (tf.getBackend() !== 'cpu') await tf.setBackend('cpu')
     ctx.report({ stage: 'attack', frame: null, fraction: 0.05 }, true)
     const r = attackRadius(attackModelOf(ctx.cn.net), prep.frames, prep.predicted, job.threat, {
+      masks: prep.concrete.masks,
       steps: job.steps ?? 20,
       restarts: job.restarts ?? 5,
       seed: job.seed ?? 1,
@@ -184,7 +185,7 @@ const jobHandlers: JobHandlers = {
       perFrame: r.perFrame,
       adversarial: r.adversarial ? r.adversarial.map((f) => Array.from(f)) : null,
       frame: r.frame,
-      adversarialLogits: r.adversarial ? Array.from(forward(ctx.cn, r.adversarial).logits) : null,
+      adversarialLogits: r.adversarial ? Array.from(forward(ctx.cn, r.adversarial, undefined, prep.concrete.masks).logits) : null,
       ms: performance.now() - ctx.t0,
     }
   },

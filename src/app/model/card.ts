@@ -37,7 +37,9 @@ const MERGE_WORDS = { concat: 'concatenated', sum: 'summed', ave: 'averaged', mu
 function row(l: LayerIR, onSequence: boolean, isLast: boolean): CardRow {
   switch (l.type) {
     case 'embedding':
-      return { name: l.name, kind: 'Embedding', detail: `${l.embeddings.rows} tokens × ${l.embeddings.cols} dimensions (ε is a ball around each word's vector)` }
+      return { name: l.name, kind: 'Embedding', detail: `${l.embeddings.rows} tokens × ${l.embeddings.cols} dimensions (ε is a ball around each word's vector)${l.maskZero ? '; mask_zero: token 0 is padding, its steps are skipped' : ''}` }
+    case 'masking':
+      return { name: l.name, kind: 'Masking', detail: `a step whose every value is ${l.maskValue} is skipped by the recurrent layers (a perturbed step that may become one is bounded both ways)` }
     case 'simpleRnn':
     case 'lstm':
     case 'gru':
@@ -63,6 +65,7 @@ function row(l: LayerIR, onSequence: boolean, isLast: boolean): CardRow {
     case 'batchNorm':
       return { name: l.name, kind: 'BatchNormalization', detail: `inference form, ${l.scale.length} features (a fixed scale and shift per feature)` }
     case 'pool':
+      if (l.mode === 'last') return { name: l.name, kind: 'last step', detail: "the sequence's last step (PyTorch's out[:, -1])" }
       return { name: l.name, kind: l.mode === 'max' ? 'GlobalMaxPooling1D' : 'GlobalAveragePooling1D', detail: l.mode === 'max' ? 'the largest value of each feature over the steps' : 'the mean of each feature over the steps' }
     case 'flatten':
       return { name: l.name, kind: 'Flatten', detail: 'every step side by side in one vector' }

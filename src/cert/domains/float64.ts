@@ -4,6 +4,7 @@
  * kernel as a row-major map W (out × in) for W·x, a bias as a Float64Array.
  */
 import type { CellProduct, Domain, WeightOps } from '../layers/index.ts'
+import { singleChoice } from '../layers/index.ts'
 import type { Matrix } from '../network.ts'
 import { transpose } from '../network.ts'
 import type { UnaryKind } from '../transformers/plane.ts'
@@ -132,6 +133,16 @@ export class Float64Domain implements Domain<Float64Array, Lin, Float64Array> {
     const out = parts[0].slice()
     for (const p of parts.slice(1)) for (let i = 0; i < out.length; i++) out[i] = Math.max(out[i], p[i])
     return this.out(op, out)
+  }
+
+  maskOf(v: Float64Array, value: number) {
+    return v.every((x) => x === value)
+  }
+
+  select(m: Float64Array, skipped: Float64Array, computed: Float64Array, op: string) {
+    const c = singleChoice(m, op)
+    if (c === 0.5) throw new Error(`${op}: a point's mask is never uncertain`)
+    return this.out(op, c === 1 ? skipped : computed)
   }
 
   mark() {

@@ -6,12 +6,13 @@
  */
 import type { Applied, PlaneRecord } from '../apply.ts'
 import { applyBinary, applyUnary } from '../apply.ts'
-import type { CellProduct, Domain } from '../layers/index.ts'
+import type { CellProduct, Domain, StepMask } from '../layers/index.ts'
+import { boxMask, singleChoice } from '../layers/index.ts'
 import type { TransformerSet, UnaryKind } from '../transformers/index.ts'
 import type { MaxChoice } from '../transformers/maxPool.ts'
 import { zonotopeMax } from '../transformers/maxPool.ts'
 import type { Box, SymbolSource, Zonotope } from '../zonotope.ts'
-import { BOUND_SLACK, matVec, zonotopeAdd, zonotopeAffine, zonotopeBounds, zonotopeConcat, zonotopeConstant, zonotopeMergeRowLocal, zonotopeSlice, zonotopeSub, zonotopeToBox } from '../zonotope.ts'
+import { BOUND_SLACK, matVec, zonotopeAdd, zonotopeAffine, zonotopeBounds, zonotopeConcat, zonotopeConstant, zonotopeFromBox, zonotopeJoin, zonotopeMergeRowLocal, zonotopeSlice, zonotopeSub, zonotopeToBox } from '../zonotope.ts'
 import type { Lin } from './float64.ts'
 import type { Tail } from '../tail.ts'
 
@@ -173,6 +174,37 @@ export class AbstractContext implements Domain<Zonotope, Lin, Float64Array> {
     // (tight) a new value made now, as concat's
     return this.bornAt(r.z)
   }
+
+  /**
+   * Masking(value): exact for a constant; a perturbed frame is masked only if its box is
+   * the mask point, kept when some feature's range excludes the value, else either (½).
+   */
+  maskOf(z: Zonotope, value: number): StepMask {
+    if (z.m === 0) return z.c.every((x) => x === value)
+    const box = this.boxOf(z)
+    return boxMask(box.lo, box.hi, 1, z.n, value)
+  }
+
+  /** Masked: `skipped`; kept: `computed`; either: their join (zonotopeJoin, one fresh symbol per variable). */
+  select(m: Float64Array, skipped: Zonotope, computed: Zonotope, op: string): Zonotope {
+    const c = singleChoice(m, op)
+    if (c !== 0.5) return c === 1 ? skipped : computed
+    this.joins++
+    const a = this.boxOf(skipped)
+    const b = this.boxOf(computed)
+    const hull = () => ({ lo: a.lo.map((v, i) => Math.min(v, b.lo[i])), hi: a.hi.map((v, i) => Math.max(v, b.hi[i])) })
+    if (this.set.boxEverything) {
+      // interval bound propagation: the hull of the two boxes (the join's box can be wider)
+      const h = hull()
+      const z = zonotopeFromBox(h.lo, h.hi, this.symbols)
+      this.record(op, z)
+      return this.bornAt(z)
+    }
+    return this.settle(zonotopeJoin(skipped, computed, this.symbols), op, hull)
+  }
+
+  /** How many joins of masked and unmasked values were made (masks that may change inside the region). */
+  joins = 0
 
   mark(): number {
     return this.symbols.peek

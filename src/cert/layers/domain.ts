@@ -16,6 +16,13 @@ export type Activation = UnaryKind | 'linear'
 /** The products a layer takes: σ(x)·tanh(y) and x·σ(y) (cells, also with hard_sigmoid), x·y (Bidirectional merge_mode='mul'). */
 export type CellProduct = BinaryKind
 
+/**
+ * A step's mask (Keras Masking / Embedding mask_zero): false kept, true masked (skipped),
+ * or one entry per row of a batched or abstract value: 0 kept, 1 masked, ½ either (an
+ * abstract value whose inputs may or may not be masked).
+ */
+export type StepMask = boolean | Float64Array
+
 /** Weight preparation (once per network): gate blocks of a kernel, parts and sums of biases. */
 export interface WeightOps<M, B> {
   /** output columns [from, from + count) of a kernel map (a gate block) */
@@ -44,6 +51,13 @@ export interface Domain<V, M, B> {
   concat(parts: V[], op: string): V
   /** the elementwise maximum of the parts (max pooling over the steps) */
   max(parts: V[], op: string): V
+  /** Keras Masking(value): is step v masked (every feature equals value)? Exact for points; for sets, ½ where both may happen */
+  maskOf(v: V, value: number): StepMask
+  /**
+   * Per row of the mask: `skipped` where masked, `computed` where kept, a sound join of
+   * the two (every value either may take) where the mask may be either
+   */
+  select(m: Float64Array, skipped: V, computed: V, op: string): V
   /** a marker before a cell step's operations (the next fresh symbol; 0 without symbols) */
   mark(): number
   /**

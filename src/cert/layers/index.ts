@@ -7,7 +7,7 @@
 import type { Cell, DenseSpec, Domain } from './domain.ts'
 import { denseApply } from './dense.ts'
 
-export type { Activation, Cell, CellProduct, DenseSpec, Domain, GruSpec, LstmSpec, RecurrentSpec, SimpleRnnSpec, WeightOps } from './domain.ts'
+export type { Activation, Cell, CellProduct, DenseSpec, Domain, GruSpec, LstmSpec, RecurrentSpec, SimpleRnnSpec, StepMask, WeightOps } from './domain.ts'
 export { denseApply } from './dense.ts'
 
 export type { Direction, PipelineHooks, Stage, StageSpec } from './pipeline.ts'
@@ -86,3 +86,4 @@ export function runDense<V, M, B>(d: Domain<V, M, B>, dense: Array<DenseSpec<M, 
   })
   return y
 }
+export { boxMask, maskOfRows, singleChoice } from './mask.ts'

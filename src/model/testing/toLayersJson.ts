@@ -24,6 +24,7 @@ interface WeightSpec {
 const CELL: Record<string, string> = { simpleRnn: 'simple_rnn_cell', lstm: 'lstm_cell', gru: 'gru_cell' }
 const CLASS: Record<LayerIR['type'], string> = {
   embedding: 'Embedding',
+  masking: 'Masking',
   simpleRnn: 'SimpleRNN',
   lstm: 'LSTM',
   gru: 'GRU',
@@ -76,8 +77,10 @@ function layerConfig(layer: LayerIR): Record<string, unknown> {
     case 'pool':
     case 'flatten':
       return { name: layer.name }
+    case 'masking':
+      return { name: layer.name, mask_value: layer.maskValue }
     case 'embedding':
-      return { name: layer.name, input_dim: layer.embeddings.rows, output_dim: layer.embeddings.cols, mask_zero: false }
+      return { name: layer.name, input_dim: layer.embeddings.rows, output_dim: layer.embeddings.cols, mask_zero: layer.maskZero === true }
     case 'dense':
       return { name: layer.name, units: layer.units, activation: layer.activation, use_bias: true }
     case 'conv1d':
@@ -109,6 +112,7 @@ function weightsOf(layer: LayerIR): Array<{ variable: string; shape: number[]; d
   switch (layer.type) {
     case 'pool':
     case 'flatten':
+    case 'masking':
       return []
     case 'batchNorm': {
       const n = layer.scale.length
