@@ -438,6 +438,8 @@ export function startAttack(): Promise<void> {
         threat: ran.settings.threat,
         clip: ran.settings.clip && model.domain ? [model.domain.min, model.domain.max] : undefined,
         guess: bound.perFrame ? bound.perFrame.map((b) => Math.max(b, 1e-3)) : Math.max(bound.bound, 1e-3),
+        // the heatmap's upper bounds: every frame's radius, not only the smallest
+        everyFrame: ran.settings.threat.kind === 'single',
       },
       (p) => ctl.progress(p.fraction, progressDetail(p)),
     )
