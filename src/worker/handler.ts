@@ -157,6 +157,7 @@ const jobHandlers: JobHandlers = {
       guess: job.guess,
       frames: job.frames,
       onlyMin: !job.everyFrame,
+      resolution: job.resolution,
       onRound: (f) => ctx.report({ stage: 'attack', frame: null, fraction: 0.05 + 0.9 * f }),
     })
     return {

@@ -44,6 +44,8 @@ export type Job =
        * bounds of a heatmap); default: only the sample's radius (frames stop once they cannot be the minimum)
        */
       everyFrame?: boolean
+      /** stop a frame's bisection when its bracket is this narrow (default 2⁻¹³, the certifier's resolution) */
+      resolution?: number
     }
   /** the soundness audit of the loaded model on these inputs (TF.js on the worker's current backend) */
   | { kind: 'audit'; inputs: SampleInput[]; options: Omit<AuditOptions, 'onSample'> }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RunResult } from '../../worker/protocol.ts'
-import { chipText, formatDuration, formatEps, heatScale, logitChartGeometry, logitRows, mostSensitive, sensitivity, threatWords } from './geometry.ts'
+import { chipText, formatDuration, formatEps, heatScale, logitChartGeometry, logitRows, heatmapAttack, mostSensitive, sensitivity, threatWords } from './geometry.ts'
 
 const certify: RunResult = {
   kind: 'certify',
@@ -74,6 +74,11 @@ describe('result view geometry', () => {
     expect(bad.k).toBe(1)
     expect(bad.violations).toEqual([1])
     expect(bad.cells[1].violation).toBe(true)
+    // the heatmap's attack: every frame, bisected to 1/32 of the smallest positive certified bound, never finer than 2⁻¹³
+    const b = { bound: 0, perFrame: [0.064, 0, 0.032] } as unknown as Parameters<typeof heatmapAttack>[0]
+    expect(heatmapAttack(b)).toEqual({ everyFrame: true, resolution: 0.001 })
+    expect(heatmapAttack({ ...b, perFrame: [0.001, 0.2] }).resolution).toBe(2 ** -13)
+    expect(heatmapAttack({ ...b, perFrame: [0, 0] }).resolution).toBe(2 ** -13)
   })
 })
 

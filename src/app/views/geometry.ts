@@ -3,7 +3,8 @@
  * a DOM: what each chart shows, in plain numbers and colours.
  */
 import { interpolateYlOrRd, scaleLinear } from 'd3'
-import { smallestIndices, spearman, topOverlap } from '../../cert/index.ts'
+import type { BoundResult } from '../../cert/index.ts'
+import { SEARCH_RESOLUTION, smallestIndices, spearman, topOverlap } from '../../cert/index.ts'
 import type { RunResult } from '../../worker/protocol.ts'
 
 export interface LogitRow {
@@ -168,4 +169,15 @@ export function sensitivity(certified: readonly number[], attack: readonly numbe
     violations: cells.flatMap((c, t) => (c.violation ? [t] : [])),
     agreement: full ? { overlap: topOverlap(certified, full, k), spearman: spearman(certified, full) } : null,
   }
+}
+
+/**
+ * The attack settings of the heatmap's upper bounds (single-frame threat): every frame's
+ * radius, not only the smallest, each bisected until its bracket is 1/32 of the smallest
+ * certified bound (at least the search's resolution 2⁻¹³). Every radius is still the
+ * distance of an adversarial input PGD found, at most that much above the failed ε below it.
+ */
+export function heatmapAttack(bound: BoundResult): { everyFrame: true; resolution: number } {
+  const positive = (bound.perFrame ?? [bound.bound]).filter((b) => b > 0)
+  return { everyFrame: true, resolution: Math.max(SEARCH_RESOLUTION, (positive.length ? Math.min(...positive) : 0) / 32) }
 }
