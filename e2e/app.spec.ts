@@ -38,6 +38,10 @@ test('MNIST: pick a model and a digit, certify at ε, then find the bound', asyn
   await expect(attack).toBeVisible({ timeout: 60_000 })
   await expect(attack).toContainText('The true robustness radius lies between')
   expect(Number(await attack.getAttribute('data-radius'))).toBeGreaterThanOrEqual(value)
+  // and every frame its own: certified ≤ attack frame by frame
+  for (const li of await page.getByTestId('frame-bounds').locator('li').all()) {
+    expect(Number(await li.getAttribute('data-attack'))).toBeGreaterThanOrEqual(Number(await li.getAttribute('data-bound')))
+  }
   expect(errors).toEqual([])
 })
 
