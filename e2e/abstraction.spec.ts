@@ -10,7 +10,7 @@ test('projection: polygons and sampled points are drawn, stepping time changes t
   const projection = page.getByTestId('projection')
   await expect(projection).toBeVisible({ timeout: 30_000 })
   // zonotopes project to many-sided polygons; interval bounds to a box
-  for (const [m, sides] of [['certrnn', 8], ['deepz', 8], ['interval', 4]] as const) {
+  for (const [m, sides] of [['certrnn', 8], ['tight', 8], ['deepz', 8], ['interval', 4]] as const) {
     const d = await page.getByTestId(`polygon-${m}`).locator('path').getAttribute('d')
     expect(d!.split('L').length).toBeGreaterThanOrEqual(sides)
   }

@@ -39,6 +39,10 @@ test('MNIST: pick a model and a digit, certify at ε, then find the bound', asyn
   await expect(attack).toBeVisible({ timeout: 60_000 })
   await expect(attack).toContainText('The true robustness radius lies between')
   expect(Number(await attack.getAttribute('data-radius'))).toBeGreaterThanOrEqual(value)
+  // and every frame its own: certified ≤ attack frame by frame
+  for (const li of await page.getByTestId('frame-bounds').locator('li').all()) {
+    expect(Number(await li.getAttribute('data-attack'))).toBeGreaterThanOrEqual(Number(await li.getAttribute('data-bound')))
+  }
   expect(errors).toEqual([])
 })
 
@@ -66,8 +70,22 @@ test('text: a typed sentence gets its tokens live and a per-token heatmap, one c
   await expect(page.getByTestId('tokens').locator('.token.unknown')).toContainText(['qzxv'])
   await page.getByTestId('run-bound').click()
   await expect(page.getByTestId('heatmap')).toBeVisible({ timeout: 60_000 })
-  await expect(page.getByTestId('heatmap').locator('.heat-cell')).toHaveCount(6)
+  await expect(page.getByTestId('heatmap').locator('.heat-cell:not(.heat-labels)')).toHaveCount(6)
   await expect(page.getByTestId('sensitive')).toHaveText(/Most sensitive: “/)
+  await expect(page.getByTestId('heat-caption')).toContainText("Colour: each number's own value")
+  // the attack on every token gives the upper row: each token's true radius lies between the two
+  await page.getByTestId('run-attack').click()
+  await expect(page.getByTestId('heatmap')).toHaveAttribute('data-attacked', 'true', { timeout: 60_000 })
+  for (let k = 0; k < 6; k++) {
+    const cell = page.getByTestId(`heat-cell-${k}`)
+    const certified = Number(await cell.getAttribute('data-bound'))
+    const attack = Number(await cell.getAttribute('data-attack'))
+    expect(certified).toBeGreaterThan(0)
+    expect(attack).toBeGreaterThanOrEqual(certified)
+    await expect(page.getByTestId(`heat-attack-${k}`)).toHaveText(/^(\d|> 1)/)
+  }
+  await expect(page.getByTestId('sensitive-attack')).toHaveText(/by the attack: “.*the two share \d of 1/)
+  await expect(page.getByTestId('heat-violation')).toHaveCount(0)
   expect(errors).toEqual([])
 })
 

@@ -6,7 +6,7 @@ import { expect, it } from 'vitest'
 
 it('npm run reproduce writes the tables with their command; certified ≤ attack radius (Cert-RNN and tight)', () => {
   const out = mkdtempSync(join(tmpdir(), 'reproduce-'))
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/reproduce.ts', '--models', 'rnn-2-32,toxic-lstm', '--n', '2', '--text-n', '2', '--out', out], { encoding: 'utf8', timeout: 540_000 })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/reproduce.ts', '--models', 'rnn-2-32,toxic-lstm', '--n', '2', '--text-n', '2', '--words-n', '1', '--out', out], { encoding: 'utf8', timeout: 540_000 })
   expect(r.status).toBe(0)
   const t2 = readFileSync(join(out, 'table2.md'), 'utf8')
   expect(t2).toContain('npm run reproduce -- --models rnn-2-32,toxic-lstm')
@@ -25,5 +25,16 @@ it('npm run reproduce writes the tables with their command; certified ≤ attack
   expect(t2).toMatch(/\| tight \| Cert-RNN \/ DeepZ \| tight \/ Cert-RNN \| attack radius \| Cert-RNN \/ attack \| tight \/ attack \|/)
   expect(readFileSync(join(out, 'table6.md'), 'utf8')).toMatch(/\| rnn-2-32 \| \d+ \| 0\.\d+ ± /)
   expect(readFileSync(join(out, 'figure7.csv'), 'utf8').split('\n')[0]).toBe('model,method,0.001,0.002,0.005,0.01,0.02,0.03,0.05,0.1')
-  expect(readFileSync(join(out, 'sensitive-words.md'), 'utf8').split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| text')).length).toBeGreaterThanOrEqual(12)
+  // the sensitive words of the first toxic example: both certified bounds and the attack per token, each bound ≤ the attack
+  const words = readFileSync(join(out, 'sensitive-words.md'), 'utf8')
+  expect(words.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| text'))).toHaveLength(1)
+  expect(words).toMatch(/## Summary \(1 examples, \d+ tokens\)/)
+  expect(words).toMatch(/is at most its attack radius \(\d+ tokens\)/)
+  const perToken = readFileSync(join(out, 'sensitive-words.csv'), 'utf8').trim().split('\n').map((l) => l.split(','))
+  expect(perToken[0]).toEqual(['example', 'position', 'word', 'certrnn', 'tight', 'attack'])
+  for (const [, , , certrnn, tight, attack] of perToken.slice(1)) {
+    expect(Number(certrnn)).toBeGreaterThan(0)
+    expect(Number(tight)).toBeGreaterThanOrEqual(Number(certrnn) - 2 ** -13)
+    expect(Number(tight)).toBeLessThanOrEqual(Number(attack))
+  }
 }, 600_000) // a hang guard: 140-252 s measured on a 2-core machine at load 15-29

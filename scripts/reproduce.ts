@@ -7,21 +7,23 @@
  *   and tight's ratios to Cert-RNN and to the attack.
  * - table6: the MNIST vanilla RNNs with all frames perturbed.
  * - figure7: verified accuracy against ε per method (MNIST models), as a table/CSV.
- * - sensitive-words: per-token bounds of our toxic examples (toxic-lstm, unless --models leaves it out).
+ * - sensitive-words: per-token Cert-RNN and tight bounds and PGD attack radii of our toxic examples
+ *   (toxic-lstm, unless --models leaves it out; `npm run reproduce -- sensitive-words` writes only it),
+ *   the rankings' agreement and the position bias (./reproduce/sensitiveWords.ts).
  * Inputs longer than 16 frames (URLs) are searched on 8 evenly spaced frames (said in the
  * table), to keep the run in minutes.
  */
-import type { Method, SampleInput } from '../src/cert/index.ts'
+import type { Method } from '../src/cert/index.ts'
 import { toCsv } from '../src/model/csv.ts'
 import { compileNetwork, mean, METHODS, populationStd, prepareSample, verifiedAccuracy } from '../src/cert/index.ts'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Manifest } from '../src/model/manifest.ts'
 import { validateManifest } from '../src/model/manifest.ts'
-import { decode, loadTokenizer } from '../src/model/tokenizer.ts'
 import { defineCli, list, option, positiveInt, runCli, text, UsageError } from './lib/args.ts'
 import { loadModelDir } from './lib/loadModelDir.ts'
 import { boundsAndAttacks, defenseOf, f4, headerLine, KEEP_FRAMES, MODELS_ROOT, readExamples } from './reproduce/common.ts'
+import { sensitiveWords, WORDS_MODEL } from './reproduce/sensitiveWords.ts'
 import { table7 } from './reproduce/table7.ts'
 import { JobRunner } from './lib/jobs.ts'
 import { common, jobsOf } from './lib/options.ts'
@@ -29,16 +31,17 @@ import type { BoundSummary } from '../src/worker/protocol.ts'
 
 const EPS_GRID = [0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1]
 
-const TABLES = ['table7'] as const
+const TABLES = ['table7', 'sensitive-words'] as const
 
 const cli = defineCli({
   name: 'reproduce',
-  synopsis: 'npm run reproduce [-- [table7] [options]]',
-  description: 'The paper\'s tables for our zoo, written as markdown + CSV. Without an argument: Table 2,\nTable 6, Figure 7 and the sensitive words; with table7: Table 7 (defended variants).',
+  synopsis: 'npm run reproduce [-- [table7 | sensitive-words] [options]]',
+  description: 'The paper\'s tables for our zoo, written as markdown + CSV. Without an argument: Table 2,\nTable 6, Figure 7 and the sensitive words; with table7: Table 7 (defended variants); with\nsensitive-words: only the sensitive words.',
   positionals: { name: '<table>', help: `${TABLES.join(', ')} (optional)`, choices: TABLES, max: 1 },
   options: {
     n: option('N', 'first N bundled MNIST examples per model (default 10)', positiveInt),
     'text-n': option('N', 'first N bundled text examples per model (default 5; table7: all)', positiveInt),
+    'words-n': option('N', `the sensitive words: first N bundled examples of ${WORDS_MODEL} (default all)`, positiveInt),
     models: option('a,b,...', 'only these zoo model ids', list(text, 'model ids')),
     out: option('DIR', 'output folder (default results/reproduce)', text),
     jobs: common.jobs,
@@ -48,6 +51,7 @@ const cli = defineCli({
 async function main({ values, positionals }: NonNullable<ReturnType<typeof cli.parse>>): Promise<number> {
   const N = values.n ?? 10
   const TEXT_N = values['text-n'] ?? 5
+  const WORDS_N = values['words-n'] ?? Infinity
   const OUT = values.out ?? join('results', 'reproduce')
   const command = `npm run reproduce${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`
   const root = MODELS_ROOT
@@ -61,7 +65,10 @@ async function main({ values, positionals }: NonNullable<ReturnType<typeof cli.p
   const runner = new JobRunner({ name: 'reproduce', jobs: jobsOf(values.jobs) })
   try {
     if (positionals[0] === 'table7') await table7({ manifest, n: N, textN: values['text-n'] === undefined ? Infinity : TEXT_N, out: OUT, command, wanted, runner })
-    else await tables({ models, N, TEXT_N, OUT, command, runner })
+    else if (positionals[0] === 'sensitive-words') {
+      await sensitiveWords({ manifest, n: WORDS_N, out: OUT, command, runner })
+      console.error(`wrote ${OUT}/sensitive-words.{md,csv}`)
+    } else await tables({ manifest, models, N, TEXT_N, WORDS_N, OUT, command, runner })
   } finally {
     runner.close()
   }
@@ -69,7 +76,7 @@ async function main({ values, positionals }: NonNullable<ReturnType<typeof cli.p
 }
 
 /** Table 2, Table 6, Figure 7 and the sensitive words. */
-async function tables({ models, N, TEXT_N, OUT, command, runner }: { models: Manifest['models']; N: number; TEXT_N: number; OUT: string; command: string; runner: JobRunner }) {
+async function tables({ manifest, models, N, TEXT_N, WORDS_N, OUT, command, runner }: { manifest: Manifest; models: Manifest['models']; N: number; TEXT_N: number; WORDS_N: number; OUT: string; command: string; runner: JobRunner }) {
   const root = MODELS_ROOT
 
   interface Row {
@@ -162,28 +169,9 @@ async function tables({ models, N, TEXT_N, OUT, command, runner }: { models: Man
   writeFileSync(join(OUT, 'figure7.csv'), toCsv(f7))
   writeFileSync(join(OUT, 'figure7.md'), f7md.join('\n') + '\n')
 
-  // Sensitive words: per-token bounds on our toxic examples (when toxic-lstm is among the models)
-  const toxic = models.find((m) => m.id === 'toxic-lstm')
-  if (toxic) {
-    const net = loadModelDir(join(root, toxic.path))
-    const cn = compileNetwork(net)
-    const tok = loadTokenizer(JSON.parse(readFileSync(join(root, toxic.path, 'tokenizer.json'), 'utf8')))
-    const lines = ['# Sensitive words (toxic-lstm, Cert-RNN per-token bounds; smaller = more sensitive)', '', header, '', '| text | prediction | 3 most sensitive tokens (bound) |', '|---|---|---|']
-    const examples = readExamples(toxic.path) as Array<SampleInput & { text?: string }>
-    runner.models.set(toxic.id, net)
-    const results = await runner.run<BoundSummary>(
-      examples.map((input) => ({ model: toxic.id, job: { kind: 'bound', input, method: 'certrnn', threat: { kind: 'single' }, margin: 'diff', search: 'fast' } })),
-      { describe: (k) => `${toxic.id} example ${k}` },
-    )
-    for (const [k, ex] of examples.entries()) {
-      const prep = prepareSample(cn, ex)
-      const perFrame = results[k].result.perFrame!
-      const words = decode(tok, ex.tokens!)
-      const top = perFrame.map((b, k) => [b, k] as const).sort((a, b) => a[0] - b[0]).slice(0, 3)
-      lines.push(`| ${ex.text ?? words.join(' ')} | ${toxic.classes[prep.predicted]} | ${top.map(([b, k]) => `${words[k]} (${f4(b)})`).join(', ')} |`)
-    }
-    writeFileSync(join(OUT, 'sensitive-words.md'), lines.join('\n') + '\n')
-  }
+  // Sensitive words: per-token bounds and attack radii on our toxic examples (when toxic-lstm is among the models)
+  const toxic = models.some((m) => m.id === WORDS_MODEL)
+  if (toxic) await sensitiveWords({ manifest, n: WORDS_N, out: OUT, command, runner })
   console.error(`wrote ${OUT}/{table2,table6,figure7${toxic ? ',sensitive-words' : ''}}.md and CSVs in ${((performance.now() - t0) / 60000).toFixed(1)} min`)
 }
 

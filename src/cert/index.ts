@@ -39,7 +39,7 @@ export {
 } from './certify.ts'
 export type { AccuracyPoint, EvalRow, MethodSummary } from './evaluation.ts'
 export { accuracyCurve, curveRecords, epsGrid, r6, rowRecord, summarize, summaryRecord } from './evaluation.ts'
-export { geomean, mean, median, populationStd, ratio, sampleStd } from './stats.ts'
+export { geomean, mean, median, pearson, populationStd, ranks, ratio, sampleStd, smallestIndices, spearman, topOverlap } from './stats.ts'
 export type { CostOptions, CostShape, CostThreat, SequenceCheck } from './limits.ts'
 export { checkSequenceCost, costShape, estimateSeconds, MAX_FRAMES, roughDuration, sequenceCostProblem, SequenceTooLongError } from './limits.ts'
 export type {

@@ -175,7 +175,8 @@ const jobHandlers: JobHandlers = {
       maxEps: job.maxEps,
       guess: job.guess,
       frames: job.frames,
-      onlyMin: true,
+      onlyMin: !job.everyFrame,
+      resolution: job.resolution,
       onRound: (f) => ctx.report({ stage: 'attack', frame: null, fraction: 0.05 + 0.9 * f }),
     })
     return {

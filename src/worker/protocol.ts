@@ -39,6 +39,13 @@ export type Job =
       restarts?: number
       /** single-frame threat: attack only these frames */
       frames?: number[]
+      /**
+       * single-frame threat: search every frame's radius to the resolution (the per-frame upper
+       * bounds of a heatmap); default: only the sample's radius (frames stop once they cannot be the minimum)
+       */
+      everyFrame?: boolean
+      /** stop a frame's bisection when its bracket is this narrow (default 2⁻¹³, the certifier's resolution) */
+      resolution?: number
     }
   /** the soundness audit of the loaded model on these inputs (TF.js on the worker's current backend) */
   | { kind: 'audit'; inputs: SampleInput[]; options: Omit<AuditOptions, 'onSample'> }
@@ -126,6 +133,7 @@ export interface AttackSummary {
   predicted: number
   /** smallest ε at which PGD found a float64-verified adversarial input (Infinity: none up to maxEps) */
   radius: number
+  /** single-frame threat: each frame's radius (NaN: not attacked); exact only with `everyFrame`, else frames that cannot be the minimum stop early (a larger value or Infinity) */
   perFrame: number[] | null
   /** the adversarial input at `radius` */
   adversarial: number[][] | null

@@ -91,4 +91,24 @@ describe('attack job', () => {
     const logits = a.adversarialLogits!
     expect(logits.indexOf(Math.max(...logits))).not.toBe(a.predicted)
   })
+
+  it('single-frame threat with everyFrame: every frame\'s radius (a heatmap\'s upper bounds), each at or above its certified bound', async () => {
+    const client = new CertClient(() => new InProcessWorker())
+    await client.load('m', randomNetwork({ cell: 'gru', hidden: [4], frameSize: 3, classes: 3, seed: 9 }))
+    const input = { x: randomFrames(new Rng(5), 3, 3) }
+    const b = (await client.run({ kind: 'bound', input, threat: { kind: 'single' }, method: 'certrnn', margin: 'diff', search: 'fast' }).result) as BoundSummary
+    const certified = b.result.perFrame!
+    const guess = certified.map((c) => Math.max(c, 1e-3))
+    const pgd = { steps: 10, restarts: 2 }
+    const every = (await client.run({ kind: 'attack', input, threat: { kind: 'single' }, guess, everyFrame: true, ...pgd }).result) as AttackSummary
+    const onlyMin = (await client.run({ kind: 'attack', input, threat: { kind: 'single' }, guess, ...pgd }).result) as AttackSummary
+    expect(every.perFrame).toHaveLength(3)
+    every.perFrame!.forEach((a, t) => {
+      expect(Number.isFinite(a)).toBe(true)
+      expect(a).toBeGreaterThanOrEqual(certified[t])
+    })
+    expect(every.radius).toBe(Math.min(...every.perFrame!))
+    // without it the frames that cannot be the minimum stop early: fewer of them are searched to the end
+    expect(onlyMin.perFrame!.filter((a, t) => a > every.perFrame![t] + 2 ** -13).length).toBeGreaterThan(0)
+  })
 })

@@ -40,7 +40,7 @@ export function AbstractionView() {
     <section className="panel" data-testid="abstraction" aria-label="Abstraction">
       <h2>How the certificate is built</h2>
       <p className="muted">
-        Trace the certification of the current input at <Term id="eps">ε</Term> = {formatEps(eps)} with all three methods and look inside: every operation of every step as an exact
+        Trace the certification of the current input at <Term id="eps">ε</Term> = {formatEps(eps)} with every method (Cert-RNN, tight, DeepZ, interval) and look inside: every operation of every step as an exact
         2-D projection of its <Term id="zonotope">zonotope</Term>, with {400 - 1} inputs sampled in the <Term id="ball">ε-ball</Term> pushed through the float64 network.
       </p>
       <div className="row">
@@ -105,7 +105,8 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
   const valid = (v: string) => options.some((o) => o.value === v)
   const xv = valid(xSel) ? xSel : options[0].value
   const yv = valid(ySel) ? ySel : (options[Math.min(1, options.length - 1)].value)
-  const [shown, setShown] = useState<Method[]>(['certrnn', 'deepz', 'interval'])
+  // tight beside Cert-RNN: its zonotopes (planes over the reduced boxes) inside Cert-RNN's
+  const [shown, setShown] = useState<Method[]>(['certrnn', 'tight', 'deepz', 'interval'])
   const [projections, setProjections] = useState<Array<{ method: Method; p: Projection }>>([])
   const [projError, setProjError] = useState<string | null>(null)
 

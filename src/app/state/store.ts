@@ -26,6 +26,7 @@ import type { AppConfig } from './urlState.ts'
 import type { View } from './urlState.ts'
 import { DEFAULT_CONFIG, EPS_MAX, EPS_MIN } from './urlState.ts'
 import { cancelJob, runCertifyJob, services, theCertClient } from './services.ts'
+import { heatmapAttack } from '../views/geometry.ts'
 
 export interface ModelSlice {
   manifest: Manifest | null
@@ -445,6 +446,7 @@ export function startAttack(): Promise<void> {
         threat: ran.settings.threat,
         clip: ran.settings.clip && model.domain ? [model.domain.min, model.domain.max] : undefined,
         guess: bound.perFrame ? bound.perFrame.map((b) => Math.max(b, 1e-3)) : Math.max(bound.bound, 1e-3),
+        ...(ran.settings.threat.kind === 'single' ? heatmapAttack(bound) : {}),
       },
       (p) => ctl.progress(p.fraction, progressDetail(p)),
     )

@@ -12,7 +12,8 @@ import { Term } from './Glossary.tsx'
 import { MARGIN_WORDS, methodName, methodWords, SEARCH_WORDS } from './terms.ts'
 import { DigitImage } from './DigitImage.tsx'
 import type { HeatScale } from './geometry.ts'
-import { formatDuration, formatEps, heatScale, logitChartGeometry, logitRows, mostSensitive, threatWords } from './geometry.ts'
+import { formatDuration, formatEps, heatScale, logitChartGeometry, logitRows, threatWords } from './geometry.ts'
+import { SensitivityView } from './SensitivityView.tsx'
 
 export function ResultsPanel() {
   const run = useApp((s) => s.run)
@@ -74,7 +75,7 @@ export function HeatLegend({ scale }: { scale: HeatScale }) {
   return (
     <figure className="heat-legend" data-testid="heat-legend" data-lo={scale.lo} data-hi={scale.hi}>
       <figcaption className="muted">
-        <Term id="bound">certified bound</Term> ε* (log scale, the same for every input of this model): hot = fragile, pale = robust
+        a bound ε (the <Term id="bound">certified bound</Term> or the attack radius; log scale, the same for every input of this model): hot = fragile, pale = robust
       </figcaption>
       <div className="heat-legend-bar" style={{ background: scale.gradient }} />
       <div className="heat-legend-ticks">
@@ -93,12 +94,8 @@ function useHeatScale(model: LoadedModel): HeatScale {
 }
 
 function BoundView({ bound, model, run }: { bound: BoundResult; model: LoadedModel; run: RunState }) {
-  const perFrame = bound.perFrame
   const scale = useHeatScale(model)
   const unit = model.inputKind === 'tokens' ? 'token' : 'frame'
-  const hot = perFrame ? mostSensitive(perFrame, perFrame.length > 6 ? 3 : 1) : []
-  const input = run.ran?.input
-  const tokens = run.ran?.tokens
   return (
     <div>
       {bound.bound > 0 ? (
@@ -112,42 +109,7 @@ function BoundView({ bound, model, run }: { bound: BoundResult; model: LoadedMod
           at all · {bound.evaluations} certificates tried
         </p>
       )}
-      {perFrame && tokens && (
-        <div>
-          <p className="muted">Per-token bounds (smaller = more sensitive; ε is the radius of the ball around each word's embedding vector):</p>
-          <div className="heatmap" data-testid="heatmap">
-            {tokens.map((t, k) => (
-              <span key={k} className={`heat-cell${hot.includes(k) ? ' hot' : ''}`} data-testid={`heat-cell-${k}`} data-bound={perFrame[k]} style={{ background: scale.color(perFrame[k]) }} title={`ε* = ${formatEps(perFrame[k])}`}>
-                {model.tokenizer?.spec.level === 'char' && t === ' ' ? '␣' : t}
-                <small>{formatEps(perFrame[k])}</small>
-              </span>
-            ))}
-          </div>
-          <p data-testid="sensitive">Most sensitive: {hot.map((k) => `“${tokens[k]}” (${formatEps(perFrame[k])})`).join(', ')}</p>
-          <HeatLegend scale={scale} />
-        </div>
-      )}
-      {perFrame && !tokens && model.image && input?.x && (
-        <div className="row-bands">
-          <DigitImage
-            pixels={input.x.flat()}
-            size={168}
-            frames={model.image.frames}
-            bandColors={perFrame.map((b) => scale.color(b))}
-            bandLabels={perFrame.map((b, t) => `frame ${t}: ε* = ${formatEps(b)}`)}
-          />
-          <ul className="frame-bounds" data-testid="frame-bounds">
-            {perFrame.map((b, t) => (
-              <li key={t} className={hot.includes(t) ? 'hot' : ''}>
-                <span className="swatch" style={{ background: scale.color(b) }} aria-hidden="true" />
-                frame {t}: {formatEps(b)}
-              </li>
-            ))}
-          </ul>
-          <HeatLegend scale={scale} />
-        </div>
-      )}
-      {perFrame && !tokens && !model.image && <p>Per-frame bounds: {perFrame.map(formatEps).join(', ')}</p>}
+      <SensitivityView bound={bound} model={model} run={run} scale={scale} legend={<HeatLegend scale={scale} />} />
       <AttackView bound={bound} model={model} run={run} />
     </div>
   )
@@ -163,7 +125,7 @@ function AttackView({ bound, model, run }: { bound: BoundResult; model: LoadedMo
   return (
     <div className="attack" data-testid="attack">
       <button type="button" data-testid="run-attack" disabled={busy} onClick={() => void startAttack()}>
-        {state?.status === 'running' ? 'attacking… (progress above)' : state?.status === 'waiting' ? 'attack queued…' : 'Attack (PGD) for an upper bound'}
+        {state?.status === 'running' ? 'attacking… (progress above)' : state?.status === 'waiting' ? 'attack queued…' : bound.perFrame ? `Attack every ${model.inputKind === 'tokens' ? 'token' : 'frame'} (PGD) for upper bounds` : 'Attack (PGD) for an upper bound'}
       </button>{' '}
       <span className="muted">
         <Term id="attack">attack radius</Term>: the smallest ε at which PGD finds an input classified otherwise

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RunResult } from '../../worker/protocol.ts'
-import { chipText, formatDuration, formatEps, heatScale, logitChartGeometry, logitRows, mostSensitive, threatWords } from './geometry.ts'
+import { chipText, formatDuration, formatEps, heatScale, logitChartGeometry, logitRows, heatmapAttack, mostSensitive, sensitivity, threatWords } from './geometry.ts'
 
 const certify: RunResult = {
   kind: 'certify',
@@ -45,6 +45,40 @@ describe('result view geometry', () => {
     expect(h.ticks[0].at).toBe(0)
     expect(h.ticks.at(-1)!.at).toBe(1)
     expect(mostSensitive([0.3, 0.01, 0.2, 0.01], 3)).toEqual([1, 3, 2])
+  })
+
+  it('per token: the certified bound beside the attack radius, the most sensitive by each and their agreement', () => {
+    // 7 tokens: the first words look most sensitive to the certifier, the attack blames tokens 3, 4 and 6
+    const certified = [0.01, 0.012, 0.015, 0.02, 0.03, 0.05, 0.04]
+    const attack = [0.2, 0.15, 0.3, 0.05, 0.04, Infinity, 0.06]
+    const s = sensitivity(certified, attack)
+    expect(s.k).toBe(3)
+    expect(s.hot).toEqual([0, 1, 2])
+    expect(s.hotAttack).toEqual([4, 3, 6])
+    expect(s.cells.map((c) => c.attack)).toEqual(attack)
+    expect(s.cells.filter((c) => c.hotAttack).length).toBe(3)
+    expect(s.violations).toEqual([])
+    expect(s.agreement!.overlap).toBe(0)
+    expect(s.agreement!.spearman).toBeLessThan(0)
+    // the same ranking: full overlap, ρ = 1
+    expect(sensitivity(certified, certified.map((c) => 3 * c)).agreement).toEqual({ overlap: 3, spearman: 1 })
+    // before the attack (or an attack of some frames only): no attack row, no agreement
+    for (const a of [null, [0.1, 0.2], [0.1, NaN, 0.1, 0.1, 0.1, 0.1, 0.1]]) {
+      const none = sensitivity(certified, a)
+      expect(none.hotAttack).toBeNull()
+      expect(none.agreement).toBeNull()
+      expect(none.cells.every((c) => c.attack === null && !c.violation)).toBe(true)
+    }
+    // an attack below the certified bound is flagged (a soundness bug), a short input names one token
+    const bad = sensitivity([0.02, 0.01], [0.5, 0.005])
+    expect(bad.k).toBe(1)
+    expect(bad.violations).toEqual([1])
+    expect(bad.cells[1].violation).toBe(true)
+    // the heatmap's attack: every frame, bisected to 1/32 of the smallest positive certified bound, never finer than 2⁻¹³
+    const b = { bound: 0, perFrame: [0.064, 0, 0.032] } as unknown as Parameters<typeof heatmapAttack>[0]
+    expect(heatmapAttack(b)).toEqual({ everyFrame: true, resolution: 0.001 })
+    expect(heatmapAttack({ ...b, perFrame: [0.001, 0.2] }).resolution).toBe(2 ** -13)
+    expect(heatmapAttack({ ...b, perFrame: [0, 0] }).resolution).toBe(2 ** -13)
   })
 })
 

@@ -3,6 +3,8 @@
  * a DOM: what each chart shows, in plain numbers and colours.
  */
 import { interpolateYlOrRd, scaleLinear } from 'd3'
+import type { BoundResult } from '../../cert/index.ts'
+import { SEARCH_RESOLUTION, smallestIndices, spearman, topOverlap } from '../../cert/index.ts'
 import type { RunResult } from '../../worker/protocol.ts'
 
 export interface LogitRow {
@@ -88,11 +90,7 @@ export function heatScale(top: number, lo = 2 ** -13): HeatScale {
 
 /** Indices of the k most sensitive frames (smallest bound first). */
 export function mostSensitive(perFrame: number[], k = 3): number[] {
-  return perFrame
-    .map((b, i) => [b, i] as const)
-    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
-    .slice(0, k)
-    .map(([, i]) => i)
+  return smallestIndices(perFrame, k)
 }
 
 /** ε and bounds with three significant digits: 0.0123, 4.56e-4. */
@@ -117,4 +115,69 @@ export function chipText(text: string, max = 40): string {
   // one long word (a URL): cut at a character boundary of the URL instead
   if (space < max / 2) return `${text.slice(0, max).replace(/[^/.?=&-]*$/, '') || text.slice(0, max)}…`
   return `${cut.slice(0, space).trimEnd()}…`
+}
+
+/** One frame's (token's) interval for its true robustness radius. */
+export interface SensitivityCell {
+  /** the certified lower bound ε* */
+  certified: number
+  /** the PGD attack radius, an upper bound (Infinity: no attack up to the search's end; null: not attacked) */
+  attack: number | null
+  /** among the most sensitive by the certified bound / by the attack */
+  hot: boolean
+  hotAttack: boolean
+  /** the attack radius is below the certified bound: a soundness bug */
+  violation: boolean
+}
+
+export interface Sensitivity {
+  cells: SensitivityCell[]
+  /** how many frames "most sensitive" names (3 for more than 6 frames, else 1) */
+  k: number
+  /** the most sensitive frames by the certified bound and by the attack (smallest first) */
+  hot: number[]
+  hotAttack: number[] | null
+  /** frames whose attack radius is below their certified bound */
+  violations: number[]
+  /** how far the two rankings agree: the shared most sensitive frames (of k) and Spearman's ρ over the frames */
+  agreement: { overlap: number; spearman: number } | null
+}
+
+/**
+ * Per frame (token): the certified lower bound beside the attack's upper bound, the most
+ * sensitive frames by each and how far the two rankings agree. The attack counts only when
+ * it has a finite-or-Infinity radius for every frame (the `everyFrame` attack of the same
+ * threat); otherwise the cells have no attack.
+ */
+export function sensitivity(certified: readonly number[], attack: readonly number[] | null): Sensitivity {
+  const full = attack && attack.length === certified.length && attack.every((a) => !Number.isNaN(a)) ? attack : null
+  const k = certified.length > 6 ? 3 : 1
+  const hot = mostSensitive([...certified], k)
+  const hotAttack = full ? mostSensitive([...full], k) : null
+  const cells = certified.map((c, t) => ({
+    certified: c,
+    attack: full ? full[t] : null,
+    hot: hot.includes(t),
+    hotAttack: !!hotAttack?.includes(t),
+    violation: !!full && full[t] < c,
+  }))
+  return {
+    cells,
+    k,
+    hot,
+    hotAttack,
+    violations: cells.flatMap((c, t) => (c.violation ? [t] : [])),
+    agreement: full ? { overlap: topOverlap(certified, full, k), spearman: spearman(certified, full) } : null,
+  }
+}
+
+/**
+ * The attack settings of the heatmap's upper bounds (single-frame threat): every frame's
+ * radius, not only the smallest, each bisected until its bracket is 1/32 of the smallest
+ * certified bound (at least the search's resolution 2⁻¹³). Every radius is still the
+ * distance of an adversarial input PGD found, at most that much above the failed ε below it.
+ */
+export function heatmapAttack(bound: BoundResult): { everyFrame: true; resolution: number } {
+  const positive = (bound.perFrame ?? [bound.bound]).filter((b) => b > 0)
+  return { everyFrame: true, resolution: Math.max(SEARCH_RESOLUTION, (positive.length ? Math.min(...positive) : 0) / 32) }
 }
