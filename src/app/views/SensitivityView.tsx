@@ -28,7 +28,7 @@ export function SensitivityView({ bound, model, run, scale, legend }: { bound: B
   const caption = (
     <p className="muted" data-testid="heat-caption">
       Each {unit}: the <Term id="bound">certified bound</Term> ε* ({method}, a lower bound: smaller = more sensitive) and the <Term id="attack">attack radius</Term> (PGD on that {unit}
-      alone, an upper bound); its true robustness radius lies between the two.
+      alone, 10 steps × 2 restarts: an upper bound); its true robustness radius lies between the two.
       {tokens ? " ε is the radius of the ball around each word's embedding vector." : ''}{' '}
       <strong>Colour: each number&apos;s own value</strong> on the scale below{tokens ? '' : ' (the bands over the digit: the certified bound)'}
       {s.hotAttack ? '.' : `; run the attack for the upper bounds.`}

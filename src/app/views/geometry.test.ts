@@ -76,7 +76,7 @@ describe('result view geometry', () => {
     expect(bad.cells[1].violation).toBe(true)
     // the heatmap's attack: every frame, bisected to 1/32 of the smallest positive certified bound, never finer than 2⁻¹³
     const b = { bound: 0, perFrame: [0.064, 0, 0.032] } as unknown as Parameters<typeof heatmapAttack>[0]
-    expect(heatmapAttack(b)).toEqual({ everyFrame: true, resolution: 0.001 })
+    expect(heatmapAttack(b)).toEqual({ everyFrame: true, resolution: 0.001, steps: 10, restarts: 2 })
     expect(heatmapAttack({ ...b, perFrame: [0.001, 0.2] }).resolution).toBe(2 ** -13)
     expect(heatmapAttack({ ...b, perFrame: [0, 0] }).resolution).toBe(2 ** -13)
   })
