@@ -13,6 +13,7 @@ import { toCsv } from '../../src/model/csv.ts'
 import type { Manifest } from '../../src/model/manifest.ts'
 import { decode, loadTokenizer } from '../../src/model/tokenizer.ts'
 import type { AttackSummary, BoundSummary } from '../../src/worker/protocol.ts'
+import { PER_FRAME_PGD } from '../../src/worker/protocol.ts'
 import type { JobRunner } from '../lib/jobs.ts'
 import { loadModelDir } from '../lib/loadModelDir.ts'
 import { f4, headerLine, MODELS_ROOT, readExamples } from './common.ts'
@@ -66,7 +67,7 @@ export function wordsMarkdown(rows: WordRow[], header: string): string {
     '',
     header,
     '',
-    'Each token alone is perturbed (single-frame threat: ε is the radius of the ℓ∞ ball around its embedding vector). Certified bounds: fast search (resolution 2⁻¹³), diff margin check; smaller = more sensitive. Attack: PGD (20 steps, 5 restarts) on every token, each bisected to 2⁻¹³: an upper bound on the token\'s true robustness radius, which lies between the certified bound and the attack radius (∞: no adversarial input up to ε = 1).',
+    `Each token alone is perturbed (single-frame threat: ε is the radius of the ℓ∞ ball around its embedding vector). Certified bounds: fast search (resolution 2⁻¹³), diff margin check; smaller = more sensitive. Attack: PGD (${PER_FRAME_PGD.steps} steps, ${PER_FRAME_PGD.restarts} restarts, as the page's heatmap) on every token, each bisected to 2⁻¹³: an upper bound on the token's true robustness radius, which lies between the certified bound and the attack radius (∞: no adversarial input up to ε = 1).`,
     `Overlap: how many of the ${TOP} most sensitive tokens two rankings share. ρ: Spearman's rank correlation over the tokens. Position ρ: Spearman's correlation of the bound with the token's position (> 0: the bounds grow along the sentence, so the first words look most sensitive).`,
     '',
     `| text | prediction | ${TOP} most sensitive: Cert-RNN | tight | attack | overlap with the attack (Cert-RNN / tight) | ρ with the attack (Cert-RNN / tight) | position ρ (Cert-RNN / tight / attack) |`,
@@ -106,7 +107,7 @@ export async function sensitiveWords({ manifest, n, out, command, runner }: { ma
   )
   const perFrame = (e: number, method: Method) => bounds[searches.findIndex((s) => s.e === e && s.method === method)].result.perFrame!
   const attacks = await runner.run<AttackSummary>(
-    examples.map((input, e) => ({ model: m.id, job: { kind: 'attack', input, threat: { kind: 'single' }, steps: 20, restarts: 5, seed: e + 1, everyFrame: true, guess: perFrame(e, 'certrnn').map((b) => Math.max(b, 1e-3)) } })),
+    examples.map((input, e) => ({ model: m.id, job: { kind: 'attack', input, threat: { kind: 'single' }, ...PER_FRAME_PGD, seed: e + 1, everyFrame: true, guess: perFrame(e, 'certrnn').map((b) => Math.max(b, 1e-3)) } })),
     { describe: (e) => `${m.id} example ${e}, attack on every token` },
   )
   const rows: WordRow[] = examples.map((ex, e) => {

@@ -6,6 +6,7 @@ import { interpolateYlOrRd, scaleLinear } from 'd3'
 import type { BoundResult } from '../../cert/index.ts'
 import { SEARCH_RESOLUTION, smallestIndices, spearman, topOverlap } from '../../cert/index.ts'
 import type { RunResult } from '../../worker/protocol.ts'
+import { PER_FRAME_PGD } from '../../worker/protocol.ts'
 
 export interface LogitRow {
   cls: number
@@ -175,11 +176,10 @@ export function sensitivity(certified: readonly number[], attack: readonly numbe
  * The attack settings of the heatmap's upper bounds (single-frame threat): every frame's
  * radius, not only the smallest, each bisected until its bracket is 1/32 of the smallest
  * certified bound (at least the search's resolution 2⁻¹³), with PGD at 10 steps × 2
- * restarts (the sample's attack and the tables use 20 × 5: measured within 1.2 % per token
- * at a quarter of the time, docs/tight.md). Every radius is still the distance of an
+ * restarts (PER_FRAME_PGD; the sample's attack and the tables' use 20 × 5). Every radius is still the distance of an
  * adversarial input PGD found, at most that much above the failed ε below it.
  */
 export function heatmapAttack(bound: BoundResult): { everyFrame: true; resolution: number; steps: number; restarts: number } {
   const positive = (bound.perFrame ?? [bound.bound]).filter((b) => b > 0)
-  return { everyFrame: true, resolution: Math.max(SEARCH_RESOLUTION, (positive.length ? Math.min(...positive) : 0) / 32), steps: 10, restarts: 2 }
+  return { everyFrame: true, resolution: Math.max(SEARCH_RESOLUTION, (positive.length ? Math.min(...positive) : 0) / 32), ...PER_FRAME_PGD }
 }
