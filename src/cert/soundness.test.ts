@@ -20,8 +20,8 @@ import type { Clip } from './threat.ts'
 import { METHODS } from './transformers/index.ts'
 
 /** points sampled per ε when every frame is perturbed; regions of fewer frames get PART_SAMPLES */
-const SAMPLES = 5_000
-const PART_SAMPLES = 2_000
+const SAMPLES = 4_000
+const PART_SAMPLES = 1_500
 const TOL = 1e-9
 
 interface Case {
