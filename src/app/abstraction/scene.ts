@@ -139,6 +139,11 @@ export function opLabel(op: string, layer: LayerIR | undefined): string {
     if (CELL_OPS[base]) return `${dir}${CELL_OPS[base]}`
   }
   if (op === 'merge' && layer?.type === 'bidirectional') return `merge of the two directions (${layer.merge})`
+  // masking (Masking / mask_zero): where a perturbed step may or may not be masked, both outcomes joined
+  if (base === 'mask state') return `${dir}state after a step that may be masked (skipped or not: both bounded)`
+  if (base === 'mask out') return `${dir}output of a step that may be masked (zeros or not: both bounded)`
+  if (op === 'mask avg pool') return 'average pool over the unmasked steps (each possible mask bounded)'
+  if (op === 'last step') return "the sequence's last step (PyTorch's out[:, -1])"
   if (op === 'max pool') return 'max pool over the steps'
   if (op === 'avg pool') return 'average pool over the steps'
   if (op === 'conv') return 'convolution: the kernel over a window of steps, + b'
