@@ -10,6 +10,7 @@ import {
   zonotopeConcat,
   zonotopeCreate,
   zonotopeFromBox,
+  zonotopeJoin,
   zonotopePoint,
   zonotopeProject2d,
   zonotopeReduce,
@@ -298,6 +299,30 @@ describe('row-local symbol merging', () => {
     for (let i = 0; i < n; i++) {
       expect(bm.lo[i]).toBeCloseTo(bz.lo[i], 14)
       expect(bm.hi[i]).toBeCloseTo(bz.hi[i], 14)
+    }
+  })
+})
+
+describe('zonotopeJoin (masking: a step that may be skipped or not)', () => {
+  it('contains both zonotopes at every sampled noise assignment, symbols lined up by id (5,000 points, vertices included)', () => {
+    const rng = new Rng(31)
+    for (let trial = 0; trial < 20; trial++) {
+      const n = 1 + rng.int(4)
+      const a = randomZonotope(rng, n, [0, 1, 2])
+      const b = randomZonotope(rng, n, trial % 2 ? [1, 2, 3] : [0, 1, 2])
+      const j = zonotopeJoin(a, b, new SymbolSource(100))
+      // the fresh symbols' reach per variable
+      const fresh = Array.from(j.ids, (id, col) => (id >= 100 ? col : -1)).filter((col) => col >= 0)
+      const w = Array.from({ length: n }, (_, i) => fresh.reduce((s, col) => s + Math.abs(j.G[i * j.m + col]), 0))
+      for (let k = 0; k < 250; k++) {
+        const e = randomAssignment(rng, [0, 1, 2, 3])
+        for (const id of j.ids) if (id >= 100) e.set(id, 0)
+        const centre = pointById(j, e)
+        for (const z of [a, b]) {
+          const p = pointById(z, e)
+          for (let i = 0; i < n; i++) if (Math.abs(p[i] - centre[i]) > w[i]) expect.fail(`trial ${trial}: variable ${i} at ${p[i]} is ${Math.abs(p[i] - centre[i])} from the join's centre, beyond its reach ${w[i]}`)
+        }
+      }
     }
   })
 })
