@@ -39,7 +39,7 @@ const cli = defineCli({
   description: 'The paper\'s tables for our zoo, written as markdown + CSV. Without an argument: Table 2,\nTable 6, Figure 7 and the sensitive words; with table7: Table 7 (defended variants); with\nsensitive-words: only the sensitive words.',
   positionals: { name: '<table>', help: `${TABLES.join(', ')} (optional)`, choices: TABLES, max: 1 },
   options: {
-    n: option('N', 'first N bundled MNIST examples per model (default 10)', positiveInt),
+    n: option('N', 'first N MNIST test digits per model (default 10; up to 100 are bundled)', positiveInt),
     'text-n': option('N', 'first N bundled text examples per model (default 5; table7: all)', positiveInt),
     'words-n': option('N', `the sensitive words: first N bundled examples of ${WORDS_MODEL} (default all)`, positiveInt),
     models: option('a,b,...', 'only these zoo model ids', list(text, 'model ids')),
@@ -94,7 +94,7 @@ async function tables({ manifest, models, N, TEXT_N, WORDS_N, OUT, command, runn
   const t0 = performance.now()
   for (const m of models) {
     const net = loadModelDir(join(root, m.path))
-    const examples = readExamples(m.path).slice(0, m.task === 'mnist' ? N : TEXT_N)
+    const examples = readExamples(m.path, m.task === 'mnist' ? N : TEXT_N, { task: m.task })
     const measured = await boundsAndAttacks(runner, m.id, net, examples, METHODS)
     const row: Row = { id: m.id, task: m.task, n: examples.length, correct: measured.samples.length, frames: 'all', bounds: measured.bounds, ms: measured.ms, attack: measured.attack }
     for (const s of measured.samples) if (s.searched < s.frames) row.frames = `${KEEP_FRAMES} of ≤ ${Math.max(s.frames, Number(row.frames.split(' ').pop()) || 0)}`
@@ -110,7 +110,7 @@ async function tables({ manifest, models, N, TEXT_N, WORDS_N, OUT, command, runn
     '# Table 2: certified robustness bounds, single-frame threat',
     '',
     header,
-    `Bounds are over the correctly classified samples among the first ${N} (MNIST) / ${TEXT_N} (text) bundled examples; the sample's bound is the minimum over frames; fast search (resolution 2⁻¹³), diff margin check. Attack: PGD radius (20 steps, 5 restarts), an upper bound on the true radius.`,
+    `Bounds are over the correctly classified samples among the first ${N} MNIST test digits (up to 100 are bundled) / ${TEXT_N} bundled text examples; the sample's bound is the minimum over frames; fast search (resolution 2⁻¹³), diff margin check. Attack: PGD radius (20 steps, 5 restarts), an upper bound on the true radius.`,
     '',
     '| model | task | n | frames | Cert-RNN | DeepZ | interval | tight | Cert-RNN / DeepZ | tight / Cert-RNN | attack radius | Cert-RNN / attack | tight / attack | ms/sample (Cert-RNN / DeepZ / interval / tight) |',
     '|---|---|--:|---|---|---|---|---|--:|--:|--:|--:|--:|---|',
@@ -142,7 +142,7 @@ async function tables({ manifest, models, N, TEXT_N, WORDS_N, OUT, command, runn
     const net = loadModelDir(join(root, m.path))
     const cn = compileNetwork(net)
     const per: Record<Method, number[]> = { certrnn: [], deepz: [], interval: [], tight: [] }
-    const correct = readExamples(m.path).slice(0, N).filter((ex) => ex.label === prepareSample(cn, ex).predicted)
+    const correct = readExamples(m.path, N, { task: m.task, log: () => {} }).filter((ex) => ex.label === prepareSample(cn, ex).predicted)
     const searches = correct.flatMap((input) => METHODS.map((method) => ({ kind: 'bound' as const, input, method, threat: { kind: 'all' as const }, margin: 'diff' as const, search: 'fast' as const })))
     runner.models.set(m.id, net)
     const results = await runner.run<BoundSummary>(searches.map((job) => ({ model: m.id, job })), { describe: (j) => `${m.id} (all frames) ${searches[j].method}` })

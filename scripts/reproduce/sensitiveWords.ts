@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Method, SampleInput } from '../../src/cert/index.ts'
+import type { Method } from '../../src/cert/index.ts'
 import { compileNetwork, mean, prepareSample, smallestIndices, spearman, topOverlap } from '../../src/cert/index.ts'
 import { toCsv } from '../../src/model/csv.ts'
 import type { Manifest } from '../../src/model/manifest.ts'
@@ -98,7 +98,7 @@ export async function sensitiveWords({ manifest, n, out, command, runner }: { ma
   const net = loadModelDir(join(MODELS_ROOT, m.path))
   const cn = compileNetwork(net)
   const tok = loadTokenizer(JSON.parse(readFileSync(join(MODELS_ROOT, m.path, 'tokenizer.json'), 'utf8')))
-  const examples = readExamples(m.path).slice(0, n) as Array<SampleInput & { text?: string }>
+  const examples = readExamples(m.path, n, { task: m.task })
   runner.models.set(m.id, net)
   const searches = examples.flatMap((input, e) => METHODS_COMPARED.map((method) => ({ e, method, input })))
   const bounds = await runner.run<BoundSummary>(

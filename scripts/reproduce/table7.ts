@@ -47,7 +47,7 @@ export async function table7(opts: { manifest: Manifest; n: number; textN: numbe
   const rows: Table7Row[] = []
   for (const { base, variants } of groups) {
     const baseId = base.id
-    const inputs = readExamples(base.path).slice(0, base.task === 'mnist' ? opts.n : opts.textN)
+    const inputs = readExamples(base.path, base.task === 'mnist' ? opts.n : opts.textN, { task: base.task, log })
     for (const m of variants) {
       const ts = performance.now()
       const net = loadModelDir(join(MODELS_ROOT, m.path))

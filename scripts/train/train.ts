@@ -12,6 +12,7 @@ import { createRequire } from 'node:module'
 import type * as TF from '@tensorflow/tfjs'
 import { buildVocabulary, encode, loadTokenizer, makeTokenizerSpec, splitTokens, UNK_ID } from '../../src/model/tokenizer.ts'
 import type { Tokenizer } from '../../src/model/tokenizer.ts'
+import { examplePixel } from '../../src/model/digits.ts'
 import { loadMnist, loadTextTask, stratifiedSplit, stratifiedSubset } from './data.ts'
 import type { Mnist } from './data.ts'
 import { WRITTEN_EXAMPLES } from './examples.ts'
@@ -267,8 +268,6 @@ export async function mnistAccuracy(tf: typeof TF, model: TF.LayersModel, data: 
   return correct / idx.length
 }
 
-/** The pixel values of the shipped examples: v/255 rounded to 4 decimals. */
-export const examplePixel = (v: number): number => Math.round((v / 255) * 1e4) / 1e4
 
 export const MNIST_EXAMPLES_PER_MODEL = 20
 

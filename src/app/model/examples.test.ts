@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { randomNetwork } from '../../cert/index.ts'
 import { toLayersJson } from '../../model/testing/toLayersJson.ts'
-import { digitsAsFrames, withInputs } from './examples.ts'
+import { withInputs } from './examples.ts'
 import { loadedFromUpload, readUpload } from './upload.ts'
 
 const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v)).buffer as ArrayBuffer
@@ -12,17 +12,6 @@ function upload(frameSize: number, extra: Array<{ name: string; bytes: ArrayBuff
 }
 
 describe('inputs for models from outside the zoo', () => {
-  it('cuts 28×28 digits (0…255) into the model\'s frames, pixel / 255, rows in order', () => {
-    const img = Array.from({ length: 784 }, (_, k) => k % 256)
-    const ex = digitsAsFrames({ labels: [7], images: [img] }, 4)
-    expect(ex).toHaveLength(1)
-    expect(ex[0].label).toBe(7)
-    expect(ex[0].x).toHaveLength(4)
-    expect(ex[0].x![1]).toHaveLength(196)
-    expect(ex[0].x![1][0]).toBeCloseTo((196 % 256) / 255, 12)
-    expect(ex[0].x!.flat()).toEqual(img.map((v) => v / 255))
-  })
-
   it('an examples.json dropped with the model becomes its examples, checked like an inputs file', async () => {
     const examples = { format: 'cert-rnn-examples', examples: [{ x: [[0, 0.5, 1]], label: 2 }, { x: [[1, 1, 1], [0, 0, 0]] }] }
     const up = upload(3, [{ name: 'examples.json', bytes: enc(examples) }])

@@ -4,13 +4,11 @@
  * bundled MNIST test digits, cut into the model's frames.
  */
 import { parseInputsData } from '../../model/inputs.ts'
-import type { Example, LoadedModel } from './loaded.ts'
+import type { LoadedModel } from './loaded.ts'
+import type { SharedDigits } from '../../model/digits.ts'
+import { digitsAsFrames } from '../../model/digits.ts'
 import { fetchOk, MODELS_BASE } from './zoo.ts'
 
-interface SharedDigits {
-  labels: number[]
-  images: number[][]
-}
 
 let shared: Promise<SharedDigits> | null = null
 
@@ -21,14 +19,6 @@ function sharedDigits(base = MODELS_BASE): Promise<SharedDigits> {
   return shared
 }
 
-/** Digits (784 pixels in 0…255, row-major) as `frames` consecutive frames of 784 / frames pixels in [0, 1]. */
-export function digitsAsFrames(d: SharedDigits, frames: number, count = 20): Example[] {
-  const size = 784 / frames
-  return d.images.slice(0, count).map((img, k) => ({
-    x: Array.from({ length: frames }, (_, t) => img.slice(t * size, (t + 1) * size).map((v) => v / 255)),
-    label: d.labels[k],
-  }))
-}
 
 /** The model with inputs to certify, and a note saying where they came from (or why there are none). */
 export async function withInputs(m: LoadedModel, own: { name: string; data: unknown } | null | undefined): Promise<{ model: LoadedModel; note: string | null }> {
