@@ -81,7 +81,7 @@ export { checkClip, checkEps, inputRegion, parseThreat, perturbedFrames, threatL
 export type { MarginCheck, Verdict } from './verify.ts'
 export { MARGIN_CHECKS, verifyLabel } from './verify.ts'
 export type { Box, Zonotope } from './zonotope.ts'
-export { SymbolSource, zonotopeBounds, zonotopeFromBox, zonotopeProject2d } from './zonotope.ts'
+export { matMulRowMajor, productWork, SymbolSource, zonotopeBounds, zonotopeFromBox, zonotopeProject2d } from './zonotope.ts'
 export type { TraceEntry, TraceOptions } from './domains/zonotope.ts'
 export { AbstractContext } from './domains/zonotope.ts'
 // methods and their transformers (the playground and the training planes draw them)

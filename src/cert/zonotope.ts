@@ -161,6 +161,13 @@ let panel = new Float64Array(1024)
 let denseCols = new Int32Array(256)
 
 /**
+ * Work done by `matMulRowMajor` since the process started (multiply-adds of its dense
+ * columns, and calls): read by the bench to say how much of a search is the generator
+ * product and what it would cost at the kernel's measured rate (never reset by the library).
+ */
+export const productWork = { macs: 0, calls: 0 }
+
+/**
  * C = A·B with A (r × k) and B (k × m), both row-major. Columns of B with at most one
  * non-zero (the fresh symbols of the last step: one per unit, row-local) are a scaled column
  * of A and cost r multiplications instead of r·k. The other columns go through a
@@ -197,6 +204,8 @@ export function matMulRowMajor(A: Float64Array, r: number, k: number, B: Float64
   }
   const r4 = r - (r % 4)
   const nd4 = nd - (nd % 4)
+  productWork.macs += r * k * nd
+  productWork.calls++
   if (panel.length < 4 * k) panel = new Float64Array(4 * k)
   const P = panel
   for (let d = 0; d < nd4; d += 4) {
