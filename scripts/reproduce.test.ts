@@ -38,3 +38,19 @@ it('npm run reproduce writes the tables with their command; certified ≤ attack
     expect(Number(tight)).toBeLessThanOrEqual(Number(attack))
   }
 }, 600_000) // a hang guard: 140-252 s measured on a 2-core machine at load 15-29
+
+it('npm run reproduce --methods certrnn: only that method\'s columns in Table 2, Table 6 and Figure 7', () => {
+  const out = mkdtempSync(join(tmpdir(), 'reproduce-'))
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/reproduce.ts', '--models', 'rnn-2-32', '--n', '2', '--methods', 'certrnn', '--jobs', '1', '--out', out], { encoding: 'utf8', timeout: 300_000 })
+  expect(r.status).toBe(0)
+  const t2 = readFileSync(join(out, 'table2.md'), 'utf8')
+  expect(t2).toMatch(/\| model \| task \| n \| frames \| Cert-RNN \| attack radius \| Cert-RNN \/ attack \| ms\/sample \(Cert-RNN\) \|/)
+  expect(t2).not.toMatch(/DeepZ|tight/)
+  expect(t2).toContain('among the first 2 MNIST test digits')
+  const csv = readFileSync(join(out, 'table2.csv'), 'utf8').trim().split('\n').map((l) => l.split(','))
+  expect(csv[0]).toEqual(['model', 'task', 'n', 'frames', 'certrnn_mean', 'certrnn_std', 'certrnn_ms', 'attack_mean'])
+  expect(Number(csv[1][2])).toBe(2)
+  expect(readFileSync(join(out, 'table6.md'), 'utf8')).toMatch(/\| model \| n \| Cert-RNN \|\n/)
+  const f7 = readFileSync(join(out, 'figure7.csv'), 'utf8').trim().split('\n')
+  expect(f7.slice(1).map((l) => l.split(',')[1])).toEqual(['certrnn'])
+}, 300_000) // a hang guard

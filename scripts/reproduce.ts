@@ -29,6 +29,9 @@ import { JobRunner } from './lib/jobs.ts'
 import { common, jobsOf } from './lib/options.ts'
 import type { BoundSummary } from '../src/worker/protocol.ts'
 
+/** the tables' column names (as the paper's tables and our committed runs name them) */
+const COLUMN: Record<Method, string> = { certrnn: 'Cert-RNN', deepz: 'DeepZ', interval: 'interval', tight: 'tight' }
+
 const EPS_GRID = [0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1]
 
 const TABLES = ['table7', 'sensitive-words'] as const
@@ -44,6 +47,7 @@ const cli = defineCli({
     'words-n': option('N', `the sensitive words: first N bundled examples of ${WORDS_MODEL} (default all)`, positiveInt),
     models: option('a,b,...', 'only these zoo model ids', list(text, 'model ids')),
     out: option('DIR', 'output folder (default results/reproduce)', text),
+    methods: { ...common.methods, help: `Table 2, Table 6 and Figure 7: these methods only (default all: ${METHODS.join(', ')})` },
     jobs: common.jobs,
   },
 })
@@ -68,7 +72,7 @@ async function main({ values, positionals }: NonNullable<ReturnType<typeof cli.p
     else if (positionals[0] === 'sensitive-words') {
       await sensitiveWords({ manifest, n: WORDS_N, out: OUT, command, runner })
       console.error(`wrote ${OUT}/sensitive-words.{md,csv}`)
-    } else await tables({ manifest, models, N, TEXT_N, WORDS_N, OUT, command, runner })
+    } else await tables({ manifest, models, N, TEXT_N, WORDS_N, OUT, command, runner, methods: values.methods ?? METHODS })
   } finally {
     runner.close()
   }
@@ -76,7 +80,7 @@ async function main({ values, positionals }: NonNullable<ReturnType<typeof cli.p
 }
 
 /** Table 2, Table 6, Figure 7 and the sensitive words. */
-async function tables({ manifest, models, N, TEXT_N, WORDS_N, OUT, command, runner }: { manifest: Manifest; models: Manifest['models']; N: number; TEXT_N: number; WORDS_N: number; OUT: string; command: string; runner: JobRunner }) {
+async function tables({ manifest, models, N, TEXT_N, WORDS_N, OUT, command, runner, methods }: { manifest: Manifest; models: Manifest['models']; N: number; TEXT_N: number; WORDS_N: number; OUT: string; command: string; runner: JobRunner; methods: readonly Method[] }) {
   const root = MODELS_ROOT
 
   interface Row {
@@ -95,7 +99,7 @@ async function tables({ manifest, models, N, TEXT_N, WORDS_N, OUT, command, runn
   for (const m of models) {
     const net = loadModelDir(join(root, m.path))
     const examples = readExamples(m.path, m.task === 'mnist' ? N : TEXT_N, { task: m.task })
-    const measured = await boundsAndAttacks(runner, m.id, net, examples, METHODS)
+    const measured = await boundsAndAttacks(runner, m.id, net, examples, methods)
     const row: Row = { id: m.id, task: m.task, n: examples.length, correct: measured.samples.length, frames: 'all', bounds: measured.bounds, ms: measured.ms, attack: measured.attack }
     for (const s of measured.samples) if (s.searched < s.frames) row.frames = `${KEEP_FRAMES} of ≤ ${Math.max(s.frames, Number(row.frames.split(' ').pop()) || 0)}`
     rows.push(row)
@@ -105,21 +109,27 @@ async function tables({ manifest, models, N, TEXT_N, WORDS_N, OUT, command, runn
   mkdirSync(OUT, { recursive: true })
   const header = headerLine(command, (performance.now() - t0) / 60000)
 
-  // Table 2
+  // Table 2: a column per method, the ratios whose two sides were run, the attack, the times
+  const has = (m: Method) => methods.includes(m)
+  const attackOf = (r: Row) => mean(r.attack.filter(Number.isFinite))
+  const ratio = (x: number, y: number) => (x / y).toFixed(2)
+  const t2cols: Array<{ head: string; align: string; cell: (r: Row) => string }> = [
+    ...methods.map((m) => ({ head: COLUMN[m], align: '---', cell: (r: Row) => `${f4(mean(r.bounds[m]))} ± ${f4(populationStd(r.bounds[m]))}` })),
+    ...(has('certrnn') && has('deepz') ? [{ head: 'Cert-RNN / DeepZ', align: '--:', cell: (r: Row) => ratio(mean(r.bounds.certrnn), mean(r.bounds.deepz)) }] : []),
+    ...(has('tight') && has('certrnn') ? [{ head: 'tight / Cert-RNN', align: '--:', cell: (r: Row) => ratio(mean(r.bounds.tight), mean(r.bounds.certrnn)) }] : []),
+    { head: 'attack radius', align: '--:', cell: (r: Row) => f4(attackOf(r)) },
+    ...(['certrnn', 'tight'] as const).filter(has).map((m) => ({ head: `${COLUMN[m]} / attack`, align: '--:', cell: (r: Row) => ratio(mean(r.bounds[m]), attackOf(r)) })),
+    { head: `ms/sample (${methods.map((m) => COLUMN[m]).join(' / ')})`, align: '---', cell: (r: Row) => methods.map((m) => mean(r.ms[m]).toFixed(0)).join(' / ') },
+  ]
   const t2 = [
     '# Table 2: certified robustness bounds, single-frame threat',
     '',
     header,
     `Bounds are over the correctly classified samples among the first ${N} MNIST test digits (up to 100 are bundled) / ${TEXT_N} bundled text examples; the sample's bound is the minimum over frames; fast search (resolution 2⁻¹³), diff margin check. Attack: PGD radius (20 steps, 5 restarts), an upper bound on the true radius.`,
     '',
-    '| model | task | n | frames | Cert-RNN | DeepZ | interval | tight | Cert-RNN / DeepZ | tight / Cert-RNN | attack radius | Cert-RNN / attack | tight / attack | ms/sample (Cert-RNN / DeepZ / interval / tight) |',
-    '|---|---|--:|---|---|---|---|---|--:|--:|--:|--:|--:|---|',
-    ...rows.map((r) => {
-      const b = (m: Method) => `${f4(mean(r.bounds[m]))} ± ${f4(populationStd(r.bounds[m]))}`
-      const attack = mean(r.attack.filter(Number.isFinite))
-      const ratio = (x: number, y: number) => (x / y).toFixed(2)
-      return `| ${r.id} | ${r.task} | ${r.correct} | ${r.frames} | ${b('certrnn')} | ${b('deepz')} | ${b('interval')} | ${b('tight')} | ${ratio(mean(r.bounds.certrnn), mean(r.bounds.deepz))} | ${ratio(mean(r.bounds.tight), mean(r.bounds.certrnn))} | ${f4(attack)} | ${ratio(mean(r.bounds.certrnn), attack)} | ${ratio(mean(r.bounds.tight), attack)} | ${METHODS.map((m) => mean(r.ms[m]).toFixed(0)).join(' / ')} |`
-    }),
+    `| model | task | n | frames | ${t2cols.map((c) => c.head).join(' | ')} |`,
+    `|---|---|--:|---|${t2cols.map((c) => c.align).join('|')}|`,
+    ...rows.map((r) => `| ${r.id} | ${r.task} | ${r.correct} | ${r.frames} | ${t2cols.map((c) => c.cell(r)).join(' | ')} |`),
   ].join('\n')
   writeFileSync(join(OUT, 'table2.md'), t2 + '\n')
   writeFileSync(
@@ -130,7 +140,7 @@ async function tables({ manifest, models, N, TEXT_N, WORDS_N, OUT, command, runn
         task: r.task,
         n: r.correct,
         frames: r.frames,
-        ...Object.fromEntries(METHODS.flatMap((m) => [[`${m}_mean`, mean(r.bounds[m])], [`${m}_std`, populationStd(r.bounds[m])], [`${m}_ms`, mean(r.ms[m])]])),
+        ...Object.fromEntries(methods.flatMap((m) => [[`${m}_mean`, mean(r.bounds[m])], [`${m}_std`, populationStd(r.bounds[m])], [`${m}_ms`, mean(r.ms[m])]])),
         attack_mean: mean(r.attack.filter(Number.isFinite)),
       })),
     ),
@@ -143,22 +153,22 @@ async function tables({ manifest, models, N, TEXT_N, WORDS_N, OUT, command, runn
     const cn = compileNetwork(net)
     const per: Record<Method, number[]> = { certrnn: [], deepz: [], interval: [], tight: [] }
     const correct = readExamples(m.path, N, { task: m.task, log: () => {} }).filter((ex) => ex.label === prepareSample(cn, ex).predicted)
-    const searches = correct.flatMap((input) => METHODS.map((method) => ({ kind: 'bound' as const, input, method, threat: { kind: 'all' as const }, margin: 'diff' as const, search: 'fast' as const })))
+    const searches = correct.flatMap((input) => methods.map((method) => ({ kind: 'bound' as const, input, method, threat: { kind: 'all' as const }, margin: 'diff' as const, search: 'fast' as const })))
     runner.models.set(m.id, net)
     const results = await runner.run<BoundSummary>(searches.map((job) => ({ model: m.id, job })), { describe: (j) => `${m.id} (all frames) ${searches[j].method}` })
     results.forEach((r, j) => per[searches[j].method].push(r.result.bound))
-    t6rows.push(`| ${m.id} | ${per.certrnn.length} | ${METHODS.map((x) => `${f4(mean(per[x]))} ± ${f4(populationStd(per[x]))}`).join(' | ')} |`)
+    t6rows.push(`| ${m.id} | ${correct.length} | ${methods.map((x) => `${f4(mean(per[x]))} ± ${f4(populationStd(per[x]))}`).join(' | ')} |`)
   }
   writeFileSync(
     join(OUT, 'table6.md'),
-    ['# Table 6: all frames perturbed (MNIST vanilla RNNs)', '', header, '', '| model | n | Cert-RNN | DeepZ | interval | tight |', '|---|--:|---|---|---|---|', ...t6rows].join('\n') + '\n',
+    ['# Table 6: all frames perturbed (MNIST vanilla RNNs)', '', header, '', `| model | n | ${methods.map((m) => COLUMN[m]).join(' | ')} |`, `|---|--:|${methods.map(() => '---').join('|')}|`, ...t6rows].join('\n') + '\n',
   )
 
   // Figure 7: verified accuracy against ε (MNIST models)
   const f7: Array<Record<string, unknown>> = []
   const f7md = ['# Figure 7: verified accuracy against ε (single-frame threat)', '', header, '', `| model | method | ${EPS_GRID.join(' | ')} |`, `|---|---|${EPS_GRID.map(() => '--:').join('|')}|`]
   for (const r of rows.filter((x) => x.task === 'mnist')) {
-    for (const m of METHODS) {
+    for (const m of methods) {
       // misclassified samples count as not verified
       const graded = [...r.bounds[m].map((bound) => ({ bound, correct: true })), ...Array.from({ length: r.n - r.correct }, () => ({ bound: 0, correct: false }))]
       const acc = verifiedAccuracy(graded, EPS_GRID)
