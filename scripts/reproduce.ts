@@ -103,7 +103,7 @@ async function tables({ manifest, models, N, TEXT_N, WORDS_N, OUT, command, runn
     const row: Row = { id: m.id, task: m.task, n: examples.length, correct: measured.samples.length, frames: 'all', bounds: measured.bounds, ms: measured.ms, attack: measured.attack }
     for (const s of measured.samples) if (s.searched < s.frames) row.frames = `${KEEP_FRAMES} of ≤ ${Math.max(s.frames, Number(row.frames.split(' ').pop()) || 0)}`
     rows.push(row)
-    console.error(`${m.id}: ${row.correct}/${row.n} correct; Cert-RNN ${f4(mean(row.bounds.certrnn))}, DeepZ ${f4(mean(row.bounds.deepz))}, interval ${f4(mean(row.bounds.interval))}, tight ${f4(mean(row.bounds.tight))}, attack ${f4(mean(row.attack.filter(Number.isFinite)))} (${((performance.now() - t0) / 1000).toFixed(0)} s)`)
+    console.error(`${m.id}: ${row.correct}/${row.n} correct; ${methods.map((x) => `${COLUMN[x]} ${f4(mean(row.bounds[x]))}`).join(', ')}, attack ${f4(mean(row.attack.filter(Number.isFinite)))} (${((performance.now() - t0) / 1000).toFixed(0)} s)`)
   }
 
   mkdirSync(OUT, { recursive: true })
