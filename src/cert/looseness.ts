@@ -69,9 +69,9 @@ export interface Looseness {
   /** concrete − margin = shift + Σ parts + slack (up to rounding) */
   total: number
   /**
-   * tight: the method's final margin for this class minus the analysed run's (the slope
-   * re-optimisation and Cert-RNN's own run raise it; where Cert-RNN's run already certifies,
-   * the method stops there, which may be lower); 0 for the other methods
+   * tight: the method's full margin for this class (its last slopes re-optimised, and the
+   * best of it and Cert-RNN's run; computed without the early stop it takes when Cert-RNN's
+   * run already decides) minus the analysed run's; 0 for the other methods
    */
   recovered: number
 }
@@ -243,7 +243,8 @@ export function looseness(prep: PreparedSample, frames: number[], eps: number, o
   const src = new OriginSource()
   const { result } = certifyRegion(prep, frames, eps, opts, { symbols: src, context: (set, trace) => new OriginContext(set, src, trace) })
   const label = prep.predicted
-  const final = method === 'tight' ? certifyFrames(prep, frames, eps, { ...opts, trace: undefined }).margins : result.margins
+  // tight's full margins (a trace turns off its early stop where Cert-RNN's run already decides)
+  const final = method === 'tight' ? certifyFrames(prep, frames, eps, { ...opts, trace: { sink: [] } }).margins : result.margins
   let against = opts.against ?? -1
   if (against === -1) {
     for (let c = 0; c < final.length; c++) if (c !== label && (against < 0 || final[c] < final[against])) against = c
