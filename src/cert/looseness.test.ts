@@ -13,19 +13,29 @@ import type { NetworkIR } from './network.ts'
 import type { RandomNetworkSpec } from './randomNetwork.ts'
 import { randomFrames, randomNetwork } from './randomNetwork.ts'
 import { Rng } from './rng.ts'
-import { compileNetwork } from './runtime.ts'
+import type { ConcreteEntry } from './runtime.ts'
+import { compileNetwork, forward } from './runtime.ts'
 import type { Method } from './transformers/index.ts'
 import { METHODS } from './transformers/index.ts'
 
 const sumParts = (l: Looseness) => l.parts.reduce((s, p) => s + p.loss, 0)
+const sumSpread = (l: Looseness) => l.parts.reduce((s, p) => s + p.spread, 0)
 
-/** shift + Σ parts + slack = concrete − margin, up to rounding; every part ≥ 0; the slack tiny. */
+/**
+ * Σ parts' loss + rest + slack = concrete − margin, up to rounding; the spreads make up the
+ * centre's distance to the bound and the shifts its distance to the input's margin; the rest
+ * and the slack tiny (no clipping).
+ */
 function expectConsistent(l: Looseness) {
-  const scale = Math.abs(l.concrete) + Math.abs(l.centre) + sumParts(l) + 1
-  expect(Math.abs(l.shift + sumParts(l) + l.slack - l.total)).toBeLessThan(1e-12 * scale)
-  expect(Math.abs(l.centre - sumParts(l) - l.slack - l.margin)).toBeLessThan(1e-12 * scale)
+  const scale = Math.abs(l.concrete) + Math.abs(l.centre) + sumSpread(l) + l.parts.reduce((s, p) => s + Math.abs(p.shift), 0) + 1
+  expect(Math.abs(sumParts(l) + l.rest + l.slack - l.total)).toBeLessThan(1e-12 * scale)
+  expect(Math.abs(l.centre - sumSpread(l) - l.slack - l.margin)).toBeLessThan(1e-12 * scale)
+  expect(Math.abs(l.rest)).toBeLessThan(1e-12 * scale)
   expect(Math.abs(l.slack)).toBeLessThan(1e-9 * scale)
-  for (const p of l.parts) expect(p.loss).toBeGreaterThan(0)
+  for (const p of l.parts) {
+    expect(p.spread).toBeGreaterThanOrEqual(0)
+    expect(p.loss).toBe(p.spread + p.shift)
+  }
 }
 
 const CASES: Array<{ name: string } & Omit<RandomNetworkSpec, 'frameSize' | 'classes' | 'seed'>> = [
@@ -56,8 +66,9 @@ describe.each(CASES)('$name', (c) => {
       }
       expect(l.concrete).toBe(prep.concrete.logits[l.label] - prep.concrete.logits[l.against])
       if (method === 'interval') {
-        // interval bounds box every result, the logits last: all of the loss is that box's
-        expect(l.parts.map((p) => `${p.origin.kind} ${p.origin.op}`)).toEqual(['box logits'])
+        // interval bounds box every result, the logits last: all of the spread is that box's
+        // (the transformers before it only moved the centre)
+        expect(l.parts.filter((p) => p.spread > 0).map((p) => `${p.origin.kind} ${p.origin.op}`)).toEqual(['box logits'])
         continue
       }
       // the input's symbols reach the margin, and the perturbed frames' nonlinearities too
@@ -99,7 +110,10 @@ describe('looseness', () => {
         { type: 'dense', name: 'out', units: 2, kernel: mat(2, 2, [0.4, -0.6, -0.8, 1]), bias: Float64Array.from([0.7, -0.1]), activation: 'linear' },
       ],
     }
-    const prep = prepareSample(compileNetwork(net), { x: [[1, -1], [0.5, 1]] })
+    const cn = compileNetwork(net)
+    const prep = prepareSample(cn, { x: [[1, -1], [0.5, 1]] })
+    const concrete: ConcreteEntry[] = []
+    forward(cn, prep.frames, concrete)
     const W = [[-0.8, 0.3], [-0.9, -0.4]]
     const U = [[-0.4, 0], [-0.6, 0.9]]
     // margin A − B = d·h₁ + const with d = V_A − V_B
@@ -121,9 +135,17 @@ describe('looseness', () => {
       const input =
         [0, 1].reduce((s, i) => s + Math.abs(d[0] * p1.a[0] * W[0][i] + d[1] * p1.a[1] * W[1][i]), 0) +
         [0, 1].reduce((s, i) => s + Math.abs(through(0) * p0.a[0] * W[0][i] + through(1) * p0.a[1] * W[1][i]), 0)
-      expect(l.parts[2].loss).toBeCloseTo(step1, 12)
-      expect(l.parts[1].loss).toBeCloseTo(step0, 12)
-      expect(l.parts[0].loss).toBeCloseTo(input, 12) // ε = 1: the coefficients are the sensitivities
+      expect(l.parts[2].spread).toBeCloseTo(step1, 12)
+      expect(l.parts[1].spread).toBeCloseTo(step0, 12)
+      expect(l.parts[0].spread).toBeCloseTo(input, 12) // ε = 1: the coefficients are the sensitivities
+      // the centre: step 1's lines a·x + (C1 + C2)/2 against tanh at the input's own pre-activation
+      const pre1 = concrete.find((e) => e.step === 1 && e.op === 'pre')!.values
+      const moved1 = [0, 1].reduce((s, u) => s + d[u] * (p1.a[u] * pre1[u] + (p1.c1[u] + p1.c2[u]) / 2 - Math.tanh(pre1[u])), 0)
+      expect(l.parts[2].shift).toBeCloseTo(-moved1, 12)
+      const pre0 = concrete.find((e) => e.step === 0 && e.op === 'pre')!.values
+      const moved0 = [0, 1].reduce((s, k) => s + through(k) * (p0.a[k] * pre0[k] + (p0.c1[k] + p0.c2[k]) / 2 - Math.tanh(pre0[k])), 0)
+      expect(l.parts[1].shift).toBeCloseTo(-moved0, 12)
+      expect(l.parts[0].shift).toBe(0)
     }
   })
 

@@ -17,15 +17,17 @@
  * origins in proportion to the coefficients they fold; for the exact merge this is the
  * split the unmerged symbols would have given. The plain certifier pays nothing.
  */
-import type { CellProduct } from './layers/index.ts'
+import type { CellProduct, StepMask } from './layers/index.ts'
 import type { PreparedSample, CertifyOptions } from './certify.ts'
 import { certifyFrames, certifyRegion } from './certify.ts'
 import { AbstractContext } from './domains/zonotope.ts'
-import type { TraceOptions } from './domains/zonotope.ts'
+import type { TraceEntry, TraceOptions } from './domains/zonotope.ts'
+import type { Lin } from './domains/float64.ts'
+import { affineFloat64, PRODUCT, UNARY } from './domains/float64.ts'
 import { checkClip, checkEps } from './threat.ts'
 import type { BinaryKind, Method, TransformerSet, UnaryKind } from './transformers/index.ts'
 import type { Box, Zonotope } from './zonotope.ts'
-import { SymbolSource, zonotopeBounds, zonotopeLinComb, zonotopeSlice } from './zonotope.ts'
+import { matVec, SymbolSource, zonotopeBounds, zonotopeLinComb, zonotopeSlice } from './zonotope.ts'
 
 /** What made a noise symbol. */
 export type OriginKind = 'input' | 'planes' | 'box' | 'join' | 'max'
@@ -45,7 +47,11 @@ export interface SymbolOrigin {
 
 export interface LoosenessPart {
   origin: SymbolOrigin
-  /** Σ |g_j| of the margin over this origin's symbols (≥ 0) */
+  /** Σ |g_j| of the margin over this origin's symbols (≥ 0): how much it widens the range */
+  spread: number
+  /** how far it moved the centre of the margin's range down from the input's margin (either sign) */
+  shift: number
+  /** spread + shift: its part of the gap between the input's margin and the certified margin */
   loss: number
 }
 
@@ -60,13 +66,18 @@ export interface Looseness {
   concrete: number
   /** the centre of the margin's zonotope */
   centre: number
-  /** concrete − centre: how far the planes' offsets moved the centre (either sign) */
+  /** concrete − centre: how far the transformers moved the centre (either sign; split among the parts) */
   shift: number
+  /**
+   * the part of the shift no origin explains: rounding, and where a clipped ball's centre is
+   * not the input, the margin's change from the input to that centre
+   */
+  rest: number
   /** the bounds' rounding slack, and the rounding of summing the parts (tiny) */
   slack: number
-  /** the loss per origin, in the order the symbols were made (the input first); only origins whose symbols reach the margin */
+  /** per origin, in the order the symbols were made (the input first); only origins that reach the margin */
   parts: LoosenessPart[]
-  /** concrete − margin = shift + Σ parts + slack (up to rounding) */
+  /** concrete − margin = Σ parts' loss + rest + slack (up to rounding) */
   total: number
   /**
    * tight: the method's full margin for this class (its last slopes re-optimised, and the
@@ -157,13 +168,51 @@ export class OriginSource extends SymbolSource {
   }
 }
 
-/** A zonotope context that tells its OriginSource which operation makes the next symbols. */
+/** Per origin, how far it moved a value's centre from the concrete value (a vector per origin). */
+type Shifts = Map<number, Float64Array>
+const NO_SHIFTS: Shifts = new Map()
+
+/** Σ_k W_k·d_k over the terms, per origin (origins missing from a term contribute nothing). */
+function mapShifts(terms: Array<[Lin, Shifts]>): Shifts {
+  const out: Shifts = new Map()
+  for (const [{ W, out: rows, n }, shifts] of terms) {
+    for (const [o, d] of shifts) {
+      const y = matVec(W, rows, n, d)
+      const acc = out.get(o)
+      if (acc) for (let i = 0; i < rows; i++) acc[i] += y[i]
+      else out.set(o, y)
+    }
+  }
+  return out
+}
+
+/** Per origin, f applied to the parts' vectors (a missing origin is a zero vector of the part's length). */
+function zipShifts(parts: Shifts[], lengths: number[], f: (ds: Array<Float64Array>) => Float64Array): Shifts {
+  const out: Shifts = new Map()
+  const origins = new Set(parts.flatMap((p) => [...p.keys()]))
+  for (const o of origins) out.set(o, f(parts.map((p, k) => p.get(o) ?? new Float64Array(lengths[k]))))
+  return out
+}
+
+/**
+ * A zonotope context that tells its OriginSource which operation makes the next symbols, and
+ * follows the centre of every value against the concrete value of the same operation at the
+ * region's centre: the exact operations carry each origin's shift of the centre along
+ * (linearly), and each transformer, join or max adds its own (the centre it outputs minus the
+ * function's value at the concrete input, after the shifts it carries).
+ */
 export class OriginContext extends AbstractContext {
   private readonly src: OriginSource
+  private readonly conc = new WeakMap<Zonotope, Float64Array>()
+  private readonly shifts = new WeakMap<Zonotope, Shifts>()
+  /** the trace this context reads the planes from (the caller's, or its own) */
+  private readonly sink: TraceEntry[]
 
   constructor(set: TransformerSet, src: OriginSource, trace?: TraceOptions) {
-    super(set, src, trace)
+    const own = trace ?? { sink: [] }
+    super(set, src, own)
     this.src = src
+    this.sink = own.sink
     // the optional order reduction (set after construction by the run): fold its symbols' origins
     let inner: AbstractContext['reduce']
     Object.defineProperty(this, 'reduce', {
@@ -173,6 +222,7 @@ export class OriginContext extends AbstractContext {
           const from = src.peek
           const out = inner!(state)
           src.fold(state, out, from)
+          out.forEach((z, k) => this.same(state[k], z))
           return out
         }),
       set: (f: AbstractContext['reduce']) => {
@@ -181,8 +231,53 @@ export class OriginContext extends AbstractContext {
     })
   }
 
+  /** The concrete value of z at the region's centre (a value made outside the pass: its centre). */
+  concreteOf(z: Zonotope): Float64Array {
+    return this.conc.get(z) ?? z.c
+  }
+
+  /** Per origin, how far z's centre lies from its concrete value. */
+  shiftsOf(z: Zonotope): Shifts {
+    return this.shifts.get(z) ?? NO_SHIFTS
+  }
+
   private at(kind: OriginKind, op: string, fn?: UnaryKind | BinaryKind) {
     this.src.current = this.src.originOf({ kind, layer: this.layer, layerName: this.layerName, step: this.step, op, ...(fn ? { fn } : {}) })
+  }
+
+  /** Keep out's concrete value and shifts; with `local`, what the centre moved beyond the carried shifts is the current origin's. */
+  private keep(out: Zonotope, conc: Float64Array, shifts: Shifts, local = false): Zonotope {
+    if (local) {
+      const own = new Float64Array(out.n)
+      for (let i = 0; i < out.n; i++) own[i] = out.c[i] - conc[i]
+      for (const d of shifts.values()) for (let i = 0; i < out.n; i++) own[i] -= d[i]
+      if (own.some((v) => v !== 0)) {
+        const o = this.src.current
+        const acc = shifts.get(o)
+        if (acc) for (let i = 0; i < out.n; i++) acc[i] += own[i]
+        else shifts.set(o, own)
+      }
+    }
+    this.conc.set(out, conc)
+    this.shifts.set(out, shifts)
+    return out
+  }
+
+  /** out has z's centre and concrete value (merges, reductions). */
+  private same(z: Zonotope, out: Zonotope) {
+    if (out !== z) this.keep(out, this.concreteOf(z), this.shiftsOf(z))
+  }
+
+  override affine(terms: Array<[Lin, Zonotope]>, b: Float64Array | null, op: string): Zonotope {
+    const out = super.affine(terms, b, op)
+    return this.keep(out, affineFloat64(terms.map(([W, x]) => [W, this.concreteOf(x)]), b), mapShifts(terms.map(([W, x]) => [W, this.shiftsOf(x)])))
+  }
+
+  override slice(z: Zonotope, start: number, count: number): Zonotope {
+    const out = super.slice(z, start, count)
+    const shifts: Shifts = new Map()
+    for (const [o, d] of this.shiftsOf(z)) shifts.set(o, d.subarray(start, start + count))
+    return this.keep(out, this.concreteOf(z).subarray(start, start + count), shifts)
   }
 
   override settle(z: Zonotope, op: string, interval?: () => Box): Zonotope {
@@ -190,30 +285,98 @@ export class OriginContext extends AbstractContext {
     return super.settle(z, op, interval)
   }
 
+  private sum(a: Zonotope, b: Zonotope, out: Zonotope, sign: 1 | -1): Zonotope {
+    const ca = this.concreteOf(a)
+    const cb = this.concreteOf(b)
+    const conc = ca.map((v, i) => v + sign * cb[i])
+    return this.keep(out, conc, zipShifts([this.shiftsOf(a), this.shiftsOf(b)], [a.n, b.n], ([da, db]) => da.map((v, i) => v + sign * db[i])))
+  }
+
+  override add(a: Zonotope, b: Zonotope, op: string): Zonotope {
+    return this.sum(a, b, super.add(a, b, op), 1)
+  }
+
+  override sub(a: Zonotope, b: Zonotope, op: string): Zonotope {
+    return this.sum(a, b, super.sub(a, b, op), -1)
+  }
+
+  override concat(parts: Zonotope[], op: string): Zonotope {
+    const out = super.concat(parts, op)
+    const glue = (vs: Float64Array[]) => {
+      const v = new Float64Array(out.n)
+      let at = 0
+      for (const p of vs) {
+        v.set(p, at)
+        at += p.length
+      }
+      return v
+    }
+    return this.keep(out, glue(parts.map((p) => this.concreteOf(p))), zipShifts(parts.map((p) => this.shiftsOf(p)), parts.map((p) => p.n), glue))
+  }
+
   override unary(kind: UnaryKind, z: Zonotope, op: string): Zonotope {
     this.at('planes', op, kind)
-    return super.unary(kind, z, op)
+    const out = super.unary(kind, z, op)
+    const a = this.sink[this.sink.length - 1].planes!.a
+    const f = UNARY[kind]
+    const shifts: Shifts = new Map()
+    for (const [o, d] of this.shiftsOf(z)) shifts.set(o, d.map((v, i) => a[i] * v))
+    return this.keep(out, this.concreteOf(z).map(f), shifts, true)
   }
 
   override binary(kind: CellProduct, zx: Zonotope, zy: Zonotope, op: string): Zonotope {
     this.at('planes', op, kind)
-    return super.binary(kind, zx, zy, op)
+    const out = super.binary(kind, zx, zy, op)
+    const { a, b } = this.sink[this.sink.length - 1].planes!
+    const f = PRODUCT[kind]
+    const cx = this.concreteOf(zx)
+    const cy = this.concreteOf(zy)
+    const shifts = zipShifts([this.shiftsOf(zx), this.shiftsOf(zy)], [zx.n, zy.n], ([dx, dy]) => dx.map((v, i) => a[i] * v + b[i] * dy[i]))
+    return this.keep(out, cx.map((v, i) => f(v, cy[i])), shifts, true)
+  }
+
+  /** the Masking layer's masks of the steps at the region's centre (its maskOf calls come in step order) */
+  private concreteMasks: boolean[] = []
+  private maskLayer = -1
+
+  override maskOf(z: Zonotope, value: number): StepMask {
+    if (this.maskLayer !== this.layer) {
+      this.maskLayer = this.layer
+      this.concreteMasks = []
+    }
+    this.concreteMasks.push(this.concreteOf(z).every((v) => v === value))
+    return super.maskOf(z, value)
   }
 
   override select(m: Float64Array, skipped: Zonotope, computed: Zonotope, op: string): Zonotope {
     this.at('join', op)
-    return super.select(m, skipped, computed, op)
+    const out = super.select(m, skipped, computed, op)
+    if (out === skipped || out === computed) return out
+    // the join's centre is the two centres' mean: each carries half of both's shifts; its
+    // concrete value is the one the step's mask at the centre picks (a masked average
+    // pool's steps are not told apart here: the step processed)
+    const shifts = zipShifts([this.shiftsOf(skipped), this.shiftsOf(computed)], [skipped.n, computed.n], ([ds, dc]) => ds.map((v, i) => (v + dc[i]) / 2))
+    const masked = this.step !== null && this.concreteMasks[this.step] === true
+    return this.keep(out, this.concreteOf(masked ? skipped : computed), shifts, true)
   }
 
   override max(parts: Zonotope[], op: string): Zonotope {
     this.at('max', op)
-    return super.max(parts, op)
+    const out = super.max(parts, op)
+    // per variable the concrete maximum, and the shifts of the step that attains it
+    const concs = parts.map((p) => this.concreteOf(p))
+    const arg = Array.from({ length: out.n }, (_v, i) => concs.reduce((best, c, k) => (c[i] > concs[best][i] ? k : best), 0))
+    const shifts = zipShifts(parts.map((p) => this.shiftsOf(p)), parts.map((p) => p.n), (ds) => Float64Array.from(arg, (k, i) => ds[k][i]))
+    return this.keep(out, Float64Array.from(arg, (k, i) => concs[k][i]), shifts, true)
   }
 
   override mergeLocal(z: Zonotope, fromId: number): Zonotope {
     const from = this.src.peek
     const out = super.mergeLocal(z, fromId)
-    if (out !== z) this.src.fold([z], [out], from)
+    if (out !== z) {
+      this.src.fold([z], [out], from)
+      this.same(z, out)
+    }
     return out
   }
 }
@@ -241,7 +404,7 @@ export function looseness(prep: PreparedSample, frames: number[], eps: number, o
   const method = opts.method ?? 'certrnn'
   const check = opts.margin ?? 'diff'
   const src = new OriginSource()
-  const { result } = certifyRegion(prep, frames, eps, opts, { symbols: src, context: (set, trace) => new OriginContext(set, src, trace) })
+  const { result, ctx } = certifyRegion(prep, frames, eps, opts, { symbols: src, context: (set, trace) => new OriginContext(set, src, trace) })
   const label = prep.predicted
   // tight's full margins (a trace turns off its early stop where Cert-RNN's run already decides)
   const final = method === 'tight' ? certifyFrames(prep, frames, eps, { ...opts, trace: { sink: [] } }).margins : result.margins
@@ -269,19 +432,24 @@ export function looseness(prep: PreparedSample, frames: number[], eps: number, o
     slack = centre - (zonotopeBounds(y).lo[0] - zonotopeBounds(c).hi[0])
     rows.push(y, c)
   }
-  const loss = new Float64Array(src.origins.length)
+  const spread = new Float64Array(src.origins.length)
   for (const r of rows) {
     for (let j = 0; j < r.m; j++) {
       const g = Math.abs(r.G[j])
       if (g === 0) continue
-      for (const [o, s] of src.shares(r.ids[j])) loss[o] += g * s
+      for (const [o, s] of src.shares(r.ids[j])) spread[o] += g * s
     }
   }
+  // each origin's shift of the margin's centre (up: negative loss)
+  const moved = new Float64Array(src.origins.length)
+  for (const [o, d] of (ctx as OriginContext).shiftsOf(z)) moved[o] = -(d[label] - d[against])
   let radius = 0
+  let explained = 0
   const parts: LoosenessPart[] = []
   src.origins.forEach((origin, k) => {
-    radius += loss[k]
-    if (loss[k] > 0) parts.push({ origin, loss: loss[k] })
+    radius += spread[k]
+    explained += moved[k]
+    if (spread[k] > 0 || moved[k] !== 0) parts.push({ origin, spread: spread[k], shift: moved[k], loss: spread[k] + moved[k] })
   })
   // the slack is what the bound takes beyond Σ|g| (the radius summed here, in origin order)
   slack -= radius
@@ -296,6 +464,7 @@ export function looseness(prep: PreparedSample, frames: number[], eps: number, o
     concrete,
     centre,
     shift: concrete - centre,
+    rest: concrete - centre - explained,
     slack,
     parts,
     total: concrete - margin,

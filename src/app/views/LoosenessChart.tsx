@@ -1,8 +1,8 @@
 /**
- * Where the looseness comes from, drawn: per method a bar from the centre of its certified
- * range down to its certified margin, stacked by where the noise symbols were made (the
- * input's own part, then each step's lines), the input's own margin as a ring, 0 as a line;
- * below, a table of each part's size and share per method.
+ * Where the looseness comes from, drawn: per method a bar from the input's own margin (ring)
+ * down to its certified margin (dot), in pieces by where they come from (the input's own
+ * part, then each step's lines), 0 as a line; below, a table of each part's size and share
+ * per method.
  */
 import type { Method } from '../../cert/index.ts'
 import { METHOD_COLORS } from '../theme.ts'
@@ -17,7 +17,7 @@ export interface LooseRow {
 const fmt = (v: number) => (Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(3) : v.toExponential(1))
 
 export function LoosenessChart({ rows, testId = 'loose' }: { rows: LooseRow[]; testId?: string }) {
-  const values = rows.flatMap((r) => [r.bars.concrete, r.bars.centre, r.bars.margin])
+  const values = rows.flatMap((r) => [r.bars.concrete, r.bars.margin])
   const lo = Math.min(0, ...values)
   const hi = Math.max(0, ...values)
   const w = 460
@@ -38,15 +38,16 @@ export function LoosenessChart({ rows, testId = 'loose' }: { rows: LooseRow[]; t
         </text>
         {rows.map((r, k) => {
           const y = 8 + rowH * k
-          let at = r.bars.centre
+          let at = r.bars.concrete
           return (
             <g key={r.method} data-testid={`${testId}-row-${r.method}`}>
               <text x={left - 6} y={y + 13} textAnchor="end" fill={METHOD_COLORS[r.method]}>
                 {methodName(r.method)}
               </text>
               {r.bars.parts.map((p, j) => {
+                // a part that moved the middle up (negative) is in the table, not in the bar
                 const from = at
-                at -= p.loss
+                at -= Math.max(0, p.loss)
                 return (
                   <rect key={p.key} x={x(at)} width={Math.max(0.5, x(from) - x(at))} y={y + 2} height={16} fill={p.color} stroke="var(--bg)" strokeWidth={0.5} data-testid={`${testId}-seg-${r.method}-${j}`}>
                     <title>
@@ -55,8 +56,6 @@ export function LoosenessChart({ rows, testId = 'loose' }: { rows: LooseRow[]; t
                   </rect>
                 )
               })}
-              {/* the centre moved away from the input's margin by the lines' offsets */}
-              <line x1={x(r.bars.concrete)} x2={x(r.bars.centre)} y1={y + 10} y2={y + 10} className="shift" stroke="currentColor" strokeDasharray="2 2" />
               <circle cx={x(r.bars.concrete)} cy={y + 10} r={4} fill="none" stroke="currentColor" />
               <circle cx={x(r.bars.margin)} cy={y + 10} r={3.5} fill={METHOD_COLORS[r.method]} />
             </g>
@@ -64,8 +63,8 @@ export function LoosenessChart({ rows, testId = 'loose' }: { rows: LooseRow[]; t
         })}
       </svg>
       <figcaption className="muted">
-        Ring: the input&apos;s own margin. Each bar runs from the middle of the method&apos;s range (dashed: how far the lines moved it) down to its certified margin (dot), in pieces by where
-        they come from.
+        Ring: the input&apos;s own margin. Each bar runs from it down to the method&apos;s certified margin (dot), in pieces by where they come from: how much each widened the range, plus how
+        far it moved the middle of the range.
       </figcaption>
       <table className="loose-table" data-testid={`${testId}-table`}>
         <thead>

@@ -1,7 +1,7 @@
 /**
  * Where a certificate's looseness comes from, in words and bars (no DOM): the certifier's
- * `looseness` split of the gap between the input's margin and the certified margin, grouped
- * for a reader (the input's part, then each step's lines around a nonlinearity, boxes,
+ * `looseness` split of the gap between the input's margin and the certified margin (each
+ * origin's widening of the range plus its move of the range's middle), for a reader (the input's part, then each step's lines around a nonlinearity, boxes,
  * masked steps, pooling), each with its share, a colour that is no method's, and one
  * sentence saying what it means.
  */
@@ -44,18 +44,18 @@ export function originWords(o: SymbolOrigin, layers: readonly LayerIR[] = []): s
 export interface LoosePart {
   key: string
   words: string
+  /** its part of the gap: how much it widened the range plus how far it moved its middle down */
   loss: number
-  /** of the whole gap (shift + parts), 0…1 */
+  /** of the whole gap, 0…1 (negative for a part that moved the middle up) */
   share: number
   color: string
 }
 
 export interface LooseBars {
-  /** the input's margin, the centre of the certified margin's range, the certified margin */
+  /** the input's margin and the certified margin: the gap is their difference */
   concrete: number
-  centre: number
   margin: number
-  /** the input's part first, then the others in the order the network computes them */
+  /** the input's part first, then the others in the order the network computes them (parts below a millionth of the gap left out) */
   parts: LoosePart[]
   /** the largest part that is not the input's, or null when there is none */
   top: LoosePart | null
@@ -64,19 +64,20 @@ export interface LooseBars {
 
 /** The parts of a split as bars: shares of the gap, colours (the input grey, then by step). */
 export function looseBars(l: Looseness, layers: readonly LayerIR[] = []): LooseBars {
-  const gap = l.parts.reduce((s, p) => s + p.loss, 0) + Math.max(0, l.shift)
+  const gap = l.total
   const steps = [...new Set(l.parts.map((p) => p.origin.step).filter((s): s is number => s !== null))].sort((a, b) => a - b)
-  const parts = l.parts.map((p, k): LoosePart => {
+  const shown = l.parts.filter((p) => Math.abs(p.loss) > 1e-6 * Math.abs(gap))
+  const parts = shown.map((p, k): LoosePart => {
     const o = p.origin
     const color = o.kind === 'input' ? ORIGIN_COLORS.input : o.step === null ? ORIGIN_COLORS.after : ORIGIN_COLORS.steps[steps.indexOf(o.step) % ORIGIN_COLORS.steps.length]
     return { key: `${k}:${o.kind}:${o.layer}:${o.step}:${o.op}`, words: originWords(o, layers), loss: p.loss, share: gap > 0 ? p.loss / gap : 0, color }
   })
-  const input = parts.find((_p, k) => l.parts[k].origin.kind === 'input') ?? null
+  const input = parts.find((_p, k) => shown[k].origin.kind === 'input') ?? null
   let top: LoosePart | null = null
   parts.forEach((p, k) => {
-    if (l.parts[k].origin.kind !== 'input' && (!top || p.loss > top.loss)) top = p
+    if (shown[k].origin.kind !== 'input' && (!top || p.loss > top.loss)) top = p
   })
-  return { concrete: l.concrete, centre: l.centre, margin: l.margin, parts, top, input }
+  return { concrete: l.concrete, margin: l.margin, parts, top, input }
 }
 
 const pct = (x: number) => `${Math.round(x * 100)}%`
@@ -85,6 +86,6 @@ const pct = (x: number) => `${Math.round(x * 100)}%`
 export function looseSentence(b: LooseBars): string {
   const { top, input } = b
   if (!top) return input ? `All of the gap is ${INPUT_WORDS}: the network is linear here, and no certificate can do better.` : 'There is no gap: the certified margin is the input’s own.'
-  const inputNote = input ? ` The input’s own part (${pct(input.share)}) is how much the margin really moves across the ball, as the lines see it: no certificate can remove it.` : ''
+  const inputNote = input ? ` The input’s own part (${pct(input.share)}) is roughly how much the margin really moves across the ball: no certificate can remove that.` : ''
   return `The largest part of the gap (${pct(top.share)}) comes from ${top.words}: tighter lines there would help most.${inputNote}`
 }

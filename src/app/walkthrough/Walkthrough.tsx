@@ -362,8 +362,8 @@ function LooseWords({ run }: { run: TinyRun }) {
       <p>
         {methodName(first.method)}&apos;s certified <Term id="margin">margin</Term> ({fmt(bars.margin)}) lies {fmt(bars.concrete - bars.margin)} below the input&apos;s own margin ({fmt(bars.concrete)}).
         The lower bound is the middle of the range minus Σ|g| over its <Term id="noise">noise symbols</Term>, and every symbol was made somewhere: four by the input&apos;s ball, and one per unit by
-        the lines around tanh at step 0 and again at step 1. Adding up each group&apos;s |g| splits the gap by where it comes from (the middle itself also moves a little, by the lines&apos;
-        offsets: the dashed piece).
+        the lines around tanh at step 0 and again at step 1. The lines also move the middle of the range (the middle between two lines is not the curve). Adding up, group by group, how much it
+        widened the range and how far it moved the middle splits the gap exactly by where it comes from.
       </p>
       <p data-testid="wt-loose-sentence">
         <strong>{looseSentence(bars)}</strong>
