@@ -35,3 +35,28 @@ test('walkthrough: the last step shows where the looseness comes from, per metho
   await expect(page.getByTestId('wt-loose')).toBeVisible()
   expect(errors).toEqual([])
 })
+
+test('see the abstraction: "where the looseness comes from" lists each method\'s largest parts for the traced input', async ({ page }) => {
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  await page.goto('/#view=abstraction&model=lstm-2-32&threat=all&eps=0.01')
+  await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', { timeout: 20_000 })
+  await page.getByTestId('run-trace').click()
+  await expect(page.getByTestId('projection')).toBeVisible({ timeout: 30_000 })
+  const panel = page.getByTestId('looseness-panel')
+  await panel.locator('summary').click()
+  for (const m of ['certrnn', 'tight', 'deepz']) {
+    const top = panel.getByTestId(`looseness-top-${m}`).locator('li')
+    await expect(top.first()).toBeVisible({ timeout: 30_000 })
+    expect(await top.count()).toBeGreaterThanOrEqual(2)
+    expect(await top.count()).toBeLessThanOrEqual(5)
+    await expect(top.first()).toHaveText(/: -?\d+%$/)
+  }
+  // an LSTM's parts name the product and the step
+  await expect(panel.getByTestId('looseness-top-certrnn')).toContainText(/σ·tanh at step [01]/)
+  const sentence = await panel.getByTestId('looseness-sentence').textContent()
+  expect(sentence).toMatch(/comes from .+ at step [01]/)
+  expect(sentence).not.toMatch(JARGON)
+  await expect(panel.getByTestId('looseness-row-certrnn')).toBeVisible()
+  expect(errors).toEqual([])
+})

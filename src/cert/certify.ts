@@ -121,12 +121,15 @@ export function certifyFrames(prep: PreparedSample, frames: number[], eps: numbe
 export interface RunParts {
   symbols: SymbolSource
   context: (set: TransformerSet, trace: TraceOptions | undefined) => AbstractContext
+  /** told the input zonotopes (one per frame) once they are made */
+  inputs?: (zs: Zonotope[]) => void
 }
 
 /** One abstract run of the method over the region, and its verdict. */
 export function certifyRegion(prep: PreparedSample, frames: number[], eps: number, opts: CertifyOptions, parts?: RunParts): { result: RegionResult; ctx: AbstractContext } {
   const symbols = parts?.symbols ?? new SymbolSource()
   const inputs = inputRegion(prep.frames, frames, eps, opts.clip, symbols)
+  parts?.inputs?.(inputs)
   const set = transformerSet(opts.method ?? 'certrnn')
   const ctx = parts ? parts.context(set, opts.trace) : new AbstractContext(set, symbols, opts.trace)
   if (opts.reduceTo !== undefined) {

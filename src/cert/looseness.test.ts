@@ -184,6 +184,13 @@ describe('looseness', () => {
     const joined = looseness(prepareSample(masked, { x }), [1], 0.05)
     expectConsistent(joined)
     expect(joined.parts.find((p) => p.origin.kind === 'join')).toMatchObject({ origin: { step: 1, op: 'mask state' } })
+    // a clipped ball: its centre is not the input; the input's part carries that move
+    const low = randomFrames(new Rng(3), 6, 4).map((f) => f.map((v) => Math.abs(v) * 0.01))
+    const lp = prepareSample(cn, { x: low })
+    const clipped = looseness(lp, [0, 1, 2, 3, 4, 5], 0.05, { clip: [0, 1] })
+    expectConsistent(clipped)
+    expect(clipped.parts[0].shift).not.toBe(0)
+    expect(clipped.margin).toBe(certifyFrames(lp, [0, 1, 2, 3, 4, 5], 0.05, { clip: [0, 1] }).margins[clipped.against])
     expect(() => looseness(prep, [1], 0.02, { against: prep.predicted })).toThrow(/not another class/)
     expect(() => looseness(prep, [1], -1)).toThrow(/ε must be a positive number/)
   })

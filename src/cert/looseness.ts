@@ -68,10 +68,7 @@ export interface Looseness {
   centre: number
   /** concrete − centre: how far the transformers moved the centre (either sign; split among the parts) */
   shift: number
-  /**
-   * the part of the shift no origin explains: rounding, and where a clipped ball's centre is
-   * not the input, the margin's change from the input to that centre
-   */
+  /** the part of the shift no origin explains: rounding (tiny) */
   rest: number
   /** the bounds' rounding slack, and the rounding of summing the parts (tiny) */
   slack: number
@@ -197,7 +194,7 @@ function zipShifts(parts: Shifts[], lengths: number[], f: (ds: Array<Float64Arra
 /**
  * A zonotope context that tells its OriginSource which operation makes the next symbols, and
  * follows the centre of every value against the concrete value of the same operation at the
- * region's centre: the exact operations carry each origin's shift of the centre along
+ * input (the float64 run): the exact operations carry each origin's shift of the centre along
  * (linearly), and each transformer, join or max adds its own (the centre it outputs minus the
  * function's value at the concrete input, after the shifts it carries).
  */
@@ -231,7 +228,18 @@ export class OriginContext extends AbstractContext {
     })
   }
 
-  /** The concrete value of z at the region's centre (a value made outside the pass: its centre). */
+  /**
+   * The input zonotopes and the input's frames: a frame's concrete value is the input's, and
+   * where the ball is clipped its centre moves off the input (the input's own shift).
+   */
+  setInputs(zs: Zonotope[], frames: Float64Array[]) {
+    zs.forEach((z, t) => {
+      const d = z.c.map((v, i) => v - frames[t][i])
+      this.keep(z, frames[t], d.some((v) => v !== 0) ? new Map([[0, d]]) : new Map())
+    })
+  }
+
+  /** The concrete value of z at the input (a value made outside the pass: its centre). */
   concreteOf(z: Zonotope): Float64Array {
     return this.conc.get(z) ?? z.c
   }
@@ -335,7 +343,7 @@ export class OriginContext extends AbstractContext {
     return this.keep(out, cx.map((v, i) => f(v, cy[i])), shifts, true)
   }
 
-  /** the Masking layer's masks of the steps at the region's centre (its maskOf calls come in step order) */
+  /** the Masking layer's masks of the steps at the input (its maskOf calls come in step order) */
   private concreteMasks: boolean[] = []
   private maskLayer = -1
 
@@ -404,7 +412,17 @@ export function looseness(prep: PreparedSample, frames: number[], eps: number, o
   const method = opts.method ?? 'certrnn'
   const check = opts.margin ?? 'diff'
   const src = new OriginSource()
-  const { result, ctx } = certifyRegion(prep, frames, eps, opts, { symbols: src, context: (set, trace) => new OriginContext(set, src, trace) })
+  let ctx: OriginContext | undefined
+  let inputs: Zonotope[] = []
+  const { result } = certifyRegion(prep, frames, eps, opts, {
+    symbols: src,
+    inputs: (zs) => (inputs = zs),
+    context: (set, trace) => {
+      ctx = new OriginContext(set, src, trace)
+      ctx.setInputs(inputs, prep.frames)
+      return ctx
+    },
+  })
   const label = prep.predicted
   // tight's full margins (a trace turns off its early stop where Cert-RNN's run already decides)
   const final = method === 'tight' ? certifyFrames(prep, frames, eps, { ...opts, trace: { sink: [] } }).margins : result.margins
@@ -442,7 +460,7 @@ export function looseness(prep: PreparedSample, frames: number[], eps: number, o
   }
   // each origin's shift of the margin's centre (up: negative loss)
   const moved = new Float64Array(src.origins.length)
-  for (const [o, d] of (ctx as OriginContext).shiftsOf(z)) moved[o] = -(d[label] - d[against])
+  for (const [o, d] of ctx!.shiftsOf(z)) moved[o] = -(d[label] - d[against])
   let radius = 0
   let explained = 0
   const parts: LoosenessPart[] = []

@@ -16,10 +16,12 @@ export interface LooseRow {
 
 const fmt = (v: number) => (Math.abs(v) >= 0.01 || v === 0 ? v.toFixed(3) : v.toExponential(1))
 
-export function LoosenessChart({ rows, testId = 'loose' }: { rows: LooseRow[]; testId?: string }) {
+export function LoosenessChart({ rows, testId = 'loose', table = true }: { rows: LooseRow[]; testId?: string; table?: boolean }) {
   const values = rows.flatMap((r) => [r.bars.concrete, r.bars.margin])
-  const lo = Math.min(0, ...values)
-  const hi = Math.max(0, ...values)
+  // 0 is drawn when some margin reaches it (else the bars of a small ε would be specks)
+  const withZero = values.some((v) => v <= 0)
+  const lo = Math.min(...values, ...(withZero ? [0] : []))
+  const hi = Math.max(...values)
   const w = 460
   const left = 80
   const rowH = 30
@@ -32,9 +34,19 @@ export function LoosenessChart({ rows, testId = 'loose' }: { rows: LooseRow[]; t
   return (
     <figure className="looseness" data-testid={testId}>
       <svg width={w} height={h} viewBox={`0 0 ${w} ${h}`} className="margin-chart" role="img" aria-label="the gap between the input's margin and the certified margin, split by where it comes from, per method">
-        <line x1={x(0)} x2={x(0)} y1={0} y2={h - 20} className="zero" />
-        <text x={x(0)} y={h - 6} textAnchor="middle">
-          0
+        {withZero && (
+          <>
+            <line x1={x(0)} x2={x(0)} y1={0} y2={h - 20} className="zero" />
+            <text x={x(0)} y={h - 6} textAnchor="middle">
+              0
+            </text>
+          </>
+        )}
+        <text x={x(lo)} y={h - 6} textAnchor="start">
+          {withZero ? '' : fmt(lo)}
+        </text>
+        <text x={x(hi)} y={h - 6} textAnchor="end">
+          {fmt(hi)}
         </text>
         {rows.map((r, k) => {
           const y = 8 + rowH * k
@@ -45,13 +57,27 @@ export function LoosenessChart({ rows, testId = 'loose' }: { rows: LooseRow[]; t
                 {methodName(r.method)}
               </text>
               {r.bars.parts.map((p, j) => {
-                // a part that moved the middle up (negative) is in the table, not in the bar
+                // the parts that widened the range or moved its middle down, leftwards from the ring
+                if (p.loss < 0) return null
                 const from = at
-                at -= Math.max(0, p.loss)
+                at -= p.loss
                 return (
                   <rect key={p.key} x={x(at)} width={Math.max(0.5, x(from) - x(at))} y={y + 2} height={16} fill={p.color} stroke="var(--bg)" strokeWidth={0.5} data-testid={`${testId}-seg-${r.method}-${j}`}>
                     <title>
                       {p.words}: {fmt(p.loss)} ({Math.round(p.share * 100)}%)
+                    </title>
+                  </rect>
+                )
+              })}
+              {r.bars.parts.map((p, j) => {
+                // a part that moved the middle up gives some back: a thin piece below, rightwards to the dot
+                if (p.loss >= 0) return null
+                const from = at
+                at -= p.loss
+                return (
+                  <rect key={p.key} x={x(from)} width={Math.max(0.5, x(at) - x(from))} y={y + 19} height={4} fill={p.color} data-testid={`${testId}-seg-${r.method}-${j}`}>
+                    <title>
+                      {p.words}: {fmt(p.loss)} (moved the middle up)
                     </title>
                   </rect>
                 )
@@ -64,8 +90,9 @@ export function LoosenessChart({ rows, testId = 'loose' }: { rows: LooseRow[]; t
       </svg>
       <figcaption className="muted">
         Ring: the input&apos;s own margin. Each bar runs from it down to the method&apos;s certified margin (dot), in pieces by where they come from: how much each widened the range, plus how
-        far it moved the middle of the range.
+        far it moved the middle of the range (a thin piece below gives back what a part moved the middle up). The dashed line is 0, when it is in view.
       </figcaption>
+      {table && (
       <table className="loose-table" data-testid={`${testId}-table`}>
         <thead>
           <tr>
@@ -97,6 +124,7 @@ export function LoosenessChart({ rows, testId = 'loose' }: { rows: LooseRow[]; t
           </tr>
         </tbody>
       </table>
+      )}
     </figure>
   )
 }
