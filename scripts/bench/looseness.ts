@@ -10,6 +10,8 @@
  *
  * Shares are of the gap (the input's margin − the certified margin), averaged over the
  * samples; a part is its origin's widening of the range plus its move of the range's middle.
+ * For tight the split is of its tight run; the last column is the share of that gap its
+ * per-class slope re-optimisation (and Cert-RNN's run) then wins back.
  */
 import path from 'node:path'
 import type { Looseness, Method, PreparedSample } from '../../src/cert/index.ts'
@@ -68,7 +70,7 @@ await runCli(cli, ({ values }) => {
     const parsed = readInputsFile(path.join(dir, 'examples.json'), inputsModel(dir, cn))
     if (!parsed.inputs.length) throw new UsageError(`${dir}/examples.json has no inputs`)
     const preps: PreparedSample[] = parsed.inputs.slice(0, samples).map((x) => prepareSample(cn, x)).filter((p) => p.label === undefined || p.predicted === p.label)
-    const acc = new Map<Method, { n: number; gap: number; input: number; own: number; later: number; final: number; after: number; byOp: Map<string, number>; top: Map<string, number> }>()
+    const acc = new Map<Method, { n: number; gap: number; recovered: number; input: number; own: number; later: number; final: number; after: number; byOp: Map<string, number>; top: Map<string, number> }>()
     for (const prep of preps) {
       const b = findBound(prep, { kind: 'single' }, { method: 'certrnn', search: 'fast' })
       if (!(b.bound > 0)) continue
@@ -77,9 +79,10 @@ await runCli(cli, ({ values }) => {
         const l = looseness(prep, [frame], b.bound, { method })
         const last = prep.frames.length - 1
         const s = shares(l, frame, last)
-        const a = acc.get(method) ?? { n: 0, gap: 0, input: 0, own: 0, later: 0, final: 0, after: 0, byOp: new Map(), top: new Map() }
+        const a = acc.get(method) ?? { n: 0, gap: 0, recovered: 0, input: 0, own: 0, later: 0, final: 0, after: 0, byOp: new Map(), top: new Map() }
         a.n++
         a.gap += l.total
+        a.recovered += l.recovered / l.total
         a.input += s.input
         a.own += s.own
         a.later += s.later
@@ -97,9 +100,9 @@ await runCli(cli, ({ values }) => {
     for (const [method, a] of acc) {
       const ops = [...a.byOp].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${pct(v / a.n)}`).join(', ')
       const top = [...a.top].sort((x, y) => y[1] - x[1])[0]
-      rows.push([id, method, String(a.n), (a.gap / a.n).toFixed(4), pct(a.input / a.n), pct(a.own / a.n), pct(a.later / a.n), pct(a.final / a.n), pct(a.after / a.n), ops, `${top[0]} (${top[1]}/${a.n})`])
+      rows.push([id, method, String(a.n), (a.gap / a.n).toFixed(4), pct(a.input / a.n), pct(a.own / a.n), pct(a.later / a.n), pct(a.final / a.n), pct(a.after / a.n), ops, `${top[0]} (${top[1]}/${a.n})`, method === 'tight' ? pct(a.recovered / a.n) : '—'])
     }
   }
-  const head = ['model', 'method', 'n', 'mean gap', 'input', 'perturbed step', 'steps between', 'last step', 'after the recurrence', 'lines by operation (all steps)', 'largest part other than the input']
+  const head = ['model', 'method', 'n', 'mean gap', 'input', 'perturbed step', 'steps between', 'last step', 'after the recurrence', 'lines by operation (all steps)', 'largest part other than the input', 'tight: won back by its last slopes']
   console.log(values.md ? mdTable(head, rows) : textTable(head, rows))
 })
