@@ -3,19 +3,26 @@
  *
  * The certified lower bound of a margin is c − Σ_j |g_j| over the noise symbols j of the
  * margin's zonotope (then a tiny rounding slack). Every symbol was made somewhere: the
- * perturbed input's own symbols (for a zonotope, the irreducible linear part of the ball) or
- * the fresh symbols of one transformer application (the planes of a nonlinearity at one
- * layer and step), a box (interval bound propagation), a join (a step that may be masked)
- * or a max pool. Grouping the |g_j| by origin splits the gap between the margin's centre and
- * its lower bound exactly; the centre's own distance to the input's margin (the planes'
- * offsets move it) is reported beside it.
+ * perturbed input's own symbols or the fresh symbols of one transformer application (the
+ * planes of a nonlinearity at one layer, step and operation), a box (interval bound
+ * propagation), a join (a step that may be masked) or a max pool. Each origin's part of the
+ * gap between the input's own margin and the certified one is its spread (Σ|g_j| over its
+ * symbols) plus its shift (how far it moved the centre c from the input's margin: a plane's
+ * middle is not the function at the input's own point, and later layers carry that along).
+ * The parts sum to the gap up to rounding.
  *
  * The origins are recorded only when asked: `looseness` runs the certificate with a symbol
- * source that notes the origin of every block of fresh symbols it hands out, and a context
- * that names the operation before each one runs. Symbols that later replace others (the
- * exact merge of a step's row-local symbols, the optional order reduction) inherit their
- * origins in proportion to the coefficients they fold; for the exact merge this is the
- * split the unmerged symbols would have given. The plain certifier pays nothing.
+ * source that notes the origin of every block of fresh symbols it hands out (OriginSource),
+ * and a context that names the operation before each one runs and follows every value's
+ * centre against the float64 value of the same operation (OriginContext). Symbols that
+ * later replace others (the exact merge of a step's row-local symbols, the optional order
+ * reduction) inherit their origins in proportion to the coefficients they fold; for the
+ * exact merge this is the split the unmerged symbols would have given. The plain certifier
+ * pays nothing.
+ *
+ * The split says which transformer's error terms reach the margin, not what the margin
+ * would be were that transformer exact: a transformer's gap grows with its input box, which
+ * all earlier looseness widens.
  */
 import type { CellProduct, StepMask } from './layers/index.ts'
 import type { PreparedSample, CertifyOptions } from './certify.ts'
