@@ -2,7 +2,7 @@
 import { lab } from 'd3'
 import { describe, expect, it } from 'vitest'
 import { METHODS } from '../cert/index.ts'
-import { METHOD_COLORS, PLANE_COLORS, SERIES_COLORS, SLICE_COLORS } from './theme.ts'
+import { METHOD_COLORS, ORIGIN_COLORS, PLANE_COLORS, SERIES_COLORS, SLICE_COLORS } from './theme.ts'
 
 /** CIE76 distance in Lab: about 2.3 is just noticeable; 20 is plainly another colour. */
 const distance = (a: string, b: string) => {
@@ -29,6 +29,9 @@ describe('theme', () => {
       ['accuracy', SERIES_COLORS.accuracy],
       ['loss', SERIES_COLORS.loss],
       ...SERIES_COLORS.more.map((c, k): [string, string] => [`series ${k}`, c]),
+      ['looseness: the input', ORIGIN_COLORS.input],
+      ['looseness: after the recurrence', ORIGIN_COLORS.after],
+      ...ORIGIN_COLORS.steps.map((c, k): [string, string] => [`looseness: step ${k}`, c]),
     ]
     for (const [what, c] of others) {
       for (const m of METHODS) {

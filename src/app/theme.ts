@@ -41,3 +41,10 @@ export const PLANE_COLORS = {
   curve: CHART_THEME.fg,
   surface: [[0, greys[1]], [0.5, greys[3]], [1, greys[5]]] as Array<[number, string]>,
 }
+
+/**
+ * Where the looseness comes from (the walkthrough's last step, the abstraction's panel): the
+ * input's own part grey, each step's part the next of cyan, olive, red (cycled), parts after
+ * the recurrence a light grey. No method's colour: the methods are the rows.
+ */
+export const ORIGIN_COLORS = { input: greys[6], after: greys[3], steps: [cyan, olive, red] as readonly string[] }

@@ -12,7 +12,7 @@ import type { SearchKind } from './search.ts'
 import { drive, SEARCH_RESOLUTION, searchSteps } from './search.ts'
 import type { Clip, Threat } from './threat.ts'
 import { checkClip, checkEps, inputRegion, perturbedFrames, threatLabel } from './threat.ts'
-import type { Method } from './transformers/index.ts'
+import type { Method, TransformerSet } from './transformers/index.ts'
 import { transformerSet } from './transformers/index.ts'
 import type { MarginCheck, Verdict } from './verify.ts'
 import { verifyLabel } from './verify.ts'
@@ -114,11 +114,24 @@ export function certifyFrames(prep: PreparedSample, frames: number[], eps: numbe
   return certifyRegion(prep, frames, eps, opts).result
 }
 
+/**
+ * The symbol source and context of a run, when the caller makes them (./looseness.ts: ones
+ * that record where every noise symbol comes from); by default plain ones.
+ */
+export interface RunParts {
+  symbols: SymbolSource
+  context: (set: TransformerSet, trace: TraceOptions | undefined) => AbstractContext
+  /** told the input zonotopes (one per frame) once they are made */
+  inputs?: (zs: Zonotope[]) => void
+}
+
 /** One abstract run of the method over the region, and its verdict. */
-function certifyRegion(prep: PreparedSample, frames: number[], eps: number, opts: CertifyOptions): { result: RegionResult; ctx: AbstractContext } {
-  const symbols = new SymbolSource()
+export function certifyRegion(prep: PreparedSample, frames: number[], eps: number, opts: CertifyOptions, parts?: RunParts): { result: RegionResult; ctx: AbstractContext } {
+  const symbols = parts?.symbols ?? new SymbolSource()
   const inputs = inputRegion(prep.frames, frames, eps, opts.clip, symbols)
-  const ctx = new AbstractContext(transformerSet(opts.method ?? 'certrnn'), symbols, opts.trace)
+  parts?.inputs?.(inputs)
+  const set = transformerSet(opts.method ?? 'certrnn')
+  const ctx = parts ? parts.context(set, opts.trace) : new AbstractContext(set, symbols, opts.trace)
   if (opts.reduceTo !== undefined) {
     const keep = opts.reduceTo
     ctx.reduce = (state) => zonotopeReduceState(state, keep, symbols)

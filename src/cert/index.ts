@@ -8,6 +8,7 @@
  *   methods         METHODS (certrnn, deepz, interval, tight), DEFAULT_METHODS, their plane transformers
  *   zonotopes       the domain itself, projections for the views, traces
  *   evaluation      summaries of data-set runs; limits (the frame cap and its estimate)
+ *   looseness       where a certificate's looseness comes from (its loss per symbol origin)
  *   utilities       Rng, random networks (benchmarks, self-check, tests)
  *   layers          the layers written once (./layers) and the domain interface they use
  */
@@ -40,6 +41,8 @@ export {
 export type { AccuracyPoint, EvalRow, MethodSummary } from './evaluation.ts'
 export { accuracyCurve, curveRecords, epsGrid, r6, rowRecord, summarize, summaryRecord } from './evaluation.ts'
 export { geomean, mean, median, pearson, populationStd, ranks, ratio, sampleStd, smallestIndices, spearman, topOverlap } from './stats.ts'
+export type { Looseness, LoosenessOptions, LoosenessPart, OriginKind, SymbolOrigin } from './looseness.ts'
+export { looseness, originName } from './looseness.ts'
 export type { CostOptions, CostShape, CostThreat, SequenceCheck } from './limits.ts'
 export { checkSequenceCost, costShape, estimateSeconds, MAX_FRAMES, roughDuration, sequenceCostProblem, SequenceTooLongError } from './limits.ts'
 export type {

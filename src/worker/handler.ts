@@ -5,7 +5,7 @@
  * kinds (one handler each in `jobHandlers`).
  */
 import type { BoundRequest, CompiledNetwork, ConcreteEntry, Method, PreparedSample, RegionResult, SampleInput, TraceEntry, Zonotope } from '../cert/index.ts'
-import { CancelledError, certifyFrames, certifyThreatAsync, compileNetwork, costShape, findBoundAsync, forward, prepareSample, projectVariables, Rng, sequenceCostProblem } from '../cert/index.ts'
+import { CancelledError, certifyFrames, certifyThreatAsync, compileNetwork, costShape, findBoundAsync, forward, looseness, prepareSample, projectVariables, Rng, sequenceCostProblem } from '../cert/index.ts'
 import type { CertifySummary, CompareSummary, FromWorker, Job, JobResult, Progress, ToWorker, TraceSummary } from './protocol.ts'
 
 /** Progress messages are throttled to this interval (the last one always goes out). */
@@ -158,6 +158,17 @@ const jobHandlers: JobHandlers = {
     const z = trace.zonotopes.get(job.method)?.[job.entry]
     if (!z) throw new Error(`no operation ${job.entry} traced for ${job.method}`)
     return { kind: 'project', traceId: job.traceId, method: job.method, entry: job.entry, ...projectVariables(z, job.vars[0], job.vars[1]), ms: performance.now() - t0 }
+  },
+
+  looseness(job, ctx) {
+    const prep = ctx.prepare(job.input)
+    return reportingEnd(job.kind, ctx, () => {
+      const splits = job.methods.map((method, k) => {
+        ctx.report({ stage: 'looseness', frame: null, fraction: k / job.methods.length })
+        return { method, split: looseness(prep, job.frames, job.eps, { method, margin: job.margin, clip: job.clip }) }
+      })
+      return { kind: 'looseness', predicted: prep.predicted, splits, ms: performance.now() - ctx.t0 }
+    })
   },
 
   async attack(job, ctx) {

@@ -3,7 +3,7 @@
  * The model is sent once (`load`); every job names the model it expects.
  */
 import type { AuditOptions, ModelAudit } from '../attack/audit.ts'
-import type { BoundResult, CertifyResult, Clip, MarginCheck, Method, NetworkIR, PlaneRecord, Projection, SampleInput, SearchKind, Threat, TraceEntry, VarSelector } from '../cert/index.ts'
+import type { BoundResult, CertifyResult, Clip, Looseness, MarginCheck, Method, NetworkIR, PlaneRecord, Projection, SampleInput, SearchKind, Threat, TraceEntry, VarSelector } from '../cert/index.ts'
 export interface JobSettings {
   threat: Threat
   method: Method
@@ -33,6 +33,8 @@ export type Job =
   | ({ kind: 'compare'; input: SampleInput; eps: number; search: SearchKind; methods: Method[] } & Omit<JobSettings, 'method'>)
   | { kind: 'trace'; input: SampleInput; frames: number[]; eps: number; methods: Method[]; margin: MarginCheck; clip?: Clip; samples: number; seed?: number }
   | { kind: 'project'; traceId: number; method: Method; entry: number; vars: [VarSelector, VarSelector] }
+  /** where the looseness comes from: each method's split of the margin's gap on these frames at ε (src/cert/looseness.ts) */
+  | { kind: 'looseness'; input: SampleInput; frames: number[]; eps: number; methods: Method[]; margin: MarginCheck; clip?: Clip }
   | {
       kind: 'attack'
       input: SampleInput
@@ -123,6 +125,14 @@ export interface TraceSummary {
   ms: number
 }
 
+/** Each method's split of the gap between the input's margin and the certified margin, by where it comes from. */
+export interface LoosenessSummary {
+  kind: 'looseness'
+  predicted: number
+  splits: Array<{ method: Method; split: Looseness }>
+  ms: number
+}
+
 export interface ProjectSummary extends Projection {
   kind: 'project'
   traceId: number
@@ -156,7 +166,7 @@ export interface AuditSummary {
   ms: number
 }
 
-export type JobResult = RunResult | TraceSummary | ProjectSummary | AttackSummary | AuditSummary
+export type JobResult = RunResult | TraceSummary | ProjectSummary | LoosenessSummary | AttackSummary | AuditSummary
 
 export type ToWorker =
   | {

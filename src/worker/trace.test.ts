@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { VarSelector } from '../cert/index.ts'
-import { insideConvexPolygon, randomFrames, randomNetwork, Rng, selectValue } from '../cert/index.ts'
+import { compileNetwork, insideConvexPolygon, looseness, prepareSample, randomFrames, randomNetwork, Rng, selectValue } from '../cert/index.ts'
 import { CertClient } from './client.ts'
-import type { AttackSummary, BoundSummary, ProjectSummary, TraceSummary } from './protocol.ts'
+import type { AttackSummary, BoundSummary, LoosenessSummary, ProjectSummary, TraceSummary } from './protocol.ts'
 import { InProcessWorker } from './testing/inProcessWorker.ts'
 
 describe('trace and projection jobs (the visualiser)', () => {
@@ -110,5 +110,23 @@ describe('attack job', () => {
     expect(every.radius).toBe(Math.min(...every.perFrame!))
     // without it the frames that cannot be the minimum stop early: fewer of them are searched to the end
     expect(onlyMin.perFrame!.filter((a, t) => a > every.perFrame![t] + 2 ** -13).length).toBeGreaterThan(0)
+  })
+})
+
+describe('the looseness job (the abstraction view\'s "where the looseness comes from")', () => {
+  it('each method\'s split of the gap, as the certifier computes it', async () => {
+    const client = new CertClient(() => new InProcessWorker())
+    const net = randomNetwork({ cell: 'lstm', hidden: [4], frameSize: 3, classes: 3, seed: 6 })
+    await client.load('m', net)
+    const input = { x: randomFrames(new Rng(1), 3, 3) }
+    const r = (await client.run({ kind: 'looseness', input, frames: [1, 2], eps: 0.1, methods: ['certrnn', 'deepz'], margin: 'diff' }).result) as LoosenessSummary
+    expect(r.splits.map((s) => s.method)).toEqual(['certrnn', 'deepz'])
+    const cn = compileNetwork(net)
+    const prep = prepareSample(cn, input)
+    expect(r.predicted).toBe(prep.predicted)
+    for (const { method, split } of r.splits) {
+      expect(split).toEqual(looseness(prep, [1, 2], 0.1, { method }))
+      expect(split.parts.map((p) => p.origin.step)).toContain(2)
+    }
   })
 })

@@ -8,6 +8,7 @@ import { Term } from '../views/Glossary.tsx'
 import { methodName } from '../views/terms.ts'
 import { formatEps } from '../views/geometry.ts'
 import { ProjectionSvg } from './ProjectionSvg.tsx'
+import { LoosenessPanel } from './LoosenessPanel.tsx'
 import { METHOD_COLORS } from '../theme.ts'
 import { KIND_LABELS } from '../planes/planeData.ts'
 import { buildScene, cloudPoints, maxChoiceCounts, opLabel, planeAxes, stepsOf, variableNames, widestBox } from './scene.ts'
@@ -72,6 +73,7 @@ export function AbstractionView() {
       {trace && (
         <div className={stale ? 'stale' : undefined}>
           <TraceExplorer key={trace.traceId} trace={trace} classNames={model.classNames} />
+          <LoosenessPanel key={`loose-${trace.traceId}`} trace={trace} stale={stale !== ''} />
         </div>
       )}
     </section>

@@ -1,9 +1,8 @@
 /** The words of the app: every method, margin check and search has plain words, without the jargon the issue lists. */
 import { describe, expect, it } from 'vitest'
 import { MARGIN_CHECKS, METHODS, SEARCHES } from '../../cert/index.ts'
+import { JARGON } from '../testing/jargon.ts'
 import { MARGIN_WORDS, methodName, methodWords, SEARCH_KINDS, SEARCH_WORDS } from './terms.ts'
-
-const JARGON = /certrnn|deepz|zonotope|secant|residual|slack|x_y/i
 
 describe('words', () => {
   it('every method, margin check and search in plain words', () => {

@@ -8,9 +8,11 @@ import { METHOD_COLORS } from '../theme.ts'
 import { useApp } from '../state/hooks.ts'
 import { setStep } from '../state/store.ts'
 import type { TinyParams, TinyRun } from './tinyRnn.ts'
-import { runTiny, TINY_INPUT, TINY_PARAMS } from './tinyRnn.ts'
+import { runTiny, TINY_INPUT, TINY_PARAMS, TINY_RNN } from './tinyRnn.ts'
 import { methodName } from '../views/terms.ts'
 import { Term } from '../views/Glossary.tsx'
+import { LoosenessChart } from '../views/LoosenessChart.tsx'
+import { looseBars, looseSentence } from '../views/looseness.ts'
 
 /** A polygon plot of variables (0, 1) of trace entry `entry` for the given methods. */
 function EntryPlot({ run, entry, methods, labels, diagonal = false }: { run: TinyRun; entry: number; methods: Method[]; labels: [string, string]; diagonal?: boolean }) {
@@ -343,7 +345,37 @@ const STEPS: Step[] = [
       </>
     ),
   },
+  {
+    title: 'Where the looseness comes from',
+    body: (run) => <LooseWords run={run} />,
+    view: (run) => <LoosenessChart testId="wt-loose" rows={run.loose.map(({ method, split }) => ({ method, bars: looseBars(split, TINY_RNN.layers) }))} />,
+  },
 ]
+
+/** The last step's words: the gap, what it is made of, and the one sentence for Cert-RNN's split. */
+function LooseWords({ run }: { run: TinyRun }) {
+  const first = run.loose[0]
+  const bars = looseBars(first.split, TINY_RNN.layers)
+  const tight = run.loose.find((r) => r.method === 'tight')
+  return (
+    <>
+      <p>
+        {methodName(first.method)}&apos;s certified <Term id="margin">margin</Term> ({fmt(bars.margin)}) lies {fmt(bars.concrete - bars.margin)} below the input&apos;s own margin ({fmt(bars.concrete)}).
+        The lower bound is the middle of the range minus Σ|g| over its <Term id="noise">noise symbols</Term>, and every symbol was made somewhere: four by the input&apos;s ball, and one per unit by
+        the lines around tanh at step 0 and again at step 1. The lines also move the middle of the range (the middle between two lines is not the curve). Adding up, group by group, how much it
+        widened the range and how far it moved the middle splits the gap exactly by where it comes from.
+      </p>
+      <p data-testid="wt-loose-sentence">
+        <strong>{looseSentence(bars)}</strong>
+      </p>
+      {tight && tight.split.recovered > 0 && (
+        <p className="muted">
+          {methodName('tight')} then gains {fmt(tight.split.recovered)} more on this margin by re-fitting the slopes of the last lines for it (not shown in its bar).
+        </p>
+      )}
+    </>
+  )
+}
 
 
 export function Walkthrough() {

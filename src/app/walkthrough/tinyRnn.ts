@@ -3,8 +3,8 @@
  * that at ε = 1 (all frames) Cert-RNN certifies while DeepZ and interval bounds do not.
  * Everything is computed live by the engine; nothing here is pre-baked.
  */
-import type { ConcreteEntry, Method, NetworkIR, RegionResult, TraceEntry } from '../../cert/index.ts'
-import { certifyFrames, compileNetwork, forward, METHODS, prepareSample, Rng } from '../../cert/index.ts'
+import type { ConcreteEntry, Looseness, Method, NetworkIR, RegionResult, TraceEntry } from '../../cert/index.ts'
+import { certifyFrames, compileNetwork, forward, looseness, METHODS, prepareSample, Rng } from '../../cert/index.ts'
 const m = (rows: number, cols: number, data: number[]) => ({ rows, cols, data: Float64Array.from(data) })
 
 /**
@@ -72,7 +72,12 @@ export interface TinyRun {
   /** the sampled inputs themselves (sample 0 = the input), frames × 2 */
   inputs: number[][][]
   eps: number
+  /** where each method's looseness comes from (margin A − B, the methods of LOOSE_METHODS) */
+  loose: Array<{ method: Method; split: Looseness }>
 }
+
+/** The methods whose looseness the walkthrough splits (interval bounds box everything: their whole gap is the last box). */
+export const LOOSE_METHODS: readonly Method[] = ['certrnn', 'tight', 'deepz']
 
 export function runTiny(samples = 400, params: TinyParams = TINY_PARAMS): TinyRun {
   const cn = compileNetwork(tinyNet(params))
@@ -94,5 +99,6 @@ export function runTiny(samples = 400, params: TinyParams = TINY_PARAMS): TinyRu
     cloud.push(sink)
     inputs.push(x.map((f) => Array.from(f)))
   }
-  return { predicted: prep.predicted, logits: prep.concrete.logits, runs, cloud, inputs, eps }
+  const loose = LOOSE_METHODS.map((method) => ({ method, split: looseness(prep, [0, 1], eps, { method }) }))
+  return { predicted: prep.predicted, logits: prep.concrete.logits, runs, cloud, inputs, eps, loose }
 }
