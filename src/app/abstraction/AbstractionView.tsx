@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useMemo, useState } from 'react'
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react'
 import type { Method, Projection, Threat, VarSelector } from '../../cert/index.ts'
 import { METHODS } from '../../cert/index.ts'
 import type { ProjectSummary, TraceSummary } from '../../worker/protocol.ts'
@@ -10,6 +10,7 @@ import { formatEps } from '../views/geometry.ts'
 import { ProjectionSvg } from './ProjectionSvg.tsx'
 import { METHOD_COLORS } from '../theme.ts'
 import { KIND_LABELS } from '../planes/planeData.ts'
+import type { Scene } from './scene.ts'
 import { buildScene, cloudPoints, maxChoiceCounts, opLabel, planeAxes, stepsOf, variableNames, widestBox } from './scene.ts'
 
 const PlanesView = lazy(() => import('../planes/PlanesView.tsx').then((m) => ({ default: m.PlanesView })))
@@ -24,6 +25,42 @@ function framesFor(threat: Threat, frames: number, single: number): number[] {
   if (threat.kind === 'all') return Array.from({ length: frames }, (_, t) => t)
   if (threat.kind === 'frames') return threat.frames.filter((f) => f < frames)
   return [Math.min(single, frames - 1)]
+}
+
+/** How many steps either side of the one shown get their projections asked for ahead. */
+const PREFETCH_STEPS = 3
+
+/**
+ * The projections of one trace, asked of the worker once each and kept: by method, traced
+ * operation (entry) and the two variables.
+ */
+class ProjectionCache {
+  private readonly done = new Map<string, Projection>()
+  private readonly asked = new Map<string, Promise<Projection>>()
+  private readonly traceId: number
+  constructor(traceId: number) {
+    this.traceId = traceId
+  }
+  private key(method: Method, entry: number, x: string, y: string) {
+    return `${method}|${entry}|${x}|${y}`
+  }
+  get(method: Method, entry: number, x: string, y: string): Projection | undefined {
+    return this.done.get(this.key(method, entry, x, y))
+  }
+  fetch(method: Method, entry: number, x: string, y: string, vars: [VarSelector, VarSelector]): Promise<Projection> {
+    const k = this.key(method, entry, x, y)
+    let p = this.asked.get(k)
+    if (!p) {
+      p = (runJob({ kind: 'project', traceId: this.traceId, method, entry, vars }).result as Promise<ProjectSummary>).then((r) => {
+        this.done.set(k, r)
+        return r
+      })
+      // a failure is not kept: asking again retries
+      p.catch(() => this.asked.delete(k))
+      this.asked.set(k, p)
+    }
+    return p
+  }
 }
 
 export function AbstractionView() {
@@ -107,25 +144,37 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
   const yv = valid(ySel) ? ySel : (options[Math.min(1, options.length - 1)].value)
   // tight beside Cert-RNN: its zonotopes (planes over the reduced boxes) inside Cert-RNN's
   const [shown, setShown] = useState<Method[]>(['certrnn', 'tight', 'deepz', 'interval'])
-  const [projections, setProjections] = useState<Array<{ method: Method; p: Projection }>>([])
+  // projections per (method, operation, variables), kept for the trace: a step or a pair seen
+  // once redraws at once, and the same operation at the neighbouring steps is asked for ahead
+  const cache = useMemo(() => new ProjectionCache(trace.traceId), [trace.traceId])
+  const [, setArrived] = useState(0)
   const [projError, setProjError] = useState<string | null>(null)
+  const sameOpAt = (s: number | null) => trace.entries.findIndex((x) => x.step === s && x.layer === e.layer && x.op === e.op)
+  const wanted = shown.map((method) => ({ method, p: cache.get(method, entry, xv, yv) }))
+  const ready = wanted.every((w) => w.p !== undefined)
 
   useEffect(() => {
     let alive = true
     const vars: [VarSelector, VarSelector] = [decode(xv), decode(yv)]
-    Promise.all(
-      shown.map(async (method) => {
-        const p = (await runJob({ kind: 'project', traceId: trace.traceId, method, entry, vars }).result) as ProjectSummary
-        return { method, p }
-      }),
-    ).then(
-      (ps) => alive && (setProjections(ps), setProjError(null)),
+    Promise.all(shown.map((method) => cache.fetch(method, entry, xv, yv, vars))).then(
+      () => {
+        if (!alive) return
+        setArrived((n) => n + 1)
+        setProjError(null)
+        // ahead of the user: the same operation and variables at the nearest steps, nearest first
+        const at = steps.indexOf(step)
+        const near = steps.map((s, k) => ({ s, d: Math.abs(k - at) })).filter(({ d }) => d > 0 && d <= PREFETCH_STEPS).sort((a, b) => a.d - b.d)
+        for (const { s } of near) {
+          const k = sameOpAt(s)
+          if (k >= 0) for (const method of shown) void cache.fetch(method, k, xv, yv, vars).catch(() => undefined)
+        }
+      },
       (err: Error) => alive && setProjError(err.message),
     )
     return () => {
       alive = false
     }
-  }, [trace, entry, xv, yv, shown])
+  }, [trace, entry, xv, yv, shown]) // eslint-disable-line react-hooks/exhaustive-deps
 
   // arrow keys step through time
   useEffect(() => {
@@ -139,8 +188,14 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
     return () => window.removeEventListener('keydown', onKey)
   }, [steps.length])
 
-  const points = cloudPoints(trace, entry, [decode(xv), decode(yv)])
-  const scene = projections.length ? buildScene(projections, points) : null
+  // the scene of this step and pair once every projection is here; meanwhile the last one stays (whole: its polygons with its points)
+  const current = useMemo(
+    () => (ready ? buildScene(wanted.map(({ method, p }) => ({ method, p: p! })), cloudPoints(trace, entry, [decode(xv), decode(yv)])) : null),
+    [ready, trace, entry, xv, yv, shown.join()], // eslint-disable-line react-hooks/exhaustive-deps
+  )
+  const lastScene = useRef<Scene | null>(null)
+  if (current) lastScene.current = current
+  const scene = current ?? lastScene.current
   const stepLabel = step === null ? 'after the recurrence' : `step ${step}`
   return (
     <div className="explorer">
@@ -180,7 +235,7 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
       </fieldset>
       {projError && <p className="error">{projError}</p>}
       {scene && (
-        <div className="scroll-x">
+        <div className="scroll-x" data-testid="projection-box" data-pending={String(!current)}>
           <ProjectionSvg scene={scene} testId="projection" labels={[options.find((o) => o.value === xv)?.label ?? '', options.find((o) => o.value === yv)?.label ?? '']} />
         </div>
       )}
@@ -266,7 +321,8 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
         methods&apos; planes are drawn over the same box.
       </p>
       <Suspense fallback={<p className="muted">loading the planes view…</p>}>
-        <PlanesView kind={rec.kind} box={box} axes={planeAxes(chosen.e.op, i, layers?.[chosen.e.layer])} record={{ method: run.method, a: rec.a[i], b: rec.b[i], c1: rec.c1[i], c2: rec.c2[i] }} />
+        {/* stepping through time redraws cheap 2-D slices; the 3-D surfaces when ticked */}
+        <PlanesView kind={rec.kind} box={box} surfaces="off" axes={planeAxes(chosen.e.op, i, layers?.[chosen.e.layer])} record={{ method: run.method, a: rec.a[i], b: rec.b[i], c1: rec.c1[i], c2: rec.c2[i] }} />
       </Suspense>
     </div>
   )
