@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react'
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react'
 import type { Method, Projection, Threat, VarSelector } from '../../cert/index.ts'
 import { METHODS } from '../../cert/index.ts'
 import type { ProjectSummary, TraceSummary } from '../../worker/protocol.ts'
@@ -161,13 +161,19 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
         if (!alive) return
         setArrived((n) => n + 1)
         setProjError(null)
-        // ahead of the user: the same operation and variables at the nearest steps, nearest first
+        // ahead of the user: the same operation and variables at the nearest steps, nearest
+        // first, one at a time (a request of the user's then waits for one projection at most)
         const at = steps.indexOf(step)
         const near = steps.map((s, k) => ({ s, d: Math.abs(k - at) })).filter(({ d }) => d > 0 && d <= PREFETCH_STEPS).sort((a, b) => a.d - b.d)
-        for (const { s } of near) {
-          const k = sameOpAt(s)
-          if (k >= 0) for (const method of shown) void cache.fetch(method, k, xv, yv, vars).catch(() => undefined)
-        }
+        void (async () => {
+          for (const { s } of near) {
+            const k = sameOpAt(s)
+            for (const method of k >= 0 ? shown : []) {
+              if (!alive) return
+              await cache.fetch(method, k, xv, yv, vars).catch(() => undefined)
+            }
+          }
+        })()
       },
       (err: Error) => alive && setProjError(err.message),
     )
@@ -191,11 +197,11 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
   // the scene of this step and pair once every projection is here; meanwhile the last one stays (whole: its polygons with its points)
   const current = useMemo(
     () => (ready ? buildScene(wanted.map(({ method, p }) => ({ method, p: p! })), cloudPoints(trace, entry, [decode(xv), decode(yv)])) : null),
-    [ready, trace, entry, xv, yv, shown.join()], // eslint-disable-line react-hooks/exhaustive-deps
+    [ready, trace, entry, xv, yv, shown], // eslint-disable-line react-hooks/exhaustive-deps
   )
-  const lastScene = useRef<Scene | null>(null)
-  if (current) lastScene.current = current
-  const scene = current ?? lastScene.current
+  const [lastScene, setLastScene] = useState<Scene | null>(null)
+  if (current && current !== lastScene) setLastScene(current)
+  const scene = current ?? lastScene
   const stepLabel = step === null ? 'after the recurrence' : `step ${step}`
   return (
     <div className="explorer">
