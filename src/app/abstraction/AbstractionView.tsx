@@ -11,7 +11,7 @@ import { ProjectionSvg } from './ProjectionSvg.tsx'
 import { METHOD_COLORS } from '../theme.ts'
 import { KIND_LABELS } from '../planes/planeData.ts'
 import type { Scene } from './scene.ts'
-import { buildScene, cloudPoints, maxChoiceCounts, opLabel, planeAxes, stepsOf, variableNames, widestBox } from './scene.ts'
+import { buildScene, cloudPoints, maxChoiceCounts, outsideCount, opLabel, planeAxes, stepsOf, variableNames, widestBox } from './scene.ts'
 
 const PlanesView = lazy(() => import('../planes/PlanesView.tsx').then((m) => ({ default: m.PlanesView })))
 
@@ -27,6 +27,9 @@ function framesFor(threat: Threat, frames: number, single: number): number[] {
   return [Math.min(single, frames - 1)]
 }
 
+/** `f` when the page is idle (or soon, where there is no requestIdleCallback). */
+const whenIdle = (f: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(() => f(), { timeout: 500 }) : setTimeout(f, 16))
+
 /** How many steps either side of the one shown get their projections asked for ahead. */
 const PREFETCH_STEPS = 3
 
@@ -37,6 +40,8 @@ const PREFETCH_STEPS = 3
 class ProjectionCache {
   private readonly done = new Map<string, Projection>()
   private readonly asked = new Map<string, Promise<Projection>>()
+  /** how many sampled points fall outside each projection (the soundness check), once computed */
+  private readonly outside = new Map<string, number>()
   private readonly traceId: number
   constructor(traceId: number) {
     this.traceId = traceId
@@ -46,6 +51,15 @@ class ProjectionCache {
   }
   get(method: Method, entry: number, x: string, y: string): Projection | undefined {
     return this.done.get(this.key(method, entry, x, y))
+  }
+  /** The soundness check of a projection that is here: computed once, then kept. */
+  outsideOf(method: Method, entry: number, x: string, y: string, points: () => Array<[number, number]>): number | undefined {
+    const k = this.key(method, entry, x, y)
+    const p = this.done.get(k)
+    if (!p) return undefined
+    let n = this.outside.get(k)
+    if (n === undefined) this.outside.set(k, (n = outsideCount(p.polygon, points())))
+    return n
   }
   fetch(method: Method, entry: number, x: string, y: string, vars: [VarSelector, VarSelector]): Promise<Projection> {
     const k = this.key(method, entry, x, y)
@@ -171,6 +185,10 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
             for (const method of k >= 0 ? shown : []) {
               if (!alive) return
               await cache.fetch(method, k, xv, yv, vars).catch(() => undefined)
+              // its soundness check too, while the page is idle
+              await new Promise<void>((resolve) => whenIdle(resolve))
+              if (!alive) return
+              cache.outsideOf(method, k, xv, yv, () => cloudPoints(trace, k, vars))
             }
           }
         })()
@@ -196,7 +214,14 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
 
   // the scene of this step and pair once every projection is here; meanwhile the last one stays (whole: its polygons with its points)
   const current = useMemo(
-    () => (ready ? buildScene(wanted.map(({ method, p }) => ({ method, p: p! })), cloudPoints(trace, entry, [decode(xv), decode(yv)])) : null),
+    () => {
+      if (!ready) return null
+      const points = cloudPoints(trace, entry, [decode(xv), decode(yv)])
+      return buildScene(
+        wanted.map(({ method, p }) => ({ method, p: p!, outside: cache.outsideOf(method, entry, xv, yv, () => points) })),
+        points,
+      )
+    },
     [ready, trace, entry, xv, yv, shown], // eslint-disable-line react-hooks/exhaustive-deps
   )
   const [lastScene, setLastScene] = useState<Scene | null>(null)
