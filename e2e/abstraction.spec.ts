@@ -105,6 +105,9 @@ test('bounding planes of a traced step: three panels drawn (or the 2-D fallback)
   for (const m of ['certrnn', 'deepz', 'interval']) await expect(page.getByTestId(`planes-panel-${m}`)).toBeVisible({ timeout: 30_000 })
   const gap = await page.getByTestId('plane-gap-certrnn').textContent()
   expect(gap).toMatch(/\d/)
+  // stepping through time draws 2-D slices; the 3-D surfaces when asked for
+  await expect(page.getByTestId('planes-fallback')).toContainText('the 3-D surfaces are off')
+  await page.getByTestId('planes-3d').check()
   // something was drawn: a non-blank WebGL canvas, or the SVG fallback's paths
   await expect
     .poll(async () =>

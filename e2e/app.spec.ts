@@ -159,6 +159,18 @@ test('cancel a long run', async ({ page }) => {
   await page.getByTestId('frame-band-27').click()
   await page.getByTestId('run-certify').click()
   await expect(page.getByTestId('verdict')).toBeVisible({ timeout: 30_000 })
+
+  // tracing every frame of this model takes a while: progress with the time left, and Cancel
+  await page.getByTestId('threat-all').check()
+  await page.getByTestId('tab-abstraction').click()
+  await page.getByTestId('run-trace').click()
+  const activity = page.getByTestId('activity')
+  await expect(activity.getByTestId('progress')).toHaveAttribute('data-label', 'Trace the certification')
+  await expect(activity.getByTestId('activity-eta')).toHaveText(/about .* left/, { timeout: 60_000 })
+  await activity.getByTestId('cancel').click()
+  await expect(activity).toHaveCount(0, { timeout: 30_000 })
+  await expect(page.getByTestId('run-trace')).toHaveText('Trace the certification')
+  await expect(page.getByTestId('projection')).toHaveCount(0)
 })
 
 test('a shared URL restores the same view after reload', async ({ page }) => {

@@ -55,6 +55,8 @@ test('live training refuses a bad ε, and can be paused and cancelled', async ({
   await page.getByTestId('train-start').click()
   await expect(page.getByTestId('train-pause')).toBeVisible({ timeout: 30_000 })
   await expect(page.getByTestId('train-progress-text')).toHaveText(/Training: epoch 1 of 20, batch \d+/, { timeout: 30_000 })
+  // the activity bar: the run with its time left
+  await expect(page.getByTestId('activity').getByTestId('activity-eta')).toHaveText(/about .* left/, { timeout: 30_000 })
   await page.getByTestId('train-pause').click()
   await expect(page.getByTestId('train-progress')).toHaveAttribute('data-status', 'paused')
   await expect(page.getByTestId('train-progress-text')).toHaveText(/Paused at epoch/)
@@ -72,6 +74,15 @@ test('compare an original model with its defended variants on the same inputs', 
   await expect(page.getByTestId('defenses')).toBeVisible({ timeout: 20_000 })
   await page.getByTestId('defense-base').selectOption('rnn-4-32')
   await page.getByTestId('defense-n').fill('1')
+  // a run shows its progress with the time left in the activity bar, and Cancel stops it
+  await page.getByTestId('defense-run').click()
+  const activity = page.getByTestId('activity')
+  await expect(activity.getByTestId('progress')).toHaveAttribute('data-label', 'Compare defenses of rnn-4-32')
+  await expect(activity.getByTestId('activity-eta')).toHaveText(/about .* left/, { timeout: 60_000 })
+  await page.getByTestId('defense-cancel').click()
+  await expect(page.getByTestId('defense-progress')).toHaveAttribute('data-status', 'cancelled')
+  await expect(activity).toHaveCount(0, { timeout: 30_000 })
+  // then once to the end
   await page.getByTestId('defense-run').click()
   await expect(page.getByTestId('defense-progress')).toHaveAttribute('data-status', 'done', { timeout: 300_000 })
   const rows = page.getByTestId('defense-table').locator('tbody tr')

@@ -35,6 +35,16 @@ async function plotDrawn(page: Page, method: string) {
   })
 }
 
+/**
+ * The 3-D surfaces, ticked on when they are off. Where WebGL runs on the CPU (this headless
+ * Chromium: SwiftShader) the playground opens on the 2-D slices and draws no surface until asked.
+ */
+async function showSurfaces(page: Page) {
+  const box = page.getByTestId('planes-3d')
+  await expect(box).toBeVisible()
+  if (!(await box.isChecked())) await box.check()
+}
+
 async function expectPanelsDrawn(page: Page) {
   await expect(page.getByTestId('planes-view')).toBeVisible()
   for (const m of METHODS) await expect(page.getByTestId(`planes-panel-${m}`)).toBeVisible()
@@ -62,6 +72,7 @@ test('planes: σ(x)·tanh(y) draws three panels, the gap follows the box, tanh d
   await page.goto('/#view=playground')
   await expect(page.getByTestId('playground')).toBeVisible()
   await expect(page.getByTestId('pg-kind')).toHaveValue('sigmoidTanh')
+  if (process.env.PLANES_EXPECT_FALLBACK !== '1') await showSurfaces(page)
   const mode = await expectPanelsDrawn(page)
   // this machine's headless Chromium has (software) WebGL: the 3-D view must be the one shown
   if (process.env.PLANES_EXPECT_FALLBACK !== '1') expect(mode).toBe('3d')
@@ -139,6 +150,7 @@ test('planes: without WebGL the surfaces fall back to 2-D slices, never a blank 
 test('planes: when plotly cannot be loaded, the surfaces fall back to 2-D slices', async ({ page }) => {
   await page.route(/Surface3D-[^/]*\.js$/, (route) => route.abort())
   await page.goto('/#view=playground')
+  await showSurfaces(page)
   await expect(page.getByTestId('planes-fallback')).toContainText('the 3-D view failed')
   expect(await expectPanelsDrawn(page)).toBe('slices')
 })
@@ -152,6 +164,21 @@ test('planes: plotly is a chunk of its own, loaded only when a 3-D view is shown
   await page.reload()
   // the panels print their planes whether or not plotly has arrived yet
   await expect(page.getByTestId('plane-gap-certrnn')).toHaveText(/\d/)
+  const box = page.getByTestId('planes-3d')
+  if (!(await box.isChecked())) {
+    // WebGL on the CPU: the playground opens on the 2-D slices (a drawing at once) and loads no plotly
+    await expect(page.getByTestId('planes-fallback')).toContainText('the 3-D surfaces are off')
+    for (const m of METHODS) await expect(page.getByTestId(`planes-slices-${m}`).locator('path.curve-f')).toHaveCount(3)
+    expect(await plotlyLoaded()).toBe(false)
+    await box.check()
+  }
+  // every panel keeps a drawing while its 3-D plot waits its turn: the slices, then the plot
+  for (const m of METHODS) await expect(page.getByTestId(`planes-panel-${m}`).locator('svg path.curve-f, canvas').first()).toBeAttached()
   await expect(page.getByTestId('planes-plot-certrnn').locator('canvas').first()).toBeAttached({ timeout: 30_000 })
   expect(await plotlyLoaded()).toBe(true)
+  // the page answers while the plots draw one by one: a preset click is handled, the planes follow
+  const gap = await page.getByTestId('plane-gap-certrnn').textContent()
+  await page.locator('.pg-presets button').last().click()
+  await expect(page.getByTestId('plane-gap-certrnn')).not.toHaveText(gap!)
+  for (const m of METHODS) await expect(page.getByTestId(`planes-plot-${m}`).locator('canvas').first()).toBeAttached({ timeout: 60_000 })
 })

@@ -35,6 +35,7 @@ test('the PGD attack shows progress and can be cancelled', async ({ page }) => {
   const progress = page.getByTestId('activity').getByTestId('progress')
   await expect(progress).toHaveAttribute('data-label', 'Attack (PGD)')
   await expect(progress).toContainText('attack')
+  await expect(progress.getByTestId('activity-eta')).toHaveText(/about .* left/, { timeout: 30_000 })
   await progress.getByTestId('cancel').click()
   await expect(page.getByTestId('attack')).toContainText('The attack was cancelled', { timeout: 30_000 })
   // and it can be run again to the end

@@ -52,8 +52,18 @@ function traceJob(
   const zonotopes = new Map<Method, Zonotope[]>()
   const methods: TraceSummary['methods'] = []
   let entries: TraceSummary['entries'] = []
+  // progress within a method: the latest step traced, of the steps from the first perturbed frame on
+  const T = prep.frames.length
+  const first = Math.min(...job.frames)
   job.methods.forEach((method, k) => {
     const sink: TraceEntry[] = []
+    let within = 0
+    const push = sink.push.bind(sink)
+    sink.push = (...items: TraceEntry[]) => {
+      for (const e of items) if (e.step !== null) within = Math.max(within, T > first ? (e.step - first + 1) / (T - first) : 1)
+      progress((k + 0.95 * within) / (job.methods.length + 1))
+      return push(...items)
+    }
     const v = certifyFrames(prep, job.frames, job.eps, { method, margin: job.margin, clip: job.clip, trace: { sink, zonotopes: true } })
     if (k === 0) entries = sink.map((e) => ({ layer: e.layer, layerName: e.layerName, step: e.step, op: e.op, n: e.bounds.lo.length }))
     zonotopes.set(method, sink.map((e) => e.zonotope!))

@@ -11,7 +11,8 @@ import { ProjectionSvg } from './ProjectionSvg.tsx'
 import { LoosenessPanel } from './LoosenessPanel.tsx'
 import { METHOD_COLORS } from '../theme.ts'
 import { KIND_LABELS } from '../planes/planeData.ts'
-import { buildScene, cloudPoints, maxChoiceCounts, opLabel, planeAxes, stepsOf, variableNames, widestBox } from './scene.ts'
+import type { Scene } from './scene.ts'
+import { buildScene, cloudPoints, maxChoiceCounts, outsideCount, opLabel, planeAxes, stepsOf, variableNames, widestBox } from './scene.ts'
 
 const PlanesView = lazy(() => import('../planes/PlanesView.tsx').then((m) => ({ default: m.PlanesView })))
 
@@ -25,6 +26,56 @@ function framesFor(threat: Threat, frames: number, single: number): number[] {
   if (threat.kind === 'all') return Array.from({ length: frames }, (_, t) => t)
   if (threat.kind === 'frames') return threat.frames.filter((f) => f < frames)
   return [Math.min(single, frames - 1)]
+}
+
+/** `f` when the page is idle (or soon, where there is no requestIdleCallback). */
+const whenIdle = (f: () => void) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(() => f(), { timeout: 500 }) : setTimeout(f, 16))
+
+/** How many steps either side of the one shown get their projections asked for ahead. */
+const PREFETCH_STEPS = 3
+
+/**
+ * The projections of one trace, asked of the worker once each and kept: by method, traced
+ * operation (entry) and the two variables.
+ */
+class ProjectionCache {
+  private readonly done = new Map<string, Projection>()
+  private readonly asked = new Map<string, Promise<Projection>>()
+  /** how many sampled points fall outside each projection (the soundness check), once computed */
+  private readonly outside = new Map<string, number>()
+  private readonly traceId: number
+  constructor(traceId: number) {
+    this.traceId = traceId
+  }
+  private key(method: Method, entry: number, x: string, y: string) {
+    return `${method}|${entry}|${x}|${y}`
+  }
+  get(method: Method, entry: number, x: string, y: string): Projection | undefined {
+    return this.done.get(this.key(method, entry, x, y))
+  }
+  /** The soundness check of a projection that is here: computed once, then kept. */
+  outsideOf(method: Method, entry: number, x: string, y: string, points: () => Array<[number, number]>): number | undefined {
+    const k = this.key(method, entry, x, y)
+    const p = this.done.get(k)
+    if (!p) return undefined
+    let n = this.outside.get(k)
+    if (n === undefined) this.outside.set(k, (n = outsideCount(p.polygon, points())))
+    return n
+  }
+  fetch(method: Method, entry: number, x: string, y: string, vars: [VarSelector, VarSelector]): Promise<Projection> {
+    const k = this.key(method, entry, x, y)
+    let p = this.asked.get(k)
+    if (!p) {
+      p = (runJob({ kind: 'project', traceId: this.traceId, method, entry, vars }).result as Promise<ProjectSummary>).then((r) => {
+        this.done.set(k, r)
+        return r
+      })
+      // a failure is not kept: asking again retries
+      p.catch(() => this.asked.delete(k))
+      this.asked.set(k, p)
+    }
+    return p
+  }
 }
 
 export function AbstractionView() {
@@ -109,25 +160,47 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
   const yv = valid(ySel) ? ySel : (options[Math.min(1, options.length - 1)].value)
   // tight beside Cert-RNN: its zonotopes (planes over the reduced boxes) inside Cert-RNN's
   const [shown, setShown] = useState<Method[]>(['certrnn', 'tight', 'deepz', 'interval'])
-  const [projections, setProjections] = useState<Array<{ method: Method; p: Projection }>>([])
+  // projections per (method, operation, variables), kept for the trace: a step or a pair seen
+  // once redraws at once, and the same operation at the neighbouring steps is asked for ahead
+  const cache = useMemo(() => new ProjectionCache(trace.traceId), [trace.traceId])
+  const [, setArrived] = useState(0)
   const [projError, setProjError] = useState<string | null>(null)
+  const sameOpAt = (s: number | null) => trace.entries.findIndex((x) => x.step === s && x.layer === e.layer && x.op === e.op)
+  const wanted = shown.map((method) => ({ method, p: cache.get(method, entry, xv, yv) }))
+  const ready = wanted.every((w) => w.p !== undefined)
 
   useEffect(() => {
     let alive = true
     const vars: [VarSelector, VarSelector] = [decode(xv), decode(yv)]
-    Promise.all(
-      shown.map(async (method) => {
-        const p = (await runJob({ kind: 'project', traceId: trace.traceId, method, entry, vars }).result) as ProjectSummary
-        return { method, p }
-      }),
-    ).then(
-      (ps) => alive && (setProjections(ps), setProjError(null)),
+    Promise.all(shown.map((method) => cache.fetch(method, entry, xv, yv, vars))).then(
+      () => {
+        if (!alive) return
+        setArrived((n) => n + 1)
+        setProjError(null)
+        // ahead of the user: the same operation and variables at the nearest steps, nearest
+        // first, one at a time (a request of the user's then waits for one projection at most)
+        const at = steps.indexOf(step)
+        const near = steps.map((s, k) => ({ s, d: Math.abs(k - at) })).filter(({ d }) => d > 0 && d <= PREFETCH_STEPS).sort((a, b) => a.d - b.d)
+        void (async () => {
+          for (const { s } of near) {
+            const k = sameOpAt(s)
+            for (const method of k >= 0 ? shown : []) {
+              if (!alive) return
+              await cache.fetch(method, k, xv, yv, vars).catch(() => undefined)
+              // its soundness check too, while the page is idle
+              await new Promise<void>((resolve) => whenIdle(resolve))
+              if (!alive) return
+              cache.outsideOf(method, k, xv, yv, () => cloudPoints(trace, k, vars))
+            }
+          }
+        })()
+      },
       (err: Error) => alive && setProjError(err.message),
     )
     return () => {
       alive = false
     }
-  }, [trace, entry, xv, yv, shown])
+  }, [trace, entry, xv, yv, shown]) // eslint-disable-line react-hooks/exhaustive-deps
 
   // arrow keys step through time
   useEffect(() => {
@@ -141,8 +214,21 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
     return () => window.removeEventListener('keydown', onKey)
   }, [steps.length])
 
-  const points = cloudPoints(trace, entry, [decode(xv), decode(yv)])
-  const scene = projections.length ? buildScene(projections, points) : null
+  // the scene of this step and pair once every projection is here; meanwhile the last one stays (whole: its polygons with its points)
+  const current = useMemo(
+    () => {
+      if (!ready) return null
+      const points = cloudPoints(trace, entry, [decode(xv), decode(yv)])
+      return buildScene(
+        wanted.map(({ method, p }) => ({ method, p: p!, outside: cache.outsideOf(method, entry, xv, yv, () => points) })),
+        points,
+      )
+    },
+    [ready, trace, entry, xv, yv, shown], // eslint-disable-line react-hooks/exhaustive-deps
+  )
+  const [lastScene, setLastScene] = useState<Scene | null>(null)
+  if (current && current !== lastScene) setLastScene(current)
+  const scene = current ?? lastScene
   const stepLabel = step === null ? 'after the recurrence' : `step ${step}`
   return (
     <div className="explorer">
@@ -182,7 +268,7 @@ function TraceExplorer({ trace, classNames }: { trace: TraceSummary; classNames:
       </fieldset>
       {projError && <p className="error">{projError}</p>}
       {scene && (
-        <div className="scroll-x">
+        <div className="scroll-x" data-testid="projection-box" data-pending={String(!current)}>
           <ProjectionSvg scene={scene} testId="projection" labels={[options.find((o) => o.value === xv)?.label ?? '', options.find((o) => o.value === yv)?.label ?? '']} />
         </div>
       )}
@@ -268,7 +354,8 @@ function StepPlanes({ trace, step }: { trace: TraceSummary; step: number | null 
         methods&apos; planes are drawn over the same box.
       </p>
       <Suspense fallback={<p className="muted">loading the planes view…</p>}>
-        <PlanesView kind={rec.kind} box={box} axes={planeAxes(chosen.e.op, i, layers?.[chosen.e.layer])} record={{ method: run.method, a: rec.a[i], b: rec.b[i], c1: rec.c1[i], c2: rec.c2[i] }} />
+        {/* stepping through time redraws cheap 2-D slices; the 3-D surfaces when ticked */}
+        <PlanesView kind={rec.kind} box={box} surfaces="off" axes={planeAxes(chosen.e.op, i, layers?.[chosen.e.layer])} record={{ method: run.method, a: rec.a[i], b: rec.b[i], c1: rec.c1[i], c2: rec.c2[i] }} />
       </Suspense>
     </div>
   )

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Projection } from '../../cert/index.ts'
 import { randomNetwork } from '../../cert/index.ts'
 import type { TraceSummary } from '../../worker/protocol.ts'
-import { buildScene, maxChoiceCounts, opLabel, planeAxes, stepsOf, variableNames, widestBox } from './scene.ts'
+import { buildScene, maxChoiceCounts, outsideCount, opLabel, planeAxes, stepsOf, variableNames, widestBox } from './scene.ts'
 
 const square = (lo: number, hi: number): Projection =>
   ({
@@ -36,6 +36,24 @@ describe('projection scene', () => {
     const alone = buildScene([{ method: 'interval', p: square(-100, 100) }], points)
     expect(alone.xDomain[0]).toBeLessThan(-99)
     expect(alone.offScale).toEqual([])
+  })
+
+  it('counts the sampled points outside each polygon, or takes the count computed ahead', () => {
+    const points: Array<[number, number]> = [
+      [0, 0],
+      [0.5, -0.5],
+      [3, 0],
+      [0, -4],
+    ]
+    expect(outsideCount(square(-1, 1).polygon, points)).toBe(2)
+    expect(outsideCount(square(-5, 5).polygon, points)).toBe(0)
+    const fresh = buildScene([{ method: 'certrnn', p: square(-1, 1) }], points)
+    expect(fresh.outside).toBe(2)
+    expect(fresh.layers[0].outside).toBe(2)
+    // a count computed ahead (the view checks prefetched projections when idle) is used as it is
+    const ahead = buildScene([{ method: 'certrnn', p: square(-1, 1), outside: outsideCount(square(-1, 1).polygon, points) }], points)
+    expect(ahead.outside).toBe(2)
+    expect({ ...ahead, sx: null, sy: null }).toEqual({ ...fresh, sx: null, sy: null })
   })
 
   it('the widest box of a step: the transformer and neuron with the widest x (+ y) range', () => {

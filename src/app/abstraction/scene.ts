@@ -49,12 +49,21 @@ export function cloudPoints(trace: TraceSummary, entry: number, vars: [VarSelect
   return pts
 }
 
+/** How many of the points fall outside the polygon (each one would be a soundness bug). */
+export function outsideCount(polygon: Projection['polygon'], points: ReadonlyArray<[number, number]>): number {
+  let out = 0
+  for (const q of points) if (!insideConvexPolygon(polygon, q)) out++
+  return out
+}
+
 /**
  * The scale fits the sampled points and the shapes of the methods shown, except the
  * interval's box when tighter methods are shown too (it would shrink them to a speck): the
  * interval is then drawn clipped to the plot and listed in `offScale` if it reaches beyond.
+ * A projection's `outside` (its `outsideCount` of these points), when known already, is used
+ * as it is (the check is the scene's costliest part: the view computes it ahead, when idle).
  */
-export function buildScene(projections: Array<{ method: Method; p: Projection }>, points: Array<[number, number]>, width = 460, height = 380): Scene {
+export function buildScene(projections: Array<{ method: Method; p: Projection; outside?: number }>, points: Array<[number, number]>, width = 460, height = 380): Scene {
   const margin = { left: 56, right: 12, top: 12, bottom: 36 }
   const tight = projections.filter(({ method }) => method !== 'interval')
   const fitted = tight.length ? tight : projections
@@ -70,8 +79,8 @@ export function buildScene(projections: Array<{ method: Method; p: Projection }>
   const [y0, y1] = y.domain()
   const offScale = projections.filter(({ p }) => p.lo[0] < x0 || p.hi[0] > x1 || p.lo[1] < y0 || p.hi[1] > y1).map(({ method }) => method)
   let outside = 0
-  const layers = projections.map(({ method, p }) => {
-    const out = points.filter((q) => !insideConvexPolygon(p.polygon, q)).length
+  const layers = projections.map(({ method, p, outside: known }) => {
+    const out = known ?? outsideCount(p.polygon, points)
     outside += out
     return {
       method,

@@ -30,10 +30,16 @@ export interface DefenseState {
   finishedAt: number | null
 }
 
+/**
+ * The comparison's default number of inputs: 4 inputs × 5 models of bound searches and PGD
+ * attacks finish in under 30 s on two cores (docs/benchmark.md, "The page"); more can be asked for.
+ */
+export const DEFAULT_DEFENSE_INPUTS = 4
+
 export interface DefensesSlice {
   defenses: DefenseState
 }
 
 export const createDefensesSlice = (): DefensesSlice => ({
-  defenses: { base: null, n: 8, status: 'idle', error: null, results: [], done: 0, total: 0, startedAt: null, finishedAt: null },
+  defenses: { base: null, n: DEFAULT_DEFENSE_INPUTS, status: 'idle', error: null, results: [], done: 0, total: 0, startedAt: null, finishedAt: null },
 })

@@ -13,7 +13,7 @@ import type { ChartGeometry } from './chartGeometry.ts'
 import { curveGeometry, sliceGeometry } from './chartGeometry.ts'
 import type { MethodPlanes, PlanesData, RecordedPlane } from './planeData.ts'
 import { boxProblem, formatNumber, planesData } from './planeData.ts'
-import { hasWebGL } from './webgl.ts'
+import { hasWebGL, softwareWebGL } from './webgl.ts'
 import { METHOD_COLORS, PLANE_COLORS } from '../theme.ts'
 import './planes.css'
 
@@ -29,11 +29,16 @@ export interface PlanesViewProps {
   record?: RecordedPlane
   /** '2d' forces the slice view for binary kinds (default: 3-D when WebGL is available) */
   mode?: 'auto' | '2d'
+  /**
+   * whether the 3-D surfaces are drawn at first (the user can switch them with "3-D surfaces"):
+   * 'auto' (default) when WebGL runs on a GPU, not on the CPU (softwareWebGL)
+   */
+  surfaces?: 'auto' | 'on' | 'off'
   /** what x and y stand for (a traced neuron's variables); default: the kind's generic names */
   axes?: { x: string; y: string }
 }
 
-export function PlanesView({ kind, box, record, mode = 'auto', axes }: PlanesViewProps) {
+export function PlanesView({ kind, box, record, mode = 'auto', axes, surfaces = 'auto' }: PlanesViewProps) {
   const ax = axes?.x
   const ay = axes?.y
   const { lx, ux, ly, uy } = box
@@ -56,6 +61,8 @@ export function PlanesView({ kind, box, record, mode = 'auto', axes }: PlanesVie
   const [plotError, setPlotError] = useState<string | null>(null)
   const onPlotError = useCallback((e: Error) => setPlotError(e.message || String(e)), [])
   const webgl = useMemo(() => mode === 'auto' && hasWebGL(), [mode])
+  const software = useMemo(() => webgl && softwareWebGL(), [webgl])
+  const [show3d, setShow3d] = useState(() => (surfaces === 'auto' ? !software : surfaces === 'on'))
 
   if ('error' in result) {
     return (
@@ -67,7 +74,18 @@ export function PlanesView({ kind, box, record, mode = 'auto', axes }: PlanesVie
     )
   }
   const data = result.data
-  const fallback = data.unary ? null : mode === '2d' ? 'the 2-D view was chosen' : !webgl ? 'WebGL is not available in this browser' : plotError ? `the 3-D view failed (${plotError})` : null
+  const fallback = data.unary
+    ? null
+    : mode === '2d'
+      ? 'the 2-D view was chosen'
+      : !webgl
+        ? 'WebGL is not available in this browser'
+        : plotError
+          ? `the 3-D view failed (${plotError})`
+          : !show3d
+            ? `the 3-D surfaces are off${software ? ' (this browser draws WebGL on the CPU, where each surface takes the page seconds)' : ''}: tick “3-D surfaces” to draw them`
+            : null
+  const canShow3d = !data.unary && mode === 'auto' && webgl && !plotError
   const boxText = data.unary ? `[${formatNumber(data.box.lx)}, ${formatNumber(data.box.ux)}]` : `[${formatNumber(data.box.lx)}, ${formatNumber(data.box.ux)}] × [${formatNumber(data.box.ly)}, ${formatNumber(data.box.uy)}]`
   return (
     <section className="planes-view" style={PLANE_STYLE} data-testid="planes-view" data-kind={kind} data-mode={data.unary ? 'curve' : fallback ? 'slices' : '3d'}>
@@ -79,6 +97,11 @@ export function PlanesView({ kind, box, record, mode = 'auto', axes }: PlanesVie
         <p className="notice planes-fallback" data-testid="planes-fallback">
           Showing 2-D slices of the surface along y = ly, the middle and y = uy (solid: f; dashed: the lower and upper planes), because {fallback}.
         </p>
+      )}
+      {canShow3d && (
+        <label className="check planes-3d">
+          <input type="checkbox" data-testid="planes-3d" checked={show3d} onChange={(e) => setShow3d(e.target.checked)} /> 3-D surfaces
+        </label>
       )}
       <p className="planes-legend" data-testid="planes-legend">
         {data.methods.map((m) => (
@@ -110,6 +133,8 @@ export function PlanesView({ kind, box, record, mode = 'auto', axes }: PlanesVie
 }
 
 function PlanePanel({ data, m, fallback, onPlotError }: { data: PlanesData; m: MethodPlanes; fallback: boolean; onPlotError: (e: Error) => void }) {
+  const [drawn, setDrawn] = useState(false)
+  const onDrawn = useCallback(() => setDrawn(true), [])
   const slack = m.gap - m.tightGap
   const exact = slack <= 1e-9 * Math.max(1, Math.abs(m.gap))
   const where = (p: { x: number; y: number }) => (data.unary ? `x = ${formatNumber(p.x)}` : `(${formatNumber(p.x)}, ${formatNumber(p.y)})`)
@@ -156,11 +181,20 @@ function PlanePanel({ data, m, fallback, onPlotError }: { data: PlanesData; m: M
       ) : fallback ? (
         <SvgChart geometry={sliceGeometry(data, m.method)} testId={`planes-slices-${m.method}`} />
       ) : (
-        <PlotBoundary onError={onPlotError}>
-          <Suspense fallback={<div className="planes-loading">Loading the 3-D view…</div>}>
-            <Surface3D data={data} method={m.method} onError={onPlotError} />
-          </Suspense>
-        </PlotBoundary>
+        <>
+          {/* the cheap drawing first: the slices stand in until the 3-D plot has drawn (it waits its turn, see plotQueue.ts) */}
+          {!drawn && (
+            <div className="planes-placeholder" data-testid={`planes-placeholder-${m.method}`}>
+              <SvgChart geometry={sliceGeometry(data, m.method)} testId={`planes-slices-${m.method}`} />
+              <p className="muted">2-D slices (y = ly, middle, uy) until the 3-D view is drawn…</p>
+            </div>
+          )}
+          <PlotBoundary onError={onPlotError}>
+            <Suspense fallback={null}>
+              <Surface3D data={data} method={m.method} onError={onPlotError} onDrawn={onDrawn} />
+            </Suspense>
+          </PlotBoundary>
+        </>
       )}
     </article>
   )

@@ -16,3 +16,28 @@ export function hasWebGL(): boolean {
   }
   return cached
 }
+
+let software: boolean | null = null
+
+/**
+ * Whether this browser draws WebGL on the CPU (SwiftShader, llvmpipe, Microsoft's Basic Render
+ * Driver: no GPU, or the GPU turned off, as in headless Chromium). There a gl3d plot takes the
+ * main thread seconds to draw, so the 3-D surfaces wait until asked for.
+ */
+export function softwareWebGL(): boolean {
+  if (software !== null) return software
+  software = false
+  try {
+    const canvas = document.createElement('canvas')
+    const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as WebGLRenderingContext | WebGL2RenderingContext | null
+    if (gl) {
+      const info = gl.getExtension('WEBGL_debug_renderer_info')
+      const renderer = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '')
+      software = /swiftshader|llvmpipe|softpipe|software|basic render/i.test(renderer)
+      gl.getExtension('WEBGL_lose_context')?.loseContext()
+    }
+  } catch {
+    software = false
+  }
+  return software
+}
