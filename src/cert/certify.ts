@@ -122,6 +122,11 @@ export function certifyFrames(prep: PreparedSample, frames: number[], eps: numbe
   return certifyMethod(prep, frames, eps, opts)
 }
 
+/** One certificate of the method over the given boxes of the perturbed frames (no split). */
+export function certifyBoxes(prep: PreparedSample, boxes: FrameBox[], opts: CertifyOptions = {}): RegionResult {
+  return certifyMethod(prep, boxes.map((b) => b.frame), NaN, { ...opts, splits: 0 }, boxes)
+}
+
 /** One certificate of the method (the region, or a part of it given as boxes). */
 function certifyMethod(prep: PreparedSample, frames: number[], eps: number, opts: CertifyOptions, boxes?: FrameBox[]): RegionResult {
   if (opts.method === 'tight') return certifyTight(prep, frames, eps, opts, boxes)
