@@ -195,7 +195,7 @@ export function splitRegion(boxes: FrameBox[], certify: CertifyPart, s: SplitSet
 }
 
 /** The region's verdict from its leaves: per class the smallest leaf margin and the hull of the logit bounds. */
-export function combineLeaves(leaves: SplitLeaf[], label: number): Omit<Verdict, 'certified'> & { certified: boolean } {
+export function combineLeaves(leaves: SplitLeaf[], label: number): Verdict {
   const k = leaves[0].margins.length
   const margins = new Float64Array(k)
   const logitLo = new Float64Array(k).fill(Infinity)
