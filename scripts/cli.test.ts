@@ -169,6 +169,7 @@ const CASES: Array<[string, ...Case]> = [
   // audit
   ['audit: unknown flag', 'audit', () => ['--bogus'], /^audit: unknown option --bogus$/m, 2],
   ['audit: bad clip', 'audit', () => ['--clip', 'sometimes'], /--clip sometimes: give two numbers lo,hi with lo < hi/, 2],
+  ['audit: --split without tight', 'audit', () => ['--split', '4'], /^audit: --split 4 refines the tight method: add tight to the methods/m, 2],
   ['audit: --max-eps 0', 'audit', () => ['--max-eps', '0'], /--max-eps 0: the upper end of the search must be a positive number/, 2],
   ['audit: a folder without a manifest', 'audit', () => ['--zoo', f('empty-zoo')], /--zoo .*empty-zoo: no manifest\.json there/, 2],
   ['audit: unknown model', 'audit', () => ['--models', 'no-such-model'], /--models: no-such-model not in the manifest/, 2],
