@@ -6,7 +6,7 @@
  * attack radius (PGD bisection: an upper bound on the true radius) and the gap between the
  * certified bound and it.
  *
- *   npm run audit [-- --models rnn-2-32,rnn-4-32] [--n 3] [--samples 10000] [--methods certrnn,deepz]
+ *   npm run audit [-- --models rnn-2-32,rnn-4-32] [--n 3] [--samples 10000] [--methods certrnn,deepz] [--split K]
  *     [--steps 20] [--restarts 5] [--clip none|domain|lo,hi] [--backend wasm|cpu] [--budget 10] [--jobs 2] [--json]
  */
 import type { Clip, NetworkIR, SampleInput } from '../src/cert/index.ts'
@@ -26,7 +26,7 @@ import { setBackend } from './lib/tfBackend.ts'
 import { choice, clipRange, debugging, defineCli, flag, InputError, integer, list, option, positiveInt, positiveNumber, runCli, text, UsageError, wholeNumber } from './lib/args.ts'
 import { readInputsFile } from './lib/inputs.ts'
 import { loadModelDir } from './lib/loadModelDir.ts'
-import { checkMaxEps, common, jobsOf } from './lib/options.ts'
+import { checkMaxEps, checkSplit, common, jobsOf } from './lib/options.ts'
 
 
 export interface ZooAuditOptions extends AuditOptions {
@@ -204,6 +204,7 @@ const cli = defineCli({
       (raw, f) => (raw === 'none' || raw === 'domain' ? raw : clipRange(raw, f)),
     ),
     'max-eps': { ...common.maxEps, help: 'upper end of the bound and radius searches (default 1)' },
+    split: common.split,
     budget: option('G', 'sampling work per sample, in 10^9 multiply-adds (default 10): big\nmodels get fewer points per frame (at least 1,000), then fewer frames', positiveNumber('the budget')),
     'max-frames': option('F', 'inputs longer than F frames (default 16; 0 = no limit) are audited on', wholeNumber(0, ' (0 = every frame)')),
     'long-frames': option('K', 'K evenly spaced frames (default 8): certified bound, PGD, sampling and\nattack radius are then minima over those frames', positiveInt),
@@ -226,12 +227,15 @@ function cliOptions({ values }: Args): CliOptions {
   const maxEps = values['max-eps'] ?? 1
   checkMaxEps('fast', maxEps) // the audit's bound search is the fast one
   const maxFrames = values['max-frames'] ?? 16
+  const methods = values.methods ?? ['certrnn']
+  checkSplit(values.split, methods)
   return {
     zoo: resolve(values.zoo ?? join(import.meta.dirname, '..', 'public', 'models')),
     models: values.models,
     n: values.n ?? 3,
     samples: values.samples ?? 10000,
-    methods: values.methods ?? ['certrnn'],
+    methods,
+    ...(values.split ? { splits: values.split } : {}),
     steps: values.steps ?? 20,
     restarts: values.restarts ?? 5,
     radiusSteps: values['radius-steps'] ?? 20,
@@ -284,7 +288,7 @@ async function main(args: Args): Promise<number> {
   const jobs = Math.min(opts.jobs, models.length)
   if (!opts.json) {
     console.log(
-      `audit of ${models.length} model${models.length === 1 ? '' : 's'}: first ${opts.n} examples each, methods ${opts.methods.join(', ')}, threat single (every frame alone), fast search, ` +
+      `audit of ${models.length} model${models.length === 1 ? '' : 's'}: first ${opts.n} examples each, methods ${opts.methods.join(', ')}${opts.splits ? ` (tight with --split ${opts.splits})` : ''}, threat single (every frame alone), fast search, ` +
         `${opts.clipMode === 'domain' ? 'balls clipped to the input domain' : opts.clipMode === 'none' ? 'unclipped balls' : `balls clipped to [${opts.clipMode.join(', ')}]`}; at each frame's certified radius PGD (${opts.steps} steps × ${opts.restarts} restarts) and ` +
         `${count(opts.samples)} random points (half at vertices) with the float64 forward pass; attack radius by PGD bisection (${opts.radiusSteps} × ${opts.radiusRestarts}); TF.js ${backend}, ${jobs} job${jobs === 1 ? '' : 's'}\n`,
     )

@@ -88,6 +88,21 @@ describe('certify CLI', () => {
     expect(JSON.parse(r.lines[2]).summary).toMatchObject({ n: 2, method: 'deepz', threat: 'frames=0,2', eps: 0.01, margin: 'paper' })
   })
 
+  it('--split K refines the tight method: the library’s split bound, never below tight’s', () => {
+    const r = run(['--model', dir, '--inputs', inputsFile, '--json', '--search', 'paper', '--method', 'tight', '--split', '4', '--n', '2'])
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    const cn = compileNetwork(parseLayersModel(toLayersJson(net).modelJson, new Map([['weights.bin', toLayersJson(net).weights]])))
+    r.lines.slice(0, 2).forEach((l, k) => {
+      const j = JSON.parse(l)
+      expect(j.split).toBe(4)
+      const prep = prepareSample(cn, inputs[k])
+      const split = findBound(prep, { kind: 'single' }, { method: 'tight', splits: 4 })
+      expect(j.bound).toBeCloseTo(split.bound, 6)
+      expect(split.bound).toBeGreaterThanOrEqual(findBound(prep, { kind: 'single' }, { method: 'tight' }).bound)
+    })
+  })
+
   it('reads a token model and its examples.json when --inputs is omitted; prints a readable table without --json', () => {
     const r = run(['--model', tokenDir, '--threat', 'all'])
     expect(r.code).toBe(0)

@@ -4,7 +4,7 @@
  *
  *   npm run certify --silent -- --model <dir> [--inputs <file.json>] [--n N]
  *     [--threat single|all|frames=0,3,5] [--method certrnn|deepz|interval|tight]
- *     [--margin diff|paper] [--search paper|fast] [--eps E] [--clip lo,hi] [--reduce K] [--max-eps E]
+ *     [--margin diff|paper] [--search paper|fast] [--eps E] [--clip lo,hi] [--reduce K] [--split K] [--max-eps E]
  *     [--max-frames N] [--float32 auto|always|never] [--jobs N] [--json]
  *
  * Every input is checked (model fit, threat, clip range, length cap) before anything is
@@ -22,7 +22,7 @@ import { encodeTexts, inputsModel, modelFolder, prepareInputs, readInputsFile, r
 import { loadModelDir } from './lib/loadModelDir.ts'
 import type { ModelJob } from './lib/jobs.ts'
 import { runJobs } from './lib/jobs.ts'
-import { checkMaxEps, common, jobsOf } from './lib/options.ts'
+import { checkMaxEps, checkSplit, common, jobsOf } from './lib/options.ts'
 import type { BoundSummary, CertifySummary } from '../src/worker/protocol.ts'
 
 const cli = defineCli({
@@ -40,6 +40,7 @@ const cli = defineCli({
     eps: common.eps,
     clip: common.clip,
     reduce: common.reduce,
+    split: common.split,
     'max-eps': common.maxEps,
     'acc-eps': option('E1,E2,...', 'add verified accuracy at these ε (≥ 0) to the summary (needs labels)', list(nonNegativeNumber, 'numbers')),
     'max-frames': common.maxFrames,
@@ -60,6 +61,7 @@ const round = (v: number, d = 6) => (Number.isFinite(v) ? Number(v.toFixed(d)) :
 async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Promise<number> {
   if (!values.model) throw new UsageError('--model <dir> is required (a folder with model.json and its weight files, a Keras .keras / .h5 file or an .onnx file)')
   const method = values.method ?? 'certrnn'
+  checkSplit(values.split, [method])
   const margin = values.margin ?? 'diff'
   const search = values.search ?? 'paper'
   const threat = values.threat ?? { kind: 'single' as const }
@@ -111,7 +113,7 @@ async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Prom
   let correctCount = 0
   let totalMs = 0
   // one job per input on --jobs workers (the page's worker code); each line printed in input order
-  const settings = { threat, method, margin, clip, reduceTo: values.reduce }
+  const settings = { threat, method, margin, clip, reduceTo: values.reduce, ...(values.split ? { splits: values.split } : {}) }
   const jobs: ModelJob[] = inputs.map((input) => ({
     model: 'model',
     job: eps !== undefined ? { kind: 'certify', input, eps, ...settings } : { kind: 'bound', input, search, maxEps, ...settings },
@@ -140,6 +142,7 @@ async function main({ values }: NonNullable<ReturnType<typeof cli.parse>>): Prom
     totalMs += r.ms
     line.ms = round(r.ms, 2)
     if (values.reduce !== undefined) line.reduce = values.reduce
+    if (values.split) line.split = values.split
     const correct = input.label === undefined ? null : input.label === prep.predicted
     line.correct = correct
     if (correct) correctCount++

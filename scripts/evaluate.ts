@@ -21,7 +21,7 @@ import type { EvalResult, EvalSettings } from './lib/evaluation.ts'
 import { assembleRows, evalTasks, runIdentity, runKey, runTasks, writeEvaluation } from './lib/evaluation.ts'
 import { inputsModel, modelFolder, prepareInputs, readInputsFile } from './lib/inputs.ts'
 import { loadModelHashed } from './lib/loadModelDir.ts'
-import { common, jobsOf } from './lib/options.ts'
+import { checkSplit, common, jobsOf } from './lib/options.ts'
 import { DEFAULT_QUEUE_NAME, queueExecutor, queueName, redisUrl, shownUrl } from './lib/queue.ts'
 import { inShard, mergeParts, shardValue, writePart } from './lib/shards.ts'
 
@@ -38,6 +38,7 @@ const cli = defineCli({
     margin: { ...common.margin, help: 'diff (default: difference zonotope) | paper (interval comparison)' },
     clip: common.clip,
     reduce: common.reduce,
+    split: common.split,
     attack: flag('also the PGD attack radius of every input (an upper bound on the true radius)'),
     'eps-list': option('e1,e2,...', 'ε (≥ 0) of the verified-accuracy table (default 0.001,0.002,0.005,0.01,0.02,0.05,0.1)', list(nonNegativeNumber, 'numbers')),
     'max-frames': common.maxFrames,
@@ -72,7 +73,8 @@ async function main({ values, positionals, given }: NonNullable<ReturnType<typeo
   if (values.queue && values.shard) throw new UsageError('--queue and --shard are two ways to spread a run; give one')
   if (values['queue-name'] && !values.queue) throw new UsageError('--queue-name needs --queue URL')
   const methods = values.methods ?? [...DEFAULT_METHODS]
-  const settings: EvalSettings = { threat: values.threat ?? { kind: 'single' }, search: values.search ?? 'fast', margin: values.margin ?? 'diff', clip: values.clip, maxFrames: values['max-frames'], reduceTo: values.reduce }
+  const settings: EvalSettings = { threat: values.threat ?? { kind: 'single' }, search: values.search ?? 'fast', margin: values.margin ?? 'diff', clip: values.clip, maxFrames: values['max-frames'], reduceTo: values.reduce, ...(values.split ? { splits: values.split } : {}) }
+  checkSplit(values.split, methods)
   const { threat, search } = settings
   const epsList = values['eps-list'] ?? [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
   const n = values.n ?? Infinity

@@ -26,6 +26,8 @@ export interface EvalSettings {
   maxFrames?: number
   /** sound order reduction (--reduce K), off when absent */
   reduceTo?: number
+  /** refinement by input splitting of the tight method (--split K), off when absent */
+  splits?: number
 }
 
 /** One unit of work: an input's bound search with one method, or its PGD attack radius. */
@@ -57,8 +59,10 @@ export function evalTasks(inputs: SampleInput[], methods: readonly Method[], att
  * (src/worker/handler.ts), whichever way the run is spread (this thread, worker threads, a
  * queue worker, a shard).
  */
-export function taskJob({ index, method, input }: EvalTask, { threat, clip, margin, search, reduceTo }: EvalSettings): Job {
-  return method === 'attack' ? { kind: 'attack', input, threat, clip, seed: index + 1, ...ATTACK } : { kind: 'bound', input, threat, method, margin, search, clip, reduceTo }
+export function taskJob({ index, method, input }: EvalTask, { threat, clip, margin, search, reduceTo, splits }: EvalSettings): Job {
+  if (method === 'attack') return { kind: 'attack', input, threat, clip, seed: index + 1, ...ATTACK }
+  // (splitting refines the tight method only: the other methods' columns stay theirs)
+  return { kind: 'bound', input, threat, method, margin, search, clip, reduceTo, ...(splits && method === 'tight' ? { splits } : {}) }
 }
 
 /** The worker's result of a task's job, in the evaluation's form. */
@@ -138,7 +142,7 @@ export interface RunIdentity {
   model: string
   /** SHA-256 of the model's files (loadModelHashed) */
   modelHash: string
-  settings: { threat: Threat; search: SearchKind; margin: MarginCheck; clip: Clip | null; reduceTo: number | null }
+  settings: { threat: Threat; search: SearchKind; margin: MarginCheck; clip: Clip | null; reduceTo: number | null; splits?: number }
   methods: Method[]
   attack: boolean
   epsList: number[]
@@ -151,7 +155,7 @@ export function runIdentity(model: { name: string; hash: string }, settings: Eva
   return {
     model: model.name,
     modelHash: model.hash,
-    settings: { threat: settings.threat, search: settings.search, margin: settings.margin, clip: settings.clip ?? null, reduceTo: settings.reduceTo ?? null },
+    settings: { threat: settings.threat, search: settings.search, margin: settings.margin, clip: settings.clip ?? null, reduceTo: settings.reduceTo ?? null, ...(settings.splits ? { splits: settings.splits } : {}) },
     methods: [...methods],
     attack,
     epsList,

@@ -38,11 +38,17 @@ export const common = {
   eps: option('E', 'certify at ε = E (a positive number) instead of searching the bound', epsValue),
   clip: option('lo,hi', 'intersect the ball with the input domain [lo, hi], e.g. 0,1 for pixels', clipRange),
   reduce: option('K', 'sound order reduction (off by default): after every step keep the K symbols\nof the state that matter most, fold the rest into a box; faster, looser bounds\n(measured in docs/benchmark.md)', positiveInt),
+  split: option('K', 'refinement by input splitting of the tight method (default 0: off): a region\nthat one run does not certify is bisected and its parts certified, up to K\nmore runs per certificate (docs/tight.md, "Splitting")', wholeNumber(0)),
   maxEps: option('E', 'upper end of the bound search (default 1; at most 1 with --search paper)', maxEpsValue),
   maxFrames: option('N', `refuse inputs longer than N frames (tokens) before certifying\n(default ${MAX_FRAMES}: the time grows faster than the square of the length)`, wholeNumber(1)),
   json: flag('one JSON line per sample, then one summary line'),
   out: option('DIR', 'output folder', text),
   jobs: option('N', `worker threads (default: this machine's cores, ${availableParallelism()});\nthe results are the same for every N`, positiveInt),
+}
+
+/** --split K refines the tight method only: refuse it when no tight run is asked for. */
+export function checkSplit(split: number | undefined, methods: readonly Method[], flagName = '--split'): void {
+  if (split && !methods.includes('tight')) throw new UsageError(`${flagName} ${split} refines the tight method: add tight to the methods (--method tight / --methods …,tight)`)
 }
 
 /** The number of workers: --jobs, else one per core. */

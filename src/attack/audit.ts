@@ -46,6 +46,8 @@ export interface AuditOptions {
    * unsound certifier when the gap to the attack radius is smaller); default 1
    */
   inflate?: number
+  /** refinement by input splitting of the tight method's certificates (runs beyond the first; off when absent) */
+  splits?: number
   /** called when a sample is done */
   onSample?: (s: SampleAudit) => void
 }
@@ -176,7 +178,7 @@ export function auditSample(model: AttackModel, prep: PreparedSample, index: num
   }
   const frames = auditedFrames(T, opts.maxFrames, opts.longFrames)
   const bounds = opts.methods.map((method) => {
-    const bo = { method, search: 'fast' as const, clip: opts.clip, maxEps: opts.maxEps }
+    const bo = { method, search: 'fast' as const, clip: opts.clip, maxEps: opts.maxEps, ...(opts.splits && method === 'tight' ? { splits: opts.splits } : {}) }
     if (frames.length === T) {
       const b = findBound(prep, { kind: 'single' }, bo)
       return { bound: b.bound, perFrame: b.perFrame! }

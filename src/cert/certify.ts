@@ -10,8 +10,10 @@ import type { CompiledNetwork, ConcreteRun } from './runtime.ts'
 import { abstractForward, checkFrames, embedTokens, forward, tokenMasks } from './runtime.ts'
 import type { SearchKind } from './search.ts'
 import { drive, SEARCH_RESOLUTION, searchSteps } from './search.ts'
-import type { Clip, Threat } from './threat.ts'
-import { checkClip, checkEps, inputRegion, perturbedFrames, threatLabel } from './threat.ts'
+import type { SplitLeaf, SplitOutcome } from './split.ts'
+import { combineLeaves, splitRegion } from './split.ts'
+import type { Clip, FrameBox, Threat } from './threat.ts'
+import { boxInputs, checkClip, checkEps, inputRegion, perturbedFrames, regionBoxes, threatLabel } from './threat.ts'
 import type { Method, TransformerSet } from './transformers/index.ts'
 import { transformerSet } from './transformers/index.ts'
 import type { MarginCheck, Verdict } from './verify.ts'
@@ -47,6 +49,12 @@ export interface CertifyOptions {
    * fresh symbol per variable; bounds may get looser (measured in docs/benchmark.md)
    */
   reduceTo?: number
+  /**
+   * refinement by input splitting (off: 0 or absent): a region the method does not certify
+   * is bisected along its most influential input coordinate and each part certified by its
+   * own run, spending up to `splits` runs beyond the first (./split.ts)
+   */
+  splits?: number
 }
 
 export interface Provenance {
@@ -110,8 +118,62 @@ export interface RegionResult extends Verdict {
 export function certifyFrames(prep: PreparedSample, frames: number[], eps: number, opts: CertifyOptions = {}): RegionResult {
   checkEps(eps)
   checkClip(opts.clip, prep.frames)
-  if (opts.method === 'tight') return certifyTight(prep, frames, eps, opts)
-  return certifyRegion(prep, frames, eps, opts).result
+  if (opts.splits) return splitResult(prep, certifySplit(prep, frames, eps, opts))
+  return certifyMethod(prep, frames, eps, opts)
+}
+
+/** One certificate of the method over the given boxes of the perturbed frames (no split). */
+export function certifyBoxes(prep: PreparedSample, boxes: FrameBox[], opts: CertifyOptions = {}): RegionResult {
+  return certifyMethod(prep, boxes.map((b) => b.frame), NaN, { ...opts, splits: 0 }, boxes)
+}
+
+/** One certificate of the method (the region, or a part of it given as boxes). */
+function certifyMethod(prep: PreparedSample, frames: number[], eps: number, opts: CertifyOptions, boxes?: FrameBox[]): RegionResult {
+  if (opts.method === 'tight') return certifyTight(prep, frames, eps, opts, boxes)
+  return certifyRegion(prep, frames, eps, opts, undefined, boxes).result
+}
+
+function checkSplits(splits: number): void {
+  if (!(Number.isInteger(splits) && splits >= 0)) throw new Error(`splits must be a whole number ≥ 0 (runs beyond the first), got ${splits}`)
+}
+
+/** The branch and bound of ./split.ts over the region, each part certified by the method. */
+function certifySplit(prep: PreparedSample, frames: number[], eps: number, opts: CertifyOptions, leafTrace?: Omit<TraceOptions, 'sink'>): SplitOutcome {
+  checkSplits(opts.splits ?? 0)
+  const region = regionBoxes(prep.frames, frames, eps, opts.clip)
+  const single = { ...opts, splits: 0 }
+  let first = true
+  return splitRegion(
+    region,
+    (boxes, trace) => {
+      // the region's own run keeps the caller's trace; a leaf's its own, when asked for
+      const t = first && !leafTrace ? opts.trace : trace
+      first = false
+      return certifyMethod(prep, frames, eps, { ...single, trace: t }, boxes)
+    },
+    { budget: opts.splits ?? 0, label: prep.predicted, giveUpBelow: -HOPELESS * concreteMargin(prep), trace: leafTrace },
+  )
+}
+
+/** The region's result from its parts: the root's output zonotope, the leaves' verdict. */
+function splitResult(prep: PreparedSample, outcome: SplitOutcome): RegionResult {
+  const root = outcome.root as RegionResult
+  if (outcome.leaves.length === 1) return root
+  return { ...root, ...combineLeaves(outcome.leaves, prep.predicted) }
+}
+
+/**
+ * The parts of one certificate's input split (`splits` runs beyond the first; the method,
+ * margin check and clip of `opts`): each leaf's box of the perturbed frames, the bisection
+ * that made it, its margins and verdict, and (with `trace`) its own trace. The region is
+ * certified iff every leaf is. With no split (certified at once, or `splits` 0) the one leaf
+ * is the whole region.
+ */
+export function splitLeaves(prep: PreparedSample, frames: number[], eps: number, opts: CertifyOptions & { splits: number }, trace?: Omit<TraceOptions, 'sink'>): { leaves: SplitLeaf[]; runs: number; result: RegionResult } {
+  checkEps(eps)
+  checkClip(opts.clip, prep.frames)
+  const outcome = certifySplit(prep, frames, eps, { ...opts, trace: undefined }, trace)
+  return { leaves: outcome.leaves, runs: outcome.runs, result: splitResult(prep, outcome) }
 }
 
 /**
@@ -125,10 +187,10 @@ export interface RunParts {
   inputs?: (zs: Zonotope[]) => void
 }
 
-/** One abstract run of the method over the region, and its verdict. */
-export function certifyRegion(prep: PreparedSample, frames: number[], eps: number, opts: CertifyOptions, parts?: RunParts): { result: RegionResult; ctx: AbstractContext } {
+/** One abstract run of the method over the region (or the given boxes of its frames), and its verdict. */
+export function certifyRegion(prep: PreparedSample, frames: number[], eps: number, opts: CertifyOptions, parts?: RunParts, boxes?: FrameBox[]): { result: RegionResult; ctx: AbstractContext } {
   const symbols = parts?.symbols ?? new SymbolSource()
-  const inputs = inputRegion(prep.frames, frames, eps, opts.clip, symbols)
+  const inputs = boxes ? boxInputs(prep.frames, boxes, symbols) : inputRegion(prep.frames, frames, eps, opts.clip, symbols)
   parts?.inputs?.(inputs)
   const set = transformerSet(opts.method ?? 'certrnn')
   const ctx = parts ? parts.context(set, opts.trace) : new AbstractContext(set, symbols, opts.trace)
@@ -151,14 +213,14 @@ export function certifyRegion(prep: PreparedSample, frames: number[], eps: numbe
 /** Cert-RNN margins below −HOPELESS × the concrete margin are not refined (a speed-up only). */
 const HOPELESS = 0.25
 
-function certifyTight(prep: PreparedSample, frames: number[], eps: number, opts: CertifyOptions): RegionResult {
-  const base = certifyRegion(prep, frames, eps, { ...opts, method: 'certrnn', trace: undefined }).result
+function certifyTight(prep: PreparedSample, frames: number[], eps: number, opts: CertifyOptions, boxes?: FrameBox[]): RegionResult {
+  const base = certifyRegion(prep, frames, eps, { ...opts, method: 'certrnn', trace: undefined }, undefined, boxes).result
   // certified by Cert-RNN already: its margin is a sound answer (a trace asks for the tight run).
   // Far from certified: the refinements recover a few per cent of the over-approximation,
   // never a deficit of a quarter of the concrete margin (docs/tight.md), so Cert-RNN's answer
   // stands there too; the bound search probes near its answer's root, where both runs are made.
   if (!opts.trace && (base.certified || base.margin < -HOPELESS * concreteMargin(prep))) return base
-  const { result, ctx } = certifyRegion(prep, frames, eps, opts)
+  const { result, ctx } = certifyRegion(prep, frames, eps, opts, undefined, boxes)
   const check = opts.margin ?? 'diff'
   const margins = result.margins.map((m, c) => Math.max(m, base.margins[c]))
   const tail = ctx.tail

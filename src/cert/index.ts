@@ -3,7 +3,8 @@
  * (enforced by src/architecture.test.ts). Pure TypeScript, no DOM, React, TF.js or Node.
  *
  *   model IR        NetworkIR and its layers, validateNetwork, compileNetwork, forward
- *   certification   prepareSample, certifyThreat / certifyFrames, findBound (+ async forms)
+ *   certification   prepareSample, certifyThreat / certifyFrames, findBound (+ async forms),
+ *                   splitLeaves (the parts of an input split)
  *   threat models   Threat, parseThreat, Clip; margin checks; bound searches
  *   methods         METHODS (certrnn, deepz, interval, tight), DEFAULT_METHODS, their plane transformers
  *   zonotopes       the domain itself, projections for the views, traces
@@ -36,8 +37,10 @@ export {
   inputFrames,
   prepareSample,
   reshapeNote,
+  splitLeaves,
   verifiedAccuracy,
 } from './certify.ts'
+export type { SplitLeaf } from './split.ts'
 export type { AccuracyPoint, EvalRow, MethodSummary } from './evaluation.ts'
 export { accuracyCurve, curveRecords, epsGrid, r6, rowRecord, summarize, summaryRecord } from './evaluation.ts'
 export { geomean, mean, median, pearson, populationStd, ranks, ratio, sampleStd, smallestIndices, spearman, topOverlap } from './stats.ts'
@@ -79,8 +82,8 @@ export type { FastSearchOptions, MarginFn, SearchKind, SearchResult, SearchSteps
 export { fastSearch, MAX_SEARCH_EPS, maxEpsProblem, paperSearch, runSearch, SEARCH_RESOLUTION, SEARCHES, searchSteps } from './search.ts'
 export type { SelfCheck } from './selfCheck.ts'
 export { selfCheck } from './selfCheck.ts'
-export type { Clip, Threat } from './threat.ts'
-export { checkClip, checkEps, inputRegion, parseThreat, perturbedFrames, threatLabel } from './threat.ts'
+export type { Clip, FrameBox, Threat } from './threat.ts'
+export { checkClip, checkEps, inputRegion, regionBoxes, parseThreat, perturbedFrames, threatLabel } from './threat.ts'
 export type { MarginCheck, Verdict } from './verify.ts'
 export { MARGIN_CHECKS, verifyLabel } from './verify.ts'
 export type { Box, Zonotope } from './zonotope.ts'

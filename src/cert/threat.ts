@@ -58,11 +58,19 @@ export function checkClip(clip: Clip | undefined, frames: Float64Array[]): void 
   })
 }
 
-/** Input zonotopes: a box of radius ε (clipped) on the perturbed frames, constants elsewhere. */
-export function inputRegion(frames: Float64Array[], perturbed: number[], eps: number, clip: Clip | undefined, symbols: SymbolSource): Zonotope[] {
+/** The box of one perturbed frame (the input region of a certificate, or a part of it). */
+export interface FrameBox {
+  frame: number
+  lo: Float64Array
+  hi: Float64Array
+}
+
+/** The boxes of radius ε (clipped) around the perturbed frames, in ascending frame order. */
+export function regionBoxes(frames: Float64Array[], perturbed: number[], eps: number, clip: Clip | undefined): FrameBox[] {
   const set = new Set(perturbed)
-  return frames.map((x, t) => {
-    if (!set.has(t)) return zonotopeConstant(x)
+  const out: FrameBox[] = []
+  frames.forEach((x, t) => {
+    if (!set.has(t)) return
     const lo = new Float64Array(x.length)
     const hi = new Float64Array(x.length)
     for (let i = 0; i < x.length; i++) {
@@ -73,6 +81,24 @@ export function inputRegion(frames: Float64Array[], perturbed: number[], eps: nu
         hi[i] = Math.min(hi[i], clip[1])
       }
     }
-    return zonotopeFromBox(lo, hi, symbols)
+    out.push({ frame: t, lo, hi })
   })
+  return out
+}
+
+/**
+ * Input zonotopes: the given boxes on their frames (one fresh symbol per coordinate of
+ * non-zero width, frame after frame, so these are the run's first symbols), constants elsewhere.
+ */
+export function boxInputs(frames: Float64Array[], boxes: FrameBox[], symbols: SymbolSource): Zonotope[] {
+  const byFrame = new Map(boxes.map((b) => [b.frame, b]))
+  return frames.map((x, t) => {
+    const b = byFrame.get(t)
+    return b ? zonotopeFromBox(b.lo, b.hi, symbols) : zonotopeConstant(x)
+  })
+}
+
+/** Input zonotopes: a box of radius ε (clipped) on the perturbed frames, constants elsewhere. */
+export function inputRegion(frames: Float64Array[], perturbed: number[], eps: number, clip: Clip | undefined, symbols: SymbolSource): Zonotope[] {
+  return boxInputs(frames, regionBoxes(frames, perturbed, eps, clip), symbols)
 }

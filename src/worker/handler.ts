@@ -230,6 +230,7 @@ const jobHandlers: JobHandlers = {
         margin: job.margin,
         clip: job.clip,
         reduceTo: job.reduceTo,
+        splits: job.splits,
         onProgress: (q) => ctx.report({ stage: 'certify', frame: q.frame, fraction: q.done / q.total }),
       })
       return { kind: 'certify', predicted: prep.predicted, logits: Array.from(prep.concrete.logits), result: { ...r, verdicts: summarizeRegions(r.verdicts) }, ms: performance.now() - ctx.t0 }
@@ -246,6 +247,7 @@ const jobHandlers: JobHandlers = {
         margin: job.margin,
         clip: job.clip,
         reduceTo: job.reduceTo,
+        splits: job.splits,
         search: job.search,
         maxEps: job.maxEps,
         frames: job.frames,

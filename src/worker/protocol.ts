@@ -11,6 +11,8 @@ export interface JobSettings {
   clip?: Clip
   /** sound order reduction: keep this many symbols of the state after every step (off when absent) */
   reduceTo?: number
+  /** refinement by input splitting: runs beyond the first per certificate (off when absent or 0) */
+  splits?: number
 }
 
 /**
