@@ -40,7 +40,7 @@ export function SplitPanel({ trace, stale }: { trace: TraceSummary; stale: boole
     <details className="split-panel" data-testid="split-panel">
       <summary>Split the input into parts</summary>
       <p className="muted">
-        The tight method can cut the box of inputs in two along one input value, certify each half on its own (smaller boxes give tighter lines around every nonlinearity), and keep cutting the
+        The tight method can <Term id="split">split the input</Term>: cut the box of inputs in two along one input value, certify each half on its own (smaller boxes give tighter lines around every nonlinearity), and keep cutting the
         part with the smallest <Term id="margin">margin</Term> until every part is certified or the extra runs are spent. The input is certified when every part is.
       </p>
       {stale && <p className="muted">Trace again first: the input or the settings changed.</p>}

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { JARGON } from '../testing/jargon.ts'
 import type { SplitPart } from '../../worker/parts.ts'
 import { cutWords, marginBars, partLine, signed, splitSentence } from './parts.ts'
+import { GLOSSARY } from './terms.ts'
 
 const part = (margin: number, cuts: SplitPart['cuts'] = [{ frame: 2, index: 17, lo: 0.41, hi: 0.45 }]): SplitPart => ({
   cuts,
@@ -34,7 +35,7 @@ describe('the parts of an input split, in words', () => {
     expect(splitSentence({ certified: false, parts: [part(0.1), part(-0.003)] })).toBe("not certified: part 2's margin is −0.003")
     expect(splitSentence({ certified: true, parts: [part(0.1, [])] })).toBe('certified: the whole input is, with no need to split it')
     expect(splitSentence({ certified: false, parts: [part(-0.4, [])] })).toMatch(/^not certified: the whole input's margin is −0\.400/)
-    for (const s of [splitSentence({ certified: false, parts: [part(0.1), part(-0.01)] }), partLine(part(0.2), 1, { kind: 'image' })]) expect(s).not.toMatch(JARGON)
+    for (const s of [GLOSSARY.split.text, splitSentence({ certified: false, parts: [part(0.1), part(-0.01)] }), partLine(part(0.2), 1, { kind: 'image' })]) expect(s).not.toMatch(JARGON)
   })
 
   it('draws every margin from one zero line on a shared scale', () => {
