@@ -36,10 +36,11 @@ test('walkthrough: the last step shows where the looseness comes from, per metho
   expect(errors).toEqual([])
 })
 
-test('see the abstraction: "where the looseness comes from" lists each method\'s largest parts for the traced input', async ({ page }) => {
+test('see the abstraction: "where the looseness comes from" lists each method\'s largest parts for the traced input, and "split the input into parts" lists the tight method\'s parts with the verdict', async ({ page }) => {
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
-  await page.goto('/#view=abstraction&model=lstm-2-32&threat=all&eps=0.01')
+  // ε just above where tight certifies this digit in one run (0.01765 does, 0.0177 not: margin −0.0103), below where a split of 8 extra runs does (+0.0026)
+  await page.goto('/#view=abstraction&model=lstm-2-32&threat=all&eps=0.0177')
   await expect(page.getByTestId('model-status')).toHaveAttribute('data-status', 'ready', { timeout: 20_000 })
   await page.getByTestId('run-trace').click()
   await expect(page.getByTestId('projection')).toBeVisible({ timeout: 30_000 })
@@ -58,5 +59,21 @@ test('see the abstraction: "where the looseness comes from" lists each method\'s
   expect(sentence).toMatch(/comes from .+ at step [01]/)
   expect(sentence).not.toMatch(JARGON)
   await expect(panel.getByTestId('looseness-row-certrnn')).toBeVisible()
+  // "split the input into parts": the tight method's parts of the same input, with the verdict
+  const split = page.getByTestId('split-panel')
+  await split.locator('summary').click()
+  await split.getByTestId('split-budget').fill('0')
+  await expect(split.getByTestId('split-run')).toBeDisabled()
+  await expect(split).toContainText('whole number from 1 to 64')
+  await split.getByTestId('split-budget').fill('8')
+  await split.getByTestId('split-run').click()
+  const parts = split.getByTestId('split-parts').locator('li')
+  await expect(parts.first()).toBeVisible({ timeout: 30_000 })
+  await expect(parts.first()).toHaveText(/^ ?part 1: pixel \d+ of frame \d+ in \[0\.\d+, 0\.\d+\].* · margin \+\d\.\d+ · certified$/)
+  const n = await parts.count()
+  expect(n).toBeGreaterThan(1)
+  await expect(split.getByTestId('split-sentence')).toContainText(`certified: all ${n} parts are`)
+  const verdict = (await split.getByTestId('split-sentence').textContent())!
+  expect(verdict).not.toMatch(JARGON)
   expect(errors).toEqual([])
 })

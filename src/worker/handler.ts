@@ -5,7 +5,9 @@
  * kinds (one handler each in `jobHandlers`).
  */
 import type { BoundRequest, CompiledNetwork, ConcreteEntry, Method, PreparedSample, RegionResult, SampleInput, TraceEntry, Zonotope } from '../cert/index.ts'
-import { CancelledError, certifyFrames, certifyThreatAsync, compileNetwork, costShape, findBoundAsync, forward, looseness, prepareSample, projectVariables, Rng, sequenceCostProblem } from '../cert/index.ts'
+import { CancelledError, certifyFrames, certifyThreatAsync, compileNetwork, costShape, findBoundAsync, forward, looseness, prepareSample, projectVariables, regionBoxes, Rng, sequenceCostProblem, splitLeaves } from '../cert/index.ts'
+import { splitParts } from './parts.ts'
+import { MAX_SPLIT_BUDGET } from './protocol.ts'
 import type { CertifySummary, CompareSummary, FromWorker, Job, JobResult, Progress, ToWorker, TraceSummary } from './protocol.ts'
 
 /** Progress messages are throttled to this interval (the last one always goes out). */
@@ -178,6 +180,18 @@ const jobHandlers: JobHandlers = {
         return { method, split: looseness(prep, job.frames, job.eps, { method, margin: job.margin, clip: job.clip }) }
       })
       return { kind: 'looseness', predicted: prep.predicted, splits, ms: performance.now() - ctx.t0 }
+    })
+  },
+
+  split(job, ctx) {
+    if (!(Number.isInteger(job.budget) && job.budget >= 1 && job.budget <= MAX_SPLIT_BUDGET)) throw new Error(`the number of extra runs must be a whole number from 1 to ${MAX_SPLIT_BUDGET}, got ${job.budget}`)
+    const prep = ctx.prepare(job.input)
+    const method = job.method ?? 'tight'
+    return reportingEnd(job.kind, ctx, () => {
+      ctx.report({ stage: 'split', frame: null, fraction: 0 }, true)
+      const { leaves, runs, result } = splitLeaves(prep, job.frames, job.eps, { method, margin: job.margin, clip: job.clip, splits: job.budget })
+      const region = regionBoxes(prep.frames, job.frames, job.eps, job.clip)
+      return { kind: 'split', method, predicted: prep.predicted, certified: result.certified, margin: result.margin, runs, parts: splitParts(leaves, region, prep.predicted), ms: performance.now() - ctx.t0 }
     })
   },
 

@@ -3,6 +3,7 @@
  * The model is sent once (`load`); every job names the model it expects.
  */
 import type { AuditOptions, ModelAudit } from '../attack/audit.ts'
+import type { SplitPart } from './parts.ts'
 import type { BoundResult, CertifyResult, Clip, Looseness, MarginCheck, Method, NetworkIR, PlaneRecord, Projection, SampleInput, SearchKind, Threat, TraceEntry, VarSelector } from '../cert/index.ts'
 export interface JobSettings {
   threat: Threat
@@ -37,6 +38,12 @@ export type Job =
   | { kind: 'project'; traceId: number; method: Method; entry: number; vars: [VarSelector, VarSelector] }
   /** where the looseness comes from: each method's split of the margin's gap on these frames at ε (src/cert/looseness.ts) */
   | { kind: 'looseness'; input: SampleInput; frames: number[]; eps: number; methods: Method[]; margin: MarginCheck; clip?: Clip }
+  /**
+   * the parts of an input split on these frames at ε (refinement by splitting, src/cert/split.ts):
+   * `budget` runs beyond the first (a whole number 1…MAX_SPLIT_BUDGET; the page's default
+   * DEFAULT_SPLIT_BUDGET), with the method (default tight)
+   */
+  | { kind: 'split'; input: SampleInput; frames: number[]; eps: number; budget: number; method?: Method; margin: MarginCheck; clip?: Clip }
   | {
       kind: 'attack'
       input: SampleInput
@@ -135,6 +142,24 @@ export interface LoosenessSummary {
   ms: number
 }
 
+/** The split job's runs beyond the first: the page's default and the most a job may ask for. */
+export const DEFAULT_SPLIT_BUDGET = 8
+export const MAX_SPLIT_BUDGET = 64
+
+/** The parts of a split region (./parts.ts) and the region's verdict (certified iff every part is). */
+export interface SplitSummary {
+  kind: 'split'
+  method: Method
+  predicted: number
+  certified: boolean
+  /** the region's margin: the smallest part's */
+  margin: number
+  /** abstract runs made (the whole region's included) */
+  runs: number
+  parts: SplitPart[]
+  ms: number
+}
+
 export interface ProjectSummary extends Projection {
   kind: 'project'
   traceId: number
@@ -168,7 +193,7 @@ export interface AuditSummary {
   ms: number
 }
 
-export type JobResult = RunResult | TraceSummary | ProjectSummary | LoosenessSummary | AttackSummary | AuditSummary
+export type JobResult = RunResult | TraceSummary | ProjectSummary | LoosenessSummary | SplitSummary | AttackSummary | AuditSummary
 
 export type ToWorker =
   | {

@@ -9,6 +9,7 @@ import { methodName } from '../views/terms.ts'
 import { formatEps } from '../views/geometry.ts'
 import { ProjectionSvg } from './ProjectionSvg.tsx'
 import { LoosenessPanel } from './LoosenessPanel.tsx'
+import { SplitPanel } from './SplitPanel.tsx'
 import { METHOD_COLORS } from '../theme.ts'
 import { KIND_LABELS } from '../planes/planeData.ts'
 import type { Scene } from './scene.ts'
@@ -125,6 +126,7 @@ export function AbstractionView() {
         <div className={stale ? 'stale' : undefined}>
           <TraceExplorer key={trace.traceId} trace={trace} classNames={model.classNames} />
           <LoosenessPanel key={`loose-${trace.traceId}`} trace={trace} stale={stale !== ''} />
+          <SplitPanel key={`split-${trace.traceId}`} trace={trace} stale={stale !== ''} />
         </div>
       )}
     </section>

@@ -60,6 +60,10 @@ export const GLOSSARY = {
     term: 'attack radius',
     text: 'The smallest ε at which PGD (a gradient attack) found an input that changes the prediction. The true robustness radius lies between the certified bound (below) and the attack radius (above).',
   },
+  split: {
+    term: 'splitting the input',
+    text: 'A way to tighten a certificate: cut the box of inputs in two along one input value and certify each half on its own. Smaller boxes give tighter lines around every nonlinearity, so a half can be certified where the whole was not. The input is certified when every part is; the parts with the smallest margin are cut again until all are certified or the runs allowed are spent.',
+  },
 } as const
 
 export type TermId = keyof typeof GLOSSARY
