@@ -32,6 +32,7 @@ import type { TraceEntry, TraceOptions } from './domains/zonotope.ts'
 import type { Lin } from './domains/float64.ts'
 import { affineFloat64, PRODUCT, UNARY } from './domains/float64.ts'
 import { checkClip, checkEps } from './threat.ts'
+import { weakestClass } from './verify.ts'
 import type { BinaryKind, Method, TransformerSet, UnaryKind } from './transformers/index.ts'
 import type { Box, Zonotope } from './zonotope.ts'
 import { matVec, SymbolSource, zonotopeBounds, zonotopeLinComb, zonotopeSlice } from './zonotope.ts'
@@ -434,9 +435,7 @@ export function looseness(prep: PreparedSample, frames: number[], eps: number, o
   // tight's full margins (a trace turns off its early stop where Cert-RNN's run already decides)
   const final = method === 'tight' ? certifyFrames(prep, frames, eps, { ...opts, trace: { sink: [] } }).margins : result.margins
   let against = opts.against ?? -1
-  if (against === -1) {
-    for (let c = 0; c < final.length; c++) if (c !== label && (against < 0 || final[c] < final[against])) against = c
-  }
+  if (against === -1) against = weakestClass(final, label)
   if (!(Number.isInteger(against) && against >= 0 && against < final.length) || against === label) {
     throw new Error(`class ${against} is not another class than the predicted ${label} (0…${final.length - 1})`)
   }

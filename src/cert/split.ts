@@ -25,6 +25,7 @@
 import type { TraceEntry, TraceOptions } from './domains/zonotope.ts'
 import type { FrameBox } from './threat.ts'
 import type { Verdict } from './verify.ts'
+import { weakestClass } from './verify.ts'
 import type { Zonotope } from './zonotope.ts'
 
 /** What certifying one part gives: a verdict and its output zonotope (input symbols first). */
@@ -92,8 +93,7 @@ function inputSymbols(boxes: FrameBox[]): Array<{ box: number; index: number }> 
 export function splitCoordinate(boxes: FrameBox[], part: PartVerdict, label: number): { box: number; index: number } | null {
   const symbols = inputSymbols(boxes)
   if (!symbols.length) return null
-  let worst = -1
-  for (let c = 0; c < part.margins.length; c++) if (c !== label && (worst < 0 || part.margins[c] < part.margins[worst])) worst = c
+  const worst = weakestClass(part.margins, label)
   const z = part.logits
   let best = -1
   let bestScore = -1

@@ -39,3 +39,13 @@ export function verifyLabel(logits: Zonotope, label: number, check: MarginCheck)
   }
   return { certified: margin > 0, margin, margins, logitLo: lo, logitHi: hi }
 }
+
+/**
+ * The class the verdict hinges on: c ≠ label with the smallest margin (the first of equal
+ * ones; NaN margins never win), or −1 when there is none.
+ */
+export function weakestClass(margins: ArrayLike<number>, label: number): number {
+  let worst = -1
+  for (let c = 0; c < margins.length; c++) if (c !== label && (worst < 0 || margins[c] < margins[worst])) worst = c
+  return worst
+}

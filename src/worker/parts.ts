@@ -5,6 +5,7 @@
  * box against the region's), its margin and the class it is against, its verdict and depth.
  */
 import type { FrameBox, SplitLeaf } from '../cert/index.ts'
+import { weakestClass } from '../cert/index.ts'
 
 /** One coordinate a part was cut along: value `index` of frame `frame` lies in [lo, hi] on the part. */
 export interface PartCut {
@@ -40,8 +41,7 @@ export function splitParts(leaves: readonly SplitLeaf[], region: readonly FrameB
       for (let i = 0; i < b.lo.length; i++) if (b.lo[i] !== r.lo[i] || b.hi[i] !== r.hi[i]) cuts.push({ frame: b.frame, index: i, lo: b.lo[i], hi: b.hi[i] })
     }
     cuts.sort((a, b) => a.frame - b.frame || a.index - b.index)
-    let against = -1
-    for (let c = 0; c < leaf.margins.length; c++) if (c !== label && (against < 0 || leaf.margins[c] < leaf.margins[against])) against = c
+    const against = weakestClass(leaf.margins, label)
     return {
       cuts,
       depth: leaf.depth,
